@@ -1,0 +1,40 @@
+// The one declaration of the Worker's bindings and configuration; tests extend it, never copy it.
+import type { CubeObject } from "../durable-objects/cube";
+import type { JobMessage } from "./jobs/messages";
+
+export interface Env {
+  /** One SQLite-backed Durable Object per memory cube. */
+  CUBE: DurableObjectNamespace<CubeObject>;
+  /** Tenant-wide store: tenants, keys, cube registry, memory catalog, audit. */
+  DB: D1Database;
+  /** Extraction and Mem2Skill jobs; failures land in the dead-letter queue. */
+  JOBS: Queue<JobMessage>;
+
+  /** Workers AI; only bound in deployed environments (no local form). */
+  AI?: Ai;
+  /** Vectorize index; only bound in deployed environments (no local form). */
+  VECTORIZE?: VectorizeIndex;
+
+  /** "development" enables the dev tenant bootstrap and relaxes nothing else. */
+  ENVIRONMENT?: string;
+  /** Secret for /v1/admin routes. Absent outside development: admin routes refuse. */
+  ADMIN_TOKEN?: string;
+  /** Development only: API key of the dev tenant, created on first request. */
+  DEV_API_KEY?: string;
+
+  /** "local" (default), "workers-ai" or "openai". */
+  EMBEDDER?: string;
+  EMBEDDING_MODEL?: string;
+  /** "rules" (default, no model), "workers-ai" or "openai". */
+  LLM?: string;
+  LLM_MODEL?: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  /** "local" (default: each cube's in-memory index) or "vectorize". */
+  VECTOR_INDEX?: string;
+
+  /** gpu-bridge base URL and shared HMAC secret; without both the GPU routes answer 503. */
+  BRIDGE_URL?: string;
+  BRIDGE_SECRET?: string;
+  BRIDGE_TIMEOUT_MS?: string;
+}
