@@ -1,0 +1,124 @@
+// Embedder over any OpenAI-compatible `POST {base}/v1/embeddings` endpoint.
+import type { Embedder } from "./embedder";
+import { ProviderError } from "./errors";
+
+export interface OpenAiEmbedderOptions {
+  /** Base URL without the `/v1` suffix (a trailing `/v1` or slash is tolerated). */
+  baseUrl: string;
+  apiKey?: string;
+  model?: string;
+  /** Vector length the model returns; checked on every answer. */
+  dimensions?: number;
+  timeoutMs?: number;
+  /** Inputs per request; OpenAI accepts 2,048, smaller servers less. */
+  maxBatch?: number;
+  /** Stand-in for the global fetch, for tests. */
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_MODEL = "text-embedding-3-small";
+const KNOWN_DIMENSIONS: Readonly<Record<string, number>> = {
+  "text-embedding-3-small": 1536,
+  "text-embedding-3-large": 3072,
+  "text-embedding-ada-002": 1536,
+  "bge-base-en-v1.5": 768,
+  "BAAI/bge-base-en-v1.5": 768,
+  "nomic-embed-text": 768,
+};
+
+interface EmbeddingsResponse {
+  data: { embedding: number[]; index: number }[];
+}
+
+function isEmbeddingsResponse(x: unknown): x is EmbeddingsResponse {
+  if (typeof x !== "object" || x === null) return false;
+  const data = (x as { data?: unknown }).data;
+  return (
+    Array.isArray(data) &&
+    data.every(
+      (d: unknown) =>
+        typeof d === "object" &&
+        d !== null &&
+        Array.isArray((d as { embedding?: unknown }).embedding) &&
+        typeof (d as { index?: unknown }).index === "number",
+    )
+  );
+}
+
+export class OpenAiEmbedder implements Embedder {
+  readonly id: string;
+  readonly dimensions: number;
+  private readonly url: string;
+  private readonly model: string;
+  private readonly timeoutMs: number;
+  private readonly maxBatch: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly options: OpenAiEmbedderOptions) {
+    let base = options.baseUrl.trim().replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${options.baseUrl}"`);
+    base = base.replace(/\/v1$/, "");
+    this.url = `${base}/v1/embeddings`;
+    this.model = options.model ?? DEFAULT_MODEL;
+    const dims = options.dimensions ?? KNOWN_DIMENSIONS[this.model];
+    if (dims === undefined) throw new Error(`embedding model ${this.model} needs explicit dimensions`);
+    this.dimensions = dims;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.maxBatch = options.maxBatch ?? 256;
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.id = `openai:${this.model}`;
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += this.maxBatch) {
+      out.push(...(await this.request(texts.slice(start, start + this.maxBatch))));
+    }
+    return out;
+  }
+
+  private async request(input: string[]): Promise<Float32Array[]> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ model: this.model, input }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const name = err instanceof Error ? err.name : "";
+      const why = name === "TimeoutError" || name === "AbortError" ? `timed out after ${this.timeoutMs} ms` : String(err);
+      throw new ProviderError("openai", why);
+    }
+    if (!res.ok) {
+      // 4xx other than 408/429 will not get better by retrying.
+      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
+      const body = (await res.text().catch(() => "")).slice(0, 200);
+      throw new ProviderError("openai", `HTTP ${res.status}${body ? `: ${body}` : ""}`, retryable);
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new ProviderError("openai", "answer is not JSON", false);
+    }
+    if (!isEmbeddingsResponse(json) || json.data.length !== input.length) {
+      throw new ProviderError("openai", `expected ${input.length} embeddings, got a malformed answer`, false);
+    }
+    const sorted = [...json.data].sort((a, b) => a.index - b.index);
+    return sorted.map((d, i) => {
+      if (d.index !== i || d.embedding.length !== this.dimensions) {
+        throw new ProviderError("openai", `embedding ${i} missing or not ${this.dimensions}-dimensional`, false);
+      }
+      const v = Float32Array.from(d.embedding);
+      let n = 0;
+      for (let j = 0; j < v.length; j++) n += v[j]! * v[j]!;
+      n = Math.sqrt(n);
+      if (n > 0) for (let j = 0; j < v.length; j++) v[j] = v[j]! / n;
+      return v;
+    });
+  }
+}
