@@ -1,0 +1,333 @@
+// The cube object: the single writer of one memory cube. Thin RPC methods over storage modules.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../src/env";
+import type { Memory } from "../src/memory/types";
+import {
+  addMemoriesSchema,
+  addMessagesSchema,
+  fail,
+  identitySchema,
+  listSchema,
+  memoryFilterSchema,
+  newMemorySchema,
+  ok,
+  searchSchema,
+  updateSchema,
+  type CubeIdentity,
+  type CubeResult,
+  type CubeSearchResult,
+  type Idempotency,
+  type JobRecord,
+  type ListResult,
+  type NewMemory,
+} from "../src/memory/cube-contract";
+import { migrate } from "./cube/schema";
+import { VectorCache } from "./cube/vectors";
+import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
+import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
+import { drainOutbox, outboxStats, type DrainReport, type OutboxSink } from "./cube/outbox";
+import { D1CatalogSink } from "./cube/d1-sink";
+import { recall, remember, purgeIdempotency } from "./cube/idempotency";
+import { getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
+import { searchCube } from "./cube/search";
+import type { z } from "zod";
+
+export interface JobInput {
+  job: JobRecord;
+  messages: ReturnType<typeof jobMessages>;
+  options: NonNullable<ReturnType<typeof jobOptions>>;
+}
+
+export interface CubeStats {
+  identity: CubeIdentity;
+  schema_version: number;
+  memories: { active: number; archived: number; deleted: number };
+  messages: number;
+  vectors_cached: number;
+  outbox: ReturnType<typeof outboxStats>;
+}
+
+function invalid<T>(error: z.ZodError): CubeResult<T> {
+  return fail("invalid_request", "invalid cube request", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+}
+
+export class CubeObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly schemaVersion: number;
+  private readonly vectors: VectorCache;
+  private identity: CubeIdentity | null = null;
+  /** Outbox destinations; tests replace them to inject failures. */
+  sinks: OutboxSink[] | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.schemaVersion = migrate(this.sql);
+    this.vectors = new VectorCache(this.sql);
+    const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'identity'").toArray()[0];
+    if (stored) this.identity = JSON.parse(stored.value) as CubeIdentity;
+  }
+
+  /** Binds the object to its tenant and cube on first use; any later mismatch is refused. */
+  private open(raw: unknown): CubeResult<StoreContext> {
+    const parsed = identitySchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const identity = parsed.data;
+    if (!this.identity) {
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)", JSON.stringify(identity));
+      this.identity = identity;
+    } else if (this.identity.tenant_id !== identity.tenant_id || this.identity.cube_id !== identity.cube_id) {
+      return fail("forbidden", "cube identity mismatch");
+    }
+    return ok({ sql: this.sql, identity: this.identity, vectors: this.vectors });
+  }
+
+  private outboxSinks(identity: CubeIdentity): OutboxSink[] {
+    this.sinks ??= [new D1CatalogSink(this.env.DB, identity.tenant_id)];
+    return this.sinks;
+  }
+
+  private async scheduleDrain(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private async idempotent<T>(idem: Idempotency | undefined, write: (now: number) => CubeResult<T>): Promise<CubeResult<T>> {
+    const now = Date.now();
+    const prior = recall<T>(this.sql, idem, now);
+    if (prior.kind === "hit") return prior.result;
+    const result = this.ctx.storage.transactionSync(() => {
+      const r = write(now);
+      if (r.ok) remember(this.sql, idem, r.value, now);
+      return r;
+    });
+    if (result.ok) await this.scheduleDrain(now);
+    return result;
+  }
+
+  /** Stores memories as given (no inference); acknowledged only once committed. */
+  async addMemories(raw: unknown): Promise<CubeResult<{ memories: Memory[] }>> {
+    const parsed = addMemoriesSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
+    return this.idempotent(req.idempotency, (now) =>
+      ok({ memories: req.items.map((item) => insertMemory(opened.value, item, req.embedder, "create", null, now)) }),
+    );
+  }
+
+  /** Stores raw messages durably and records an extraction job for them. */
+  async addMessages(raw: unknown): Promise<CubeResult<{ job: JobRecord }>> {
+    const parsed = addMessagesSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
+    const hashes = await hashMessages(req);
+    return this.idempotent(req.idempotency, (now) => {
+      if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
+      return ok({ job: insertJobWithMessages(this.sql, req, hashes, now) });
+    });
+  }
+
+  async getJob(identity: unknown, id: string): Promise<CubeResult<JobRecord>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const job = getJob(this.sql, id);
+    return job ? ok(job) : fail("not_found", `job ${id} not found`);
+  }
+
+  /** What a queue consumer needs to run a job; counts the attempt and marks the job running. */
+  async startJob(identity: unknown, id: string): Promise<CubeResult<JobInput>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const job = getJob(this.sql, id);
+    if (!job) return fail("not_found", `job ${id} not found`);
+    if (job.state !== "succeeded") setJobState(this.sql, id, "running", Date.now(), { attempt: true });
+    const options = jobOptions(this.sql, id);
+    if (!options) return fail("not_found", `job ${id} has no options`);
+    return ok({ job: getJob(this.sql, id) as JobRecord, messages: jobMessages(this.sql, id), options });
+  }
+
+  /**
+   * Applies a job's extracted memories. Safe to call twice: a job that already succeeded
+   * returns its first result and writes nothing.
+   */
+  async completeJob(identity: unknown, id: string, embedder: string, items: unknown[]): Promise<CubeResult<JobRecord>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const parsedItems: NewMemory[] = [];
+    for (const item of items) {
+      const p = newMemorySchema.safeParse(item);
+      if (!p.success) return invalid(p.error);
+      parsedItems.push(p.data);
+    }
+    const now = Date.now();
+    const job = getJob(this.sql, id);
+    if (!job) return fail("not_found", `job ${id} not found`);
+    if (job.state === "succeeded") return ok(job);
+    this.ctx.storage.transactionSync(() => {
+      const created = parsedItems.map((item) => insertMemory(opened.value, item, embedder, "extract", id, now));
+      setJobState(this.sql, id, "succeeded", now, {
+        error: null,
+        result: { memory_ids: created.map((m) => m.id), added: created.length, skipped: 0 },
+      });
+    });
+    await this.scheduleDrain(now);
+    return ok(getJob(this.sql, id) as JobRecord);
+  }
+
+  /** Records a failed attempt; `final` marks the job failed for good (dead-lettered). */
+  async failJob(identity: unknown, id: string, error: string, final: boolean): Promise<CubeResult<JobRecord>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const job = getJob(this.sql, id);
+    if (!job) return fail("not_found", `job ${id} not found`);
+    if (job.state === "succeeded") return ok(job);
+    setJobState(this.sql, id, final ? "failed" : "queued", Date.now(), { error: error.slice(0, 2_000) });
+    return ok(getJob(this.sql, id) as JobRecord);
+  }
+
+  async getMemory(identity: unknown, id: string): Promise<CubeResult<Memory>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const row = getRow(this.sql, id);
+    if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+    return ok(rowToMemory(row, opened.value.identity));
+  }
+
+  async history(identity: unknown, id: string): Promise<CubeResult<Array<{ version: number; reason: string; source: string | null; at: number; memory: Memory }>>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const row = getRow(this.sql, id);
+    if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+    const versions = this.sql
+      .exec<{ version: number; reason: string; source: string | null; at: number; snapshot: string }>(
+        "SELECT version, reason, source, at, snapshot FROM memory_versions WHERE memory_id = ? ORDER BY version",
+        id,
+      )
+      .toArray()
+      .map((v) => ({ version: v.version, reason: v.reason, source: v.source, at: v.at, memory: JSON.parse(v.snapshot) as Memory }));
+    return ok(versions);
+  }
+
+  async listMemories(raw: unknown): Promise<CubeResult<ListResult>> {
+    const parsed = listSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
+    const { where, args } = filterSql(req.filter, { validity: "any" });
+    const rows = this.sql
+      .exec<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where} AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+        ...args,
+        req.after_seq ?? Number.MAX_SAFE_INTEGER,
+        req.limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, req.limit);
+    const last = page[page.length - 1];
+    return ok({
+      memories: page.map((r) => rowToMemory(r, opened.value.identity)),
+      next_seq: rows.length > req.limit && last ? last.seq : null,
+    });
+  }
+
+  async updateMemory(raw: unknown): Promise<CubeResult<Memory>> {
+    const parsed = updateSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
+    return this.idempotent(req.idempotency, (now) => {
+      const row = getRow(this.sql, req.id);
+      if (!row || row.state === "deleted") return fail("not_found", `memory ${req.id} not found`);
+      if (req.expected_version !== null && row.version !== req.expected_version) {
+        return fail("conflict", `memory ${req.id} is at version ${row.version}, not ${req.expected_version}`, { version: row.version });
+      }
+      return ok(updateMemory(opened.value, row, req.patch, req.embedder, req.reason, null, now));
+    });
+  }
+
+  async deleteMemory(identity: unknown, id: string, idempotency?: Idempotency): Promise<CubeResult<{ id: string; deleted: boolean }>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    return this.idempotent(idempotency, (now) => {
+      const row = getRow(this.sql, id);
+      if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+      deleteMemory(opened.value, row, null, now);
+      return ok({ id, deleted: true });
+    });
+  }
+
+  /** Deletes every memory that matches a scope filter (all states but deleted). */
+  async deleteScope(identity: unknown, rawFilter: unknown, idempotency?: Idempotency): Promise<CubeResult<{ deleted: number }>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const parsed = memoryFilterSchema.safeParse(rawFilter);
+    if (!parsed.success) return invalid(parsed.error);
+    return this.idempotent(idempotency, (now) => {
+      const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
+      const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
+      for (const row of rows) deleteMemory(opened.value, row, null, now);
+      return ok({ deleted: rows.length });
+    });
+  }
+
+  async search(raw: unknown): Promise<CubeResult<CubeSearchResult>> {
+    const parsed = searchSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return ok(searchCube(this.sql, this.vectors, opened.value.identity, parsed.data));
+  }
+
+  async stats(identity: unknown): Promise<CubeResult<CubeStats>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const counts = { active: 0, archived: 0, deleted: 0 };
+    for (const r of this.sql.exec<{ state: string; n: number }>("SELECT state, COUNT(*) AS n FROM memories GROUP BY state")) {
+      if (r.state in counts) counts[r.state as keyof typeof counts] = r.n;
+    }
+    return ok({
+      identity: opened.value.identity,
+      schema_version: this.schemaVersion,
+      memories: counts,
+      messages: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n,
+      vectors_cached: this.vectors.size,
+      outbox: outboxStats(this.sql),
+    });
+  }
+
+  /** Drains the outbox to D1 (and Vectorize when configured); reschedules itself on failure. */
+  async drain(): Promise<DrainReport> {
+    const identity = this.identity;
+    if (!identity) return { drained: 0, failed: 0, next_at: null };
+    const report = await drainOutbox({
+      sql: this.sql,
+      sinks: this.outboxSinks(identity),
+      now: () => Date.now(),
+      load: (ids) => {
+        const memories: Memory[] = [];
+        const vectors = new Map<string, Float32Array>();
+        for (const id of ids) {
+          const row = getRow(this.sql, id);
+          if (!row || row.state === "deleted") continue;
+          memories.push(rowToMemory(row, identity));
+          const v = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM vectors WHERE seq = ?", row.seq).toArray()[0];
+          if (v) vectors.set(id, new Float32Array(v.data));
+        }
+        return { memories, vectors };
+      },
+    });
+    if (report.next_at !== null) await this.ctx.storage.setAlarm(report.next_at);
+    return report;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+    purgeIdempotency(this.sql, Date.now());
+  }
+}

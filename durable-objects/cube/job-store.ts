@@ -1,0 +1,117 @@
+// Raw messages and extraction jobs of a cube: stored durably before any derived memory.
+import type { RawMessage } from "../../src/memory/types";
+import type { AddMessagesRequest, ExtractionMode, JobOptions, JobRecord, JobState } from "../../src/memory/cube-contract";
+import { newId } from "../../src/lib/ids";
+import { sha256Hex } from "../../src/governance/crypto";
+
+interface JobRow extends Record<string, SqlStorageValue> {
+  id: string;
+  kind: string;
+  mode: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+  result: string | null;
+  options: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface MessageRow extends Record<string, SqlStorageValue> {
+  id: string;
+  role: string;
+  name: string | null;
+  content: string;
+  timestamp: number;
+  user_id: string | null;
+  agent_id: string | null;
+  session_id: string | null;
+}
+
+/** Content hashes of the request's messages, computed before the write transaction (hashing is async). */
+export async function hashMessages(req: AddMessagesRequest): Promise<string[]> {
+  return Promise.all(req.messages.map((m) => sha256Hex(`${m.role}\u0000${m.name ?? ""}\u0000${m.content}`)));
+}
+
+export function insertJobWithMessages(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number): JobRecord {
+  const messageIds: string[] = [];
+  req.messages.forEach((m, i) => {
+    const id = newId("msg", now);
+    messageIds.push(id);
+    sql.exec(
+      `INSERT INTO messages (id, job_id, role, name, content, content_hash, timestamp, user_id, agent_id, session_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      req.job_id,
+      m.role,
+      m.name,
+      m.content,
+      hashes[i] as string,
+      m.timestamp,
+      m.user_id,
+      m.agent_id,
+      m.session_id,
+      now,
+    );
+  });
+  sql.exec(
+    "INSERT INTO jobs (id, kind, mode, state, attempts, options, created_at, updated_at) VALUES (?, 'extract', ?, 'queued', 0, ?, ?, ?)",
+    req.job_id,
+    req.mode,
+    JSON.stringify(req.options),
+    now,
+    now,
+  );
+  return getJob(sql, req.job_id) as JobRecord;
+}
+
+export function getJob(sql: SqlStorage, id: string): JobRecord | null {
+  const row = sql.exec<JobRow>("SELECT * FROM jobs WHERE id = ?", id).toArray()[0];
+  if (!row) return null;
+  const ids = sql.exec<{ id: string }>("SELECT id FROM messages WHERE job_id = ? ORDER BY seq", id).toArray().map((r) => r.id);
+  return {
+    id: row.id,
+    kind: "extract",
+    mode: row.mode as ExtractionMode,
+    state: row.state as JobState,
+    attempts: row.attempts,
+    error: row.error,
+    result: row.result ? (JSON.parse(row.result) as JobRecord["result"]) : null,
+    message_ids: ids,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function jobMessages(sql: SqlStorage, jobId: string): RawMessage[] {
+  return sql
+    .exec<MessageRow>("SELECT id, role, name, content, timestamp, user_id, agent_id, session_id FROM messages WHERE job_id = ? ORDER BY seq", jobId)
+    .toArray()
+    .map((r) => ({
+      id: r.id,
+      role: r.role as RawMessage["role"],
+      name: r.name,
+      content: r.content,
+      timestamp: r.timestamp,
+      user_id: r.user_id,
+      agent_id: r.agent_id,
+      session_id: r.session_id,
+    }));
+}
+
+export function jobOptions(sql: SqlStorage, jobId: string): JobOptions | null {
+  const row = sql.exec<{ options: string }>("SELECT options FROM jobs WHERE id = ?", jobId).toArray()[0];
+  return row ? (JSON.parse(row.options) as JobOptions) : null;
+}
+
+export function setJobState(sql: SqlStorage, id: string, state: JobState, now: number, fields: { error?: string | null; result?: unknown; attempt?: boolean } = {}): void {
+  sql.exec(
+    `UPDATE jobs SET state = ?, updated_at = ?, error = COALESCE(?, error), result = COALESCE(?, result), attempts = attempts + ? WHERE id = ?`,
+    state,
+    now,
+    fields.error === undefined ? null : fields.error,
+    fields.result === undefined ? null : JSON.stringify(fields.result),
+    fields.attempt ? 1 : 0,
+    id,
+  );
+}

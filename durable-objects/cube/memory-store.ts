@@ -1,0 +1,218 @@
+// Reads and writes of the cube's memories; every change writes a version and an outbox row.
+import type { ChangeReason, Memory } from "../../src/memory/types";
+import type { CubeIdentity, MemoryFilter, NewMemory } from "../../src/memory/cube-contract";
+import { newId } from "../../src/lib/ids";
+import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
+import type { VectorCache } from "./vectors";
+import { enqueueOutbox } from "./outbox";
+
+export interface StoreContext {
+  sql: SqlStorage;
+  identity: CubeIdentity;
+  vectors: VectorCache;
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+
+function ftsInsert(sql: SqlStorage, seq: number, m: Pick<Memory, "text" | "entities" | "tags">): void {
+  sql.exec("INSERT INTO memory_fts (rowid, text, entities, tags) VALUES (?, ?, ?, ?)", seq, m.text, m.entities.join(" "), m.tags.join(" "));
+}
+
+function ftsDelete(sql: SqlStorage, seq: number): void {
+  sql.exec("DELETE FROM memory_fts WHERE rowid = ?", seq);
+}
+
+function writeVersion(sql: SqlStorage, m: Memory, reason: ChangeReason, source: string | null, at: number): void {
+  sql.exec(
+    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+    m.id,
+    m.version,
+    reason,
+    source,
+    at,
+    json(m),
+  );
+}
+
+export function getRow(sql: SqlStorage, id: string): MemoryRow | undefined {
+  return sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = ?`, id).toArray()[0];
+}
+
+export function getRowBySeq(sql: SqlStorage, seq: number): MemoryRow | undefined {
+  return sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq = ?`, seq).toArray()[0];
+}
+
+/** Inserts a new memory (version 1) with its FTS row, vector, version and outbox row. */
+export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: string, reason: ChangeReason, source: string | null, now: number): Memory {
+  const id = newId("mem", now);
+  const cursor = ctx.sql.exec<{ seq: number }>(
+    `INSERT INTO memories (id, user_id, agent_id, session_id, text, type, tags, entities, metadata, importance, state, version, hash,
+       created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, NULL, ?, ?, 1, ?) RETURNING seq`,
+    id,
+    item.user_id,
+    item.agent_id,
+    item.session_id,
+    item.text,
+    item.type,
+    json(item.tags),
+    json(item.entities),
+    json(item.metadata),
+    item.importance,
+    item.hash,
+    now,
+    now,
+    item.event_time ?? now,
+    item.event_time,
+    json(item.source_message_ids),
+    now,
+  );
+  const seq = cursor.one().seq;
+  const row = getRowBySeq(ctx.sql, seq) as MemoryRow;
+  const memory = rowToMemory(row, ctx.identity);
+  ftsInsert(ctx.sql, seq, memory);
+  if (item.vector) ctx.vectors.put(seq, embedder, item.vector);
+  writeVersion(ctx.sql, memory, reason, source, now);
+  enqueueOutbox(ctx.sql, id, "upsert", now);
+  return memory;
+}
+
+export interface MemoryPatch {
+  text?: string;
+  hash?: string;
+  vector?: Float32Array;
+  type?: Memory["type"];
+  tags?: string[];
+  entities?: string[];
+  metadata?: Memory["metadata"];
+  importance?: number;
+  state?: "active" | "archived";
+  valid_to?: number | null;
+  source_message_ids?: string[];
+  event_time?: number | null;
+}
+
+/** Writes a new version of an existing memory. Returns the new current row. */
+export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPatch, embedder: string, reason: ChangeReason, source: string | null, now: number): Memory {
+  const current = rowToMemory(row, ctx.identity);
+  const next: Memory = {
+    ...current,
+    text: patch.text ?? current.text,
+    hash: patch.hash ?? current.hash,
+    type: patch.type ?? current.type,
+    tags: patch.tags ?? current.tags,
+    entities: patch.entities ?? current.entities,
+    metadata: patch.metadata ?? current.metadata,
+    importance: patch.importance ?? current.importance,
+    state: patch.state ?? current.state,
+    valid_to: patch.valid_to === undefined ? current.valid_to : patch.valid_to,
+    event_time: patch.event_time === undefined ? current.event_time : patch.event_time,
+    source_message_ids: patch.source_message_ids ?? current.source_message_ids,
+    version: current.version + 1,
+    updated_at: now,
+  };
+  ctx.sql.exec(
+    `UPDATE memories SET text = ?, hash = ?, type = ?, tags = ?, entities = ?, metadata = ?, importance = ?, state = ?,
+       valid_to = ?, event_time = ?, source_message_ids = ?, version = ?, updated_at = ? WHERE seq = ?`,
+    next.text,
+    next.hash,
+    next.type,
+    json(next.tags),
+    json(next.entities),
+    json(next.metadata),
+    next.importance,
+    next.state,
+    next.valid_to,
+    next.event_time,
+    json(next.source_message_ids),
+    next.version,
+    now,
+    row.seq,
+  );
+  if (patch.text !== undefined || patch.tags !== undefined || patch.entities !== undefined) {
+    ftsDelete(ctx.sql, row.seq);
+    ftsInsert(ctx.sql, row.seq, next);
+  }
+  if (patch.vector) ctx.vectors.put(row.seq, embedder, patch.vector);
+  writeVersion(ctx.sql, next, reason, source, now);
+  enqueueOutbox(ctx.sql, next.id, "upsert", now);
+  return next;
+}
+
+/**
+ * Hard-deletes a memory's content: text, FTS row, vector and the text of every version go;
+ * a tombstone (id, state, version, time) stays for audit and so that the id is never reused.
+ */
+export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string | null, now: number): void {
+  const version = row.version + 1;
+  ctx.sql.exec(
+    `UPDATE memories SET text = '', hash = '', tags = '[]', entities = '[]', metadata = '{}', source_message_ids = '[]',
+       state = 'deleted', version = ?, updated_at = ?, valid_to = COALESCE(valid_to, ?) WHERE seq = ?`,
+    version,
+    now,
+    now,
+    row.seq,
+  );
+  ftsDelete(ctx.sql, row.seq);
+  ctx.vectors.remove(row.seq);
+  ctx.sql.exec("DELETE FROM memory_versions WHERE memory_id = ?", row.id);
+  ctx.sql.exec(
+    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, 'delete', ?, ?, ?)",
+    row.id,
+    version,
+    source,
+    now,
+    json({ id: row.id, state: "deleted", version }),
+  );
+  enqueueOutbox(ctx.sql, row.id, "delete", now);
+}
+
+export interface FilterOptions {
+  /** Search only sees memories valid now, or valid at `asOf`; listings see every version's current row. */
+  validity?: "now" | "any" | { asOf: number };
+  /** Match every state but deleted, whatever the filter says (used by scope deletes). */
+  anyState?: boolean;
+}
+
+/** SQL condition and bindings for a filter over the memories table (aliased `m`). */
+export function filterSql(filter: MemoryFilter, opts: FilterOptions = {}): { where: string; args: SqlStorageValue[] } {
+  const parts: string[] = [];
+  const args: SqlStorageValue[] = [];
+  if (opts.anyState) {
+    parts.push("m.state != 'deleted'");
+  } else {
+    parts.push("m.state = ?");
+    args.push(filter.state ?? "active");
+  }
+  for (const key of ["user_id", "agent_id", "session_id"] as const) {
+    const v = filter[key];
+    if (v !== undefined) {
+      parts.push(`m.${key} = ?`);
+      args.push(v);
+    }
+  }
+  if (filter.types?.length) {
+    parts.push(`m.type IN (${filter.types.map(() => "?").join(", ")})`);
+    args.push(...filter.types);
+  }
+  for (const tag of filter.tags ?? []) {
+    parts.push("EXISTS (SELECT 1 FROM json_each(m.tags) WHERE json_each.value = ?)");
+    args.push(tag);
+  }
+  if (filter.created_after !== undefined) {
+    parts.push("m.created_at >= ?");
+    args.push(filter.created_after);
+  }
+  if (filter.created_before !== undefined) {
+    parts.push("m.created_at < ?");
+    args.push(filter.created_before);
+  }
+  const validity = opts.validity ?? "now";
+  if (validity === "now") {
+    parts.push("m.valid_to IS NULL");
+  } else if (validity !== "any") {
+    parts.push("m.valid_from <= ? AND (m.valid_to IS NULL OR m.valid_to > ?)");
+    args.push(validity.asOf, validity.asOf);
+  }
+  return { where: parts.join(" AND "), args };
+}

@@ -1,0 +1,105 @@
+// The cube object's SQLite schema and its forward-only migrations, applied on start.
+
+/** Each entry moves the schema from version i to i + 1; never edit one that has shipped. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    job_id TEXT,
+    role TEXT NOT NULL,
+    name TEXT,
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    timestamp INTEGER NOT NULL,
+    user_id TEXT, agent_id TEXT, session_id TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX messages_job ON messages(job_id);
+  CREATE INDEX messages_hash ON messages(content_hash, created_at);
+  CREATE TABLE memories (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    user_id TEXT, agent_id TEXT, session_id TEXT,
+    text TEXT NOT NULL,
+    type TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    entities TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    importance REAL NOT NULL,
+    state TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER,
+    event_time INTEGER,
+    source_message_ids TEXT NOT NULL,
+    seen_count INTEGER NOT NULL DEFAULT 1,
+    last_seen_at INTEGER NOT NULL,
+    access_count INTEGER NOT NULL DEFAULT 0,
+    last_access_at INTEGER
+  );
+  CREATE INDEX memories_hash ON memories(hash);
+  CREATE INDEX memories_user ON memories(user_id, seq);
+  CREATE TABLE memory_versions (
+    memory_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT,
+    at INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    PRIMARY KEY (memory_id, version)
+  );
+  CREATE VIRTUAL TABLE memory_fts USING fts5(text, entities, tags, tokenize = 'porter unicode61');
+  CREATE TABLE vectors (
+    seq INTEGER PRIMARY KEY,
+    embedder TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    result TEXT,
+    options TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY,
+    memory_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    last_error TEXT
+  );
+  CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the object's database to the current schema version; idempotent. */
+export function migrate(sql: SqlStorage): number {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  let version = row?.version ?? 0;
+  if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+  while (version < MIGRATIONS.length) {
+    sql.exec(MIGRATIONS[version] as string);
+    version++;
+    sql.exec("UPDATE schema_version SET version = ?", version);
+  }
+  return version;
+}

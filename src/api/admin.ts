@@ -1,0 +1,47 @@
+// /v1/admin: tenants and their keys, behind the ADMIN_TOKEN secret (refused when it is unset).
+import { Hono, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { AppEnv } from "./context";
+import { describeRoute } from "./openapi-registry";
+import { jsonBody } from "./validate";
+import { bearer } from "./middleware";
+import { ApiError } from "../errors";
+import { constantTimeEqual } from "../governance/crypto";
+import { tenants } from "../db/schema";
+import { newId } from "../lib/ids";
+import { createKeyBody, createKey, keyCreatedSchema } from "./keys";
+
+export const admin = new Hono<AppEnv>();
+
+const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const secret = c.env.ADMIN_TOKEN;
+  // Fail closed: with no secret configured there is no admin access at all.
+  if (!secret) throw new ApiError("forbidden", "admin routes are disabled: ADMIN_TOKEN is not configured");
+  const given = bearer(c);
+  if (!given || !(await constantTimeEqual(given, secret))) throw new ApiError("unauthorized", "invalid admin token");
+  await next();
+};
+admin.use("*", adminAuth);
+
+const createTenantBody = z.strictObject({ name: z.string().min(1).max(200), id: z.string().regex(/^tnt_[A-Za-z0-9_]{1,64}$/).optional() });
+const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() });
+
+describeRoute({ method: "post", path: "/v1/admin/tenants", tag: "admin", admin: true, summary: "Create a tenant", body: createTenantBody, response: tenantSchema, status: 201 });
+admin.post("/tenants", async (c) => {
+  const body = await jsonBody(c, createTenantBody);
+  const row = { id: body.id ?? newId("tnt"), name: body.name, createdAt: Date.now() };
+  const res = await drizzle(c.env.DB).insert(tenants).values(row).onConflictDoNothing().run();
+  if (res.meta.changes === 0) throw new ApiError("conflict", `tenant ${row.id} already exists`);
+  return c.json({ id: row.id, name: row.name, created_at: new Date(row.createdAt).toISOString() }, 201);
+});
+
+describeRoute({ method: "post", path: "/v1/admin/tenants/{id}/keys", tag: "admin", admin: true, summary: "Create an API key for a tenant (the key is shown once)", body: createKeyBody, response: keyCreatedSchema, status: 201 });
+admin.post("/tenants/:id/keys", async (c) => {
+  const tenantId = c.req.param("id");
+  const body = await jsonBody(c, createKeyBody);
+  const tenant = await drizzle(c.env.DB).select().from(tenants).where(eq(tenants.id, tenantId)).get();
+  if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
+  return c.json(await createKey(c.env, tenantId, body), 201);
+});

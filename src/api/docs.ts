@@ -1,0 +1,50 @@
+// GET /v1/openapi.json and a self-contained /docs page (no CDN: it must work offline).
+import { Hono } from "hono";
+import { buildOpenApiDocument } from "./openapi-registry";
+
+export const docs = new Hono();
+
+let cached: Record<string, unknown> | null = null;
+
+docs.get("/v1/openapi.json", (c) => {
+  cached ??= buildOpenApiDocument();
+  return c.json(cached);
+});
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>memos-edge API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fafafa}
+header{background:#13233a;color:#fff;padding:16px 24px}main{max-width:980px;margin:0 auto;padding:16px 24px}
+details{background:#fff;border:1px solid #d8dee4;border-radius:6px;margin:8px 0}
+summary{cursor:pointer;padding:10px 12px;font-family:ui-monospace,monospace}
+.m{display:inline-block;width:64px;font-weight:700}.get{color:#1a7f37}.post{color:#0969da}.patch{color:#9a6700}.delete{color:#cf222e}
+pre{background:#f6f8fa;padding:10px;overflow:auto;margin:0 12px 12px;border-radius:4px;font-size:12px}
+h2{margin-top:28px}.s{color:#57606a;font-family:system-ui}
+</style></head><body><header><h1 style="margin:0;font-size:20px">memos-edge API reference</h1>
+<div class="s" style="color:#c9d1d9">OpenAPI 3.1 document: <a style="color:#9ecbff" href="/v1/openapi.json">/v1/openapi.json</a></div></header>
+<main id="root">Loading…</main>
+<script>
+fetch('/v1/openapi.json').then(r=>r.json()).then(doc=>{
+  const root=document.getElementById('root');root.textContent='';
+  const byTag={};
+  for(const [path,ops] of Object.entries(doc.paths)) for(const [method,op] of Object.entries(ops)) (byTag[op.tags[0]] ??= []).push({path,method,op});
+  for(const [tag,list] of Object.entries(byTag)){
+    const h=document.createElement('h2');h.textContent=tag;root.append(h);
+    for(const {path,method,op} of list){
+      const d=document.createElement('details');const s=document.createElement('summary');
+      const m=document.createElement('span');m.className='m '+method;m.textContent=method.toUpperCase();
+      const p=document.createElement('span');p.textContent=path+'  ';const t=document.createElement('span');t.className='s';t.textContent=op.summary+(op['x-required-scope']?' ['+op['x-required-scope']+']':'');
+      s.append(m,p,t);d.append(s);
+      const show=(label,obj)=>{if(!obj)return;const pre=document.createElement('pre');pre.textContent=label+'\\n'+JSON.stringify(obj,null,2);d.append(pre);};
+      if(op.parameters&&op.parameters.length) show('parameters',op.parameters);
+      if(op.requestBody) show('request body',op.requestBody.content['application/json'].schema);
+      const ok=Object.entries(op.responses)[0]; show('response '+ok[0],ok[1].content['application/json'].schema);
+      root.append(d);
+    }
+  }
+});
+</script></body></html>`;
+
+docs.get("/docs", (c) => c.html(PAGE));

@@ -1,0 +1,71 @@
+// /v1/keys: a tenant's own API keys (admin scope): create (shown once), list, revoke.
+import { Hono } from "hono";
+import { z } from "zod";
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { AppEnv } from "./context";
+import { SCOPES } from "./context";
+import { describeRoute } from "./openapi-registry";
+import { jsonBody } from "./validate";
+import { requireScope } from "./middleware";
+import { ApiError } from "../errors";
+import type { Env } from "../env";
+import { apiKeys } from "../db/schema";
+import { generateApiKey, hashApiKey, parseScopes } from "../governance/keys";
+import { newId } from "../lib/ids";
+
+export const createKeyBody = z.strictObject({
+  name: z.string().min(1).max(200),
+  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+});
+const keySchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()), created_at: z.string(), revoked_at: z.string().nullable() });
+export const keyCreatedSchema = keySchema.extend({ key: z.string(), tenant_id: z.string() });
+
+function keyOut(r: typeof apiKeys.$inferSelect) {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scopes: parseScopes(r.scopes),
+    created_at: new Date(r.createdAt).toISOString(),
+    revoked_at: r.revokedAt === null ? null : new Date(r.revokedAt).toISOString(),
+  };
+}
+
+export async function createKey(env: Env, tenantId: string, body: z.infer<typeof createKeyBody>) {
+  const key = generateApiKey();
+  const { hash, prefix } = await hashApiKey(key);
+  const row = { id: newId("key"), tenantId, name: body.name, hash, prefix, scopes: JSON.stringify([...new Set(body.scopes)]), createdAt: Date.now(), revokedAt: null, lastUsedAt: null };
+  await drizzle(env.DB).insert(apiKeys).values(row).run();
+  return { ...keyOut(row), key, tenant_id: tenantId };
+}
+
+export const keys = new Hono<AppEnv>();
+
+describeRoute({ method: "post", path: "/v1/keys", tag: "keys", scope: "admin", summary: "Create an API key in the caller's tenant (shown once)", body: createKeyBody, response: keyCreatedSchema, status: 201 });
+keys.post("/", async (c) => {
+  requireScope(c, "admin");
+  const body = await jsonBody(c, createKeyBody);
+  return c.json(await createKey(c.env, c.get("auth").tenant_id, body), 201);
+});
+
+describeRoute({ method: "get", path: "/v1/keys", tag: "keys", scope: "admin", summary: "List the tenant's API keys (hashes and keys are never shown)", response: z.object({ keys: z.array(keySchema) }) });
+keys.get("/", async (c) => {
+  requireScope(c, "admin");
+  const rows = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.tenantId, c.get("auth").tenant_id)).all();
+  return c.json({ keys: rows.map(keyOut) });
+});
+
+describeRoute({ method: "delete", path: "/v1/keys/{id}", tag: "keys", scope: "admin", summary: "Revoke an API key", response: keySchema });
+keys.delete("/:id", async (c) => {
+  requireScope(c, "admin");
+  const id = c.req.param("id");
+  const tenant = c.get("auth").tenant_id;
+  const db = drizzle(c.env.DB);
+  const where = and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenant));
+  const row = await db.select().from(apiKeys).where(where).get();
+  if (!row) throw new ApiError("not_found", `key ${id} not found`);
+  if (row.revokedAt === null) await db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).run();
+  const after = await db.select().from(apiKeys).where(where).get();
+  return c.json(keyOut(after ?? row));
+});

@@ -1,0 +1,61 @@
+// Request id, error handling and API-key authentication for every /v1 route.
+import type { Context, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import type { AppEnv, Scope } from "./context";
+import { ApiError, errorBody } from "../errors";
+import { apiKeys } from "../db/schema";
+import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
+import { ensureDevTenant } from "../governance/dev-tenant";
+import { newId } from "../lib/ids";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const given = c.req.header("x-request-id");
+  const id = given && REQUEST_ID.test(given) ? given : newId("req");
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+};
+
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  const rid = c.get("requestId") ?? newId("req");
+  let apiErr: ApiError;
+  if (err instanceof ApiError) apiErr = err;
+  else if (err instanceof HTTPException && err.status === 413) apiErr = new ApiError("payload_too_large", "request body is too large");
+  else if (err instanceof HTTPException && err.status < 500) apiErr = new ApiError("invalid_request", err.message || "bad request");
+  else {
+    console.error(JSON.stringify({ level: "error", request_id: rid, name: err.name, message: err.message, stack: err.stack }));
+    apiErr = new ApiError("internal", "internal error");
+  }
+  c.header("X-Request-Id", rid);
+  return c.json(errorBody(apiErr, rid), apiErr.status);
+}
+
+export function bearer(c: Context): string | null {
+  const h = c.req.header("authorization");
+  const m = h?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m?.[1] ?? null;
+}
+
+/** Authenticates the API key; the tenant and scopes land in c.var.auth. */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await ensureDevTenant(c.env);
+  const key = bearer(c);
+  if (!key || !looksLikeApiKey(key)) throw new ApiError("unauthorized", "missing or malformed API key");
+  const { hash } = await hashApiKey(key);
+  // The lookup is by hash: the key itself is never compared, so no timing of it leaks.
+  const row = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+  if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "invalid or revoked API key");
+  c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes) });
+  await next();
+};
+
+export function requireScope(c: Context<AppEnv>, scope: Scope): void {
+  const scopes = c.get("auth").scopes;
+  if (!scopes.includes(scope) && !scopes.includes("admin")) {
+    throw new ApiError("forbidden", `this key lacks the ${scope} scope`);
+  }
+}

@@ -1,0 +1,134 @@
+// zod schemas of the public API (v1): they validate requests and produce the OpenAPI document.
+import { z } from "zod";
+import { MEMORY_STATES, MEMORY_TYPES, type Memory } from "../memory/types";
+import { LIMITS, scopeIdSchema } from "../memory/cube-contract";
+
+const isoTime = z.iso.datetime({ offset: true });
+const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
+const metadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= LIMITS.metadataBytes, `metadata must be at most ${LIMITS.metadataBytes} bytes`);
+
+export const memorySchema = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  cube_id: z.string(),
+  user_id: z.string().nullable(),
+  agent_id: z.string().nullable(),
+  session_id: z.string().nullable(),
+  text: z.string(),
+  type: z.enum(MEMORY_TYPES),
+  tags: z.array(z.string()),
+  entities: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  importance: z.number(),
+  state: z.enum(MEMORY_STATES),
+  version: z.number().int(),
+  hash: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  valid_from: z.string(),
+  valid_to: z.string().nullable(),
+  event_time: z.string().nullable(),
+  source_message_ids: z.array(z.string()),
+  seen_count: z.number().int(),
+  last_seen_at: z.string(),
+});
+export type MemoryOut = z.infer<typeof memorySchema>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function memoryOut(m: Memory): MemoryOut {
+  return {
+    ...m,
+    created_at: iso(m.created_at),
+    updated_at: iso(m.updated_at),
+    valid_from: iso(m.valid_from),
+    valid_to: m.valid_to === null ? null : iso(m.valid_to),
+    event_time: m.event_time === null ? null : iso(m.event_time),
+    last_seen_at: iso(m.last_seen_at),
+  };
+}
+
+const scope = {
+  user_id: scopeIdSchema.optional(),
+  agent_id: scopeIdSchema.optional(),
+  session_id: scopeIdSchema.optional(),
+  cube_id: scopeIdSchema.optional(),
+};
+
+export const messageSchema = z.strictObject({
+  role: z.enum(["user", "assistant", "system", "tool"]),
+  content: z.string().min(1).max(LIMITS.textChars),
+  name: z.string().min(1).max(128).optional(),
+  timestamp: isoTime.optional(),
+});
+
+export const addMemoriesBody = z
+  .strictObject({
+    ...scope,
+    messages: z.array(messageSchema).min(1).max(LIMITS.messagesPerAdd).optional(),
+    text: z.string().min(1).max(LIMITS.textChars).optional(),
+    infer: z.boolean().default(true),
+    mode: z.enum(["fast", "fine"]).default("fast").describe("extraction mode when infer is true"),
+    sync: z.boolean().default(false).describe("wait for extraction instead of answering 202"),
+    type: z.enum(MEMORY_TYPES).optional().describe("type of directly stored memories (infer false)"),
+    importance: z.number().min(0).max(1).optional(),
+    tags: tags.default([]),
+    metadata: metadata.default({}),
+  })
+  .refine((b) => (b.messages === undefined) !== (b.text === undefined), { message: "give exactly one of messages or text" })
+  .refine((b) => b.user_id !== undefined || b.cube_id !== undefined, { message: "give user_id or cube_id" });
+export type AddMemoriesBody = z.infer<typeof addMemoriesBody>;
+
+const csvOrList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(",")).filter(Boolean));
+
+export const listQuery = z.strictObject({
+  ...scope,
+  tags: csvOrList.pipe(tags).optional(),
+  state: z.enum(MEMORY_STATES).optional(),
+  created_after: isoTime.optional(),
+  created_before: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.listLimit).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const locateQuery = z.strictObject({ cube_id: scopeIdSchema.optional(), user_id: scopeIdSchema.optional() });
+
+export const deleteScopeQuery = z
+  .strictObject({ ...scope })
+  .refine((q) => q.user_id !== undefined || q.cube_id !== undefined, { message: "give user_id or cube_id" });
+
+export const patchMemoryBody = z
+  .strictObject({
+    text: z.string().min(1).max(LIMITS.textChars).optional(),
+    type: z.enum(MEMORY_TYPES).optional(),
+    tags: tags.optional(),
+    metadata: metadata.optional(),
+    importance: z.number().min(0).max(1).optional(),
+    state: z.enum(["active", "archived"]).optional(),
+    expected_version: z.number().int().min(1).optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== "expected_version"), { message: "nothing to change" });
+
+export const searchBody = z.strictObject({
+  query: z.string().min(1).max(LIMITS.queryChars),
+  ...scope,
+  tags: tags.optional(),
+  types: z.array(z.enum(MEMORY_TYPES)).optional(),
+  top_k: z.number().int().min(1).max(LIMITS.topK).default(10),
+});
+
+export const listResponse = z.object({ memories: z.array(memorySchema), next_cursor: z.string().nullable() });
+export const jobSchema = z.object({
+  id: z.string(),
+  cube_id: z.string(),
+  state: z.enum(["queued", "running", "succeeded", "failed"]),
+  mode: z.string(),
+  attempts: z.number(),
+  error: z.string().nullable(),
+  result: z.unknown(),
+  message_ids: z.array(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+});

@@ -1,0 +1,45 @@
+// The Hono app: middleware, one sub-app per resource, one error handler.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./api/context";
+import { ApiError } from "./errors";
+import { authenticate, onError, requestId } from "./api/middleware";
+import { memories } from "./api/memories";
+import { search } from "./api/search";
+import { jobs } from "./api/jobs";
+import { cubes } from "./api/cubes";
+import { admin } from "./api/admin";
+import { keys } from "./api/keys";
+import { docs } from "./api/docs";
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export const app = new Hono<AppEnv>();
+
+app.use("*", requestId);
+app.use(
+  "/v1/*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError("payload_too_large", `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  }),
+);
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", docs);
+app.route("/v1/admin", admin);
+
+const v1 = new Hono<AppEnv>();
+v1.use("*", authenticate);
+v1.route("/memories", memories);
+v1.route("/search", search);
+v1.route("/jobs", jobs);
+v1.route("/cubes", cubes);
+v1.route("/keys", keys);
+app.route("/v1", v1);
+
+app.notFound((c) => {
+  throw new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+});
+app.onError(onError);

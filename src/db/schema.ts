@@ -1,0 +1,83 @@
+// Drizzle schema of the tenant-wide D1 store; `npm run db:generate` writes migrations from it.
+import { sqliteTable, text, integer, real, index, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    /** SHA-256 hex of the whole key; the key itself is shown once and never stored. */
+    hash: text("hash").notNull(),
+    prefix: text("prefix").notNull(),
+    scopes: text("scopes").notNull(), // JSON array
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const cubes = sqliteTable(
+  "cubes",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name"),
+    ownerUserId: text("owner_user_id"),
+    ownerAgentId: text("owner_agent_id"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/** Which cube holds a job, so `GET /v1/jobs/:id` can find it; the job's state lives in the cube. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    cubeId: text("cube_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("jobs_tenant").on(t.tenantId)],
+);
+
+/** Catalog of explicit memories, fed by each cube's outbox; the cube stays the source of truth. */
+export const memories = sqliteTable(
+  "memories",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    cubeId: text("cube_id").notNull(),
+    userId: text("user_id"),
+    agentId: text("agent_id"),
+    sessionId: text("session_id"),
+    text: text("text").notNull(),
+    type: text("type").notNull(),
+    tags: text("tags").notNull(), // JSON array
+    entities: text("entities").notNull(), // JSON array
+    metadata: text("metadata").notNull(), // JSON object
+    importance: real("importance").notNull(),
+    state: text("state").notNull(),
+    version: integer("version").notNull(),
+    hash: text("hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    validFrom: integer("valid_from").notNull(),
+    validTo: integer("valid_to"),
+    eventTime: integer("event_time"),
+    sourceMessageIds: text("source_message_ids").notNull(), // JSON array
+  },
+  (t) => [
+    index("memories_tenant_created").on(t.tenantId, t.createdAt, t.id),
+    index("memories_tenant_cube").on(t.tenantId, t.cubeId, t.createdAt),
+    index("memories_tenant_user").on(t.tenantId, t.userId, t.createdAt),
+  ],
+);

@@ -1,0 +1,53 @@
+// Queue consumers: the jobs queue (retry with backoff) and its dead-letter queue (mark failed).
+import type { Env } from "../env";
+import { cubeStub } from "../services/cubes";
+import type { JobMessage } from "./messages";
+import { runExtractJob } from "./run-extract";
+
+export const DLQ_NAME = "memos-jobs-dlq";
+
+const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** attempts);
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+async function recordFailure(env: Env, body: JobMessage, error: string, final: boolean): Promise<void> {
+  try {
+    await cubeStub(env, body.identity).failJob(body.identity, body.job_id, error, final);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", job_id: body.job_id, message: "could not record job failure", error: describe(err) }));
+  }
+}
+
+function isJobMessage(body: unknown): body is JobMessage {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  const id = b.identity as Record<string, unknown> | undefined;
+  return b.kind === "extract" && typeof b.job_id === "string" && typeof id?.tenant_id === "string" && typeof id?.cube_id === "string";
+}
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const deadLetter = batch.queue === DLQ_NAME || batch.queue.endsWith("-dlq");
+  for (const message of batch.messages) {
+    const body = message.body;
+    if (!isJobMessage(body)) {
+      // A message no consumer understands can never succeed: drop it loudly instead of looping.
+      console.error(JSON.stringify({ level: "error", queue: batch.queue, message: "malformed job message dropped", id: message.id }));
+      message.ack();
+      continue;
+    }
+    if (deadLetter) {
+      await recordFailure(env, body, `dead-lettered after ${message.attempts} attempt(s) on ${batch.queue}`, true);
+      message.ack();
+      continue;
+    }
+    try {
+      await runExtractJob(env, body);
+      message.ack();
+    } catch (err) {
+      await recordFailure(env, body, describe(err), false);
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
+}

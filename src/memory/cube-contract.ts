@@ -1,0 +1,205 @@
+// The RPC contract between the Worker and a cube object: request shapes, validated on both sides.
+import { z } from "zod";
+import { MEMORY_STATES, MEMORY_TYPES, type Memory, type MemoryState } from "./types";
+import type { ErrorCode } from "../errors";
+
+export const LIMITS = {
+  textChars: 16_000,
+  itemsPerAdd: 500,
+  messagesPerAdd: 1_000,
+  tags: 32,
+  tagChars: 64,
+  metadataBytes: 16_384,
+  topK: 100,
+  listLimit: 200,
+  queryChars: 2_000,
+} as const;
+
+const float32 = z.custom<Float32Array>((v) => v instanceof Float32Array, "expected a Float32Array");
+
+const idPart = z.string().min(1).max(128).regex(/^[A-Za-z0-9:_\-.@]+$/, "letters, digits and : _ - . @ only");
+export const scopeIdSchema = idPart;
+
+export const identitySchema = z.object({ tenant_id: z.string().min(1), cube_id: idPart }).strict();
+export type CubeIdentity = z.infer<typeof identitySchema>;
+
+const scopeFields = {
+  user_id: idPart.nullable(),
+  agent_id: idPart.nullable(),
+  session_id: idPart.nullable(),
+};
+
+const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
+const metadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= LIMITS.metadataBytes, `metadata is larger than ${LIMITS.metadataBytes} bytes`);
+
+export const newMemorySchema = z
+  .object({
+    ...scopeFields,
+    text: z.string().min(1).max(LIMITS.textChars),
+    type: z.enum(MEMORY_TYPES),
+    tags,
+    entities: z.array(z.string().max(200)).max(64),
+    metadata,
+    importance: z.number().min(0).max(1),
+    event_time: z.number().int().nullable(),
+    source_message_ids: z.array(z.string()).max(1_000),
+    hash: z.string().length(64),
+    vector: float32.nullable(),
+  })
+  .strict();
+export type NewMemory = z.infer<typeof newMemorySchema>;
+
+export const idempotencySchema = z.object({ key: z.string().min(1).max(255), request_hash: z.string() }).strict();
+export type Idempotency = z.infer<typeof idempotencySchema>;
+
+export const addMemoriesSchema = z
+  .object({
+    identity: identitySchema,
+    embedder: z.string(),
+    items: z.array(newMemorySchema).min(1).max(LIMITS.itemsPerAdd),
+    idempotency: idempotencySchema.optional(),
+  })
+  .strict();
+export type AddMemoriesRequest = z.infer<typeof addMemoriesSchema>;
+
+export const newMessageSchema = z
+  .object({
+    ...scopeFields,
+    role: z.enum(["user", "assistant", "system", "tool"]),
+    name: z.string().max(128).nullable(),
+    content: z.string().min(1).max(LIMITS.textChars),
+    timestamp: z.number().int(),
+  })
+  .strict();
+export type NewMessage = z.infer<typeof newMessageSchema>;
+
+export const EXTRACTION_MODES = ["fast", "fine", "raw"] as const;
+export type ExtractionMode = (typeof EXTRACTION_MODES)[number];
+
+export const jobOptionsSchema = z
+  .object({ tags, metadata, ...scopeFields })
+  .strict();
+export type JobOptions = z.infer<typeof jobOptionsSchema>;
+
+export const addMessagesSchema = z
+  .object({
+    identity: identitySchema,
+    job_id: z.string().min(1),
+    mode: z.enum(EXTRACTION_MODES),
+    options: jobOptionsSchema,
+    messages: z.array(newMessageSchema).min(1).max(LIMITS.messagesPerAdd),
+    idempotency: idempotencySchema.optional(),
+  })
+  .strict();
+export type AddMessagesRequest = z.infer<typeof addMessagesSchema>;
+
+export const memoryFilterSchema = z
+  .object({
+    user_id: idPart.optional(),
+    agent_id: idPart.optional(),
+    session_id: idPart.optional(),
+    tags: tags.optional(),
+    types: z.array(z.enum(MEMORY_TYPES)).max(MEMORY_TYPES.length).optional(),
+    state: z.enum(MEMORY_STATES).optional(),
+    created_after: z.number().int().optional(),
+    created_before: z.number().int().optional(),
+  })
+  .strict();
+export type MemoryFilter = z.infer<typeof memoryFilterSchema>;
+
+export const listSchema = z
+  .object({
+    identity: identitySchema,
+    filter: memoryFilterSchema,
+    limit: z.number().int().min(1).max(LIMITS.listLimit),
+    after_seq: z.number().int().nullable(),
+  })
+  .strict();
+export type ListRequest = z.infer<typeof listSchema>;
+
+export const updateSchema = z
+  .object({
+    identity: identitySchema,
+    id: z.string().min(1),
+    expected_version: z.number().int().nullable(),
+    patch: z
+      .object({
+        text: z.string().min(1).max(LIMITS.textChars).optional(),
+        hash: z.string().length(64).optional(),
+        vector: float32.optional(),
+        type: z.enum(MEMORY_TYPES).optional(),
+        tags: tags.optional(),
+        metadata: metadata.optional(),
+        importance: z.number().min(0).max(1).optional(),
+        state: z.enum(["active", "archived"]).optional(),
+      })
+      .strict(),
+    embedder: z.string(),
+    reason: z.enum(["edit", "feedback", "archive", "restore"]),
+    idempotency: idempotencySchema.optional(),
+  })
+  .strict();
+export type UpdateRequest = z.infer<typeof updateSchema>;
+
+export const searchSchema = z
+  .object({
+    identity: identitySchema,
+    query: z.string().min(1).max(LIMITS.queryChars),
+    vector: float32.nullable(),
+    embedder: z.string(),
+    filter: memoryFilterSchema,
+    top_k: z.number().int().min(1).max(LIMITS.topK),
+  })
+  .strict();
+export type CubeSearchRequest = z.infer<typeof searchSchema>;
+
+export interface ScoredMemory {
+  memory: Memory;
+  score: number;
+  score_breakdown: Record<string, number>;
+}
+
+export interface CubeSearchResult {
+  results: ScoredMemory[];
+  timings: Record<string, number>;
+  candidates: number;
+}
+
+export interface ListResult {
+  memories: Memory[];
+  next_seq: number | null;
+}
+
+export type JobState = "queued" | "running" | "succeeded" | "failed";
+
+export interface JobRecord {
+  id: string;
+  kind: "extract";
+  mode: ExtractionMode;
+  state: JobState;
+  attempts: number;
+  error: string | null;
+  result: { memory_ids: string[]; added: number; skipped: number; detail?: Record<string, unknown> } | null;
+  message_ids: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CubeError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** Errors do not cross an RPC boundary with their type intact, so cube methods return them. */
+export type CubeResult<T> = { ok: true; value: T } | { ok: false; error: CubeError };
+
+export const ok = <T>(value: T): CubeResult<T> => ({ ok: true, value });
+export const fail = <T>(code: ErrorCode, message: string, details?: unknown): CubeResult<T> => ({
+  ok: false,
+  error: details === undefined ? { code, message } : { code, message, details },
+});
+
+export type { MemoryState };

@@ -1,0 +1,54 @@
+// Test helpers: tenants and keys through the real admin API, and JSON requests through SELF.
+import { SELF, env } from "cloudflare:test";
+
+export const BASE = "http://memos.test";
+export const ADMIN = `Bearer ${env.ADMIN_TOKEN}`;
+
+export interface Tenant {
+  id: string;
+  key: string;
+  auth: Record<string, string>;
+}
+
+let counter = 0;
+
+/** A fresh tenant with a key holding the given scopes. */
+export async function newTenant(scopes: string[] = ["memories:read", "memories:write"]): Promise<Tenant> {
+  const t = await SELF.fetch(`${BASE}/v1/admin/tenants`, {
+    method: "POST",
+    headers: { authorization: ADMIN, "content-type": "application/json" },
+    body: JSON.stringify({ name: `t${++counter}` }),
+  });
+  if (t.status !== 201) throw new Error(`tenant: ${t.status} ${await t.text()}`);
+  const { id } = (await t.json()) as { id: string };
+  const k = await SELF.fetch(`${BASE}/v1/admin/tenants/${id}/keys`, {
+    method: "POST",
+    headers: { authorization: ADMIN, "content-type": "application/json" },
+    body: JSON.stringify({ name: "test", scopes }),
+  });
+  if (k.status !== 201) throw new Error(`key: ${k.status} ${await k.text()}`);
+  const { key } = (await k.json()) as { key: string };
+  return { id, key, auth: { authorization: `Bearer ${key}` } };
+}
+
+export async function api<T = Record<string, unknown>>(
+  tenant: Tenant | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await SELF.fetch(`${BASE}${path}`, {
+    method,
+    headers: {
+      ...(tenant ? tenant.auth : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, headers: res.headers };
+}
+
+export const uniq = (p: string) => `${p}-${crypto.randomUUID().slice(0, 8)}`;
