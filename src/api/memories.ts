@@ -130,8 +130,8 @@ memories.get("/", async (c) => {
     const { rows, last } = await listCatalog(c.env, tenant, { ...q, created_after, created_before, after });
     return c.json({ memories: rows.map(memoryOut), next_cursor: last ? encodeCursor(last) : null });
   }
-  const identity = await resolveCube(c.env, tenant, q, false);
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ s: z.number().int() })) : undefined;
+  const identity = await resolveCube(c.env, tenant, q, false);
   const page = unwrap(
     await cubeStub(c.env, identity).listMemories({
       identity,
