@@ -185,7 +185,9 @@ export class CubeObject extends DurableObject<Env> {
     const job = getJob(this.sql, id);
     if (!job) return fail("not_found", `job ${id} not found`);
     if (job.state === "succeeded") return ok(job);
-    setJobState(this.sql, id, final ? "failed" : "queued", Date.now(), { error: error.slice(0, 2_000) });
+    // A dead-lettered job keeps the last real error beside the reason it was given up.
+    const message = final && job.error ? `${error}; last error: ${job.error}` : error;
+    setJobState(this.sql, id, final ? "failed" : "queued", Date.now(), { error: message.slice(0, 2_000) });
     return ok(getJob(this.sql, id) as JobRecord);
   }
 

@@ -1,0 +1,119 @@
+// Inferred adds run as queue jobs: the real local queue, retries, and the dead-letter queue.
+import { describe, expect, it } from "vitest";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { api, newTenant, uniq, type Tenant } from "./helpers";
+import worker from "../src/index";
+import type { JobMessage } from "../src/jobs/messages";
+import { cubeStub } from "../src/services/cubes";
+import { registerJob } from "../src/services/jobs";
+
+interface Job { id: string; state: string; attempts: number; error: string | null; result: { memory_ids: string[] } | null }
+
+async function waitForJob(t: Tenant, id: string, until: (j: Job) => boolean): Promise<Job> {
+  for (let i = 0; i < 100; i++) {
+    const r = await api<Job>(t, "GET", `/v1/jobs/${id}`);
+    if (until(r.body)) return r.body;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`job ${id} never reached the expected state`);
+}
+
+/** A job stored in its cube and registered in D1, but not enqueued: tests drive the consumer. */
+async function storedJob(t: Tenant, user: string) {
+  const identity = { tenant_id: t.id, cube_id: `user:${user}` };
+  await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
+  const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
+  await registerJob(env, identity, jobId);
+  const res = await cubeStub(env, identity).addMessages({
+    identity,
+    job_id: jobId,
+    mode: "fast",
+    options: { user_id: user, agent_id: null, session_id: null, tags: [], metadata: {} },
+    messages: [{ role: "user", name: "Ann", content: "I adopted a cat named Miso.", timestamp: Date.now(), user_id: user, agent_id: null, session_id: null }],
+  });
+  expect(res.ok).toBe(true);
+  return { identity, jobId, message: { kind: "extract", job_id: jobId, identity } satisfies JobMessage };
+}
+
+describe("jobs", () => {
+  it("answers 202 with a job that the queue consumer runs to success", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const r = await api<{ job: Job }>(t, "POST", "/v1/memories", {
+      user_id: user,
+      messages: [
+        { role: "user", name: "Ann", content: "I moved to Lisbon last year.", timestamp: "2024-05-01T10:00:00Z" },
+        { role: "assistant", content: "Lisbon is lovely." },
+      ],
+    });
+    expect(r.status).toBe(202);
+    expect(r.body.job.state).toBe("queued");
+    const done = await waitForJob(t, r.body.job.id, (j) => j.state === "succeeded");
+    expect(done.result?.memory_ids.length).toBeGreaterThan(0);
+    const list = await api<{ memories: Array<{ text: string; source_message_ids: string[] }> }>(t, "GET", `/v1/memories?user_id=${user}`);
+    expect(list.body.memories.some((m) => /Lisbon/.test(m.text) && m.source_message_ids.length > 0)).toBe(true);
+  });
+
+  it("runs inline with sync:true and returns the memories", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const r = await api<{ job: Job; memories: Array<{ text: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "My favourite colour is teal.", sync: true });
+    expect(r.status).toBe(201);
+    expect(r.body.job.state).toBe("succeeded");
+    expect(r.body.memories.some((m) => /teal/.test(m.text))).toBe(true);
+  });
+
+  it("is idempotent: the same job message processed twice stores its memories once", async () => {
+    const t = await newTenant();
+    const { identity, message } = await storedJob(t, uniq("u"));
+    for (let i = 0; i < 2; i++) {
+      const batch = createMessageBatch<JobMessage>("memos-jobs", [{ id: `m${i}`, timestamp: new Date(), attempts: 1, body: message }]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.explicitAcks).toEqual([`m${i}`]);
+    }
+    const stats = await cubeStub(env, identity).stats(identity);
+    expect(stats.ok && stats.value.memories.active).toBe(1 + 1); // the setup memory plus the job's one
+  });
+
+  it("retries a failing job, then dead-letters it with its error visible", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const { identity, jobId, message } = await storedJob(t, user);
+    // Corrupt the stored job so that every attempt throws, as a poison job would.
+    await runInDurableObject(env.CUBE.get(env.CUBE.idFromName(`${identity.tenant_id}/${identity.cube_id}`)), (_c, state) => {
+      state.storage.sql.exec("UPDATE jobs SET options = '{broken' WHERE id = ?", jobId);
+    });
+    const batch = createMessageBatch<JobMessage>("memos-jobs", [{ id: "p1", timestamp: new Date(), attempts: 1, body: message }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["p1"]);
+    expect(result.explicitAcks).toEqual([]);
+    const retrying = await api<Job>(t, "GET", `/v1/jobs/${jobId}`);
+    expect(retrying.body.state).toBe("queued");
+    expect(retrying.body.error).toMatch(/JSON|Unexpected|Expected/i);
+
+    const dlq = createMessageBatch<JobMessage>("memos-jobs-dlq", [{ id: "d1", timestamp: new Date(), attempts: 4, body: message }]);
+    const dctx = createExecutionContext();
+    await worker.queue(dlq, env);
+    expect((await getQueueResult(dlq, dctx)).explicitAcks).toEqual(["d1"]);
+    const dead = await api<Job>(t, "GET", `/v1/jobs/${jobId}`);
+    expect(dead.body.state).toBe("failed");
+    expect(dead.body.error).toMatch(/dead-lettered/);
+    expect(dead.body.error).toMatch(/JSON|Unexpected|Expected/i);
+  });
+
+  it("drops a malformed queue message instead of retrying it forever", async () => {
+    const batch = createMessageBatch("memos-jobs", [{ id: "x1", timestamp: new Date(), attempts: 1, body: { nonsense: true } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["x1"]);
+  });
+
+  it("answers 404 for an unknown job", async () => {
+    const t = await newTenant();
+    expect((await api(t, "GET", "/v1/jobs/job_nope")).status).toBe(404);
+  });
+});
