@@ -27,7 +27,7 @@ export function hash32(s: string, seed = 0x811c9dc5): number {
 // n-grams catch morphology the stemmer misses (paint/painter, Caroline/Carolyn) at lower weight.
 const WORD_WEIGHT = 1;
 const BIGRAM_WEIGHT = 0.5;
-const CHAR_WEIGHT = 0.45;
+const CHAR_WEIGHT = 0.8;
 const STOP_WEIGHT = 0.08;
 const NUMBER_WEIGHT = 0.8;
 

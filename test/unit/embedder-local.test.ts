@@ -43,7 +43,7 @@ describe("LocalEmbedder", () => {
 
   it("gives weight to character n-grams beyond stems", async () => {
     const [a, b, c] = await e.embed(["photographer", "photography", "accountant"]);
-    expect(cos(a!, b!)).toBeGreaterThan(cos(a!, c!) + 0.1);
+    expect(cos(a!, b!)).toBeGreaterThan(cos(a!, c!) + 0.2);
   });
 
   it("lets content words dominate stop words", async () => {
