@@ -1,0 +1,154 @@
+// Finds a date or range in a search query ("in May 2023", "last week", "3 days ago",
+// "before 8 May, 2023") and resolves it against a reference time, in UTC. Pure and deterministic.
+
+/** Half-open range [from, to) in ms; null on a side means open-ended. */
+export interface TimeRange {
+  from: number | null;
+  to: number | null;
+}
+
+export interface TimeQuery {
+  range: TimeRange;
+  /** The query with the time expression removed, whitespace collapsed. */
+  query: string;
+  /** The text that was recognized. */
+  matched: string;
+}
+
+const DAY = 86_400_000;
+const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTH_RE = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, couple: 2, few: 3 };
+
+function monthIndex(name: string): number {
+  const n = name.toLowerCase().slice(0, 3);
+  return MONTHS.findIndex((m) => m.startsWith(n));
+}
+
+function dayStart(ms: number): number {
+  return Math.floor(ms / DAY) * DAY;
+}
+
+function dayRange(y: number, m: number, d: number): TimeRange | null {
+  const from = Date.UTC(y, m, d);
+  const check = new Date(from);
+  if (check.getUTCMonth() !== m || check.getUTCDate() !== d) return null; // 31 February etc.
+  return { from, to: from + DAY };
+}
+
+const monthRange = (y: number, m: number): TimeRange => ({ from: Date.UTC(y, m, 1), to: Date.UTC(y, m + 1, 1) });
+const yearRange = (y: number): TimeRange => ({ from: Date.UTC(y, 0, 1), to: Date.UTC(y + 1, 0, 1) });
+
+/** ISO week (Monday first) containing `ms`. */
+function weekRange(ms: number): TimeRange {
+  const d = dayStart(ms);
+  const dow = (new Date(d).getUTCDay() + 6) % 7; // Monday = 0
+  const from = d - dow * DAY;
+  return { from, to: from + 7 * DAY };
+}
+
+function parseCount(s: string): number {
+  const n = Number(s);
+  return Number.isFinite(n) ? n : (NUMBER_WORDS[s.toLowerCase()] ?? 1);
+}
+
+type Resolver = (m: RegExpExecArray, ref: number) => TimeRange | null;
+
+// Absolute date expressions, used alone or after before/after/since.
+const ABSOLUTE: [RegExp, Resolver][] = [
+  // 2023-05-08
+  [/\b(\d{4})-(\d{2})-(\d{2})\b/, (m) => dayRange(Number(m[1]), Number(m[2]) - 1, Number(m[3]))],
+  // 8 May, 2023 / 8th of May 2023
+  [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_RE}\\.?,?\\s+(\\d{4})\\b`, "i"), (m) => dayRange(Number(m[3]), monthIndex(m[2]!), Number(m[1]))],
+  // May 8, 2023 / May 8th 2023
+  [new RegExp(`\\b${MONTH_RE}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, "i"), (m) => dayRange(Number(m[3]), monthIndex(m[1]!), Number(m[2]))],
+  // May 2023
+  [new RegExp(`\\b${MONTH_RE}\\.?,?\\s+(\\d{4})\\b`, "i"), (m) => monthRange(Number(m[2]), monthIndex(m[1]!))],
+  // 2023 (a plausible year)
+  [/\b(19\d{2}|20\d{2}|2100)\b/, (m) => yearRange(Number(m[1]))],
+  // May (no year): the most recent May that has begun by the reference time. Needs "in".
+  [new RegExp(`(?<=\\bin\\s+)${MONTH_RE}\\b`, "i"), (m, ref) => {
+    const mi = monthIndex(m[1]!);
+    const y = new Date(ref).getUTCFullYear();
+    return Date.UTC(y, mi, 1) <= ref ? monthRange(y, mi) : monthRange(y - 1, mi);
+  }],
+];
+
+// Relative expressions, resolved against the reference time.
+const RELATIVE: [RegExp, Resolver][] = [
+  [/\btoday\b/i, (_m, ref) => ({ from: dayStart(ref), to: dayStart(ref) + DAY })],
+  [/\byesterday\b/i, (_m, ref) => ({ from: dayStart(ref) - DAY, to: dayStart(ref) })],
+  [/\b(?:the\s+)?day\s+before\s+yesterday\b/i, (_m, ref) => ({ from: dayStart(ref) - 2 * DAY, to: dayStart(ref) - DAY })],
+  [/\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple|few)\s+(?:of\s+)?(day|week|month|year)s?\s+ago\b/i, (m, ref) => {
+    const n = parseCount(m[1]!);
+    const unit = m[2]!.toLowerCase();
+    const d = new Date(ref);
+    if (unit === "day") return { from: dayStart(ref) - n * DAY, to: dayStart(ref) - (n - 1) * DAY };
+    if (unit === "week") return weekRange(ref - n * 7 * DAY);
+    if (unit === "month") return monthRange(d.getUTCFullYear(), d.getUTCMonth() - n);
+    return yearRange(d.getUTCFullYear() - n);
+  }],
+  [/\b(last|past|previous)\s+(\d+|two|three|four|five|six|seven|eight|nine|ten|couple|few)\s+(day|week|month|year)s\b/i, (m, ref) => {
+    const n = parseCount(m[2]!);
+    const unit = m[3]!.toLowerCase();
+    const span = unit === "day" ? n * DAY : unit === "week" ? 7 * n * DAY : unit === "month" ? 30 * n * DAY : 365 * n * DAY;
+    return { from: dayStart(ref) + DAY - span, to: dayStart(ref) + DAY };
+  }],
+  [/\b(last|this|next)\s+(week|month|year)\b/i, (m, ref) => {
+    const off = m[1]!.toLowerCase() === "last" ? -1 : m[1]!.toLowerCase() === "next" ? 1 : 0;
+    const d = new Date(ref);
+    const unit = m[2]!.toLowerCase();
+    if (unit === "week") return weekRange(ref + off * 7 * DAY);
+    if (unit === "month") return monthRange(d.getUTCFullYear(), d.getUTCMonth() + off);
+    return yearRange(d.getUTCFullYear() + off);
+  }],
+];
+
+interface Hit {
+  range: TimeRange;
+  index: number;
+  length: number;
+}
+
+function firstHit(text: string, ref: number, rules: readonly [RegExp, Resolver][]): Hit | null {
+  let best: Hit | null = null;
+  for (const [re, resolve] of rules) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const range = resolve(m, ref);
+    if (!range) continue;
+    // Earliest match wins; at the same place the longer (more specific) one.
+    if (!best || m.index < best.index || (m.index === best.index && m[0].length > best.length)) {
+      best = { range, index: m.index, length: m[0].length };
+    }
+  }
+  return best;
+}
+
+/**
+ * Returns the first time expression of `query` resolved against `referenceTime` (ms, UTC), or
+ * null when there is none. "before X" gives [null, X.from), "after X" [X.to, null),
+ * "since X" [X.from, null); a bare X gives its day, month, year or week.
+ */
+export function parseTimeQuery(query: string, referenceTime: number): TimeQuery | null {
+  const hit = firstHit(query, referenceTime, [...RELATIVE, ...ABSOLUTE]);
+  if (!hit) return null;
+  let start = hit.index;
+  const end = hit.index + hit.length;
+  let range = hit.range;
+  const before = query.slice(0, start);
+  const mod = /\b(before|after|since|until|till|prior\s+to|earlier\s+than|later\s+than|in|on|during|from|of|at)\s+(?:the\s+)?$/i.exec(before);
+  if (mod) {
+    const word = mod[1]!.toLowerCase().replace(/\s+/g, " ");
+    if (word === "before" || word === "until" || word === "till" || word === "prior to" || word === "earlier than") range = { from: null, to: range.from };
+    else if (word === "after" || word === "later than") range = { from: range.to, to: null };
+    else if (word === "since") range = { from: range.from, to: null };
+    start = mod.index;
+  }
+  const matched = query.slice(start, end);
+  const rest = (query.slice(0, start) + " " + query.slice(end))
+    .replace(/\s+([?.!,;:])/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+  return { range, query: rest, matched: matched.trim() };
+}
