@@ -1,0 +1,60 @@
+// The bridge's Hono app: metrics, signature check, routes, one error handler.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ReplayCache } from "../../src/bridge/signing.js";
+import { requireSignature } from "./auth.js";
+import type { BridgeDeps } from "./context.js";
+import { BridgeError, onBridgeError } from "./errors.js";
+import { activationRoutes } from "./routes/activation.js";
+import { adapterRoutes } from "./routes/adapters.js";
+
+export function createBridgeApp(deps: BridgeDeps, opts: { replay?: ReplayCache } = {}): Hono {
+  const app = new Hono();
+
+  app.use("*", async function measure(c, next) {
+    const t0 = performance.now();
+    await next();
+    deps.metrics.request(c.req.routePath || "unmatched", c.req.method, c.res.status, (performance.now() - t0) / 1000);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true, nodes: deps.config.nodes.map((n) => ({ id: n.id, backend: n.backend })) }));
+
+  app.use(
+    "*",
+    requireSignature({
+      secret: deps.config.secret,
+      maxSkewMs: deps.config.maxSkewMs,
+      open: deps.config.metricsPublic ? ["/healthz", "/metrics"] : ["/healthz"],
+      ...(opts.replay ? { replay: opts.replay } : {}),
+    }),
+  );
+  app.use("/v1/*", bodyLimit({ maxSize: 64 * 1024 * 1024, onError: () => { throw new BridgeError("invalid_request", "body larger than 64 MiB"); } }));
+
+  app.get("/metrics", (c) =>
+    c.text(deps.metrics.render({ nodes: () => nodeStats(deps) }), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
+
+  app.get("/v1/nodes", (c) => c.json({ nodes: nodeStats(deps).map((n) => ({ ...n, ...nodeInfo(deps, n.id) })) }));
+
+  app.route("/", activationRoutes(deps));
+  app.route("/", adapterRoutes(deps));
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
+  app.onError(onBridgeError);
+  return app;
+}
+
+function nodeStats(deps: BridgeDeps) {
+  return deps.config.nodes.map((n) => ({
+    id: n.id,
+    bytesInUse: deps.blocks.bytesInUse(n.id),
+    budgetBytes: n.budget_bytes,
+    loadedAdapters: deps.adapters.loadsOn(n.id).length,
+    blocks: deps.blocks.listByNode(n.id).length,
+  }));
+}
+
+function nodeInfo(deps: BridgeDeps, id: string) {
+  const n = deps.config.nodes.find((x) => x.id === id);
+  const b = deps.backends.get(id);
+  return n && b ? { backend: n.backend, models: n.models, max_loaded_adapters: n.max_loaded_adapters, operations: [...b.operations] } : {};
+}

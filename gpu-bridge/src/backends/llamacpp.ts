@@ -1,0 +1,234 @@
+// llama.cpp server: KV cache saved and restored per slot, adapters scaled through /lora-adapters.
+import { BridgeError } from "../errors.js";
+import type { NodeConfig } from "../config.js";
+import { renderPrompt, renderSystemPrefix } from "./chat-format.js";
+import { readJson, sseData, upstream, UpstreamStatusError } from "./http.js";
+import { requireOp, withPrefix } from "./types.js";
+import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
+
+const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "token_prefix", "kv_save_restore", "lora_runtime"]);
+
+interface LoraEntry {
+  id: number;
+  path: string;
+  scale: number;
+}
+
+interface CompletionChunk {
+  content?: string;
+  stop?: boolean;
+  stop_type?: string;
+  stopped_eos?: boolean;
+  stopped_limit?: boolean;
+  stopped_word?: boolean;
+  tokens_cached?: number;
+  tokens_evaluated?: number;
+  tokens_predicted?: number;
+  timings?: { cache_n?: number; prompt_n?: number; predicted_n?: number };
+  error?: { message?: string };
+}
+
+/**
+ * llama.cpp keeps one KV cache per slot. A block is prepared by evaluating its prefix in the
+ * configured slot (`n_predict: 0`) and saving the slot to `<block id>.bin` under the server's
+ * `--slot-save-path`; before a request that starts with the block the slot is restored from that
+ * file, unless the slot still holds it. Adapters cannot be added at runtime: they are the files
+ * given with `--lora` at start, and loading one means giving it a scale. Each request also names
+ * every adapter's scale (`lora` field), so one cube's adapter never leaks into another's answer.
+ * All work on the slot is serialized, because a restore must not land in the middle of a stream.
+ */
+export class LlamaCppBackend implements InferenceBackend {
+  readonly kind = "llamacpp" as const;
+  readonly operations: ReadonlySet<Operation> = OPS;
+  /** The block whose prefix the slot currently holds, as far as the bridge knows. */
+  private slotBlock: string | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+  private adapters: LoraEntry[] | null = null;
+
+  constructor(
+    readonly node: NodeConfig,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private get slotPath(): string {
+    return `/slots/${this.node.slot_id}`;
+  }
+
+  /** Runs `fn` after every earlier slot operation finished, whatever their outcome. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  warm(block: PrefixBlock): Promise<WarmResult> {
+    requireOp(this, "kv_save_restore");
+    return this.exclusive(async () => {
+      const prompt = block.token_ids ?? renderSystemPrefix(this.node.chat_format, block.text ?? "");
+      await readJson(
+        await upstream(this.node, "/completion", {
+          json: { prompt, n_predict: 0, id_slot: this.node.slot_id, cache_prompt: true, stream: false },
+          timeoutMs: this.timeoutMs,
+        }),
+      );
+      this.slotBlock = null;
+      const saved = (await readJson(
+        await upstream(this.node, this.slotPath, {
+          json: { filename: fileOf(block.id) },
+          query: { action: "save" },
+          timeoutMs: this.timeoutMs,
+        }),
+      )) as { n_saved?: number; n_written?: number };
+      this.slotBlock = block.id;
+      return { tokens: saved.n_saved ?? null, bytes: saved.n_written ?? null };
+    });
+  }
+
+  release(block: PrefixBlock): Promise<void> {
+    // The saved file stays under --slot-save-path: llama.cpp has no route to delete it.
+    return this.exclusive(async () => {
+      if (this.slotBlock !== block.id) return;
+      await readJson(await upstream(this.node, this.slotPath, { method: "POST", query: { action: "erase" }, timeoutMs: this.timeoutMs }));
+      this.slotBlock = null;
+    });
+  }
+
+  async *generate(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+    requireOp(this, "generate");
+    // The slot is held for the whole stream; the generator releases it when it finishes or is
+    // abandoned, so the lock is taken by hand rather than through exclusive().
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const previous = this.lock;
+    this.lock = previous.then(() => held);
+    await previous.catch(() => undefined);
+    try {
+      yield* this.generateLocked(input);
+    } finally {
+      release();
+    }
+  }
+
+  private async *generateLocked(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+    const first = input.blocks[0];
+    if (first && this.slotBlock !== first.id) {
+      this.slotBlock = null;
+      try {
+        await readJson(
+          await upstream(this.node, this.slotPath, {
+            json: { filename: fileOf(first.id) },
+            query: { action: "restore" },
+            timeoutMs: this.timeoutMs,
+            signal: input.signal,
+          }),
+        );
+        this.slotBlock = first.id;
+      } catch (err) {
+        // A missing or unreadable file only costs the cache hit; the prompt still carries the text.
+        if (!(err instanceof UpstreamStatusError)) throw err;
+      }
+    }
+    const lora = await this.loraField(input.adapter);
+    const r = await upstream(this.node, "/completion", {
+      json: {
+        prompt: this.prompt(input),
+        n_predict: input.maxTokens,
+        temperature: input.temperature,
+        id_slot: this.node.slot_id,
+        cache_prompt: true,
+        stream: true,
+        ...(lora ? { lora } : {}),
+      },
+      timeoutMs: this.timeoutMs,
+      signal: input.signal,
+    });
+    this.slotBlock = first ? first.id : null;
+    for await (const data of sseData(r, this.node.id)) {
+      if (data === "[DONE]") break;
+      const chunk = JSON.parse(data) as CompletionChunk;
+      if (chunk.error) throw new BridgeError("upstream_stream_failed", `node ${this.node.id}: ${chunk.error.message ?? "error"}`);
+      if (chunk.content) yield { type: "delta", text: chunk.content };
+      if (chunk.stop) {
+        yield { type: "done", finish_reason: finishOf(chunk), usage: usageOf(chunk) };
+        return;
+      }
+    }
+    this.slotBlock = null;
+    throw new BridgeError("upstream_stream_failed", `stream from node ${this.node.id} ended before stop`, { node: this.node.id });
+  }
+
+  /** A text prompt in the node's chat format, or a mixed array when a block is token ids. */
+  private prompt(input: GenerateInput): string | (string | number)[] {
+    const fmt = this.node.chat_format;
+    if (input.blocks.every((b) => b.token_ids === null)) return renderPrompt(fmt, withPrefix(input.blocks, input.messages));
+    const parts: (string | number)[] = [];
+    for (const b of input.blocks) {
+      if (b.token_ids) parts.push(...b.token_ids);
+      else parts.push(renderSystemPrefix(fmt, b.text ?? ""));
+    }
+    parts.push(renderPrompt(fmt, input.messages));
+    return parts;
+  }
+
+  private async loraList(refresh = false): Promise<LoraEntry[]> {
+    if (!this.adapters || refresh) {
+      this.adapters = (await readJson(await upstream(this.node, "/lora-adapters", { timeoutMs: this.timeoutMs }))) as LoraEntry[];
+    }
+    return this.adapters;
+  }
+
+  private find(list: LoraEntry[], a: AdapterRef): LoraEntry {
+    const hit = list.find((e) => e.path === a.source || e.path.endsWith(`/${a.source}`));
+    if (!hit) {
+      throw new BridgeError(
+        "not_found",
+        `node ${this.node.id} has no adapter file ${a.source}; llama.cpp loads adapters only at start (--lora FILE)`,
+        { node: this.node.id, available: list.map((e) => e.path) },
+      );
+    }
+    return hit;
+  }
+
+  /** Per-request scales: the wanted adapter at 1, every other at 0; none when the node has none. */
+  private async loraField(adapter: AdapterRef | null): Promise<{ id: number; scale: number }[] | null> {
+    if (!adapter && this.adapters === null) return null;
+    const list = await this.loraList();
+    if (list.length === 0) return null;
+    const chosen = adapter ? this.find(list, adapter).id : -1;
+    return list.map((e) => ({ id: e.id, scale: e.id === chosen ? 1 : 0 }));
+  }
+
+  private async setScale(a: AdapterRef, scale: number): Promise<void> {
+    requireOp(this, "lora_runtime");
+    const list = await this.loraList(true);
+    const target = this.find(list, a);
+    const body = list.map((e) => ({ id: e.id, scale: e.id === target.id ? scale : e.scale }));
+    await readJson(await upstream(this.node, "/lora-adapters", { json: body, timeoutMs: this.timeoutMs }));
+    this.adapters = list.map((e) => ({ ...e, scale: e.id === target.id ? scale : e.scale }));
+  }
+
+  loadAdapter(a: AdapterRef): Promise<void> {
+    return this.setScale(a, 1);
+  }
+
+  unloadAdapter(a: AdapterRef): Promise<void> {
+    return this.setScale(a, 0);
+  }
+}
+
+function fileOf(blockId: string): string {
+  return `${blockId}.bin`;
+}
+
+function finishOf(c: CompletionChunk): string {
+  if (c.stop_type) return c.stop_type === "limit" ? "length" : "stop";
+  return c.stopped_limit ? "length" : "stop";
+}
+
+function usageOf(c: CompletionChunk): Usage {
+  return {
+    prompt_tokens: c.tokens_evaluated ?? c.timings?.prompt_n ?? null,
+    completion_tokens: c.tokens_predicted ?? c.timings?.predicted_n ?? null,
+    cached_tokens: c.timings?.cache_n ?? c.tokens_cached ?? null,
+  };
+}

@@ -1,0 +1,60 @@
+// Streaming OpenAI-compatible /v1/chat/completions, shared by the vLLM and SGLang adapters.
+import { BridgeError } from "../errors.js";
+import type { NodeConfig } from "../config.js";
+import { sseData, upstream } from "./http.js";
+import type { GenerateEvent, Usage } from "./types.js";
+
+interface Chunk {
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null;
+  error?: { message?: string };
+}
+
+export function usageOf(u: Chunk["usage"]): Usage {
+  return {
+    prompt_tokens: u?.prompt_tokens ?? null,
+    completion_tokens: u?.completion_tokens ?? null,
+    cached_tokens: u?.prompt_tokens_details?.cached_tokens ?? null,
+  };
+}
+
+/**
+ * Posts a streaming chat request and turns its chunks into events. The stream must end with
+ * `data: [DONE]`; a stream that stops without it failed, even if the socket closed cleanly.
+ */
+export async function* streamChat(
+  node: NodeConfig,
+  body: Record<string, unknown>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): AsyncGenerator<GenerateEvent> {
+  const r = await upstream(node, "/v1/chat/completions", {
+    json: { ...body, stream: true, stream_options: { include_usage: true } },
+    timeoutMs,
+    signal,
+  });
+  let finish: string | null = null;
+  let usage: Usage = { prompt_tokens: null, completion_tokens: null, cached_tokens: null };
+  for await (const data of sseData(r, node.id)) {
+    if (data === "[DONE]") {
+      yield { type: "done", finish_reason: finish, usage };
+      return;
+    }
+    let chunk: Chunk;
+    try {
+      chunk = JSON.parse(data) as Chunk;
+    } catch {
+      throw new BridgeError("upstream_stream_failed", `node ${node.id} sent a malformed chunk`, { node: node.id });
+    }
+    if (chunk.error) {
+      throw new BridgeError("upstream_stream_failed", `node ${node.id}: ${chunk.error.message ?? "error in stream"}`, { node: node.id });
+    }
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    for (const choice of chunk.choices ?? []) {
+      const text = choice.delta?.content;
+      if (text) yield { type: "delta", text };
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+  }
+  throw new BridgeError("upstream_stream_failed", `stream from node ${node.id} ended before [DONE]`, { node: node.id });
+}

@@ -1,0 +1,113 @@
+// SGLang: RadixAttention prefix reuse, /flush_cache, runtime LoRA through /load_lora_adapter.
+import { BridgeError } from "../errors.js";
+import type { NodeConfig } from "../config.js";
+import { readJson, readText, upstream, UpstreamStatusError } from "./http.js";
+import { streamChat } from "./openai-chat.js";
+import { prefixText, requireOp, withPrefix } from "./types.js";
+import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
+import { isRouteMissing } from "./vllm.js";
+
+const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "cache_flush", "lora_runtime"]);
+
+interface LoraResult {
+  success?: boolean;
+  error_message?: string | null;
+}
+
+/**
+ * SGLang's radix tree keeps every computed prefix until memory pressure evicts it, so warming is
+ * one short request with the prefix. It cannot drop a single prefix, only flush the whole tree:
+ * the bridge flushes when the last block on the node is released, so a node that the bridge no
+ * longer uses gives its memory back. Generation uses the OpenAI-compatible chat route with
+ * SGLang's `lora_path` extension naming a loaded adapter.
+ */
+export class SglangBackend implements InferenceBackend {
+  readonly kind = "sglang" as const;
+  readonly operations: ReadonlySet<Operation> = OPS;
+
+  constructor(
+    readonly node: NodeConfig,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async warm(block: PrefixBlock, model: string): Promise<WarmResult> {
+    requireOp(this, "prefix_warm");
+    if (block.text === null) requireOp(this, "token_prefix");
+    const r = await upstream(this.node, "/v1/chat/completions", {
+      json: { model, messages: [{ role: "system", content: prefixText([block]) }], max_tokens: 1, temperature: 0, stream: false },
+      timeoutMs: this.timeoutMs,
+    });
+    const body = (await readJson(r)) as { usage?: { prompt_tokens?: number } };
+    return { tokens: body.usage?.prompt_tokens ?? null, bytes: null };
+  }
+
+  async release(_block: PrefixBlock, remaining: number): Promise<void> {
+    if (remaining > 0) return;
+    // Answers 400 while requests are running; the radix tree then keeps the prefix until memory
+    // pressure evicts it, which is harmless, so a refused flush is not an error here.
+    try {
+      await readText(await upstream(this.node, "/flush_cache", { method: "POST", timeoutMs: this.timeoutMs }));
+    } catch (err) {
+      if (err instanceof UpstreamStatusError && err.upstreamStatus === 400) return;
+      throw err;
+    }
+  }
+
+  async *generate(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+    requireOp(this, "generate");
+    for (const b of input.blocks) if (b.text === null) requireOp(this, "token_prefix");
+    yield* streamChat(
+      this.node,
+      {
+        model: input.model,
+        messages: withPrefix(input.blocks, input.messages),
+        max_tokens: input.maxTokens,
+        temperature: input.temperature,
+        ...(input.adapter ? { lora_path: input.adapter.name } : {}),
+      },
+      this.timeoutMs,
+      input.signal,
+    );
+  }
+
+  async loadAdapter(a: AdapterRef): Promise<void> {
+    await this.loraCall("/load_lora_adapter", { lora_name: a.name, lora_path: a.source }, a, "load");
+  }
+
+  async unloadAdapter(a: AdapterRef): Promise<void> {
+    await this.loraCall("/unload_lora_adapter", { lora_name: a.name }, a, "unload");
+  }
+
+  private async loraCall(path: string, json: Record<string, string>, a: AdapterRef, what: "load" | "unload"): Promise<void> {
+    requireOp(this, "lora_runtime");
+    try {
+      const body = (await readJson(await upstream(this.node, path, { json, timeoutMs: this.timeoutMs }))) as LoraResult;
+      if (body.success === false) throw this.loraFailed(what, a, body.error_message ?? "unknown error");
+    } catch (err) {
+      if (!(err instanceof UpstreamStatusError)) throw err;
+      if (isRouteMissing(err)) {
+        throw new BridgeError("unsupported_operation", `node ${this.node.id} has no runtime LoRA routes; start SGLang with --enable-lora`, {
+          node: this.node.id,
+          operation: "lora_runtime",
+        });
+      }
+      let msg = err.body;
+      try {
+        msg = (JSON.parse(err.body) as LoraResult).error_message ?? err.body;
+      } catch {
+        // keep the raw body
+      }
+      // Idempotent like the vLLM adapter: loading a loaded one or unloading a missing one is done.
+      if (what === "load" && /already (been )?loaded|already exists/i.test(msg)) return;
+      if (what === "unload" && /not (been )?loaded|not found|cannot be found|does not exist/i.test(msg)) return;
+      throw this.loraFailed(what, a, msg);
+    }
+  }
+
+  private loraFailed(what: string, a: AdapterRef, message: string): BridgeError {
+    return new BridgeError("upstream_error", `node ${this.node.id} could not ${what} adapter ${a.name}: ${message}`, {
+      node: this.node.id,
+      message,
+    });
+  }
+}

@@ -1,0 +1,170 @@
+// Activation memory: register, refresh, list and evict KV-cache blocks under each node's budget.
+import { backendOf, pickNode } from "../context.js";
+import type { BridgeDeps } from "../context.js";
+import { BridgeError } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Block } from "../registry/activation.js";
+import { requireOp } from "../backends/types.js";
+import type { NodeConfig } from "../config.js";
+
+export interface RegisterBlockInput {
+  tenant_id: string;
+  cube_id: string;
+  memory_ids: string[];
+  text?: string | undefined;
+  token_ids?: number[] | undefined;
+  model?: string | undefined;
+  node?: string | undefined;
+  pinned?: boolean | undefined;
+}
+
+/** Tokens of a text before the node has counted them: about four UTF-8 bytes per token. */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(new TextEncoder().encode(text).length / 4));
+}
+
+function sizeOf(node: NodeConfig, tokens: number, bytes: number | null): number {
+  return bytes ?? tokens * node.kv_bytes_per_token;
+}
+
+/** The public shape of a block: content stays on the bridge, only its size travels. */
+export function blockView(b: Block) {
+  return {
+    id: b.id,
+    cube_id: b.cube_id,
+    memory_ids: b.memory_ids,
+    model: b.model,
+    node: b.node_id,
+    kind: b.token_ids ? ("token_ids" as const) : ("text" as const),
+    tokens: b.tokens,
+    size_bytes: b.size_bytes,
+    hits: b.hits,
+    pinned: b.pinned,
+    created_at: new Date(b.created_at).toISOString(),
+    last_used_at: new Date(b.last_used_at).toISOString(),
+  };
+}
+
+function ownBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string): Block {
+  const b = deps.blocks.get(id);
+  // Another cube's block is reported as missing, so ids reveal nothing across cubes.
+  if (!b || b.tenant_id !== tenantId || b.cube_id !== cubeId) throw new BridgeError("not_found", `block ${id} not found`);
+  return b;
+}
+
+function budgetError(deps: BridgeDeps, node: NodeConfig, needed: number): BridgeError {
+  return new BridgeError("budget_exceeded", `node ${node.id} has no room for ${needed} bytes without evicting pinned blocks`, {
+    node: node.id,
+    needed_bytes: needed,
+    budget_bytes: node.budget_bytes,
+    in_use_bytes: deps.blocks.bytesInUse(node.id),
+  });
+}
+
+/**
+ * Evicts the least recently used unpinned blocks of the node so that `needed` more bytes fit
+ * (`keep`, a block being resized, is never a victim). The registry changes in one transaction;
+ * the node is told afterwards, best effort, because a block the registry no longer counts is
+ * already free as far as the budget is concerned.
+ */
+async function makeRoom(deps: BridgeDeps, node: NodeConfig, needed: number, keep: string | null, incoming = 0): Promise<string[]> {
+  const victims = deps.blocks.victims(node.id, needed, node.budget_bytes, keep);
+  if (!victims) throw budgetError(deps, node, needed);
+  if (victims.length === 0) return [];
+  deps.db.tx(() => victims.forEach((v) => deps.blocks.delete(v.id)));
+  deps.metrics.evicted(node.id, victims.length);
+  const backend = backendOf(deps, node.id);
+  // `incoming` counts a block about to be inserted, so SGLang is not flushed under it.
+  const remaining = deps.blocks.listByNode(node.id).length + incoming;
+  for (const v of victims) {
+    await backend.release(v, remaining).catch((err: unknown) => console.warn(`[gpu-bridge] release ${v.id} on ${node.id} failed`, err));
+  }
+  return victims.map((v) => v.id);
+}
+
+export async function registerBlock(deps: BridgeDeps, input: RegisterBlockInput) {
+  const node = pickNode(deps, { node: input.node, model: input.model });
+  const model = input.model ?? (node.models[0] as string);
+  const backend = backendOf(deps, node.id);
+  requireOp(backend, "prefix_warm");
+  if (input.token_ids) requireOp(backend, "token_prefix");
+  const estimate = input.token_ids ? input.token_ids.length : estimateTokens(input.text ?? "");
+  if (estimate * node.kv_bytes_per_token > node.budget_bytes) {
+    throw new BridgeError("budget_exceeded", `block of about ${estimate} tokens is larger than node ${node.id}'s whole budget`, {
+      node: node.id,
+      budget_bytes: node.budget_bytes,
+    });
+  }
+  return deps.serial(node.id, async () => {
+    // Check before touching the node: a block that cannot fit must not cost a warm-up.
+    const estimatedBytes = estimate * node.kv_bytes_per_token;
+    if (!deps.blocks.victims(node.id, estimatedBytes, node.budget_bytes)) throw budgetError(deps, node, estimatedBytes);
+    const now = deps.now();
+    const block: Block = {
+      id: newId("blk", now),
+      tenant_id: input.tenant_id,
+      cube_id: input.cube_id,
+      memory_ids: input.memory_ids,
+      text: input.token_ids ? null : (input.text ?? ""),
+      token_ids: input.token_ids ?? null,
+      model,
+      node_id: node.id,
+      size_bytes: 0,
+      tokens: estimate,
+      hits: 0,
+      pinned: input.pinned ?? false,
+      created_at: now,
+      last_used_at: now,
+    };
+    const warmed = await backend.warm(block, model);
+    block.tokens = warmed.tokens ?? estimate;
+    block.size_bytes = sizeOf(node, block.tokens, warmed.bytes);
+    const evicted = await makeRoom(deps, node, block.size_bytes, null, 1).catch(async (err: unknown) => {
+      await backend.release(block, deps.blocks.listByNode(node.id).length).catch(() => undefined);
+      throw err;
+    });
+    deps.db.tx(() => deps.blocks.insert(block));
+    return { block: blockView(block), evicted };
+  });
+}
+
+export function listBlocks(deps: BridgeDeps, tenantId: string, cubeId: string) {
+  return deps.blocks.listByCube(tenantId, cubeId).map(blockView);
+}
+
+/** Warms the block again (the node may have dropped it) and marks it used; may change pinning. */
+export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string, pinned?: boolean) {
+  const b = ownBlock(deps, tenantId, cubeId, id);
+  const node = deps.config.nodes.find((n) => n.id === b.node_id);
+  if (!node) throw new BridgeError("no_node", `node ${b.node_id} of block ${id} is no longer configured`, { node: b.node_id });
+  const backend = backendOf(deps, node.id);
+  return deps.serial(node.id, async () => {
+    const warmed = await backend.warm(b, b.model);
+    const tokens = warmed.tokens ?? b.tokens;
+    const size = sizeOf(node, tokens, warmed.bytes);
+    const evicted = size > b.size_bytes ? await makeRoom(deps, node, size - b.size_bytes, b.id) : [];
+    deps.db.tx(() => deps.blocks.update(b.id, { size_bytes: size, tokens, last_used_at: deps.now(), ...(pinned === undefined ? {} : { pinned }) }));
+    const fresh = deps.blocks.get(b.id);
+    if (!fresh) throw new BridgeError("not_found", `block ${id} not found`);
+    return { block: blockView(fresh), evicted };
+  });
+}
+
+export async function evictBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string) {
+  const b = ownBlock(deps, tenantId, cubeId, id);
+  return deps.serial(b.node_id, async () => {
+    deps.db.tx(() => deps.blocks.delete(b.id));
+    const backend = deps.backends.get(b.node_id);
+    let released = false;
+    if (backend) {
+      released = await backend
+        .release(b, deps.blocks.listByNode(b.node_id).length)
+        .then(() => true)
+        .catch((err: unknown) => {
+          console.warn(`[gpu-bridge] release ${b.id} on ${b.node_id} failed`, err);
+          return false;
+        });
+    }
+    return { evicted: b.id, node: b.node_id, released };
+  });
+}

@@ -1,0 +1,100 @@
+// Generation with activation blocks as the prompt's prefix and an optional adapter.
+import { backendOf, pickNode } from "../context.js";
+import type { BridgeDeps } from "../context.js";
+import { BridgeError } from "../errors.js";
+import type { ChatMessage, GenerateEvent, Usage } from "../backends/types.js";
+import type { Block } from "../registry/activation.js";
+import { ensureLoaded, ownAdapter } from "./adapters.js";
+
+export interface GenerateRequest {
+  tenant_id: string;
+  cube_id: string;
+  messages: ChatMessage[];
+  block_ids: string[];
+  adapter?: string | undefined;
+  model?: string | undefined;
+  max_tokens: number;
+  temperature: number;
+}
+
+export interface GenerateStart {
+  node: string;
+  model: string;
+  blocks: string[];
+  adapter: string | null;
+}
+
+export interface GenerateSummary {
+  finish_reason: string | null;
+  usage: Usage;
+  /** Whether the prompt's prefix came from the KV cache. */
+  cache_hit: boolean;
+  /** "node" when the inference server reported cached tokens, "registry" when the bridge inferred it. */
+  cache_source: "node" | "registry";
+  ttft_ms: number | null;
+}
+
+export interface GenerateRun {
+  start: GenerateStart;
+  events: AsyncGenerator<GenerateEvent>;
+  /** Summarizes the finished stream from its done event. */
+  summarize(done: Extract<GenerateEvent, { type: "done" }>, ttftMs: number | null): GenerateSummary;
+}
+
+/**
+ * Resolves blocks (which must all belong to the cube and sit on one node), loads the adapter
+ * on that node if asked, marks the blocks used, and returns the node's event stream unstarted.
+ */
+export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, signal: AbortSignal): Promise<GenerateRun> {
+  const blocks: Block[] = req.block_ids.map((id) => {
+    const b = deps.blocks.get(id);
+    if (!b || b.tenant_id !== req.tenant_id || b.cube_id !== req.cube_id) throw new BridgeError("not_found", `block ${id} not found`);
+    return b;
+  });
+  const nodes = new Set(blocks.map((b) => b.node_id));
+  if (nodes.size > 1) {
+    throw new BridgeError("invalid_request", "blocks of one request must be on one node", { nodes: [...nodes] });
+  }
+  const adapter = req.adapter ? ownAdapter(deps, req.tenant_id, req.cube_id, req.adapter) : null;
+  const model = req.model ?? blocks[0]?.model ?? adapter?.base_model;
+  const mismatched = blocks.find((b) => b.model !== model);
+  if (mismatched) throw new BridgeError("invalid_request", `block ${mismatched.id} was prepared for model ${mismatched.model}, not ${model}`);
+  if (adapter && model !== adapter.base_model) {
+    throw new BridgeError("invalid_request", `adapter ${adapter.name} is for ${adapter.base_model}, not ${model}`);
+  }
+  const node = pickNode(deps, { node: blocks[0]?.node_id, model });
+  const useModel = model ?? (node.models[0] as string);
+  if (adapter) await ensureLoaded(deps, adapter, node);
+  const now = deps.now();
+  for (const b of blocks) deps.blocks.touch(b.id, now);
+  if (blocks.length) deps.db.persistSoon();
+
+  const events = backendOf(deps, node.id).generate({
+    model: useModel,
+    blocks,
+    messages: req.messages,
+    adapter: adapter ? { name: adapter.id, source: adapter.source } : null,
+    maxTokens: req.max_tokens,
+    temperature: req.temperature,
+    signal,
+  });
+  return {
+    start: { node: node.id, model: useModel, blocks: blocks.map((b) => b.id), adapter: adapter?.name ?? null },
+    events,
+    summarize(done, ttftMs) {
+      const cached = done.usage.cached_tokens;
+      // Trust the node when it counts cached tokens; otherwise a registered prefix is a hit by
+      // construction (it was warmed and has not been evicted by the bridge).
+      const summary: GenerateSummary = {
+        finish_reason: done.finish_reason,
+        usage: done.usage,
+        cache_hit: cached !== null ? cached > 0 : blocks.length > 0,
+        cache_source: cached !== null ? "node" : "registry",
+        ttft_ms: ttftMs,
+      };
+      if (blocks.length) deps.metrics.cacheResult(node.id, summary.cache_hit);
+      if (ttftMs !== null) deps.metrics.firstToken(node.id, ttftMs / 1000);
+      return summary;
+    },
+  };
+}
