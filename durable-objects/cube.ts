@@ -27,6 +27,8 @@ import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
 import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
 import { drainOutbox, outboxStats, type DrainReport, type OutboxSink } from "./cube/outbox";
 import { D1CatalogSink } from "./cube/d1-sink";
+import { VectorIndexSink } from "./cube/vector-sink";
+import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import { getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
@@ -86,7 +88,10 @@ export class CubeObject extends DurableObject<Env> {
   }
 
   private outboxSinks(identity: CubeIdentity): OutboxSink[] {
-    this.sinks ??= [new D1CatalogSink(this.env.DB, identity.tenant_id)];
+    if (!this.sinks) {
+      const index = selectVectorIndex(this.env);
+      this.sinks = [new D1CatalogSink(this.env.DB, identity.tenant_id), ...(index ? [new VectorIndexSink(index)] : [])];
+    }
     return this.sinks;
   }
 

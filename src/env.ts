@@ -25,6 +25,8 @@ export interface Env {
   /** "local" (default), "workers-ai" or "openai". */
   EMBEDDER?: string;
   EMBEDDING_MODEL?: string;
+  /** Vector size, for OpenAI-compatible models outside the built-in table. */
+  EMBEDDING_DIMENSIONS?: string;
   /** "rules" (default, no model), "workers-ai" or "openai". */
   LLM?: string;
   LLM_MODEL?: string;

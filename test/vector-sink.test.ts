@@ -1,0 +1,49 @@
+// The outbox mirrors vectors into a VectorIndex (the Vectorize adapter over a faithful fake).
+import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { api, newTenant, uniq } from "./helpers";
+import type { CubeObject } from "../durable-objects/cube";
+import { D1CatalogSink } from "../durable-objects/cube/d1-sink";
+import { VectorIndexSink } from "../durable-objects/cube/vector-sink";
+import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
+import { selectVectorIndex } from "../src/providers/select-vector-index";
+import { getEmbedder } from "../src/services/providers";
+import { FakeVectorize } from "./fakes/vectorize";
+
+describe("Vectorize through the outbox", () => {
+  it("upserts vectors with tenant metadata, and deletes them with the memory", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const stub = env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
+    const fake = new FakeVectorize(getEmbedder(env).dimensions);
+    const index = new VectorizeVectorIndex(fake);
+    await api(t, "POST", "/v1/memories", { user_id: user, text: "first", infer: false });
+    await runInDurableObject(stub, async (cube: CubeObject) => {
+      await cube.drain();
+      cube.sinks = [new D1CatalogSink(env.DB, t.id), new VectorIndexSink(index)];
+    });
+    const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "the quarterly report is due friday", infer: false });
+    const id = (body.memories[0] as { id: string }).id;
+    await runInDurableObject(stub, (cube: CubeObject) => cube.drain());
+    const stored = fake.store.get(id);
+    expect(stored?.namespace).toBe(t.id);
+    expect(stored?.metadata).toMatchObject({ tenant_id: t.id, cube_id: `user:${user}`, user_id: user, state: "active" });
+
+    const [q] = await getEmbedder(env).embed(["quarterly report due"]);
+    const hits = await index.query(q as Float32Array, { topK: 5, filter: { tenant_id: t.id } });
+    expect(hits[0]?.id).toBe(id);
+    expect(await index.query(q as Float32Array, { topK: 5, filter: { tenant_id: "tnt_other" } })).toEqual([]);
+
+    await api(t, "DELETE", `/v1/memories/${id}?user_id=${user}`);
+    await runInDurableObject(stub, (cube: CubeObject) => cube.drain());
+    expect(fake.store.has(id)).toBe(false);
+  });
+
+  it("is chosen from configuration, and refuses vectorize without a binding", () => {
+    expect(selectVectorIndex({})).toBeNull();
+    expect(selectVectorIndex({ VECTOR_INDEX: "local" })).toBeNull();
+    expect(selectVectorIndex({ VECTOR_INDEX: "vectorize", VECTORIZE: new FakeVectorize(4) })).toBeInstanceOf(VectorizeVectorIndex);
+    expect(() => selectVectorIndex({ VECTOR_INDEX: "vectorize" })).toThrow(/VECTORIZE binding/);
+    expect(() => selectVectorIndex({ VECTOR_INDEX: "pinecone" })).toThrow(/unknown VECTOR_INDEX/);
+  });
+});
