@@ -86,6 +86,32 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // v2: entities with aliases, linked to memories (organization and the entity route), and the
+  // time a job was last handed to the queue (so the alarm can re-dispatch a lost one).
+  `
+  CREATE TABLE entities (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    norm TEXT NOT NULL UNIQUE,
+    kind TEXT,
+    mention_count INTEGER NOT NULL DEFAULT 0,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  );
+  CREATE TABLE entity_aliases (
+    alias_norm TEXT PRIMARY KEY,
+    alias TEXT NOT NULL,
+    entity_id INTEGER NOT NULL
+  );
+  CREATE INDEX entity_aliases_entity ON entity_aliases(entity_id);
+  CREATE TABLE memory_entities (
+    memory_seq INTEGER NOT NULL,
+    entity_id INTEGER NOT NULL,
+    PRIMARY KEY (memory_seq, entity_id)
+  );
+  CREATE INDEX memory_entities_entity ON memory_entities(entity_id);
+  ALTER TABLE jobs ADD COLUMN dispatched_at INTEGER;
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;
