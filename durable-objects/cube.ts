@@ -32,6 +32,7 @@ import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import { getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
+import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
 import type { z } from "zod";
 
 export interface JobInput {
@@ -100,7 +101,8 @@ export class CubeObject extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
-  private async idempotent<T>(idem: Idempotency | undefined, write: (now: number) => CubeResult<T>): Promise<CubeResult<T>> {
+  /** Runs a write once per idempotency key, in one transaction, then arms the alarm `wakeIn` later. */
+  private async idempotent<T>(idem: Idempotency | undefined, write: (now: number) => CubeResult<T>, wakeIn = DRAIN_DELAY_MS): Promise<CubeResult<T>> {
     const now = Date.now();
     const prior = recall<T>(this.sql, idem, now);
     if (prior.kind === "hit") return prior.result;
@@ -109,7 +111,7 @@ export class CubeObject extends DurableObject<Env> {
       if (r.ok) remember(this.sql, idem, r.value, now);
       return r;
     });
-    if (result.ok) await this.scheduleDrain(now + DRAIN_DELAY_MS);
+    if (result.ok) await this.scheduleDrain(now + wakeIn);
     return result;
   }
 
@@ -136,7 +138,7 @@ export class CubeObject extends DurableObject<Env> {
     return this.idempotent(req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
       return ok({ job: insertJobWithMessages(this.sql, req, hashes, now) });
-    });
+    }, REDISPATCH_AFTER_MS);
   }
 
   async getJob(identity: unknown, id: string): Promise<CubeResult<JobRecord>> {
@@ -332,12 +334,18 @@ export class CubeObject extends DurableObject<Env> {
         return { memories, vectors };
       },
     });
-    if (report.next_at !== null) await this.ctx.storage.setAlarm(report.next_at);
+    if (report.next_at !== null) await this.scheduleDrain(report.next_at);
     return report;
   }
 
+  /** Drains the outbox, re-sends lost jobs, purges old idempotency keys; re-arms itself as needed. */
   override async alarm(): Promise<void> {
+    const identity = this.identity;
+    if (!identity) return;
+    const now = Date.now();
     await this.drain();
-    purgeIdempotency(this.sql, Date.now());
+    const nextJobCheck = await redispatchStaleJobs(this.sql, this.env.JOBS, identity, now);
+    if (nextJobCheck !== null) await this.scheduleDrain(nextJobCheck);
+    purgeIdempotency(this.sql, now);
   }
 }

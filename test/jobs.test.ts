@@ -1,6 +1,6 @@
 // Inferred adds run as queue jobs: the real local queue, retries, and the dead-letter queue.
 import { describe, expect, it } from "vitest";
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import worker from "../src/index";
 import type { JobMessage } from "../src/jobs/messages";
@@ -110,6 +110,20 @@ describe("jobs", () => {
     const ctx = createExecutionContext();
     await worker.queue(batch, env);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["x1"]);
+  });
+
+  it("re-sends a job whose queue message was lost, from the cube's alarm", async () => {
+    const t = await newTenant();
+    const { identity, jobId } = await storedJob(t, uniq("u"));
+    const stub = env.CUBE.get(env.CUBE.idFromName(`${identity.tenant_id}/${identity.cube_id}`));
+    // Nothing was ever sent for this job; make it look stale and let the alarm notice.
+    await runInDurableObject(stub, (_c, state) => {
+      state.storage.sql.exec("UPDATE jobs SET created_at = created_at - 600000 WHERE id = ?", jobId);
+    });
+    expect((await api<Job>(t, "GET", `/v1/jobs/${jobId}`)).body.state).toBe("queued");
+    await runDurableObjectAlarm(stub);
+    const done = await waitForJob(t, jobId, (j) => j.state === "succeeded");
+    expect(done.result?.memory_ids.length).toBeGreaterThan(0);
   });
 
   it("answers 404 for an unknown job", async () => {
