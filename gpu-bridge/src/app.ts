@@ -19,6 +19,16 @@ export function createBridgeApp(deps: BridgeDeps, opts: { replay?: ReplayCache }
 
   app.get("/healthz", (c) => c.json({ ok: true, nodes: deps.config.nodes.map((n) => ({ id: n.id, backend: n.backend })) }));
 
+  // Before the signature check, which reads and hashes the whole body.
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: 64 * 1024 * 1024,
+      onError: () => {
+        throw new BridgeError("invalid_request", "body larger than 64 MiB");
+      },
+    }),
+  );
   app.use(
     "*",
     requireSignature({
@@ -28,7 +38,6 @@ export function createBridgeApp(deps: BridgeDeps, opts: { replay?: ReplayCache }
       ...(opts.replay ? { replay: opts.replay } : {}),
     }),
   );
-  app.use("/v1/*", bodyLimit({ maxSize: 64 * 1024 * 1024, onError: () => { throw new BridgeError("invalid_request", "body larger than 64 MiB"); } }));
 
   app.get("/metrics", (c) =>
     c.text(deps.metrics.render({ nodes: () => nodeStats(deps) }), 200, { "content-type": "text/plain; version=0.0.4" }),

@@ -64,6 +64,6 @@ export function errorJson(err: BridgeError) {
 /** The bridge's one onError: known errors keep their code, anything else is a 500 that leaks nothing. */
 export function onBridgeError(err: Error, c: Context): Response {
   if (err instanceof BridgeError) return c.json(errorJson(err), err.status);
-  console.error("[gpu-bridge] unhandled error", err);
+  console.error("[gpu-bridge] unhandled error", err, err.stack);
   return c.json(errorJson(new BridgeError("internal", "internal error")), 500);
 }

@@ -177,6 +177,17 @@ export class LlamaCppBackend implements InferenceBackend {
     return this.adapters;
   }
 
+  /** The adapter list for per-request scales; a server without the route has none. */
+  private async loraListOrEmpty(): Promise<LoraEntry[]> {
+    if (this.adapters) return this.adapters;
+    try {
+      return await this.loraList();
+    } catch (err) {
+      if (err instanceof UpstreamStatusError && (err.upstreamStatus === 404 || err.upstreamStatus === 501)) return (this.adapters = []);
+      throw err;
+    }
+  }
+
   private find(list: LoraEntry[], a: AdapterRef): LoraEntry {
     const hit = list.find((e) => e.path === a.source || e.path.endsWith(`/${a.source}`));
     if (!hit) {
@@ -189,10 +200,12 @@ export class LlamaCppBackend implements InferenceBackend {
     return hit;
   }
 
-  /** Per-request scales: the wanted adapter at 1, every other at 0; none when the node has none. */
+  /**
+   * Per-request scales: the wanted adapter at 1, every other at 0 (llama.cpp applies files given
+   * with --lora at scale 1 by default, to every request); none when the node has no adapters.
+   */
   private async loraField(adapter: AdapterRef | null): Promise<{ id: number; scale: number }[] | null> {
-    if (!adapter && this.adapters === null) return null;
-    const list = await this.loraList();
+    const list = await this.loraListOrEmpty();
     if (list.length === 0) return null;
     const chosen = adapter ? this.find(list, adapter).id : -1;
     return list.map((e) => ({ id: e.id, scale: e.id === chosen ? 1 : 0 }));
