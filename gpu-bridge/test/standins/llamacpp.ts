@@ -106,6 +106,7 @@ export async function startLlamaCpp(opts: { slots?: number; slotSavePath?: boole
       let sent = 0;
       for (const w of words) {
         if (state.dieAfterChunks !== null && sent >= state.dieAfterChunks) {
+          await sleep(20);
           res.socket?.destroy();
           return;
         }

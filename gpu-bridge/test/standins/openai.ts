@@ -88,11 +88,14 @@ export async function chatCompletion(
   let sent = 0;
   for (const w of words) {
     if (knobs.dieAfterChunks !== null && sent >= knobs.dieAfterChunks) {
+      // Let what was written reach the client first: a crash after partial output.
+      await sleep(20);
       res.socket?.destroy();
       return;
     }
     sseData(res, chunk({ content: w }, null));
     sent++;
+    await sleep(0);
   }
   sseData(res, chunk({}, finish));
   if (body.stream_options?.include_usage) sseData(res, { id, object: "chat.completion.chunk", created, model, choices: [], usage });
