@@ -1,0 +1,110 @@
+// Routes for GPU memory of a cube (activation blocks, LoRA adapters), served through the gpu-bridge.
+// Mount with app.route("/v1/cubes", bridgeRoutes(deps)) after authentication.
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
+import { bridgeClientFromEnv } from "../bridge/client";
+import type { BridgeClient, BridgeEnv, BridgeScope } from "../bridge/client";
+import { ApiError } from "../errors";
+import type { AppEnv } from "./context";
+import { jsonBody } from "./validate";
+
+export interface BridgeRouteDeps {
+  /** Throws unless the caller may read or write the cube (scopes, ownership, grants). */
+  authorize: (c: Context<AppEnv>, cubeId: string, need: "read" | "write") => Promise<void>;
+  /** Chooses the client; defaults to the one configured by BRIDGE_URL and BRIDGE_SECRET. */
+  client?: (env: BridgeEnv) => BridgeClient | null;
+}
+
+const name = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - (1 to 64)");
+const node = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/);
+const blockSchema = z
+  .object({
+    memory_ids: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    text: z.string().min(1).max(2_000_000).optional(),
+    token_ids: z.array(z.number().int().min(0)).min(1).max(500_000).optional(),
+    model: z.string().min(1).max(200).optional(),
+    node: node.optional(),
+    pinned: z.boolean().optional(),
+  })
+  .refine((b) => (b.text === undefined) !== (b.token_ids === undefined), { message: "give exactly one of text or token_ids" });
+const refreshSchema = z.object({ pinned: z.boolean().optional() });
+const adapterSchema = z.object({ name, base_model: z.string().min(1).max(200), source: z.string().min(1).max(2000) });
+const placeSchema = z.object({ node: node.optional() });
+const trainSchema = z.object({
+  adapter_name: name,
+  base_model: z.string().min(1).max(200),
+  dataset: z.object({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
+  hyperparameters: z.record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean()])).optional(),
+});
+
+export function bridgeRoutes(deps: BridgeRouteDeps): Hono<AppEnv> {
+  const pick = deps.client ?? bridgeClientFromEnv;
+  const app = new Hono<AppEnv>();
+
+  /** Authorizes, then resolves the client; without a configured bridge the answer is 503. */
+  async function prepare(c: Context<AppEnv>, need: "read" | "write"): Promise<{ client: BridgeClient; scope: BridgeScope }> {
+    const cubeId = c.req.param("id");
+    if (!cubeId) throw new ApiError("invalid_request", "cube id is required");
+    await deps.authorize(c, cubeId, need);
+    const client = pick(c.env);
+    if (!client) throw new ApiError("upstream_unavailable", "GPU memory is not configured on this deployment (BRIDGE_URL, BRIDGE_SECRET)");
+    return { client, scope: { tenant_id: c.var.auth.tenant_id, cube_id: cubeId } };
+  }
+
+  app.get("/:id/activation", async (c) => {
+    const { client, scope } = await prepare(c, "read");
+    return c.json(await client.listBlocks(scope));
+  });
+
+  app.post("/:id/activation", async (c) => {
+    const body = await jsonBody(c, blockSchema);
+    const { client, scope } = await prepare(c, "write");
+    return c.json(await client.registerBlock(scope, body), 201);
+  });
+
+  app.post("/:id/activation/:blockId/refresh", async (c) => {
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, refreshSchema);
+    const { client, scope } = await prepare(c, "write");
+    return c.json(await client.refreshBlock(scope, c.req.param("blockId"), body.pinned));
+  });
+
+  app.delete("/:id/activation/:blockId", async (c) => {
+    const { client, scope } = await prepare(c, "write");
+    return c.json(await client.evictBlock(scope, c.req.param("blockId")));
+  });
+
+  app.get("/:id/adapters", async (c) => {
+    const { client, scope } = await prepare(c, "read");
+    return c.json(await client.listAdapters(scope));
+  });
+
+  app.post("/:id/adapters", async (c) => {
+    const body = await jsonBody(c, adapterSchema);
+    const { client, scope } = await prepare(c, "write");
+    return c.json(await client.registerAdapter(scope, body), 201);
+  });
+
+  app.post("/:id/adapters/train", async (c) => {
+    const body = await jsonBody(c, trainSchema);
+    const { client, scope } = await prepare(c, "write");
+    return c.json(await client.train(scope, body), 202);
+  });
+
+  app.get("/:id/adapters/jobs/:jobId", async (c) => {
+    const { client, scope } = await prepare(c, "read");
+    return c.json(await client.trainingJob(scope, c.req.param("jobId")));
+  });
+
+  for (const action of ["load", "unload"] as const) {
+    app.post(`/:id/adapters/:name/${action}`, async (c) => {
+      const parsed = name.safeParse(c.req.param("name"));
+      if (!parsed.success) throw new ApiError("invalid_request", "adapter name is invalid");
+      const body = c.req.header("content-type") ? await jsonBody(c, placeSchema) : {};
+      const { client, scope } = await prepare(c, "write");
+      return c.json(action === "load" ? await client.loadAdapter(scope, parsed.data, body.node) : await client.unloadAdapter(scope, parsed.data, body.node));
+    });
+  }
+
+  return app;
+}

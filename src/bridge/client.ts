@@ -1,0 +1,228 @@
+// Typed client the Worker uses to reach the gpu-bridge: signed requests, bounded time, breaker.
+import { ApiError } from "../errors";
+import type { ErrorCode } from "../errors";
+import { CircuitBreaker } from "./breaker";
+import { createSigner } from "./signing";
+import type { Signer } from "./signing";
+
+export interface BridgeScope {
+  tenant_id: string;
+  cube_id: string;
+}
+
+export interface ActivationBlock {
+  id: string;
+  cube_id: string;
+  memory_ids: string[];
+  model: string;
+  node: string;
+  kind: "text" | "token_ids";
+  tokens: number;
+  size_bytes: number;
+  hits: number;
+  pinned: boolean;
+  created_at: string;
+  last_used_at: string;
+}
+
+export interface RegisterBlockInput {
+  memory_ids: string[];
+  text?: string | undefined;
+  token_ids?: number[] | undefined;
+  model?: string | undefined;
+  node?: string | undefined;
+  pinned?: boolean | undefined;
+}
+
+export interface Adapter {
+  id: string;
+  cube_id: string;
+  name: string;
+  base_model: string;
+  source: string;
+  job_id: string | null;
+  created_at: string;
+  loaded_on: { node: string; loaded_at: string; last_used_at: string }[];
+}
+
+export interface TrainingJob {
+  id: string;
+  cube_id: string;
+  adapter_name: string;
+  base_model: string;
+  state: "queued" | "running" | "succeeded" | "failed";
+  error: string | null;
+  adapter: Adapter | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TrainInput {
+  adapter_name: string;
+  base_model: string;
+  dataset: { texts: string[] };
+  hyperparameters?: Record<string, number | string | boolean> | undefined;
+}
+
+export interface BridgeClientOptions {
+  baseUrl: string;
+  secret: string;
+  /** Per request, headers and body included. */
+  timeoutMs?: number;
+  breaker?: CircuitBreaker;
+  fetch?: typeof fetch;
+}
+
+/** Bridge codes that mean "your request is wrong", mapped onto the API's own codes. */
+const CLIENT_CODES: Record<string, ErrorCode> = {
+  invalid_request: "invalid_request",
+  not_found: "not_found",
+  conflict: "conflict",
+  budget_exceeded: "conflict",
+  adapter_cap_reached: "conflict",
+  unsupported_operation: "not_implemented",
+  no_node: "invalid_request",
+};
+
+interface BridgeErrorBody {
+  error?: { code?: string; message?: string; details?: unknown };
+}
+
+export class BridgeClient {
+  private readonly signer: Signer;
+  private readonly timeoutMs: number;
+  readonly breaker: CircuitBreaker;
+  private readonly fetcher: typeof fetch;
+  private readonly base: string;
+
+  constructor(opts: BridgeClientOptions) {
+    this.signer = createSigner(opts.secret);
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.breaker = opts.breaker ?? new CircuitBreaker({ failureThreshold: 5, cooldownMs: 10_000 });
+    // Bound so that a plain `fetch` keeps its receiver in workerd.
+    this.fetcher = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.base = opts.baseUrl.replace(/\/$/, "");
+  }
+
+  /**
+   * One signed call. Answers the bridge's JSON on 2xx; throws ApiError: the bridge's client
+   * errors mapped to 4xx codes, and `upstream_unavailable` (503) for everything that means the
+   * bridge cannot serve now: unreachable, slower than the timeout, 5xx, refused signature, or
+   * the circuit open. Only the latter kind counts towards opening the circuit.
+   */
+  async request<T>(method: "GET" | "POST" | "DELETE", path: string, opts: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+    if (!this.breaker.allow()) {
+      throw new ApiError("upstream_unavailable", "GPU bridge is unavailable (circuit open)", { retry_after_ms: this.breaker.retryAfterMs() });
+    }
+    const url = new URL(this.base + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), this.timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      const headers = await this.signer.sign({ method, pathWithQuery: url.pathname + url.search, body });
+      res = await this.fetcher(url.toString(), {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body }),
+        signal: ctrl.signal,
+      });
+      text = await res.text();
+    } catch {
+      this.breaker.failure();
+      const timedOut = ctrl.signal.aborted;
+      throw new ApiError("upstream_unavailable", timedOut ? `GPU bridge did not answer within ${this.timeoutMs} ms` : "GPU bridge is unreachable");
+    } finally {
+      clearTimeout(timer);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text ? (JSON.parse(text) as unknown) : {};
+    } catch {
+      parsed = {};
+    }
+    if (res.ok) {
+      this.breaker.success();
+      return parsed as T;
+    }
+    const err = (parsed as BridgeErrorBody).error ?? {};
+    const mapped = err.code ? CLIENT_CODES[err.code] : undefined;
+    if (mapped && res.status < 500) {
+      // The bridge answered sensibly: it is healthy even though the request was refused.
+      this.breaker.success();
+      throw new ApiError(mapped, err.message ?? "GPU bridge refused the request", { bridge_code: err.code, ...(err.details === undefined ? {} : { bridge_details: err.details }) });
+    }
+    this.breaker.failure();
+    const why = err.code?.startsWith("signature_") ? "GPU bridge refused the Worker's signature (check BRIDGE_SECRET and clocks)" : (err.message ?? `GPU bridge answered ${res.status}`);
+    throw new ApiError("upstream_unavailable", why, { bridge_code: err.code ?? null, status: res.status });
+  }
+
+  private scoped(s: BridgeScope): Record<string, string> {
+    return { tenant_id: s.tenant_id, cube_id: s.cube_id };
+  }
+
+  listBlocks(s: BridgeScope) {
+    return this.request<{ blocks: ActivationBlock[] }>("GET", "/v1/activation", { query: this.scoped(s) });
+  }
+  registerBlock(s: BridgeScope, input: RegisterBlockInput) {
+    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", "/v1/activation", { body: { ...input, ...this.scoped(s) } });
+  }
+  refreshBlock(s: BridgeScope, id: string, pinned?: boolean) {
+    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
+      body: { ...this.scoped(s), ...(pinned === undefined ? {} : { pinned }) },
+    });
+  }
+  evictBlock(s: BridgeScope, id: string) {
+    return this.request<{ evicted: string; node: string; released: boolean }>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s) });
+  }
+  listAdapters(s: BridgeScope) {
+    return this.request<{ adapters: Adapter[] }>("GET", "/v1/adapters", { query: this.scoped(s) });
+  }
+  registerAdapter(s: BridgeScope, input: { name: string; base_model: string; source: string }) {
+    return this.request<{ adapter: Adapter }>("POST", "/v1/adapters", { body: { ...input, ...this.scoped(s) } });
+  }
+  loadAdapter(s: BridgeScope, name: string, node?: string) {
+    return this.request<{ adapter: Adapter; node: string; unloaded: string[] }>("POST", `/v1/adapters/${encodeURIComponent(name)}/load`, {
+      body: { ...this.scoped(s), ...(node ? { node } : {}) },
+    });
+  }
+  unloadAdapter(s: BridgeScope, name: string, node?: string) {
+    return this.request<{ adapter: Adapter; unloaded_from: string[] }>("POST", `/v1/adapters/${encodeURIComponent(name)}/unload`, {
+      body: { ...this.scoped(s), ...(node ? { node } : {}) },
+    });
+  }
+  train(s: BridgeScope, input: TrainInput) {
+    return this.request<{ job: TrainingJob }>("POST", "/v1/training-jobs", { body: { ...input, ...this.scoped(s) } });
+  }
+  trainingJob(s: BridgeScope, id: string) {
+    return this.request<{ job: TrainingJob }>("GET", `/v1/training-jobs/${encodeURIComponent(id)}`, { query: this.scoped(s) });
+  }
+}
+
+export interface BridgeEnv {
+  BRIDGE_URL?: string | undefined;
+  BRIDGE_SECRET?: string | undefined;
+  BRIDGE_TIMEOUT_MS?: string | undefined;
+}
+
+// One client per isolate and configuration, so the breaker's memory outlives a single request.
+const clients = new Map<string, BridgeClient>();
+
+/**
+ * The client for this Worker's configuration, or null when BRIDGE_URL or BRIDGE_SECRET is
+ * missing (the GPU routes then answer 503). A bad timeout value falls back to 5 s.
+ */
+export function bridgeClientFromEnv(env: BridgeEnv): BridgeClient | null {
+  if (!env.BRIDGE_URL || !env.BRIDGE_SECRET || env.BRIDGE_SECRET.length < 16) return null;
+  const t = Number(env.BRIDGE_TIMEOUT_MS);
+  const timeoutMs = Number.isFinite(t) && t > 0 ? Math.min(t, 60_000) : 5000;
+  const key = `${env.BRIDGE_URL}\n${timeoutMs}\n${env.BRIDGE_SECRET}`;
+  let c = clients.get(key);
+  if (!c) {
+    c = new BridgeClient({ baseUrl: env.BRIDGE_URL, secret: env.BRIDGE_SECRET, timeoutMs });
+    clients.set(key, c);
+  }
+  return c;
+}
