@@ -66,8 +66,8 @@ function main(): void {
   const embedder = new LocalEmbedder();
 
   const experiments: [string, Ranker][] = [
-    ["bm25 plain (turn text; README baseline)", bm25Plain((t) => t.text)],
-    ["bm25 plain (speaker + text + caption)", bm25Plain(turnText)],
+    ["bm25 plain (turn text only)", bm25Plain((t) => t.text)],
+    ["bm25 plain (speaker + text + caption; reproduces the README baseline)", bm25Plain(turnText)],
     ["bm25 stemmed, stop words removed", bm25Stemmed],
     ["local embedder cosine", cosine],
     ["rrf(bm25 stemmed, cosine) 1:1", fused([bm25Stemmed, cosine], [1, 1])],
