@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { createSigner, MemoryReplayCache } from "../../src/bridge/signing.js";
 import type { ReplayCache } from "../../src/bridge/signing.js";
 import { BridgeError } from "./errors.js";
+import { nodePrimitives } from "./node-crypto.js";
 
 export interface SignatureOptions {
   secret: string;
@@ -14,7 +15,7 @@ export interface SignatureOptions {
 
 /** Built once: the HMAC key is imported and the options checked here, not per request. */
 export function requireSignature(opts: SignatureOptions): MiddlewareHandler {
-  const signer = createSigner(opts.secret);
+  const signer = createSigner(opts.secret, nodePrimitives);
   const replay = opts.replay ?? new MemoryReplayCache();
   const open = new Set(opts.open);
   return async function signature(c, next) {

@@ -143,18 +143,20 @@ export class LlamaCppBackend implements InferenceBackend {
       signal: input.signal,
     });
     this.slotBlock = first ? first.id : null;
+    let final: CompletionChunk | null = null;
     for await (const data of sseData(r, this.node.id)) {
-      if (data === "[DONE]") break;
+      // After the stop chunk, read on to the end of the body so the connection is kept alive.
+      if (final || data === "[DONE]") continue;
       const chunk = JSON.parse(data) as CompletionChunk;
       if (chunk.error) throw new BridgeError("upstream_stream_failed", `node ${this.node.id}: ${chunk.error.message ?? "error"}`);
       if (chunk.content) yield { type: "delta", text: chunk.content };
-      if (chunk.stop) {
-        yield { type: "done", finish_reason: finishOf(chunk), usage: usageOf(chunk) };
-        return;
-      }
+      if (chunk.stop) final = chunk;
     }
-    this.slotBlock = null;
-    throw new BridgeError("upstream_stream_failed", `stream from node ${this.node.id} ended before stop`, { node: this.node.id });
+    if (!final) {
+      this.slotBlock = null;
+      throw new BridgeError("upstream_stream_failed", `stream from node ${this.node.id} ended before stop`, { node: this.node.id });
+    }
+    yield { type: "done", finish_reason: finishOf(final), usage: usageOf(final) };
   }
 
   /** A text prompt in the node's chat format, or a mixed array when a block is token ids. */

@@ -35,10 +35,14 @@ export async function* streamChat(
   });
   let finish: string | null = null;
   let usage: Usage = { prompt_tokens: null, completion_tokens: null, cached_tokens: null };
+  let sawDone = false;
   for await (const data of sseData(r, node.id)) {
+    // Read on to the end of the body after [DONE]: leaving early would abort the request and
+    // throw away a keep-alive connection on every call.
+    if (sawDone) continue;
     if (data === "[DONE]") {
-      yield { type: "done", finish_reason: finish, usage };
-      return;
+      sawDone = true;
+      continue;
     }
     let chunk: Chunk;
     try {
@@ -56,5 +60,6 @@ export async function* streamChat(
       if (choice.finish_reason) finish = choice.finish_reason;
     }
   }
-  throw new BridgeError("upstream_stream_failed", `stream from node ${node.id} ended before [DONE]`, { node: node.id });
+  if (!sawDone) throw new BridgeError("upstream_stream_failed", `stream from node ${node.id} ended before [DONE]`, { node: node.id });
+  yield { type: "done", finish_reason: finish, usage };
 }

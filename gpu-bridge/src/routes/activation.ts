@@ -58,8 +58,9 @@ export function activationRoutes(deps: BridgeDeps): Hono {
   app.post("/v1/generate", async (c) => {
     const req = await jsonBody(c, generateSchema);
     const t0 = performance.now();
+    // Aborted when the client goes away mid-stream (onAbort below). Not tied to c.req.raw.signal:
+    // touching it makes the Node adapter build a full Request for every call.
     const ctrl = new AbortController();
-    c.req.raw.signal.addEventListener("abort", () => ctrl.abort(), { once: true });
     const run = await startGenerate(deps, req, ctrl.signal);
     // The first event is awaited before answering, so a node that is down or refuses the
     // request gets a proper error status instead of a 200 stream that fails at once.

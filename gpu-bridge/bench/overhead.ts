@@ -1,0 +1,108 @@
+// `npm run bench:bridge`: the bridge's own overhead per forwarded request. The vLLM stand-in and
+// the bridge each run in their own process on loopback; each concurrency level measures direct
+// calls to the stand-in and the same calls through the bridge, and reports the difference.
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSigner } from "../../src/bridge/signing.js";
+import { nodePrimitives } from "../src/node-crypto.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const SECRET = "bench-secret-0123456789abcdef-0123456789";
+const LEVELS = [1, 16, 64];
+const PER_LEVEL = 1600;
+const WARMUP = 200;
+
+function launch(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const extra = process.env.BENCH_PROFILE && script.endsWith("main.ts") ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m });
+    });
+    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function run(concurrency: number, total: number, once: () => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t0 = performance.now();
+        await once();
+        times.push(performance.now() - t0);
+      }
+    }),
+  );
+  return times.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bridge-bench-"));
+  const standin = await launch(join(here, "standin-proc.ts"), {}, /(http:\/\/127\.0\.0\.1:\d+)\n/);
+  const upstream = standin.match[1] as string;
+  const nodesFile = join(dir, "nodes.json");
+  writeFileSync(nodesFile, JSON.stringify({ nodes: [{ id: "bench", backend: "vllm", url: upstream, models: ["bench-model"], budget_bytes: 1e12 }] }));
+  const bridge = await launch(
+    join(here, "../src/main.ts"),
+    { BRIDGE_SECRET: SECRET, BRIDGE_NODES_FILE: nodesFile, BRIDGE_PORT: "0", BRIDGE_DB_PATH: join(dir, "bench.sqlite") },
+    /listening on (http:\/\/[\d.]+:\d+)/,
+  );
+  const bridgeUrl = bridge.match[1] as string;
+  // The Worker signs in workerd; here the client signs with node:crypto so that the client's
+  // own CPU, which shares this machine, stays out of the bridge's figure as far as possible.
+  const signer = createSigner(SECRET, nodePrimitives);
+  const messages = [{ role: "user", content: "How are you today?" }];
+
+  const direct = async () => {
+    const res = await fetch(`${upstream}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "bench-model", messages, max_tokens: 16, temperature: 0, stream: true, stream_options: { include_usage: true } }),
+    });
+    await res.text();
+  };
+  const bridged = async () => {
+    const body = JSON.stringify({ tenant_id: "tnt_bench", cube_id: "cube_bench", messages, max_tokens: 16, temperature: 0 });
+    const headers = await signer.sign({ method: "POST", pathWithQuery: "/v1/generate", body });
+    const res = await fetch(`${bridgeUrl}/v1/generate`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
+    if (res.status !== 200) throw new Error(`bridge answered ${res.status}: ${await res.text()}`);
+    await res.text();
+  };
+
+  try {
+    await run(8, WARMUP, direct);
+    await run(8, WARMUP, bridged);
+    console.log(`bridge overhead per forwarded request (streamed chat, loopback, ${PER_LEVEL} requests per run)`);
+    console.log("concurrency | direct p50 / p95 ms | bridged p50 / p95 ms | added p50 / p95 ms");
+    for (const c of LEVELS) {
+      const d = await run(c, PER_LEVEL, direct);
+      const b = await run(c, PER_LEVEL, bridged);
+      const [d50, d95, b50, b95] = [percentile(d, 50), percentile(d, 95), percentile(b, 50), percentile(b, 95)];
+      const f = (x: number) => x.toFixed(2).padStart(6);
+      console.log(`${String(c).padStart(11)} | ${f(d50)} / ${f(d95)}     | ${f(b50)} / ${f(b95)}      | ${f(b50 - d50)} / ${f(b95 - d95)}`);
+    }
+    console.log("target: under 2 ms p95 added at 16 concurrent clients (client-side signing with node:crypto included)");
+  } finally {
+    standin.child.kill("SIGTERM");
+    bridge.child.kill("SIGTERM");
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
