@@ -11,14 +11,18 @@ import { createSigner } from "../../src/bridge/signing.js";
 import { nodePrimitives } from "../src/node-crypto.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
+const standinScript = process.env.BENCH_STANDIN ?? join(here, "standin-proc.ts");
+const bridgeScript = process.env.BENCH_BRIDGE ?? join(here, "../src/main.ts");
 const SECRET = "bench-secret-0123456789abcdef-0123456789";
 const LEVELS = [1, 16, 64];
 const PER_LEVEL = 1600;
 const WARMUP = 200;
 
 function launch(script: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const extra = process.env.BENCH_PROFILE && script.endsWith("main.ts") ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
-  const child = spawn(process.execPath, [...extra, "--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const extra = process.env.BENCH_PROFILE && script === bridgeScript ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE] : [];
+  // Bundled .mjs scripts (BENCH_STANDIN / BENCH_BRIDGE) run on plain node, without tsx.
+  const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...extra, ...loader, script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
@@ -52,12 +56,12 @@ async function run(concurrency: number, total: number, once: () => Promise<void>
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bridge-bench-"));
-  const standin = await launch(join(here, "standin-proc.ts"), {}, /(http:\/\/127\.0\.0\.1:\d+)\n/);
+  const standin = await launch(standinScript, {}, /(http:\/\/127\.0\.0\.1:\d+)\n/);
   const upstream = standin.match[1] as string;
   const nodesFile = join(dir, "nodes.json");
   writeFileSync(nodesFile, JSON.stringify({ nodes: [{ id: "bench", backend: "vllm", url: upstream, models: ["bench-model"], budget_bytes: 1e12 }] }));
   const bridge = await launch(
-    join(here, "../src/main.ts"),
+    bridgeScript,
     { BRIDGE_SECRET: SECRET, BRIDGE_NODES_FILE: nodesFile, BRIDGE_PORT: "0", BRIDGE_DB_PATH: join(dir, "bench.sqlite") },
     /listening on (http:\/\/[\d.]+:\d+)/,
   );
