@@ -64,7 +64,8 @@ export function bridgeRoutes(deps: BridgeRouteDeps): Hono<AppEnv> {
   });
 
   app.post("/:id/activation/:blockId/refresh", async (c) => {
-    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? {} : await jsonBody(c, refreshSchema);
+    // The body is optional here: a bare POST refreshes without changing pinning.
+    const body = c.req.header("content-type") ? await jsonBody(c, refreshSchema) : {};
     const { client, scope } = await prepare(c, "write");
     return c.json(await client.refreshBlock(scope, c.req.param("blockId"), body.pinned));
   });
