@@ -11,6 +11,8 @@ import { cubes } from "./api/cubes";
 import { admin } from "./api/admin";
 import { keys } from "./api/keys";
 import { docs } from "./api/docs";
+import { bridgeRoutes } from "./api/bridge";
+import { authorizeCube } from "./api/access";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -36,6 +38,7 @@ v1.route("/memories", memories);
 v1.route("/search", search);
 v1.route("/jobs", jobs);
 v1.route("/cubes", cubes);
+v1.route("/cubes", bridgeRoutes({ authorize: authorizeCube }));
 v1.route("/keys", keys);
 app.route("/v1", v1);
 
