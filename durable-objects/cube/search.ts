@@ -1,67 +1,152 @@
-// Search inside one cube: keyword (FTS5 BM25) and vector routes, fused by reciprocal rank.
-import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../../src/memory/cube-contract";
+// Search inside one cube: every route in one call, then weighted RRF → decay and heat → MMR →
+// near-duplicate removal → threshold → top_k. Results carry each route's contribution.
+import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../src/memory/cube-contract";
+import { applyDecayAndHeat, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
+import { resolveWeights } from "../../src/memory/retrieval";
+import { parseTimeQuery } from "../../src/memory/time-query";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import { filterSql } from "./memory-store";
 import type { VectorCache } from "./vectors";
+import { ROUTE_DEPTH, acceptor, candidateFacts, entityRoute, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
+import { timeDecay } from "../../src/memory/fusion";
 
 const RRF_K = 60;
-const ROUTE_DEPTH = 100;
+const DAY = 86_400_000;
+/** Default half-life of decay: a month; importance stretches it (see `timeDecay`). */
+export const DEFAULT_HALF_LIFE_MS = 30 * DAY;
+/** Default MMR λ: mostly relevance, enough diversity to skip a second copy of the same point. */
+export const DEFAULT_MMR_LAMBDA = 0.9;
+/** Near-identical results (cosine above this, or the same content hash) keep only the best. */
+const NEAR_DUPLICATE_COSINE = 0.97;
 
-/** An FTS5 MATCH expression that ORs the query's words, each quoted so no operator leaks in. */
-export function ftsQuery(query: string): string | null {
-  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const unique = [...new Set(words)].slice(0, 64);
-  return unique.length ? unique.map((w) => `"${w}"`).join(" OR ") : null;
+/** The request's filter with validity (now or `as_of`) and the event-time range applied. */
+function compileFilter(req: CubeSearchRequest): CompiledFilter {
+  const base = filterSql(req.filter, { validity: req.as_of === undefined ? "now" : { asOf: req.as_of } });
+  const parts = [base.where];
+  const args = [...base.args];
+  if (req.time_range?.from != null) {
+    parts.push("COALESCE(m.event_time, m.created_at) >= ?");
+    args.push(req.time_range.from);
+  }
+  if (req.time_range?.to != null) {
+    parts.push("COALESCE(m.event_time, m.created_at) < ?");
+    args.push(req.time_range.to);
+  }
+  return { where: parts.join(" AND "), args };
 }
 
 export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: CubeIdentity, req: CubeSearchRequest): CubeSearchResult {
   const timings: Record<string, number> = {};
+  const now = Date.now();
+  const reference = req.reference_time ?? now;
+  const weights = resolveWeights(req.embedder, req.weights);
+  const f = compileFilter(req);
   let t = performance.now();
-  const { where, args } = filterSql(req.filter);
-  const ranked = new Map<number, Record<string, number>>();
-  const add = (route: string, seqs: number[]) => {
-    seqs.forEach((seq, rank) => {
-      const entry = ranked.get(seq) ?? {};
-      entry[route] = 1 / (RRF_K + rank + 1);
-      ranked.set(seq, entry);
-    });
+  const lap = (name: string): void => {
+    const n = performance.now();
+    timings[name] = n - t;
+    t = n;
   };
 
-  const match = ftsQuery(req.query);
-  if (match) {
-    const rows = sql
-      .exec<{ seq: number }>(
-        `SELECT m.seq AS seq FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
-         WHERE memory_fts MATCH ? AND ${where} ORDER BY bm25(memory_fts, 1.0, 0.5, 0.5) LIMIT ?`,
-        match,
-        ...args,
-        ROUTE_DEPTH,
-      )
-      .toArray();
-    add("keyword", rows.map((r) => r.seq));
-  }
-  timings.keyword = performance.now() - t;
+  const routes: Partial<Record<SearchRoute, number[]>> = {};
+  const keyword = weights.keyword > 0 || weights.entity > 0 || weights.time > 0 ? keywordRoute(sql, req.query, f) : [];
+  const keywordOrder = keyword.map((h) => h.seq);
+  routes.keyword = keywordOrder.slice(0, ROUTE_DEPTH);
+  lap("keyword");
 
-  t = performance.now();
-  if (req.vector) {
-    const accepted = new Set(
-      sql.exec<{ seq: number }>(`SELECT m.seq AS seq FROM memories m WHERE ${where}`, ...args).toArray().map((r) => r.seq),
-    );
-    const hits = vectors.search(req.embedder, req.vector, ROUTE_DEPTH, (seq) => accepted.has(seq));
-    add("vector", hits.map((h) => h.seq));
+  let vectorHits: { seq: number; score: number }[] = [];
+  if (weights.vector > 0) {
+    if (req.vector_hits) {
+      const seqs = seqsOfIds(sql, req.vector_hits.map((h) => h.id), f);
+      vectorHits = seqs.map((seq) => ({ seq, score: 0 }));
+    } else if (req.vector) {
+      vectorHits = vectors.search(req.embedder, req.vector, ROUTE_DEPTH, acceptor(sql, f));
+    }
+    routes.vector = vectorHits.map((h) => h.seq);
   }
-  timings.vector = performance.now() - t;
+  lap("vector");
 
-  t = performance.now();
-  const fused = [...ranked]
-    .map(([seq, breakdown]) => ({ seq, breakdown, score: Object.values(breakdown).reduce((a, b) => a + b, 0) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, req.top_k);
+  let names: string[] = [];
+  if (weights.entity > 0) {
+    const e = entityRoute(sql, req.query, f, keywordOrder);
+    routes.entity = e.seqs;
+    names = e.names;
+  }
+  lap("entity");
+
+  const time = parseTimeQuery(req.query, reference);
+  if (time && weights.time > 0) routes.time = timeRoute(sql, time.range, f, keywordOrder);
+  lap("time");
+
+  // Candidates are what any route found; recency only re-orders them, it never adds strangers.
+  const candidates = new Set<number>();
+  for (const list of Object.values(routes)) for (const s of list) candidates.add(s);
+  const facts = candidateFacts(sql, [...candidates]);
+  const halfLifeMs = req.half_life_ms ?? DEFAULT_HALF_LIFE_MS;
+  if (weights.recency > 0) {
+    const value = (s: number): number => {
+      const x = facts.get(s);
+      return x ? timeDecay(reference - (x.event_time ?? x.created_at), x.importance, { halfLifeMs, floor: 0 }) : 0;
+    };
+    routes.recency = [...candidates].sort((a, b) => value(b) - value(a) || b - a).slice(0, ROUTE_DEPTH);
+  }
+  lap("recency");
+
+  // Weighted RRF, normalized so that first place on every route scores 1.
+  const lists: RouteList[] = Object.entries(routes).map(([route, seqs]) => ({ route, ids: seqs.map(String), weight: weights[route as SearchRoute] }));
+  const maxRaw = lists.reduce((s, l) => s + (l.ids.length ? (l.weight ?? 1) : 0), 0) / (RRF_K + 1);
+  const fused = rrf(lists, RRF_K).map((r) => ({
+    id: r.id,
+    score: maxRaw > 0 ? r.score / maxRaw : 0,
+    score_breakdown: Object.fromEntries(Object.entries(r.score_breakdown).map(([k, v]) => [k, maxRaw > 0 ? v / maxRaw : 0])),
+  }));
+  const decayed = applyDecayAndHeat(
+    fused,
+    (id) => {
+      const x = facts.get(Number(id));
+      return x && { created_at: x.created_at, importance: x.importance, seen_count: x.access_count, last_seen_at: x.last_access_at ?? x.created_at };
+    },
+    reference,
+    { halfLifeMs },
+  );
+
+  const dims = req.vector?.length ?? 0;
+  const vectorOf = (id: string): Float32Array | undefined => (dims > 0 ? vectors.vectorOf(req.embedder, dims, Number(id)) : undefined);
+  const pool = decayed.slice(0, Math.max(req.top_k * 3, 30));
+  const diverse = mmr(pool, vectorOf, req.mmr_lambda ?? DEFAULT_MMR_LAMBDA, pool.length);
+  const unique = removeNearDuplicates(diverse, {
+    hash: (id) => facts.get(Number(id))?.hash || undefined,
+    vectors: vectorOf,
+    threshold: NEAR_DUPLICATE_COSINE,
+  });
+  const kept = unique.filter((r) => r.score >= (req.threshold ?? 0)).slice(0, req.top_k);
+  lap("fusion");
+
   const results: ScoredMemory[] = [];
-  for (const f of fused) {
-    const row = sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq = ?`, f.seq).toArray()[0];
-    if (row) results.push({ memory: rowToMemory(row, identity), score: f.score, score_breakdown: f.breakdown });
+  const seqs = kept.map((r) => Number(r.id));
+  const rows = new Map(
+    sql
+      .exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(seqs))
+      .toArray()
+      .map((r) => [r.seq, r]),
+  );
+  for (const r of kept) {
+    const row = rows.get(Number(r.id));
+    if (row) results.push({ memory: rowToMemory(row, identity), score: r.score, score_breakdown: r.score_breakdown });
   }
-  timings.fusion = performance.now() - t;
-  return { results, timings, candidates: ranked.size };
+  if (req.record_access !== false && seqs.length) {
+    // Heat: how often and how lately a memory was retrieved. Not a content change: no version.
+    sql.exec(
+      "UPDATE memories SET access_count = access_count + 1, last_access_at = ? WHERE seq IN (SELECT value FROM json_each(?))",
+      now,
+      JSON.stringify(seqs),
+    );
+  }
+  lap("load");
+  return {
+    results,
+    timings,
+    candidates: candidates.size,
+    understood: { time: time ? { ...time.range, matched: time.matched } : null, entities: names },
+  };
 }

@@ -1,21 +1,37 @@
-// The cube's vectors: persisted as Float32 BLOBs, held in memory for brute-force scans.
+// The cube's vectors: persisted as Float32 BLOBs (full precision, the source of truth), held in
+// memory as an int8 QuantizedIndex (a quarter of the bytes) for brute-force cosine scans.
+import { QuantizedIndex, type SearchHit } from "../../src/memory/quantized-index";
 
-/** In-memory copy of the cube's vectors, keyed by memory seq; loaded once, then kept in step. */
+/** A vector route hit: the memory's seq and its cosine with the query. */
+export interface VectorHit {
+  seq: number;
+  score: number;
+}
+
+/**
+ * In-memory index of the cube's vectors, keyed by memory seq. It is loaded from the `vectors`
+ * table on first search and kept in step by `put`/`remove` afterwards. It holds the vectors of
+ * one embedder (the one queries use): vectors of another embedder are not comparable and wait
+ * for a re-embed; a query with a new embedder or dimension rebuilds it.
+ */
 export class VectorCache {
-  private readonly bySeq = new Map<number, Float32Array>();
-  private loaded = false;
+  private index: QuantizedIndex | null = null;
+  private embedder: string | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  private ensureLoaded(embedder: string): void {
-    if (this.loaded) return;
-    for (const row of this.sql.exec<{ seq: number; embedder: string; data: ArrayBuffer }>(
-      "SELECT seq, embedder, data FROM vectors",
-    )) {
-      // Vectors from another embedder are not comparable with today's queries; they wait for a re-embed.
-      if (row.embedder === embedder) this.bySeq.set(row.seq, new Float32Array(row.data));
+  private load(embedder: string, dimensions: number): QuantizedIndex {
+    if (this.index && this.embedder === embedder && this.index.dimensions === dimensions) return this.index;
+    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors WHERE embedder = ?", embedder).one().n;
+    const index = new QuantizedIndex(dimensions, count + 64);
+    for (const row of this.sql.exec<{ seq: number; data: ArrayBuffer }>("SELECT seq, data FROM vectors WHERE embedder = ?", embedder)) {
+      // Rows are Float32 BLOBs; a row of another length was written for another dimension.
+      if (row.data.byteLength !== dimensions * 4) continue;
+      index.add(String(row.seq), new Float32Array(row.data));
     }
-    this.loaded = true;
+    this.index = index;
+    this.embedder = embedder;
+    return index;
   }
 
   put(seq: number, embedder: string, vector: Float32Array): void {
@@ -25,32 +41,37 @@ export class VectorCache {
       embedder,
       vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength),
     );
-    if (this.loaded) this.bySeq.set(seq, vector);
+    if (!this.index) return;
+    if (embedder === this.embedder && vector.length === this.index.dimensions) this.index.add(String(seq), vector);
+    else this.index.remove(String(seq));
   }
 
   remove(seq: number): void {
     this.sql.exec("DELETE FROM vectors WHERE seq = ?", seq);
-    this.bySeq.delete(seq);
+    this.index?.remove(String(seq));
   }
 
+  /** Vectors held in memory (0 until the first search loads them). */
   get size(): number {
-    return this.bySeq.size;
+    return this.index?.size ?? 0;
   }
 
-  /** Top `k` seqs by cosine (vectors are unit length, so a dot product), among those `accept` keeps. */
-  search(embedder: string, query: Float32Array, k: number, accept: (seq: number) => boolean): Array<{ seq: number; score: number }> {
-    this.ensureLoaded(embedder);
-    const top: Array<{ seq: number; score: number }> = [];
-    for (const [seq, v] of this.bySeq) {
-      if (v.length !== query.length) continue;
-      let dot = 0;
-      for (let i = 0; i < v.length; i++) dot += (v[i] as number) * (query[i] as number);
-      if (top.length === k && dot <= (top[k - 1] as { score: number }).score) continue;
-      if (!accept(seq)) continue;
-      top.push({ seq, score: dot });
-      top.sort((a, b) => b.score - a.score);
-      if (top.length > k) top.pop();
-    }
-    return top;
+  /** Bytes of the in-memory index. */
+  get byteLength(): number {
+    return this.index?.byteLength ?? 0;
+  }
+
+  /**
+   * Top `k` seqs by cosine among those `accept` keeps. `accept` is only asked about vectors
+   * that would enter the current top k, so a per-seq SQL check stays cheap.
+   */
+  search(embedder: string, query: Float32Array, k: number, accept: (seq: number) => boolean): VectorHit[] {
+    const index = this.load(embedder, query.length);
+    return index.search(query, k, (id) => accept(Number(id))).map((h: SearchHit) => ({ seq: Number(h.id), score: h.score }));
+  }
+
+  /** The (dequantized) vector of a seq, for MMR and near-duplicate checks; loads on demand. */
+  vectorOf(embedder: string, dimensions: number, seq: number): Float32Array | undefined {
+    return this.load(embedder, dimensions).get(String(seq));
   }
 }

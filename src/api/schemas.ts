@@ -111,12 +111,48 @@ export const patchMemoryBody = z
   })
   .refine((b) => Object.keys(b).some((k) => k !== "expected_version"), { message: "nothing to change" });
 
+const routeWeight = z.number().min(0).max(10).optional();
+
 export const searchBody = z.strictObject({
   query: z.string().min(1).max(LIMITS.queryChars),
   ...scope,
-  tags: tags.optional(),
+  tags: tags.optional().describe("every tag must be present"),
   types: z.array(z.enum(MEMORY_TYPES)).optional(),
+  state: z.enum(MEMORY_STATES).optional().describe("default active"),
   top_k: z.number().int().min(1).max(LIMITS.topK).default(10),
+  as_of: isoTime.optional().describe("search the memories as they were valid at this time"),
+  reference_time: isoTime.optional().describe('"now" for dates in the query ("last week") and for decay'),
+  time_range: z
+    .strictObject({ from: isoTime.optional(), to: isoTime.optional() })
+    .optional()
+    .describe("only memories that happened (event time, else creation) in [from, to)"),
+  threshold: z.number().min(0).max(1).optional().describe("drop results whose normalized score is lower"),
+  weights: z
+    .strictObject({ vector: routeWeight, keyword: routeWeight, entity: routeWeight, time: routeWeight, recency: routeWeight })
+    .optional()
+    .describe("per-route RRF weights; defaults depend on the embedder"),
+  half_life_days: z.number().positive().max(36_500).optional().describe("decay half-life (default 30 days)"),
+  mmr_lambda: z.number().min(0).max(1).optional().describe("1 = pure relevance, lower = more diverse (default 0.9)"),
+  format: z.enum(["json", "context"]).default("json").describe('"context" adds the packed prompt block'),
+  budget_tokens: z.number().int().min(1).max(32_000).default(1_000).describe("token budget of the context block"),
+  order: z.enum(["time", "topic", "relevance"]).default("time").describe("grouping of the context block"),
+});
+export type SearchBody = z.infer<typeof searchBody>;
+
+export const contextBody = searchBody.omit({ format: true }).extend({ top_k: z.number().int().min(1).max(LIMITS.topK).default(20) });
+
+export const scoredMemorySchema = z.object({
+  memory: memorySchema,
+  score: z.number(),
+  score_breakdown: z.record(z.string(), z.number()).describe("each route's RRF contribution, and the decay and heat factors"),
+});
+
+export const packedContextSchema = z.object({
+  context: z.string().describe("prompt-ready block; memory text is escaped and fenced as untrusted data"),
+  tokens_used: z.number().int().describe("cl100k_base tokens of the block"),
+  budget: z.number().int(),
+  included: z.array(z.string()),
+  cut: z.array(z.object({ id: z.string(), reason: z.enum(["budget", "empty", "duplicate"]) })),
 });
 
 export const listResponse = z.object({ memories: z.array(memorySchema), next_cursor: z.string().nullable() });

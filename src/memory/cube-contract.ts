@@ -143,6 +143,19 @@ export const updateSchema = z
   .strict();
 export type UpdateRequest = z.infer<typeof updateSchema>;
 
+/** The retrieval routes of a cube search; each returns its own ranked list. */
+export const SEARCH_ROUTES = ["vector", "keyword", "entity", "time", "recency"] as const;
+export type SearchRoute = (typeof SEARCH_ROUTES)[number];
+
+const weight = z.number().min(0).max(10);
+export const routeWeightsSchema = z
+  .object({ vector: weight.optional(), keyword: weight.optional(), entity: weight.optional(), time: weight.optional(), recency: weight.optional() })
+  .strict();
+export type RouteWeights = z.infer<typeof routeWeightsSchema>;
+
+/** Half-open [from, to) in ms; null on a side means open-ended. */
+export const timeRangeSchema = z.object({ from: z.number().int().nullable(), to: z.number().int().nullable() }).strict();
+
 export const searchSchema = z
   .object({
     identity: identitySchema,
@@ -151,12 +164,29 @@ export const searchSchema = z
     embedder: z.string(),
     filter: memoryFilterSchema,
     top_k: z.number().int().min(1).max(LIMITS.topK),
+    /** Validity at this time (ms) instead of now: superseded versions valid then are searched. */
+    as_of: z.number().int().optional(),
+    /** Hard filter on when it happened (event time, else creation time). */
+    time_range: timeRangeSchema.optional(),
+    /** "Now" for relative dates in the query and for decay; default the real now. */
+    reference_time: z.number().int().optional(),
+    weights: routeWeightsSchema.optional(),
+    /** Results scoring below this (0..1, normalized fused score) are dropped. */
+    threshold: z.number().min(0).max(1).optional(),
+    half_life_ms: z.number().int().positive().optional(),
+    /** MMR trade-off: 1 is pure relevance; lower values favour diversity. */
+    mmr_lambda: z.number().min(0).max(1).optional(),
+    /** Vector route answered by the tenant's VectorIndex: memory ids with cosine, best first. */
+    vector_hits: z.array(z.object({ id: z.string(), score: z.number() }).strict()).max(1_000).optional(),
+    /** Count the returned memories as accessed (feeds heat); default true. */
+    record_access: z.boolean().optional(),
   })
   .strict();
 export type CubeSearchRequest = z.infer<typeof searchSchema>;
 
 export interface ScoredMemory {
   memory: Memory;
+  /** Normalized fused score in [0, ~1.3]: 1 is first on every route, before decay and heat. */
   score: number;
   score_breakdown: Record<string, number>;
 }
@@ -165,6 +195,8 @@ export interface CubeSearchResult {
   results: ScoredMemory[];
   timings: Record<string, number>;
   candidates: number;
+  /** What the query was understood as: its date range and the entities it names. */
+  understood?: { time: { from: number | null; to: number | null; matched: string } | null; entities: string[] };
 }
 
 export interface ListResult {

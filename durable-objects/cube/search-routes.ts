@@ -1,0 +1,194 @@
+// The SQL side of the retrieval routes of one cube: keyword (FTS5 BM25 with neighbouring turns),
+// entity (linked entities, else the entities column), time and recency. Each returns seqs, best first.
+import { entityCandidates, ftsMatch, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../src/memory/retrieval";
+import type { TimeRange } from "../../src/memory/time-query";
+
+/** A filter already compiled by `filterSql` for the memories table aliased `m`. */
+export interface CompiledFilter {
+  where: string;
+  args: SqlStorageValue[];
+}
+
+/** How deep each route's list goes into fusion. */
+export const ROUTE_DEPTH = 100;
+/** FTS5 column weights: text, entities, tags. Names in `entities` matter as much as words. */
+const COLUMN_WEIGHTS = "1.0, 1.0, 0.5";
+/** Share of a keyword hit's score lent to the turns beside it in the same session. */
+export const NEIGHBOUR_ALPHA = 0.5;
+/** Words this long also match as prefixes; shorter ones would match too much. */
+const PREFIX_MIN = 0;
+
+const jsonList = (xs: readonly (number | string)[]): string => JSON.stringify(xs);
+
+/**
+ * Keyword route: BM25 over text, entities and tags for the query's content words, then each hit
+ * lends part of its score to its neighbours in the same session (see `spreadToNeighbours`).
+ */
+export function keywordRoute(sql: SqlStorage, query: string, f: CompiledFilter): ScoredSeq[] {
+  const match = ftsMatch(queryWords(query), { prefixMin: PREFIX_MIN });
+  if (!match) return [];
+  const hits = sql
+    .exec<{ seq: number; rank: number }>(
+      `SELECT m.seq AS seq, bm25(memory_fts, ${COLUMN_WEIGHTS}) AS rank FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
+       WHERE memory_fts MATCH ? AND ${f.where} ORDER BY rank LIMIT ?`,
+      match,
+      ...f.args,
+      ROUTE_DEPTH * 2,
+    )
+    .toArray()
+    .map((r) => ({ seq: r.seq, score: -r.rank }));
+  if (hits.length === 0) return [];
+  return spreadToNeighbours(hits, neighbours(sql, hits.map((h) => h.seq), f), NEIGHBOUR_ALPHA).slice(0, ROUTE_DEPTH * 2);
+}
+
+/** Adjacent seqs (±1) of the same non-null session that pass the filter. */
+function neighbours(sql: SqlStorage, seqs: readonly number[], f: CompiledFilter): Map<number, number[]> {
+  const around = new Set<number>();
+  for (const s of seqs) around.add(s - 1).add(s + 1).add(s);
+  const rows = sql
+    .exec<{ seq: number; session_id: string | null; user_id: string | null; ok: number }>(
+      `SELECT m.seq AS seq, m.session_id AS session_id, m.user_id AS user_id, (${f.where}) AS ok
+       FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))`,
+      ...f.args,
+      jsonList([...around]),
+    )
+    .toArray();
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const out = new Map<number, number[]>();
+  for (const s of seqs) {
+    const me = bySeq.get(s);
+    if (!me || me.session_id === null) continue;
+    const list: number[] = [];
+    for (const n of [s - 1, s + 1]) {
+      const o = bySeq.get(n);
+      if (o && o.ok && o.session_id === me.session_id && o.user_id === me.user_id) list.push(n);
+    }
+    if (list.length) out.set(s, list);
+  }
+  return out;
+}
+
+export interface EntityRoute {
+  seqs: number[];
+  /** Entity names of the cube that the query named. */
+  names: string[];
+}
+
+/**
+ * Entity route: memories linked (memory_entities) to an entity the query names by its name or
+ * an alias, plus memories whose `entities` field holds a query word (memories stored without
+ * linking, e.g. raw turns tagged with their speaker). Ordered by the keyword route's ranking,
+ * then the rest by BM25 on the entities column.
+ */
+export function entityRoute(sql: SqlStorage, query: string, f: CompiledFilter, keywordOrder: readonly number[]): EntityRoute {
+  const candidates = entityCandidates(query);
+  if (candidates.length === 0) return { seqs: [], names: [] };
+  const list = jsonList(candidates);
+  const entities = sql
+    .exec<{ id: number; name: string }>(
+      `SELECT id, name FROM entities WHERE norm IN (SELECT value FROM json_each(?))
+       UNION SELECT e.id, e.name FROM entity_aliases a JOIN entities e ON e.id = a.entity_id WHERE a.alias_norm IN (SELECT value FROM json_each(?))`,
+      list,
+      list,
+    )
+    .toArray();
+  const linked = entities.length
+    ? sql
+        .exec<{ seq: number }>(
+          `SELECT DISTINCT m.seq AS seq FROM memory_entities me JOIN memories m ON m.seq = me.memory_seq
+           WHERE me.entity_id IN (SELECT value FROM json_each(?)) AND ${f.where} ORDER BY m.seq DESC LIMIT ?`,
+          jsonList(entities.map((e) => e.id)),
+          ...f.args,
+          ROUTE_DEPTH * 20,
+        )
+        .toArray()
+        .map((r) => r.seq)
+    : [];
+  const match = ftsMatch(queryWords(query), { column: "entities" });
+  const named = match
+    ? sql
+        .exec<{ seq: number }>(
+          `SELECT m.seq AS seq FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
+           WHERE memory_fts MATCH ? AND ${f.where} ORDER BY bm25(memory_fts, 0.0, 1.0, 0.0) LIMIT ?`,
+          match,
+          ...f.args,
+          ROUTE_DEPTH * 20,
+        )
+        .toArray()
+        .map((r) => r.seq)
+    : [];
+  const rest = [...linked, ...named];
+  const seqs = restrictThenAppend(keywordOrder, new Set(rest), rest, ROUTE_DEPTH);
+  return { seqs, names: entities.map((e) => e.name) };
+}
+
+/**
+ * Time route: memories that happened (event time, else creation) inside the range the query
+ * names, in the keyword route's order first, then the rest latest first. A boost, not a filter:
+ * a misread date demotes nothing.
+ */
+export function timeRoute(sql: SqlStorage, range: TimeRange, f: CompiledFilter, keywordOrder: readonly number[]): number[] {
+  const inRange = sql
+    .exec<{ seq: number }>(
+      `SELECT m.seq AS seq FROM memories m
+       WHERE ${f.where} AND COALESCE(m.event_time, m.created_at) >= ? AND COALESCE(m.event_time, m.created_at) < ?
+       ORDER BY COALESCE(m.event_time, m.created_at) DESC LIMIT ?`,
+      ...f.args,
+      range.from ?? Number.MIN_SAFE_INTEGER,
+      range.to ?? Number.MAX_SAFE_INTEGER,
+      ROUTE_DEPTH * 20,
+    )
+    .toArray()
+    .map((r) => r.seq);
+  return restrictThenAppend(keywordOrder, new Set(inRange), inRange, ROUTE_DEPTH);
+}
+
+/** Facts the recency route, decay and heat need, for the candidates only. */
+export interface CandidateFacts {
+  seq: number;
+  created_at: number;
+  event_time: number | null;
+  importance: number;
+  access_count: number;
+  last_access_at: number | null;
+  hash: string;
+}
+
+export function candidateFacts(sql: SqlStorage, seqs: readonly number[]): Map<number, CandidateFacts> {
+  if (seqs.length === 0) return new Map();
+  const rows = sql
+    .exec<CandidateFacts & Record<string, SqlStorageValue>>(
+      `SELECT seq, created_at, event_time, importance, access_count, last_access_at, hash FROM memories
+       WHERE seq IN (SELECT value FROM json_each(?))`,
+      jsonList(seqs),
+    )
+    .toArray();
+  return new Map(rows.map((r) => [r.seq, r]));
+}
+
+/** Whether one memory passes the filter; asked by the vector scan about would-be top hits. */
+export function acceptor(sql: SqlStorage, f: CompiledFilter): (seq: number) => boolean {
+  const cache = new Map<number, boolean>();
+  return (seq) => {
+    let ok = cache.get(seq);
+    if (ok === undefined) {
+      ok = sql.exec(`SELECT 1 FROM memories m WHERE m.seq = ? AND ${f.where}`, seq, ...f.args).toArray().length > 0;
+      cache.set(seq, ok);
+    }
+    return ok;
+  };
+}
+
+/** Memories named by id (the tenant VectorIndex's answer), kept in the given order if they pass. */
+export function seqsOfIds(sql: SqlStorage, ids: readonly string[], f: CompiledFilter): number[] {
+  if (ids.length === 0) return [];
+  const rows = sql
+    .exec<{ seq: number; id: string }>(
+      `SELECT m.seq AS seq, m.id AS id FROM memories m WHERE m.id IN (SELECT value FROM json_each(?)) AND ${f.where}`,
+      jsonList(ids),
+      ...f.args,
+    )
+    .toArray();
+  const byId = new Map(rows.map((r) => [r.id, r.seq]));
+  return ids.map((id) => byId.get(id)).filter((s): s is number => s !== undefined);
+}

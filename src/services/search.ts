@@ -1,0 +1,135 @@
+// Runs a search for the API: embeds the query here (never in a cube), picks the cubes (one, or
+// the tenant's), lets each run every route, merges, and optionally packs a context block.
+import { drizzle } from "drizzle-orm/d1";
+import { eq } from "drizzle-orm";
+import type { Env } from "../env";
+import type { SearchBody } from "../api/schemas";
+import { cubes as cubesTable } from "../db/schema";
+import { cubeStub, resolveCube, unwrap } from "./cubes";
+import { getEmbedder } from "./providers";
+import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
+import type { VectorIndex, VectorMatch } from "../memory/vector-index";
+import { packContext, type PackResult } from "../memory/packing";
+import { selectVectorIndex } from "../providers/select-vector-index";
+
+/** Tenant-wide search visits at most this many cubes; past it, give cube_id or user_id. */
+export const MAX_FANOUT = 64;
+const DAY = 86_400_000;
+
+export interface SearchOutcome {
+  results: ScoredMemory[];
+  understood: CubeSearchResult["understood"] | null;
+  timings: Record<string, number>;
+  packed: PackResult | null;
+}
+
+export interface SearchDeps {
+  /** Tenant-wide VectorIndex (Vectorize); null: each cube scans its own vectors. */
+  vectorIndex: VectorIndex | null;
+}
+
+const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
+
+/** The cube request of a body, minus identity and the vector route's source. */
+function cubeRequest(body: Omit<SearchBody, "format">, vector: Float32Array | null, embedder: string): Omit<CubeSearchRequest, "identity"> {
+  const from = ms(body.time_range?.from);
+  const to = ms(body.time_range?.to);
+  return {
+    query: body.query,
+    vector,
+    embedder,
+    filter: { user_id: body.user_id, agent_id: body.agent_id, session_id: body.session_id, tags: body.tags, types: body.types, state: body.state },
+    top_k: body.top_k,
+    ...(body.as_of !== undefined ? { as_of: Date.parse(body.as_of) } : {}),
+    ...(from !== undefined || to !== undefined ? { time_range: { from: from ?? null, to: to ?? null } } : {}),
+    ...(body.reference_time !== undefined ? { reference_time: Date.parse(body.reference_time) } : {}),
+    ...(body.weights ? { weights: body.weights } : {}),
+    ...(body.threshold !== undefined ? { threshold: body.threshold } : {}),
+    ...(body.half_life_days !== undefined ? { half_life_ms: Math.round(body.half_life_days * DAY) } : {}),
+    ...(body.mmr_lambda !== undefined ? { mmr_lambda: body.mmr_lambda } : {}),
+  };
+}
+
+/** The tenant's VectorIndex answer, grouped by cube; every match is checked to be the tenant's. */
+async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<SearchBody, "format">, vector: Float32Array): Promise<Map<string, VectorMatch[]>> {
+  const matches = await index.query(vector, {
+    topK: 100,
+    filter: { tenant_id: tenant, state: body.state ?? "active", ...(body.agent_id ? { agent_id: body.agent_id } : {}) },
+  });
+  const byCube = new Map<string, VectorMatch[]>();
+  for (const m of matches) {
+    if (m.metadata.tenant_id !== tenant) continue;
+    const list = byCube.get(m.metadata.cube_id) ?? [];
+    list.push(m);
+    byCube.set(m.metadata.cube_id, list);
+  }
+  return byCube;
+}
+
+export function defaultDeps(env: Env): SearchDeps {
+  return { vectorIndex: selectVectorIndex(env) };
+}
+
+export async function runSearch(
+  env: Env,
+  tenant: string,
+  body: Omit<SearchBody, "format">,
+  pack: boolean,
+  deps: SearchDeps = defaultDeps(env),
+): Promise<SearchOutcome> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const embedder = getEmbedder(env);
+  const [vector] = await embedder.embed([body.query]);
+  timings.embed = performance.now() - t;
+
+  t = performance.now();
+  let targets: CubeIdentity[];
+  let hits: Map<string, VectorMatch[]> | null = null;
+  if (body.cube_id !== undefined || body.user_id !== undefined) {
+    targets = [await resolveCube(env, tenant, body, false)];
+  } else {
+    const rows = await drizzle(env.DB).select({ id: cubesTable.id }).from(cubesTable).where(eq(cubesTable.tenantId, tenant)).limit(MAX_FANOUT).all();
+    targets = rows.map((r) => ({ tenant_id: tenant, cube_id: r.id }));
+    // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
+    if (deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
+  }
+  timings.route = performance.now() - t;
+
+  t = performance.now();
+  const base = cubeRequest(body, vector ?? null, embedder.id);
+  const answers = await Promise.all(
+    targets.map(async (identity) => {
+      const req: CubeSearchRequest = { identity, ...base };
+      if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
+      return unwrap(await cubeStub(env, identity).search(req));
+    }),
+  );
+  timings.cube = performance.now() - t;
+  for (const a of answers) {
+    for (const [k, v] of Object.entries(a.timings)) timings[`cube_${k}`] = Math.max(timings[`cube_${k}`] ?? 0, v);
+  }
+  // Scores are normalized in every cube (1 = first on every route), so they compare across cubes.
+  const results = answers
+    .flatMap((a) => a.results)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, body.top_k);
+
+  let packed: PackResult | null = null;
+  if (pack) {
+    t = performance.now();
+    packed = packContext(
+      results.map((r) => ({ id: r.memory.id, text: r.memory.text, time: r.memory.event_time ?? r.memory.created_at, topic: r.memory.tags[0] ?? r.memory.type })),
+      { budget: body.budget_tokens, order: body.order },
+    );
+    timings.packing = performance.now() - t;
+  }
+  return { results, understood: answers.length === 1 ? (answers[0]?.understood ?? null) : null, timings, packed };
+}
+
+/** `Server-Timing` value: one entry per stage, in milliseconds. */
+export function serverTiming(timings: Record<string, number>): string {
+  return Object.entries(timings)
+    .map(([k, v]) => `${k};dur=${v.toFixed(2)}`)
+    .join(", ");
+}
