@@ -9,7 +9,8 @@ const NOT_NAMES: ReadonlySet<string> = new Set(
     "As At In On For With From To Of After Before Since Until While Because Some Any All Every Each Both " +
     "Love Great Good Nice Cool Awesome Amazing Sounds Looks Glad Happy Congrats Congratulations Same Plus " +
     "Absolutely Definitely Totally Of Gonna Wanna Sorry Please Speaking Talking Take Keep Like Ah Hmm Um " +
-    "Right True Exactly Indeed Actually Honestly Seriously Whoa Woah Hope Being Even Still Especially").split(" "),
+    "Right True Exactly Indeed Actually Honestly Seriously Whoa Woah Hope Being Even Still Especially " +
+    "January February March April June July August September October November December").split(" "),
 );
 
 const PLACE_PREP = /\b(?:in|to|from|at|near|visit(?:ed|ing)?|moved to|trip to)\s+((?:[A-Z][\p{L}'-]+)(?:\s+[A-Z][\p{L}'-]+){0,2})/gu;

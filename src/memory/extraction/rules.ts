@@ -40,9 +40,9 @@ function stripFiller(sentence: string, names: readonly string[]): string {
   for (let k = 0; k < 3; k++) {
     const before = s;
     s = s.replace(LEADING_FILLER, "");
-    for (const n of names) {
-      if (s.toLowerCase().startsWith(`${n.toLowerCase()},`)) s = s.slice(n.length + 1).trimStart();
-    }
+    // Vocative: a speaker's name or a nickname that is a prefix of one ("Mel," for Melanie).
+    const voc = /^([A-Z][a-z]{1,15}),\s*/.exec(s);
+    if (voc && names.some((n) => n.toLowerCase().startsWith(voc[1]!.toLowerCase()))) s = s.slice(voc[0].length);
     if (s === before) break;
   }
   // Trailing vocative: ", Mel!" / ", Caroline."
@@ -98,7 +98,8 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
       return;
     }
     const type = classifyType(finalText);
-    const entities = extractEntities(finalText, speakers);
+    // Entities from the text as said, not from the date label we appended.
+    const entities = extractEntities(ensureStop(text), speakers);
     const cand: CandidateMemory = {
       text: finalText,
       type,
@@ -140,7 +141,8 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
     }
 
     // The question this message may answer: the last question of the other speaker's message.
-    const question = prev && prev.message.id !== m.id && speakerOf(prev.message) !== speaker ? prev.question : null;
+    const question =
+      prev && prev.question && speakerOf(prev.message) !== speaker && contentWords(prev.question) >= 2 ? prev.question : null;
     let paired = false;
     const resolvedPieces: { text: string; words: number; isQuestion: boolean }[] = [];
     for (const p of pieces) {
@@ -165,13 +167,13 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
     if (pairAnswers && question) {
       const firstRaw = m.content.trim();
       const first = statements[0];
-      const elliptic = ANSWER_START.test(firstRaw) || (first !== undefined && first.words < minWords + 2);
+      const elliptic = ANSWER_START.test(firstRaw) || (first !== undefined && first.words <= minWords);
       if (elliptic) {
         const answer = first ? first.text : stripFiller(firstRaw, []);
         const answerWords = first ? first.words : contentWords(answer);
         if (answerWords > 0 || /^(yes|yeah|yep|no|nope)\b/i.test(firstRaw)) {
           const yesNo = /^(yes|yeah|yep|yup|sure|definitely|absolutely|of course)\b/i.test(firstRaw) ? "yes, " : /^(no|nope|nah|not really)\b/i.test(firstRaw) ? "no, " : "";
-          const body = answerWords > 0 ? answer.replace(/[.!]+$/, "") : "";
+          const body = answerWords > 0 ? answer.replace(/^(yes|yeah|yep|yup|no|nope|nah)\b[\s,!.]*/i, "").replace(/[.!]+$/, "") : "";
           const text = `${question.replace(/\s+$/, "")} ${speaker}: ${yesNo}${body}`.replace(/[,:\s]+$/, "");
           emit(text, m, [m.id, prev!.message.id]);
           paired = true;
