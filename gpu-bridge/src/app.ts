@@ -1,14 +1,18 @@
 // The bridge's Hono app: metrics, signature check, routes, one error handler.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { ReplayCache } from "../../src/bridge/signing.js";
 import { requireSignature } from "./auth.js";
+import type { Verify } from "./auth.js";
 import type { BridgeDeps } from "./context.js";
 import { BridgeError, onBridgeError } from "./errors.js";
 import { activationRoutes } from "./routes/activation.js";
 import { adapterRoutes } from "./routes/adapters.js";
 
-export function createBridgeApp(deps: BridgeDeps, opts: { replay?: ReplayCache } = {}): Hono {
+/**
+ * Every route but POST /v1/generate, which server.ts serves on plain node:http (routes/generate.ts)
+ * with the same `verify`, so one replay cache covers both.
+ */
+export function createBridgeApp(deps: BridgeDeps, verify: Verify): Hono {
   const app = new Hono();
 
   app.use("*", async function measure(c, next) {
@@ -35,7 +39,7 @@ export function createBridgeApp(deps: BridgeDeps, opts: { replay?: ReplayCache }
       secret: deps.config.secret,
       maxSkewMs: deps.config.maxSkewMs,
       open: deps.config.metricsPublic ? ["/healthz", "/metrics"] : ["/healthz"],
-      ...(opts.replay ? { replay: opts.replay } : {}),
+      verify,
     }),
   );
 

@@ -1,4 +1,4 @@
-// Middleware that refuses every request without a valid, fresh, unreplayed HMAC signature.
+// Signature checks: refuses every request without a valid, fresh, unreplayed HMAC signature.
 import type { MiddlewareHandler } from "hono";
 import { createSigner, MemoryReplayCache } from "../../src/bridge/signing.js";
 import type { ReplayCache } from "../../src/bridge/signing.js";
@@ -13,20 +13,34 @@ export interface SignatureOptions {
   replay?: ReplayCache;
 }
 
-/** Built once: the HMAC key is imported and the options checked here, not per request. */
-export function requireSignature(opts: SignatureOptions): MiddlewareHandler {
+/** Throws the request's signature_* BridgeError unless it is signed, fresh and not replayed. */
+export type Verify = (
+  method: string,
+  pathWithQuery: string,
+  body: Uint8Array | undefined,
+  headers: { get(name: string): string | null },
+) => Promise<void>;
+
+/** Built once: the HMAC key is set up here, not per request; one replay cache for all routes. */
+export function createVerifier(opts: Omit<SignatureOptions, "open">): Verify {
   const signer = createSigner(opts.secret, nodePrimitives);
   const replay = opts.replay ?? new MemoryReplayCache();
+  const check = { maxSkewMs: opts.maxSkewMs, replay };
+  return async function verify(method, pathWithQuery, body, headers) {
+    const result = await signer.verify({ method, pathWithQuery, body, headers }, check);
+    if (!result.ok) throw new BridgeError(result.code, result.message);
+  };
+}
+
+/** Hono middleware over a verifier; `open` paths pass without a signature. */
+export function requireSignature(opts: SignatureOptions & { verify?: Verify }): MiddlewareHandler {
+  const verify = opts.verify ?? createVerifier(opts);
   const open = new Set(opts.open);
   return async function signature(c, next) {
     const url = new URL(c.req.url);
     if (open.has(url.pathname)) return next();
     const body = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : new Uint8Array(await c.req.arrayBuffer());
-    const result = await signer.verify(
-      { method: c.req.method, pathWithQuery: url.pathname + url.search, body, headers: c.req.raw.headers },
-      { maxSkewMs: opts.maxSkewMs, replay },
-    );
-    if (!result.ok) throw new BridgeError(result.code, result.message);
+    await verify(c.req.method, url.pathname + url.search, body, c.req.raw.headers);
     return next();
   };
 }

@@ -1,15 +1,18 @@
 // Opens the registry, builds backends and the app, and serves it; used by main.ts and the tests.
-import { serve } from "@hono/node-server";
-import type { ServerType } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ReplayCache } from "../../src/bridge/signing.js";
 import { createBridgeApp } from "./app.js";
+import { createVerifier } from "./auth.js";
 import { createBackend } from "./backends/index.js";
+import { closeUpstreams } from "./backends/http.js";
 import type { BridgeConfig } from "./config.js";
 import { makeDeps } from "./context.js";
 import type { BridgeDeps } from "./context.js";
 import { Metrics } from "./metrics.js";
 import { RegistryDb } from "./registry/db.js";
+import { generateHandler, GENERATE_PATH } from "./routes/generate.js";
 import { recoverJobs } from "./services/training.js";
 
 export interface RunningBridge {
@@ -24,10 +27,16 @@ export async function startBridge(config: BridgeConfig, opts: { now?: () => numb
   const backends = new Map(config.nodes.map((n) => [n.id, createBackend(n, config.upstreamTimeoutMs)] as const));
   const deps = makeDeps({ config, db, backends, metrics: new Metrics(), now: opts.now ?? Date.now });
   recoverJobs(deps);
-  const app = createBridgeApp(deps, opts.replay ? { replay: opts.replay } : {});
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  const verify = createVerifier({ secret: config.secret, maxSkewMs: config.maxSkewMs, ...(opts.replay ? { replay: opts.replay } : {}) });
+  const hono = getRequestListener(createBridgeApp(deps, verify).fetch);
+  const generate = generateHandler(deps, verify);
+  // The hot path bypasses the fetch adapter; the query is part of the signed path, not the route.
+  const server = createServer((req, res) => {
+    const url = req.url ?? "/";
+    if (req.method === "POST" && (url === GENERATE_PATH || url.startsWith(`${GENERATE_PATH}?`))) generate(req, res);
+    else void hono(req, res);
   });
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${config.host}:${port}`,
@@ -35,8 +44,9 @@ export async function startBridge(config: BridgeConfig, opts: { now?: () => numb
     deps,
     close: () =>
       new Promise<void>((resolve) => {
-        if ("closeAllConnections" in server) server.closeAllConnections();
+        server.closeAllConnections();
         server.close(() => {
+          closeUpstreams(config.nodes);
           db.close();
           resolve();
         });

@@ -1,0 +1,183 @@
+// POST /v1/generate on plain node:http: the bridge's hot path, kept off the fetch adapter.
+//
+// The Hono adapter for Node builds a Request, a ReadableStream and a TransformStream per call
+// and writes every SSE event separately; here the body is read once, checked, and the answer
+// is written straight to the socket, with the events of one upstream chunk in one write.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { z } from "zod";
+import type { Verify } from "../auth.js";
+import type { GenerateEvent } from "../backends/types.js";
+import type { BridgeDeps } from "../context.js";
+import { BridgeError, errorJson } from "../errors.js";
+import { startGenerate } from "../services/generate.js";
+import { adapterName, parse, scope } from "./validate.js";
+
+const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(1_000_000) });
+export const generateSchema = scope.extend({
+  messages: z.array(message).min(1).max(500),
+  block_ids: z.array(z.string().min(1).max(100)).max(32).default([]),
+  adapter: adapterName.optional(),
+  model: z.string().min(1).max(200).optional(),
+  max_tokens: z.number().int().min(1).max(32_768).default(256),
+  temperature: z.number().min(0).max(2).default(0.7),
+  stream: z.boolean().default(true),
+});
+
+export const GENERATE_PATH = "/v1/generate";
+/** Same limit as the other routes (app.ts), checked before the signature is. */
+const MAX_BODY = 64 * 1024 * 1024;
+const SSE_HEADERS: OutgoingHttpHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+const JSON_HEADERS: OutgoingHttpHeaders = { "content-type": "application/json" };
+
+type Headers = { get(name: string): string | null };
+
+/** The handler for POST /v1/generate; `verify` is the signature check shared with the other routes. */
+export function generateHandler(deps: BridgeDeps, verify: Verify): (req: IncomingMessage, res: ServerResponse) => void {
+  return function generate(req, res) {
+    const t0 = performance.now();
+    const record = (status: number) => deps.metrics.request(GENERATE_PATH, "POST", status, (performance.now() - t0) / 1000);
+    serve(deps, verify, req, res, record).catch((err: unknown) => {
+      const e = err instanceof BridgeError ? err : internal(err);
+      if (res.headersSent) {
+        if (!res.writableEnded) res.end();
+        return;
+      }
+      record(e.status);
+      answer(res, e.status, errorJson(e), unread(req));
+    });
+  };
+}
+
+function internal(err: unknown): BridgeError {
+  console.error("[gpu-bridge] unhandled error", err);
+  return new BridgeError("internal", "internal error");
+}
+
+/** A body left unread (refused for its size) cannot be skipped: the connection must close. */
+function unread(req: IncomingMessage): boolean {
+  return !req.readableEnded;
+}
+
+function answer(res: ServerResponse, status: number, body: unknown, close = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, close ? { ...JSON_HEADERS, connection: "close" } : JSON_HEADERS);
+  res.end(text);
+}
+
+async function serve(deps: BridgeDeps, verify: Verify, req: IncomingMessage, res: ServerResponse, record: (status: number) => void): Promise<void> {
+  const raw = await readBody(req);
+  const headers: Headers = { get: (n) => headerOf(req, n) };
+  await verify("POST", req.url ?? GENERATE_PATH, raw, headers);
+  let data: unknown;
+  try {
+    data = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw new BridgeError("invalid_request", "body must be JSON");
+  }
+  const body = parse(generateSchema, data);
+  const t0 = performance.now();
+  const ttft = () => Math.round((performance.now() - t0) * 100) / 100;
+  // Aborted when the client goes away before the answer is complete; the upstream call ends with it.
+  const ctrl = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) ctrl.abort();
+  });
+  const run = await startGenerate(deps, body, ctrl.signal);
+  try {
+    // The first event is awaited before answering, so a node that is down or refuses the
+    // request gets a proper error status instead of a 200 stream that fails at once.
+    let ev: IteratorResult<GenerateEvent> = await run.events.next();
+    let ttftMs: number | null = !ev.done && ev.value.type === "delta" ? ttft() : null;
+
+    if (!body.stream) {
+      let text = "";
+      while (!ev.done) {
+        if (ev.value.type === "done") {
+          record(200);
+          return answer(res, 200, { ...run.start, text, ...run.summarize(ev.value, ttftMs) });
+        }
+        text += ev.value.text;
+        ev = await run.events.next();
+        if (ttftMs === null && !ev.done && ev.value.type === "delta") ttftMs = ttft();
+      }
+      throw new BridgeError("upstream_stream_failed", "node ended the answer without finishing it");
+    }
+
+    res.writeHead(200, SSE_HEADERS);
+    record(200);
+    const out = new Coalescer(res);
+    out.push(`event: start\ndata: ${JSON.stringify(run.start)}\n\n`);
+    try {
+      for (;;) {
+        if (ev.done) throw new BridgeError("upstream_stream_failed", "node ended the stream without finishing it");
+        if (ev.value.type === "done") {
+          out.end(`event: done\ndata: ${JSON.stringify(run.summarize(ev.value, ttftMs))}\n\n`);
+          return;
+        }
+        if (ttftMs === null) ttftMs = ttft();
+        out.push(`event: token\ndata: ${JSON.stringify({ text: ev.value.text })}\n\n`);
+        ev = await run.events.next();
+      }
+    } catch (err) {
+      const e = err instanceof BridgeError ? err : new BridgeError("upstream_stream_failed", "stream failed");
+      out.end(`event: error\ndata: ${JSON.stringify(errorJson(e).error)}\n\n`);
+    }
+  } finally {
+    await run.events.return(undefined);
+  }
+}
+
+/**
+ * Gathers what is written within one turn of the event loop (the events parsed from one
+ * upstream chunk) into one socket write, instead of one write per event.
+ */
+class Coalescer {
+  private pending = "";
+  private scheduled = false;
+  constructor(private readonly res: ServerResponse) {}
+
+  push(text: string): void {
+    this.pending += text;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    process.nextTick(() => this.flush());
+  }
+
+  end(text: string): void {
+    const all = this.pending + text;
+    this.pending = "";
+    if (!this.res.destroyed) this.res.end(all);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (!this.pending || this.res.writableEnded) return;
+    if (!this.res.destroyed) this.res.write(this.pending);
+    this.pending = "";
+  }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  return typeof v === "string" ? v : null;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY) return Promise.reject(new BridgeError("invalid_request", "body larger than 64 MiB"));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        req.pause();
+        reject(new BridgeError("invalid_request", "body larger than 64 MiB"));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
