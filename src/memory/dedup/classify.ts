@@ -1,0 +1,88 @@
+// The three-stage dedup classifier, pure: exact repeat (hash), near duplicate (cosine), or a
+// conflict for the judge (middle band, or same subject and attribute); otherwise a plain add.
+import type { CandidateMemory, Memory, Scope } from "../types";
+import { parseAttribute, sameSlot } from "./attributes";
+
+export interface DedupThresholds {
+  /** Cosine at or above which a candidate merges into its neighbour. */
+  near: number;
+  /** Lower bound of the band [judgeLow, near) sent to the judge. */
+  judgeLow: number;
+}
+
+export const DEFAULT_DEDUP_THRESHOLDS: Readonly<DedupThresholds> = Object.freeze({ near: 0.9, judgeLow: 0.6 });
+
+export interface Neighbour {
+  memory: Memory;
+  /** Cosine similarity to the candidate's vector; computed from `vector` when absent. */
+  similarity?: number;
+  vector?: Float32Array;
+}
+
+export type DedupVerdict =
+  | { stage: "repeat"; target: Memory }
+  | { stage: "merge"; target: Memory; similarity: number }
+  | { stage: "judge"; neighbours: { memory: Memory; similarity: number }[]; reason: "band" | "slot" }
+  | { stage: "add" };
+
+export interface ClassifyInput {
+  candidate: CandidateMemory;
+  /** SHA-256 of the candidate's normalized text (`contentHash`). */
+  hash: string;
+  vector?: Float32Array;
+  /** Where the candidate will live: exact repeats count only within the same user (and agent when set). */
+  scope: Pick<Scope, "user_id" | "agent_id">;
+  neighbours: readonly Neighbour[];
+  thresholds?: Partial<DedupThresholds>;
+}
+
+/** Cosine similarity; 0 when either vector is zero or lengths differ. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+function inScope(m: Memory, scope: Pick<Scope, "user_id" | "agent_id">): boolean {
+  return m.user_id === scope.user_id && (scope.agent_id === null || m.agent_id === scope.agent_id);
+}
+
+/**
+ * Classifies one candidate. Only active, currently valid neighbours in scope count. A near
+ * duplicate that fills the same slot with another value ("lives in Paris" / "lives in Berlin")
+ * or flips a negation is a conflict for the judge, never a merge.
+ */
+export function classifyCandidate(input: ClassifyInput): DedupVerdict {
+  const t = { ...DEFAULT_DEDUP_THRESHOLDS, ...input.thresholds };
+  if (!(t.judgeLow <= t.near)) throw new RangeError(`judgeLow (${t.judgeLow}) must not exceed near (${t.near})`);
+  const live = input.neighbours
+    .filter((n) => n.memory.state === "active" && n.memory.valid_to === null && inScope(n.memory, input.scope))
+    .map((n) => ({
+      memory: n.memory,
+      similarity: n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0),
+    }))
+    .sort((a, b) => b.similarity - a.similarity);
+
+  const exact = live.find((n) => n.memory.hash === input.hash);
+  if (exact) return { stage: "repeat", target: exact.memory };
+
+  const claim = parseAttribute(input.candidate.text);
+  const conflicts = live.filter((n) => {
+    const other = parseAttribute(n.memory.text);
+    return sameSlot(claim, other) && (other!.value !== claim!.value || other!.negated !== claim!.negated);
+  });
+  if (conflicts.length > 0) return { stage: "judge", neighbours: conflicts, reason: "slot" };
+
+  const top = live[0];
+  if (top && top.similarity >= t.near) return { stage: "merge", target: top.memory, similarity: top.similarity };
+  const band = live.filter((n) => n.similarity >= t.judgeLow && n.similarity < t.near);
+  if (band.length > 0) return { stage: "judge", neighbours: band, reason: "band" };
+  return { stage: "add" };
+}

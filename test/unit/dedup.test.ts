@@ -1,0 +1,133 @@
+// Three-stage dedup classifier and the rule judge.
+import { describe, expect, it } from "vitest";
+import { parseAttribute } from "../../src/memory/dedup/attributes";
+import { classifyCandidate, cosine, DEFAULT_DEDUP_THRESHOLDS } from "../../src/memory/dedup/classify";
+import { decideByRules, RuleJudge } from "../../src/memory/dedup/judge-rules";
+import { contentHash } from "../../src/memory/text";
+import type { CandidateMemory, Memory } from "../../src/memory/types";
+
+let seq = 0;
+async function mem(text: string, over: Partial<Memory> = {}): Promise<Memory> {
+  const now = Date.UTC(2024, 0, 1);
+  return {
+    id: `mem_${++seq}`, tenant_id: "t", cube_id: "c", user_id: "u1", agent_id: null, session_id: null,
+    text, type: "fact", tags: [], entities: ["Caroline"], metadata: {}, importance: 0.5, state: "active",
+    version: 1, hash: await contentHash(text), created_at: now, updated_at: now, valid_from: now, valid_to: null,
+    event_time: null, source_message_ids: ["m0"], seen_count: 1, last_seen_at: now, ...over,
+  };
+}
+const cand = (text: string, entities = ["Caroline"]): CandidateMemory => ({
+  text, type: "fact", entities, importance: 0.5, event_time: null, source_message_ids: ["m1"],
+});
+const scope = { user_id: "u1", agent_id: null };
+
+describe("classifyCandidate", () => {
+  it("exact: equal hash within scope is a repeat, even with low similarity", async () => {
+    const m = await mem("Caroline likes tea.");
+    const c = cand("caroline likes TEA");
+    const v = classifyCandidate({ candidate: c, hash: await contentHash(c.text), scope, neighbours: [{ memory: m, similarity: 0.1 }] });
+    expect(v).toEqual({ stage: "repeat", target: m });
+  });
+
+  it("exact: the same hash in another user's scope or a superseded row is not a repeat", async () => {
+    const other = await mem("Caroline likes tea.", { user_id: "u2" });
+    const closed = await mem("Caroline likes tea.", { valid_to: Date.UTC(2024, 1, 1) });
+    const v = classifyCandidate({ candidate: cand("Caroline likes tea."), hash: other.hash, scope, neighbours: [{ memory: other, similarity: 1 }, { memory: closed, similarity: 1 }] });
+    expect(v.stage).toBe("add");
+  });
+
+  it("near: cosine at or above the threshold merges into the most similar neighbour", async () => {
+    const a = await mem("Caroline enjoys green tea every morning.");
+    const b = await mem("Caroline drinks coffee.");
+    const c = cand("Every morning Caroline enjoys green tea.");
+    const v = classifyCandidate({ candidate: c, hash: await contentHash(c.text), scope, neighbours: [{ memory: b, similarity: 0.7 }, { memory: a, similarity: 0.93 }] });
+    expect(v).toEqual({ stage: "merge", target: a, similarity: 0.93 });
+  });
+
+  it("near: below the threshold does not merge; a configurable threshold does", async () => {
+    const a = await mem("Caroline enjoys green tea every morning.");
+    const c = cand("Caroline enjoys green tea in the morning.");
+    const h = await contentHash(c.text);
+    expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.85 }] }).stage).toBe("judge");
+    expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.85 }], thresholds: { near: 0.8 } }).stage).toBe("merge");
+  });
+
+  it("conflict: the middle band goes to the judge; below it is an add", async () => {
+    const a = await mem("Caroline went hiking in the Alps.");
+    const c = cand("Caroline went hiking with her dog.");
+    const h = await contentHash(c.text);
+    const band = classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.7 }] });
+    expect(band).toEqual({ stage: "judge", reason: "band", neighbours: [{ memory: a, similarity: 0.7 }] });
+    expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.59 }] })).toEqual({ stage: "add" });
+  });
+
+  it("conflict: same subject and attribute with another value is judged, never merged", async () => {
+    const a = await mem("Caroline lives in Paris.");
+    const c = cand("Caroline lives in Berlin.");
+    const v = classifyCandidate({ candidate: c, hash: await contentHash(c.text), scope, neighbours: [{ memory: a, similarity: 0.97 }] });
+    expect(v).toMatchObject({ stage: "judge", reason: "slot" });
+  });
+
+  it("computes cosine from vectors when no similarity is given", async () => {
+    const a = await mem("Caroline paints sunsets.");
+    const c = cand("Caroline paints sunrises.");
+    const v = classifyCandidate({
+      candidate: c, hash: await contentHash(c.text), scope, vector: new Float32Array([1, 0, 0]),
+      neighbours: [{ memory: a, vector: new Float32Array([0.95, 0.05, 0]) }],
+    });
+    expect(v.stage).toBe("merge");
+    expect(cosine(new Float32Array([1, 0]), new Float32Array([0, 1]))).toBe(0);
+    expect(DEFAULT_DEDUP_THRESHOLDS).toEqual({ near: 0.9, judgeLow: 0.6 });
+  });
+});
+
+describe("rule judge", () => {
+  it("parses attribute slots", () => {
+    expect(parseAttribute("Caroline moved to Berlin last month.")).toMatchObject({ subject: "caroline", attribute: "lives in", value: "berlin", change: true });
+    expect(parseAttribute("Caroline's favorite color is now green.")).toMatchObject({ attribute: "favorite color", value: "green" });
+    expect(parseAttribute("Caroline loves pizza.")).toBeNull();
+  });
+
+  it("supersedes a changed value in the same slot", async () => {
+    const old = await mem("Caroline lives in Paris.");
+    const other = await mem("Caroline likes tea.");
+    expect(decideByRules(cand("Caroline moved to Berlin."), [other, old])).toMatchObject({ action: "SUPERSEDE", target_id: old.id });
+    const color = await mem("Caroline's favorite color is blue.");
+    expect(decideByRules(cand("Caroline's favorite color is green now."), [color])).toMatchObject({ action: "SUPERSEDE", target_id: color.id });
+  });
+
+  it("supersedes on negation: no longer / not anymore", async () => {
+    const old = await mem("Caroline works at Google.");
+    expect(decideByRules(cand("Caroline no longer works at Google."), [old])).toMatchObject({ action: "SUPERSEDE", target_id: old.id });
+    const yoga = await mem("Caroline does yoga every week.");
+    expect(decideByRules(cand("Caroline does not do yoga every week anymore."), [yoga])).toMatchObject({ action: "SUPERSEDE", target_id: yoga.id });
+  });
+
+  it("noop on identical or contained content; same value in the slot", async () => {
+    const old = await mem("Caroline lives in Paris.");
+    expect(decideByRules(cand("caroline lives in paris!"), [old])).toMatchObject({ action: "NOOP", target_id: old.id });
+    expect(decideByRules(cand("Caroline lives in Paris since 2019."), [old])).toMatchObject({ action: "NOOP", target_id: old.id });
+    const long = await mem("Caroline adopted a dog named Max from the shelter.");
+    expect(decideByRules(cand("Caroline adopted a dog named Max."), [long])).toMatchObject({ action: "NOOP", target_id: long.id });
+  });
+
+  it("updates when the candidate adds detail to the same fact", async () => {
+    const old = await mem("Caroline adopted a dog.");
+    expect(decideByRules(cand("Caroline adopted a dog named Max from the shelter."), [old])).toEqual({
+      action: "UPDATE", target_id: old.id, text: "Caroline adopted a dog named Max from the shelter.", reason: "candidate adds detail",
+    });
+  });
+
+  it("deletes on an explicit retraction", async () => {
+    const old = await mem("Caroline lives in Paris.");
+    expect(decideByRules(cand("That's not true, Caroline lives in Paris is wrong."), [old])).toMatchObject({ action: "DELETE", target_id: old.id });
+  });
+
+  it("adds unrelated information and ignores closed neighbours", async () => {
+    const old = await mem("Caroline lives in Paris.");
+    expect(decideByRules(cand("Caroline plays the violin."), [old])).toMatchObject({ action: "ADD" });
+    const closed = await mem("Caroline lives in Rome.", { valid_to: Date.UTC(2024, 1, 1) });
+    expect(decideByRules(cand("Caroline lives in Paris."), [closed])).toMatchObject({ action: "ADD" });
+    await expect(new RuleJudge().decide(cand("Caroline moved to Berlin."), [old])).resolves.toMatchObject({ action: "SUPERSEDE" });
+  });
+});
