@@ -1,0 +1,79 @@
+// LLM over any OpenAI-compatible `POST {base}/v1/chat/completions` endpoint.
+import { ProviderError } from "./errors";
+import type { LLM, LlmRequest, LlmResponse } from "./llm";
+
+export interface OpenAiLlmOptions {
+  /** Base URL without the `/v1` suffix (a trailing `/v1` or slash is tolerated). */
+  baseUrl: string;
+  apiKey?: string;
+  model?: string;
+  timeoutMs?: number;
+  /** Stand-in for the global fetch, for tests. */
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_OPENAI_LLM = "gpt-4o-mini";
+
+function contentOf(x: unknown): string | null {
+  if (typeof x !== "object" || x === null) return null;
+  const choices = (x as { choices?: unknown }).choices;
+  if (!Array.isArray(choices) || choices.length === 0) return null;
+  const message = (choices[0] as { message?: unknown } | null)?.message;
+  const content = (message as { content?: unknown } | null | undefined)?.content;
+  return typeof content === "string" ? content : null;
+}
+
+export class OpenAiLlm implements LLM {
+  readonly id: string;
+  private readonly url: string;
+  private readonly model: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly options: OpenAiLlmOptions) {
+    let base = options.baseUrl.trim().replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${options.baseUrl}"`);
+    base = base.replace(/\/v1$/, "");
+    this.url = `${base}/v1/chat/completions`;
+    this.model = options.model ?? DEFAULT_OPENAI_LLM;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.id = `openai:${this.model}`;
+  }
+
+  async complete(req: LlmRequest): Promise<LlmResponse> {
+    const body: Record<string, unknown> = {
+      model: this.model,
+      messages: [{ role: "system", content: req.system }, ...req.messages],
+      max_tokens: req.max_tokens,
+      temperature: req.temperature,
+    };
+    if (req.json_schema) {
+      body.response_format = { type: "json_schema", json_schema: { name: req.schema_name ?? "output", schema: req.json_schema } };
+    }
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      const name = err instanceof Error ? err.name : "";
+      const why = name === "TimeoutError" || name === "AbortError" ? `timed out after ${this.timeoutMs} ms` : String(err);
+      throw new ProviderError("openai", why);
+    }
+    if (!res.ok) {
+      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
+      const text = (await res.text().catch(() => "")).slice(0, 200);
+      throw new ProviderError("openai", `HTTP ${res.status}${text ? `: ${text}` : ""}`, retryable);
+    }
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch {
+      throw new ProviderError("openai", "answer is not JSON", false);
+    }
+    const content = contentOf(json);
+    if (content === null) throw new ProviderError("openai", "answer has no choices[0].message.content", false);
+    return { text: content };
+  }
+}
