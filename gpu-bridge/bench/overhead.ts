@@ -3,9 +3,9 @@
 // calls to the stand-in and the same calls through the bridge, and reports the difference.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSigner } from "../../src/bridge/signing.js";
@@ -56,6 +56,22 @@ function post(base: string, path: string, headers: Record<string, string>, body:
     req.end(body);
   });
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -111,13 +127,27 @@ async function main(): Promise<void> {
     await run(8, WARMUP, bridged);
     console.log(`bridge overhead per forwarded request (streamed chat, loopback, ${PER_LEVEL} requests per run)`);
     console.log("concurrency | direct p50 / p95 ms | bridged p50 / p95 ms | added p50 / p95 ms");
+    const cpu: string[] = [];
+    const sample = () => [selfCpu(), cpuOf(standin.child.pid), cpuOf(bridge.child.pid)];
+    const perRequest = (a: number[], b: number[]) => a.map((x, i) => (((b[i] ?? NaN) - x) * 1000) / PER_LEVEL);
     for (const c of LEVELS) {
+      const s0 = sample();
       const d = await run(c, PER_LEVEL, direct);
+      const s1 = sample();
       const b = await run(c, PER_LEVEL, bridged);
+      const s2 = sample();
+      const [dc, ds] = perRequest(s0, s1);
+      const [bc, bs, bb] = perRequest(s1, s2);
+      const g = (x: number | undefined) => (x ?? NaN).toFixed(3);
+      cpu.push(`${String(c).padStart(11)} | client ${g(dc)}, stand-in ${g(ds)} | client ${g(bc)}, stand-in ${g(bs)}, bridge ${g(bb)}`);
       const [d50, d95, b50, b95] = [percentile(d, 50), percentile(d, 95), percentile(b, 50), percentile(b, 95)];
       const f = (x: number) => x.toFixed(2).padStart(6);
       console.log(`${String(c).padStart(11)} | ${f(d50)} / ${f(d95)}     | ${f(b50)} / ${f(b95)}      | ${f(b50 - d50)} / ${f(b95 - d95)}`);
     }
+    console.log("\nCPU ms per request (user + system, from /proc; 10 ms clock ticks, so about ±0.01 ms here)");
+    console.log("concurrency | direct                         | bridged");
+    for (const line of cpu) console.log(line);
+    console.log(`${os.cpus().length} CPUs shared by the client, the stand-in and the bridge`);
     console.log("target: under 2 ms p95 added at 16 concurrent clients (client-side signing with node:crypto included)");
   } finally {
     standin.child.kill("SIGTERM");

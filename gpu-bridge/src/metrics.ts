@@ -14,7 +14,9 @@ function key(labels: Labels): string {
 class Histogram {
   readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
   observe(labels: Labels, seconds: number): void {
-    const k = key(labels);
+    this.observeKey(key(labels), seconds);
+  }
+  observeKey(k: string, seconds: number): void {
     let s = this.series.get(k);
     if (!s) {
       s = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
@@ -38,11 +40,18 @@ export class Metrics {
   private readonly ttft = new Histogram();
   private readonly evictions = new Map<string, number>();
 
+  /** Label keys by route, method and status, built once each: this runs on every request. */
+  private readonly keys = new Map<string, { counter: string; histogram: string }>();
+
   request(route: string, method: string, status: number, seconds: number): void {
-    const labels = { route, method, status: String(status) };
-    const k = key(labels);
-    this.requests.set(k, (this.requests.get(k) ?? 0) + 1);
-    this.latency.observe({ route, method }, seconds);
+    const id = `${route} ${method} ${status}`;
+    let k = this.keys.get(id);
+    if (!k) {
+      k = { counter: key({ route, method, status: String(status) }), histogram: key({ route, method }) };
+      this.keys.set(id, k);
+    }
+    this.requests.set(k.counter, (this.requests.get(k.counter) ?? 0) + 1);
+    this.latency.observeKey(k.histogram, seconds);
   }
 
   cacheResult(node: string, hit: boolean): void {

@@ -37,11 +37,43 @@ function toBlock(r: Row): Block {
   };
 }
 
-/** Typed access to the blocks table; callers own transactions and persistence. */
+/**
+ * Typed access to the blocks table; callers own transactions and persistence.
+ *
+ * The generate path reads blocks and bytes in use on every request, so both are kept in memory:
+ * blocks by id as read, bytes per node as summed. Any insert, update or delete drops what it
+ * may have changed (also inside a transaction that then rolls back: dropping is always safe).
+ * Uses (`touch`) change the cached block at once and reach SQLite before the next query of the
+ * table, the next transaction or the next write of the file, whichever comes first.
+ */
 export class BlockStore {
-  constructor(private readonly db: RegistryDb) {}
+  private readonly cache = new Map<string, Block>();
+  private readonly bytes = new Map<string, number>();
+  private readonly touched = new Map<string, { hits: number; last: number }>();
+
+  constructor(private readonly db: RegistryDb) {
+    db.onFlush(() => this.flushTouches());
+  }
+
+  private changed(id: string | null): void {
+    if (id === null) this.cache.clear();
+    else this.cache.delete(id);
+    this.bytes.clear();
+  }
+
+  /** Writes the buffered uses; runs before any SQL that reads or writes the blocks. */
+  private flushTouches(): void {
+    if (this.touched.size === 0) return;
+    const pending = [...this.touched];
+    this.touched.clear();
+    for (const [id, t] of pending) {
+      this.db.run("UPDATE blocks SET hits = hits + ?, last_used_at = ? WHERE id = ?", [t.hits, t.last, id]);
+    }
+  }
 
   insert(b: Block): void {
+    this.flushTouches();
+    this.changed(b.id);
     this.db.run(
       `INSERT INTO blocks (id, tenant_id, cube_id, memory_ids, text, token_ids, model, node_id, size_bytes, tokens,
          hits, pinned, created_at, last_used_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -53,23 +85,36 @@ export class BlockStore {
     );
   }
 
+  /** The block, from memory when it was read before; treat it as read-only. */
   get(id: string): Block | undefined {
+    const hit = this.cache.get(id);
+    if (hit) return hit;
+    this.flushTouches();
     const r = this.db.get("SELECT * FROM blocks WHERE id = ?", [id]);
-    return r ? toBlock(r) : undefined;
+    if (!r) return undefined;
+    const b = toBlock(r);
+    this.cache.set(id, b);
+    return b;
   }
 
   listByCube(tenantId: string, cubeId: string): Block[] {
+    this.flushTouches();
     return this.db
       .all("SELECT * FROM blocks WHERE tenant_id = ? AND cube_id = ? ORDER BY created_at, id", [tenantId, cubeId])
       .map(toBlock);
   }
 
   listByNode(nodeId: string): Block[] {
+    this.flushTouches();
     return this.db.all("SELECT * FROM blocks WHERE node_id = ? ORDER BY last_used_at, id", [nodeId]).map(toBlock);
   }
 
   bytesInUse(nodeId: string): number {
-    return Number(this.db.get("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM blocks WHERE node_id = ?", [nodeId])?.n ?? 0);
+    const known = this.bytes.get(nodeId);
+    if (known !== undefined) return known;
+    const n = Number(this.db.get("SELECT COALESCE(SUM(size_bytes), 0) AS n FROM blocks WHERE node_id = ?", [nodeId])?.n ?? 0);
+    this.bytes.set(nodeId, n);
+    return n;
   }
 
   /**
@@ -80,6 +125,7 @@ export class BlockStore {
     let used = this.bytesInUse(nodeId);
     if (used + needed <= budget) return [];
     const out: Block[] = [];
+    this.flushTouches();
     const candidates = this.db
       .all("SELECT * FROM blocks WHERE node_id = ? AND pinned = 0 AND id != ? ORDER BY last_used_at, id", [nodeId, excludeId ?? ""])
       .map(toBlock);
@@ -92,17 +138,32 @@ export class BlockStore {
   }
 
   delete(id: string): void {
+    this.flushTouches();
+    this.changed(id);
     this.db.run("DELETE FROM blocks WHERE id = ?", [id]);
   }
 
-  /** Records a use: one more hit, last use now. */
+  /** Records a use: one more hit, last use now (buffered, see the class comment). */
   touch(id: string, now: number): void {
-    this.db.run("UPDATE blocks SET hits = hits + 1, last_used_at = ? WHERE id = ?", [now, id]);
+    const t = this.touched.get(id);
+    if (t) {
+      t.hits += 1;
+      t.last = now;
+    } else {
+      this.touched.set(id, { hits: 1, last: now });
+    }
+    const b = this.cache.get(id);
+    if (b) {
+      b.hits += 1;
+      b.last_used_at = now;
+    }
   }
 
   update(id: string, fields: { size_bytes?: number; tokens?: number; last_used_at?: number; pinned?: boolean }): void {
     const b = this.get(id);
     if (!b) return;
+    this.flushTouches();
+    this.changed(id);
     this.db.run("UPDATE blocks SET size_bytes = ?, tokens = ?, last_used_at = ?, pinned = ? WHERE id = ?", [
       fields.size_bytes ?? b.size_bytes,
       fields.tokens ?? b.tokens,

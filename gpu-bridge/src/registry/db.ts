@@ -69,6 +69,7 @@ export type Row = Record<string, SqlValue>;
 export class RegistryDb {
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly flushers: (() => void)[] = [];
 
   private constructor(
     private readonly db: Database,
@@ -90,6 +91,18 @@ export class RegistryDb {
       throw new Error(`registry ${path} has schema ${String(version)}, newer than this bridge (${SCHEMA_VERSION})`);
     }
     return r;
+  }
+
+  /**
+   * Registers a writer of buffered soft state (see BlockStore.touch); it runs before every
+   * transaction and before every write of the file, so neither ever misses it.
+   */
+  onFlush(fn: () => void): void {
+    this.flushers.push(fn);
+  }
+
+  private flush(): void {
+    for (const f of this.flushers) f();
   }
 
   all(sql: string, params: SqlValue[] = []): Row[] {
@@ -114,6 +127,7 @@ export class RegistryDb {
 
   /** Runs `fn` in one transaction, then persists; a throw rolls everything back. */
   tx<T>(fn: () => T): T {
+    this.flush();
     this.db.exec("BEGIN");
     try {
       const out = fn();
@@ -131,6 +145,7 @@ export class RegistryDb {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty = false;
+    this.flush();
     if (!this.path) return;
     mkdirSync(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.tmp`;
@@ -160,6 +175,7 @@ export class RegistryDb {
   }
 
   close(): void {
+    this.flush();
     if (this.dirty) this.persist();
     if (this.timer) clearTimeout(this.timer);
     this.db.close();
