@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { extractFast } from "../../src/memory/extraction/rules";
 import { isStopWord, stem, tokenize } from "../../src/memory/text";
 import type { CandidateMemory, RawMessage } from "../../src/memory/types";
+import { Bm25, plainTokens } from "./bm25";
 import { loadLocomo } from "./locomo";
+import { recallAt } from "./metrics";
 
 const path = process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : "../shared/data/locomo/locomo-dev5.json";
 const samplesArg = process.argv.indexOf("--samples");
@@ -25,6 +27,15 @@ let coveredHalf = 0;
 let coverageSum = 0;
 let turnsWithCandidates = 0;
 let factTurnsWithCandidates = 0;
+// Same plain BM25 over raw turns and over extracted candidates: a quick check that extraction helps.
+const KS = [1, 5, 10, 20] as const;
+const recall = { turns: KS.map(() => 0), memories: KS.map(() => 0) };
+let questions = 0;
+function rank(docs: readonly string[], ids: readonly (readonly string[])[], q: string): (readonly string[])[] {
+  const bm = new Bm25(docs.map(plainTokens));
+  const scores = bm.scores(plainTokens(q));
+  return [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, 20).map((i) => ids[i]!);
+}
 const typeCounts = new Map<string, number>();
 const misses: string[] = [];
 
@@ -62,6 +73,19 @@ for (const conv of conversations) {
   }
   turnsWithCandidates += new Set(cands.flatMap((c) => c.source_message_ids.slice(0, 1))).size;
 
+  const turnDocs = conv.turns.map((t) => `${t.speaker}: ${t.text}${t.caption ? ` [shared ${t.caption}]` : ""}`);
+  const turnIds = conv.turns.map((t) => [t.diaId]);
+  for (const q of conv.qa) {
+    if (q.category < 1 || q.category > 4 || q.evidence.length === 0) continue;
+    questions++;
+    const rt = rank(turnDocs, turnIds, q.question);
+    const rm = rank(cands.map((c) => c.text), cands.map((c) => c.source_message_ids), q.question);
+    KS.forEach((k, i) => {
+      recall.turns[i]! += recallAt(rt, q.evidence, k).any;
+      recall.memories[i]! += recallAt(rm, q.evidence, k).any;
+    });
+  }
+
   const names = new Set(conv.speakers.map((s) => s.toLowerCase()));
   const sample = raw.find((s) => s.sample_id === conv.sampleId);
   for (const obs of Object.values(sample?.observation ?? {})) {
@@ -90,4 +114,7 @@ console.log(`turns ${turns}, candidates ${candidates} (${(candidates / turns).to
 console.log(`throughput ${Math.round(turns / (elapsed / 1000))} turns/s (${elapsed.toFixed(0)} ms extraction only)`);
 console.log(`types ${[...typeCounts].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 console.log(`observation facts ${facts}: turn has a candidate ${pct(factTurnsWithCandidates / facts)}, key words ≥50% covered ${pct(coveredHalf / facts)}, mean key-word coverage ${pct(coverageSum / facts)}`);
+const row = (xs: number[]): string => KS.map((k, i) => `R@${k} ${(xs[i]! / questions).toFixed(3)}`).join("  ");
+console.log(`plain BM25 recall_any over ${questions} questions: raw turns ${row(recall.turns)}`);
+console.log(`${" ".repeat(String(questions).length + 44)}candidates ${row(recall.memories)}`);
 for (const m of misses.filter((_, i) => i % 4 === 0).slice(0, showSamples)) console.log(`  miss ${m}`);
