@@ -18,6 +18,11 @@ export const DEFAULT_HALF_LIFE_MS = 30 * DAY;
 export const DEFAULT_MMR_LAMBDA = 0.9;
 /** Near-identical results (cosine above this, or the same content hash) keep only the best. */
 const NEAR_DUPLICATE_COSINE = 0.97;
+/**
+ * Heat: at most a few percent. Retrieval counts say what was asked before, not what this query
+ * needs; on LoCoMo the fusion default (0.1) let earlier questions' answers crowd out recall@1.
+ */
+const HEAT = { alpha: 0.02, halfLifeMs: 7 * DAY };
 
 /** The request's filter with validity (now or `as_of`) and the event-time range applied. */
 function compileFilter(req: CubeSearchRequest): CompiledFilter {
@@ -39,7 +44,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   const timings: Record<string, number> = {};
   const now = Date.now();
   const reference = req.reference_time ?? now;
-  const weights = resolveWeights(req.embedder, req.weights);
+  const weights = resolveWeights(req.embedder, req.query, req.weights);
   const f = compileFilter(req);
   let t = performance.now();
   const lap = (name: string): void => {
@@ -108,6 +113,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     },
     reference,
     { halfLifeMs },
+    HEAT,
   );
 
   const dims = req.vector?.length ?? 0;

@@ -47,6 +47,7 @@ function cubeRequest(body: Omit<SearchBody, "format">, vector: Float32Array | nu
     ...(body.threshold !== undefined ? { threshold: body.threshold } : {}),
     ...(body.half_life_days !== undefined ? { half_life_ms: Math.round(body.half_life_days * DAY) } : {}),
     ...(body.mmr_lambda !== undefined ? { mmr_lambda: body.mmr_lambda } : {}),
+    record_access: body.record_access,
   };
 }
 

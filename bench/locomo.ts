@@ -1,0 +1,222 @@
+// bench:locomo — evidence recall@k of /v1/search on LoCoMo through a real `wrangler dev`, in raw-turn
+// mode (infer false, one memory per turn) and fast mode (rule extraction), against plain BM25.
+// Usage: npm run bench:locomo [path/to/locomo.json]   (LOCOMO_MODES=raw,fast; default both)
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { countTokens } from "../src/memory/packing";
+import { Bm25, plainTokens } from "./lib/bm25";
+import { loadLocomo, type LocomoConversation, type LocomoTurn } from "./lib/locomo";
+import { RecallTable, percentile } from "./lib/metrics";
+import { call, startServer, type Server } from "./lib/server";
+import { lineChart } from "./lib/svg";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const KS = [1, 5, 10, 20] as const;
+const DEPTH = 20;
+const RUN = Date.now().toString(36);
+
+interface ApiMemory {
+  id: string;
+  metadata: Record<string, unknown>;
+  source_message_ids: string[];
+}
+interface SearchAnswer {
+  results: Array<{ memory: ApiMemory }>;
+}
+interface ContextAnswer {
+  tokens_used: number;
+  budget: number;
+}
+interface JobAnswer {
+  id: string;
+  state: string;
+  error: string | null;
+  message_ids: string[];
+  result: { memory_ids?: string[] } | null;
+}
+
+/** What a speaker said in a turn, a shared photo included. */
+const turnContent = (t: LocomoTurn): string => `${t.text}${t.caption ? ` [shared a photo: ${t.caption}]` : ""}`;
+const iso = (t: LocomoTurn): string | undefined => (t.sessionTime === null ? undefined : new Date(t.sessionTime).toISOString());
+const questions = (c: LocomoConversation) => c.qa.filter((q) => q.category >= 1 && q.category <= 4 && q.evidence.length > 0);
+
+/** Raw-turn mode: every turn one memory, sent in order so seq follows the conversation. */
+async function ingestRaw(server: Server, conv: LocomoConversation, user: string): Promise<(m: ApiMemory) => string[]> {
+  for (const t of conv.turns) {
+    const timestamp = iso(t);
+    await call(server, "POST", "/v1/memories", {
+      user_id: user,
+      session_id: `s${t.session}`,
+      infer: false,
+      messages: [{ role: "user", name: t.speaker, content: turnContent(t), ...(timestamp ? { timestamp } : {}) }],
+      metadata: { dia_id: t.diaId },
+    });
+  }
+  return (m) => (typeof m.metadata.dia_id === "string" ? [m.metadata.dia_id] : []);
+}
+
+/** Fast mode: one extraction job per session; a memory's evidence is its source messages. */
+async function ingestFast(server: Server, conv: LocomoConversation, user: string): Promise<{ map: (m: ApiMemory) => string[]; memories: number; failed: string | null }> {
+  const byMessage = new Map<string, string>();
+  let memories = 0;
+  const sessions = [...new Set(conv.turns.map((t) => t.session))];
+  for (const s of sessions) {
+    const turns = conv.turns.filter((t) => t.session === s);
+    const { job } = await call<{ job: JobAnswer }>(server, "POST", "/v1/memories", {
+      user_id: user,
+      session_id: `s${s}`,
+      infer: true,
+      mode: "fast",
+      messages: turns.map((t) => ({ role: "user", name: t.speaker, content: turnContent(t), ...(iso(t) ? { timestamp: iso(t) } : {}) })),
+    });
+    let state = job;
+    const deadline = Date.now() + 120_000;
+    while (state.state === "queued" || state.state === "running") {
+      if (Date.now() > deadline) return { map: () => [], memories, failed: `job ${job.id} still ${state.state} after 120 s` };
+      await new Promise((r) => setTimeout(r, 100));
+      state = await call<JobAnswer>(server, "GET", `/v1/jobs/${job.id}`);
+    }
+    if (state.state !== "succeeded") return { map: () => [], memories, failed: `job ${job.id} ${state.state}: ${state.error ?? ""}` };
+    state.message_ids.forEach((id, i) => byMessage.set(id, turns[i]!.diaId));
+    memories += state.result?.memory_ids?.length ?? 0;
+  }
+  return { map: (m) => m.source_message_ids.map((id) => byMessage.get(id)).filter((d): d is string => d !== undefined), memories, failed: null };
+}
+
+interface ModeReport {
+  mode: string;
+  memories: number;
+  questions: number;
+  recall: ReturnType<RecallTable["result"]>;
+  context: { budget: number; mean_tokens: number; mean_conversation_tokens: number; mean_ratio: number; max_ratio: number };
+  latency_ms: { p50: number; p95: number; p99: number };
+  note?: string;
+}
+
+async function runMode(server: Server, mode: "raw" | "fast", conversations: LocomoConversation[], convTokens: Map<string, number>): Promise<ModeReport> {
+  const table = new RecallTable(KS);
+  const latencies: number[] = [];
+  const ratios: number[] = [];
+  const tokens: number[] = [];
+  let budget = 0;
+  let memories = 0;
+  let asked = 0;
+  const failures: string[] = [];
+  const users = conversations.map((c) => `${mode}-${c.sampleId}-${RUN}`);
+  // Conversations are ingested side by side (one cube each); turns of one conversation in order.
+  const maps = await Promise.all(
+    conversations.map(async (conv, i) => {
+      if (mode === "raw") {
+        memories += conv.turns.length;
+        return ingestRaw(server, conv, users[i]!);
+      }
+      const r = await ingestFast(server, conv, users[i]!);
+      memories += r.memories;
+      if (r.failed) failures.push(`${conv.sampleId}: ${r.failed}`);
+      return r.map;
+    }),
+  );
+  if (failures.length) {
+    return { mode, memories, questions: 0, recall: {}, context: { budget: 0, mean_tokens: 0, mean_conversation_tokens: 0, mean_ratio: 0, max_ratio: 0 }, latency_ms: { p50: NaN, p95: NaN, p99: NaN }, note: failures.join("; ") };
+  }
+  // Questions run one at a time so the client-side latency is not queueing.
+  for (const [i, conv] of conversations.entries()) {
+    const user = users[i]!;
+    const map = maps[i]!;
+    for (const qa of questions(conv)) {
+      const t = performance.now();
+      const res = await call<SearchAnswer>(server, "POST", "/v1/search", { user_id: user, query: qa.question, top_k: DEPTH });
+      latencies.push(performance.now() - t);
+      table.add(`cat${qa.category}`, res.results.map((r) => map(r.memory)), qa.evidence);
+      const ctx = await call<ContextAnswer>(server, "POST", "/v1/context", { user_id: user, query: qa.question });
+      budget = ctx.budget;
+      tokens.push(ctx.tokens_used);
+      ratios.push(ctx.tokens_used / convTokens.get(conv.sampleId)!);
+      asked++;
+    }
+  }
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    mode,
+    memories,
+    questions: asked,
+    recall: table.result(),
+    context: { budget, mean_tokens: mean(tokens), mean_conversation_tokens: mean([...convTokens.values()]), mean_ratio: mean(ratios), max_ratio: Math.max(...ratios) },
+    latency_ms: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
+  };
+}
+
+function baseline(conversations: LocomoConversation[]): ReturnType<RecallTable["result"]> {
+  const table = new RecallTable(KS);
+  for (const conv of conversations) {
+    const index = new Bm25(conv.turns.map((t) => plainTokens(`${t.speaker}: ${turnContent(t)}`)));
+    for (const qa of questions(conv)) {
+      table.add(`cat${qa.category}`, index.rank(plainTokens(qa.question), DEPTH).map((d) => [conv.turns[d]!.diaId]), qa.evidence);
+    }
+  }
+  return table.result();
+}
+
+function printRecall(label: string, r: ReturnType<RecallTable["result"]>): void {
+  console.log(label);
+  for (const [g, row] of Object.entries(r)) {
+    const any = KS.map((k) => `@${k} ${row.any[k]!.toFixed(3)}`).join("  ");
+    const all = KS.map((k) => row.all[k]!.toFixed(3)).join(" ");
+    console.log(`  ${g.padEnd(6)} n=${String(row.n).padStart(4)}  recall_any ${any}   recall_all ${all}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const file = path.resolve(process.argv[2] ?? path.join(ROOT, "..", "shared", "data", "locomo", "locomo-dev5.json"));
+  const modes = (process.env.LOCOMO_MODES ?? "raw,fast").split(",").map((m) => m.trim()) as Array<"raw" | "fast">;
+  const { conversations, stats } = loadLocomo(file);
+  console.log(`loaded ${file}: ${JSON.stringify(stats)}`);
+  const convTokens = new Map(
+    conversations.map((c) => [c.sampleId, countTokens(c.turns.map((t) => `[${t.sessionDate ?? ""}] ${t.speaker}: ${turnContent(t)}`).join("\n"))]),
+  );
+  const base = baseline(conversations);
+  printRecall("\nbaseline: plain BM25 over single turns (same run)", base);
+
+  const server = await startServer();
+  const reports: ModeReport[] = [];
+  try {
+    for (const mode of modes) {
+      const t = performance.now();
+      const rep = await runMode(server, mode, conversations, convTokens);
+      reports.push(rep);
+      console.log(`\nmode ${mode}: ${rep.memories} memories, ${rep.questions} questions, ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      if (rep.note) {
+        console.log(`  no figures: ${rep.note}`);
+        continue;
+      }
+      printRecall(`ours (${mode})`, rep.recall);
+      const c = rep.context;
+      console.log(`  context at the default budget (${c.budget}): ${c.mean_tokens.toFixed(0)} tokens vs ${c.mean_conversation_tokens.toFixed(0)} for the whole conversation: ${(100 * c.mean_ratio).toFixed(2)}% (max ${(100 * c.max_ratio).toFixed(2)}%)`);
+      console.log(`  search latency over HTTP: p50 ${rep.latency_ms.p50.toFixed(1)} ms, p95 ${rep.latency_ms.p95.toFixed(1)} ms, p99 ${rep.latency_ms.p99.toFixed(1)} ms`);
+    }
+  } finally {
+    await server.stop();
+  }
+  const raw = reports.find((r) => r.mode === "raw" && !r.note);
+  if (raw) {
+    const ok = raw.recall.all!.any[10]! >= 0.75 && raw.recall.all!.any[5]! >= 0.65 && raw.context.max_ratio <= 0.05;
+    console.log(`\ntargets (raw): recall_any@10 >= 0.75, @5 >= 0.65, context <= 5%: ${ok ? "met" : "NOT met"}`);
+  }
+
+  const out = path.join(ROOT, "bench", "results");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    path.join(out, "locomo.json"),
+    JSON.stringify({ data: path.basename(file), stats, ks: KS, baseline_bm25: base, modes: reports, node: process.version }, null, 2) + "\n",
+  );
+  const colors: Record<string, string> = { raw: "#1f6feb", fast: "#2da44e" };
+  const series = [
+    ...reports.filter((r) => !r.note).map((r) => ({ label: `ours, ${r.mode} mode`, color: colors[r.mode] ?? "#888", points: KS.map((k) => ({ x: k, y: r.recall.all!.any[k]! })) })),
+    { label: "plain BM25 (turns)", color: "#cf222e", dashed: true, points: KS.map((k) => ({ x: k, y: base.all!.any[k]! })) },
+  ];
+  writeFileSync(path.join(out, "locomo.svg"), lineChart(`LoCoMo ${path.basename(file)}: evidence recall_any@k`, KS, series) + "\n");
+  console.log(`\nwrote bench/results/locomo.json and bench/results/locomo.svg`);
+}
+
+await main();
