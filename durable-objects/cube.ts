@@ -5,6 +5,7 @@ import type { Memory } from "../src/memory/types";
 import {
   addMemoriesSchema,
   addMessagesSchema,
+  completeJobSchema,
   fail,
   identitySchema,
   listSchema,
@@ -32,6 +33,7 @@ import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import { getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
+import { organize, planJudgements } from "./cube/organize";
 import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
 import type { z } from "zod";
 
@@ -161,31 +163,46 @@ export class CubeObject extends DurableObject<Env> {
   }
 
   /**
-   * Applies a job's extracted memories. Safe to call twice: a job that already succeeded
-   * returns its first result and writes nothing.
+   * Neighbours the judge must see for each candidate that needs one, with their versions, so an
+   * LLM judge can decide in the Worker. Reads only; `completeJob` re-checks the versions.
    */
-  async completeJob(identity: unknown, id: string, embedder: string, items: unknown[]): Promise<CubeResult<JobRecord>> {
+  async planJob(identity: unknown, embedder: string, rawItems: unknown[]): Promise<CubeResult<Array<{ index: number; neighbours: Memory[] }>>> {
     const opened = this.open(identity);
     if (!opened.ok) return opened;
-    const parsedItems: NewMemory[] = [];
-    for (const item of items) {
+    const items: NewMemory[] = [];
+    for (const item of rawItems) {
       const p = newMemorySchema.safeParse(item);
       if (!p.success) return invalid(p.error);
-      parsedItems.push(p.data);
+      items.push(p.data);
     }
+    return ok(planJudgements(opened.value, items, embedder));
+  }
+
+  /**
+   * Organizes a job's candidates into memories (exact, near, judge) and marks the job done, in
+   * one transaction. Safe to call twice: a job that already succeeded returns its first result.
+   */
+  async completeJob(raw: unknown): Promise<CubeResult<JobRecord>> {
+    const parsed = completeJobSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
     const now = Date.now();
-    const job = getJob(this.sql, id);
-    if (!job) return fail("not_found", `job ${id} not found`);
+    const job = getJob(this.sql, req.job_id);
+    if (!job) return fail("not_found", `job ${req.job_id} not found`);
     if (job.state === "succeeded") return ok(job);
+    const external = new Map(req.decisions.map((d) => [d.index, d] as const));
     this.ctx.storage.transactionSync(() => {
-      const created = parsedItems.map((item) => insertMemory(opened.value, item, embedder, "extract", id, now));
-      setJobState(this.sql, id, "succeeded", now, {
+      const report = organize(opened.value, { items: req.items, embedder: req.embedder, source: req.job_id, now, external });
+      const touched = [...new Set([...report.added, ...report.merged, ...report.updated])];
+      setJobState(this.sql, req.job_id, "succeeded", now, {
         error: null,
-        result: { memory_ids: created.map((m) => m.id), added: created.length, skipped: 0 },
+        result: { memory_ids: touched, added: report.added.length, skipped: report.repeats + report.noops, detail: { ...req.detail, candidates: req.items.length, ...report } },
       });
     });
     await this.scheduleDrain(now + DRAIN_DELAY_MS);
-    return ok(getJob(this.sql, id) as JobRecord);
+    return ok(getJob(this.sql, req.job_id) as JobRecord);
   }
 
   /** Records a failed attempt; `final` marks the job failed for good (dead-lettered). */

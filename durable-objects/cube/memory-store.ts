@@ -5,6 +5,7 @@ import { newId } from "../../src/lib/ids";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import type { VectorCache } from "./vectors";
 import { enqueueOutbox } from "./outbox";
+import { linkEntities, relinkEntities, unlinkEntities } from "./entities";
 
 export interface StoreContext {
   sql: SqlStorage;
@@ -71,6 +72,7 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
   const row = getRowBySeq(ctx.sql, seq) as MemoryRow;
   const memory = rowToMemory(row, ctx.identity);
   ftsInsert(ctx.sql, seq, memory);
+  linkEntities(ctx.sql, seq, memory.entities, now);
   if (item.vector) ctx.vectors.put(seq, embedder, item.vector);
   writeVersion(ctx.sql, memory, reason, source, now);
   enqueueOutbox(ctx.sql, id, "upsert", now);
@@ -133,6 +135,7 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
     ftsDelete(ctx.sql, row.seq);
     ftsInsert(ctx.sql, row.seq, next);
   }
+  if (patch.entities !== undefined) relinkEntities(ctx.sql, row, next, now);
   if (patch.vector) ctx.vectors.put(row.seq, embedder, patch.vector);
   writeVersion(ctx.sql, next, reason, source, now);
   enqueueOutbox(ctx.sql, next.id, "upsert", now);
@@ -154,6 +157,7 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
     row.seq,
   );
   ftsDelete(ctx.sql, row.seq);
+  unlinkEntities(ctx.sql, row.seq);
   ctx.vectors.remove(row.seq);
   ctx.sql.exec("DELETE FROM memory_versions WHERE memory_id = ?", row.id);
   ctx.sql.exec(

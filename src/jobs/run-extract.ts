@@ -1,26 +1,39 @@
-// Runs one extraction job: read raw messages from the cube, extract, embed, hand results back.
+// Runs one extraction job: raw messages from the cube → candidates → embeddings → organized by the cube.
 import type { Env } from "../env";
-import type { JobRecord } from "../memory/cube-contract";
-import type { RawMessage } from "../memory/types";
+import type { ExternalDecisionInput, JobRecord, NewMemory } from "../memory/cube-contract";
+import type { CandidateMemory } from "../memory/types";
 import { cubeStub, unwrap } from "../services/cubes";
-import { prepareMemories, type DraftMemory } from "../services/prepare";
+import { prepareMemories } from "../services/prepare";
+import { getEmbedder, getLlm } from "../services/providers";
+import { LlmJudge } from "../memory/dedup/judge-llm";
+import { normalizeForHash } from "../memory/text";
+import { sha256Hex } from "../governance/crypto";
 import type { ExtractJobMessage } from "./messages";
+import { extractCandidates } from "./extract";
+import type { LLM } from "../providers/llm";
+import type { Memory } from "../memory/types";
 
-/** Each raw message stored as one memory: the fallback when no extractor applies. */
-function rawDrafts(messages: RawMessage[], tags: string[], metadata: Record<string, unknown>): DraftMemory[] {
-  return messages.map((m) => ({
-    user_id: m.user_id,
-    agent_id: m.agent_id,
-    session_id: m.session_id,
-    text: m.name ? `${m.name}: ${m.content}` : m.content,
-    type: "message",
-    tags,
-    entities: m.name ? [m.name] : [],
-    metadata: { ...metadata, role: m.role },
-    importance: 0.5,
-    event_time: m.timestamp,
-    source_message_ids: [m.id],
-  }));
+function toCandidate(item: NewMemory): CandidateMemory {
+  return { text: item.text, type: item.type, entities: item.entities, importance: item.importance, event_time: item.event_time, source_message_ids: item.source_message_ids, tags: item.tags };
+}
+
+/** Fine mode: the LLM judges the conflicts the cube found; the cube applies them if nothing changed meanwhile. */
+async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; neighbours: Memory[] }>, items: NewMemory[]): Promise<ExternalDecisionInput[]> {
+  const judge = new LlmJudge(llm);
+  const out: ExternalDecisionInput[] = [];
+  for (const p of plan) {
+    const item = items[p.index];
+    if (!item) continue;
+    const decision = await judge.decide(toCandidate(item), p.neighbours);
+    const versions = Object.fromEntries(p.neighbours.map((n) => [n.id, n.version]));
+    let update: ExternalDecisionInput["update"];
+    if (decision.action === "UPDATE" && decision.text !== item.text) {
+      const [vector] = await getEmbedder(env).embed([decision.text]);
+      update = { hash: await sha256Hex(normalizeForHash(decision.text)), vector: vector ?? null };
+    }
+    out.push({ index: p.index, decision, versions, ...(update ? { update } : {}) });
+  }
+  return out;
 }
 
 /**
@@ -31,7 +44,29 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
   const cube = cubeStub(env, msg.identity);
   const input = unwrap(await cube.startJob(msg.identity, msg.job_id));
   if (input.job.state === "succeeded") return input.job;
-  const drafts = rawDrafts(input.messages, input.options.tags, input.options.metadata);
-  const { items, embedder } = await prepareMemories(env, drafts);
-  return unwrap(await cube.completeJob(msg.identity, msg.job_id, embedder, items));
+  const llm = input.job.mode === "fine" ? getLlm(env) : null;
+  const { candidates, detail } = await extractCandidates(input.job.mode, input.messages, llm);
+  const sessionOf = new Map(input.messages.map((m) => [m.id, m.session_id]));
+  const { options } = input;
+  const drafts = candidates.map((c) => ({
+    user_id: options.user_id,
+    agent_id: options.agent_id,
+    session_id: options.session_id ?? sessionOf.get(c.source_message_ids[0] ?? "") ?? null,
+    text: c.text,
+    type: c.type,
+    tags: [...new Set([...options.tags, ...(c.tags ?? [])])],
+    entities: c.entities,
+    metadata: options.metadata,
+    importance: c.importance,
+    event_time: c.event_time,
+    source_message_ids: c.source_message_ids,
+  }));
+  const { items, embedder } = drafts.length ? await prepareMemories(env, drafts) : { items: [], embedder: getEmbedder(env).id };
+  let decisions: ExternalDecisionInput[] = [];
+  if (llm && items.length) {
+    const plan = unwrap(await cube.planJob(msg.identity, embedder, items));
+    decisions = await judgeWithLlm(env, llm, plan, items);
+    detail.judge = llm.id;
+  }
+  return unwrap(await cube.completeJob({ identity: msg.identity, job_id: msg.job_id, embedder, items, decisions, detail }));
 }

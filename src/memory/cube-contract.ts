@@ -95,6 +95,39 @@ export const addMessagesSchema = z
   .strict();
 export type AddMessagesRequest = z.infer<typeof addMessagesSchema>;
 
+const reason = z.string().max(2_000);
+const targetId = z.string().min(1).max(200);
+export const judgeDecisionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("ADD"), reason }).strict(),
+  z.object({ action: z.literal("UPDATE"), target_id: targetId, text: z.string().min(1).max(LIMITS.textChars), reason }).strict(),
+  z.object({ action: z.literal("SUPERSEDE"), target_id: targetId, reason }).strict(),
+  z.object({ action: z.literal("DELETE"), target_id: targetId, reason }).strict(),
+  z.object({ action: z.literal("NOOP"), target_id: targetId, reason }).strict(),
+]);
+
+/** A judge's decision reached in the Worker (LLM), for candidate `index` of a batch. */
+export const externalDecisionSchema = z
+  .object({
+    index: z.number().int().min(0),
+    decision: judgeDecisionSchema,
+    versions: z.record(z.string(), z.number().int()),
+    update: z.object({ hash: z.string().length(64), vector: float32.nullable() }).strict().optional(),
+  })
+  .strict();
+export type ExternalDecisionInput = z.infer<typeof externalDecisionSchema>;
+
+export const completeJobSchema = z
+  .object({
+    identity: identitySchema,
+    job_id: z.string().min(1),
+    embedder: z.string(),
+    items: z.array(newMemorySchema).max(20_000),
+    decisions: z.array(externalDecisionSchema).max(20_000).default([]),
+    detail: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type CompleteJobRequest = z.input<typeof completeJobSchema>;
+
 export const memoryFilterSchema = z
   .object({
     user_id: idPart.optional(),

@@ -71,4 +71,4 @@ export interface CandidateMemory {
   tags?: string[];
 }
 
-export type ChangeReason = "create" | "extract" | "merge" | "supersede" | "edit" | "feedback" | "delete" | "archive" | "restore";
+export type ChangeReason = "create" | "extract" | "merge" | "update" | "supersede" | "retract" | "edit" | "feedback" | "delete" | "archive" | "restore";
