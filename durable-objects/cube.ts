@@ -6,6 +6,7 @@ import {
   addMemoriesSchema,
   addMessagesSchema,
   completeJobSchema,
+  feedbackSchema,
   fail,
   identitySchema,
   listSchema,
@@ -31,9 +32,10 @@ import { D1CatalogSink } from "./cube/d1-sink";
 import { VectorIndexSink } from "./cube/vector-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
-import { getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
+import { findReplays, getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
-import { organize, planJudgements } from "./cube/organize";
+import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
+import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
 import type { z } from "zod";
 
@@ -130,7 +132,7 @@ export class CubeObject extends DurableObject<Env> {
   }
 
   /** Stores raw messages durably and records an extraction job for them. */
-  async addMessages(raw: unknown): Promise<CubeResult<{ job: JobRecord }>> {
+  async addMessages(raw: unknown): Promise<CubeResult<{ job: JobRecord; replayed: number }>> {
     const parsed = addMessagesSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const req = parsed.data;
@@ -139,7 +141,14 @@ export class CubeObject extends DurableObject<Env> {
     const hashes = await hashMessages(req);
     return this.idempotent(req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
-      return ok({ job: insertJobWithMessages(this.sql, req, hashes, now) });
+      const replays = findReplays(this.sql, req, hashes, now);
+      if (replays.size === req.messages.length) {
+        // Nothing new: no storage, no job, no model call. Answer with the job that stored them first.
+        const firstJob = [...replays.values()].find((j): j is string => j !== null);
+        const prior = firstJob ? getJob(this.sql, firstJob) : null;
+        if (prior) return ok({ job: prior, replayed: replays.size });
+      }
+      return ok({ job: insertJobWithMessages(this.sql, req, hashes, now, replays), replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
   }
 
@@ -203,6 +212,37 @@ export class CubeObject extends DurableObject<Env> {
     });
     await this.scheduleDrain(now + DRAIN_DELAY_MS);
     return ok(getJob(this.sql, req.job_id) as JobRecord);
+  }
+
+  /**
+   * Applies a judged correction to memories the caller named. Refused with 409 if any memory the
+   * judge saw changed since (the caller re-reads and judges again).
+   */
+  async applyFeedback(raw: unknown): Promise<CubeResult<{ report: OrganizeReport; memories: Memory[] }>> {
+    const parsed = feedbackSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const req = parsed.data;
+    const opened = this.open(req.identity);
+    if (!opened.ok) return opened;
+    return this.idempotent(req.idempotency, (now) => {
+      for (const [id, version] of Object.entries(req.decision.versions)) {
+        const row = getRow(this.sql, id);
+        if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+        if (row.version !== version) return fail("conflict", `memory ${id} changed (version ${row.version}, judged at ${version})`, { id, version: row.version });
+      }
+      const report = emptyReport();
+      const input = { items: [req.item], embedder: req.embedder, source: req.source, now, createReason: "feedback" as const, reasonOverride: "feedback" as const };
+      applyDecision(opened.value, req.item, req.decision.decision, req.decision.update, input, report);
+      const ids = [...new Set([...report.added, ...report.updated, ...report.superseded, ...report.retracted])];
+      const memories = ids.map((id) => getRow(this.sql, id)).filter((r): r is MemoryRow => r !== undefined).map((r) => rowToMemory(r, opened.value.identity));
+      return ok({ report, memories });
+    });
+  }
+
+  async entities(identity: unknown, limit: number, prefix: string | null): Promise<CubeResult<EntityOut[]>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    return ok(listEntities(this.sql, Math.max(1, Math.min(500, limit)), prefix ? normEntity(prefix) : null));
   }
 
   /** Records a failed attempt; `final` marks the job failed for good (dead-lettered). */

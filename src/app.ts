@@ -12,6 +12,8 @@ import { cubes } from "./api/cubes";
 import { admin } from "./api/admin";
 import { keys } from "./api/keys";
 import { docs } from "./api/docs";
+import { feedback } from "./api/feedback";
+import { entities } from "./api/entities";
 import { bridgeRoutes } from "./api/bridge";
 import { authorizeCube } from "./api/access";
 
@@ -42,6 +44,8 @@ v1.route("/jobs", jobs);
 v1.route("/cubes", cubes);
 v1.route("/cubes", bridgeRoutes({ authorize: authorizeCube }));
 v1.route("/keys", keys);
+v1.route("/feedback", feedback);
+v1.route("/entities", entities);
 app.route("/v1", v1);
 
 app.notFound((c) => {

@@ -28,14 +28,45 @@ interface MessageRow extends Record<string, SqlStorageValue> {
   session_id: string | null;
 }
 
-/** Content hashes of the request's messages, computed before the write transaction (hashing is async). */
+/** Replay keys of the request's messages (who said what, where), computed before the write transaction. */
 export async function hashMessages(req: AddMessagesRequest): Promise<string[]> {
-  return Promise.all(req.messages.map((m) => sha256Hex(`${m.role}\u0000${m.name ?? ""}\u0000${m.content}`)));
+  return Promise.all(
+    req.messages.map((m) => sha256Hex([m.role, m.name ?? "", m.user_id ?? "", m.agent_id ?? "", m.session_id ?? "", m.content].join("\u0000"))),
+  );
 }
 
-export function insertJobWithMessages(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number): JobRecord {
+/** A message seen again this soon is a replay (an agent loop, a retrying client), whatever its timestamp. */
+export const REPLAY_WINDOW_MS = 10 * 60_000;
+/** Shorter messages ("yes", "thanks") legitimately repeat; only an identical timestamp marks them as replays. */
+export const REPLAY_MIN_CHARS = 24;
+
+/**
+ * Which messages of a request were already stored: same speaker, scope and content, and either
+ * the same timestamp (a retry) or, for messages of some length, seen within the replay window.
+ * Returns the index of each replayed message and the job that first stored it.
+ */
+export function findReplays(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number): Map<number, string | null> {
+  const out = new Map<number, string | null>();
+  req.messages.forEach((m, i) => {
+    const prior = sql
+      .exec<{ job_id: string | null }>(
+        "SELECT job_id FROM messages WHERE content_hash = ? AND (timestamp = ? OR (created_at > ? AND ?)) ORDER BY seq DESC LIMIT 1",
+        hashes[i] as string,
+        m.timestamp,
+        now - REPLAY_WINDOW_MS,
+        m.content.length >= REPLAY_MIN_CHARS ? 1 : 0,
+      )
+      .toArray()[0];
+    if (prior) out.set(i, prior.job_id);
+  });
+  return out;
+}
+
+/** Stores the messages not listed in `skip` and a job over them. */
+export function insertJobWithMessages(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number, skip: ReadonlyMap<number, unknown> = new Map()): JobRecord {
   const messageIds: string[] = [];
   req.messages.forEach((m, i) => {
+    if (skip.has(i)) return;
     const id = newId("msg", now);
     messageIds.push(id);
     sql.exec(

@@ -63,7 +63,7 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
     item.hash,
     now,
     now,
-    item.event_time ?? now,
+    item.valid_from ?? item.event_time ?? now,
     item.event_time,
     json(item.source_message_ids),
     now,

@@ -90,6 +90,8 @@ export interface OrganizeInput {
   external?: ReadonlyMap<number, ExternalDecision>;
   /** Reason written on memories created here. */
   createReason?: ChangeReason;
+  /** Reason written on every version this input causes (feedback marks its changes as such). */
+  reasonOverride?: ChangeReason;
 }
 
 /**
@@ -131,8 +133,9 @@ export function organize(ctx: StoreContext, input: OrganizeInput, report: Organi
   return report;
 }
 
-function applyDecision(ctx: StoreContext, item: NewMemory, decision: JudgeDecision, update: ExternalDecision["update"], input: OrganizeInput, report: OrganizeReport): void {
+export function applyDecision(ctx: StoreContext, item: NewMemory, decision: JudgeDecision, update: ExternalDecision["update"], input: OrganizeInput, report: OrganizeReport): void {
   const { embedder, source, now } = input;
+  const why = (r: ChangeReason): ChangeReason => input.reasonOverride ?? r;
   const at = item.event_time ?? now;
   switch (decision.action) {
     case "ADD":
@@ -152,7 +155,7 @@ function applyDecision(ctx: StoreContext, item: NewMemory, decision: JudgeDecisi
       const vector = sameText ? item.vector : update?.vector;
       if (!hash) {
         // A rewritten text whose hash and vector were not computed cannot be stored consistently: keep both facts instead.
-        if (closeValidity(ctx, decision.target_id, "supersede", at, source, embedder, now)) report.superseded.push(decision.target_id);
+        if (closeValidity(ctx, decision.target_id, why("supersede"), at, source, embedder, now)) report.superseded.push(decision.target_id);
         report.added.push(insertMemory(ctx, item, embedder, input.createReason ?? "extract", source, now).id);
         return;
       }
@@ -162,7 +165,7 @@ function applyDecision(ctx: StoreContext, item: NewMemory, decision: JudgeDecisi
         row,
         { text: decision.text, hash, ...(vector ? { vector } : {}), entities: union(target.entities, item.entities), source_message_ids: union(target.source_message_ids, item.source_message_ids), importance: Math.max(target.importance, item.importance) },
         embedder,
-        "update",
+        why("update"),
         source,
         now,
       );
@@ -170,11 +173,11 @@ function applyDecision(ctx: StoreContext, item: NewMemory, decision: JudgeDecisi
       return;
     }
     case "SUPERSEDE":
-      if (closeValidity(ctx, decision.target_id, "supersede", at, source, embedder, now)) report.superseded.push(decision.target_id);
+      if (closeValidity(ctx, decision.target_id, why("supersede"), at, source, embedder, now)) report.superseded.push(decision.target_id);
       report.added.push(insertMemory(ctx, item, embedder, input.createReason ?? "extract", source, now).id);
       return;
     case "DELETE":
-      if (closeValidity(ctx, decision.target_id, "retract", now, source, embedder, now)) report.retracted.push(decision.target_id);
+      if (closeValidity(ctx, decision.target_id, why("retract"), now, source, embedder, now)) report.retracted.push(decision.target_id);
       return;
   }
 }

@@ -56,7 +56,7 @@ describeRoute({
   scope: "memories:write",
   summary: "Add memories: stored directly (infer false, 201) or extracted from messages by a job (202)",
   body: addMemoriesBody,
-  response: z.object({ memories: z.array(memorySchema).optional(), job: jobSchema.optional() }),
+  response: z.object({ memories: z.array(memorySchema).optional(), job: jobSchema.optional(), replayed: z.number().optional().describe("messages recognized as replays and not stored again") }),
   status: 201,
 });
 memories.post("/", async (c) => {
@@ -97,17 +97,19 @@ memories.post("/", async (c) => {
     idempotency: idem,
   });
   if (!added.ok || added.value.job.id !== jobId) await unregisterJob(c.env, identity, jobId);
-  const { job } = unwrap(added);
-  const message = { kind: "extract" as const, job_id: job.id, identity };
-  if (job.state === "queued" && job.attempts === 0 && job.id === jobId) {
-    if (body.sync) {
-      const done = await runExtractJob(c.env, message);
-      const list = await Promise.all((done.result?.memory_ids ?? []).map(async (id) => unwrap(await cube.getMemory(identity, id))));
-      return c.json({ job: jobOut(identity, done), memories: list.map(memoryOut) }, 201);
-    }
-    await c.env.JOBS.send(message);
+  const { job, replayed } = unwrap(added);
+  if (job.id !== jobId) {
+    // An idempotent retry (the first answer again), or every message was a replay: nothing new was stored or queued.
+    return c.json({ job: jobOut(identity, job), replayed }, replayed === messages.length ? 200 : 202);
   }
-  return c.json({ job: jobOut(identity, job) }, 202);
+  const message = { kind: "extract" as const, job_id: job.id, identity };
+  if (body.sync) {
+    const done = await runExtractJob(c.env, message);
+    const list = await Promise.all((done.result?.memory_ids ?? []).map(async (id) => unwrap(await cube.getMemory(identity, id))));
+    return c.json({ job: jobOut(identity, done), replayed, memories: list.map(memoryOut) }, 201);
+  }
+  await c.env.JOBS.send(message);
+  return c.json({ job: jobOut(identity, job), replayed }, 202);
 });
 
 describeRoute({

@@ -47,6 +47,7 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
   const llm = input.job.mode === "fine" ? getLlm(env) : null;
   const { candidates, detail } = await extractCandidates(input.job.mode, input.messages, llm);
   const sessionOf = new Map(input.messages.map((m) => [m.id, m.session_id]));
+  const timeOf = new Map(input.messages.map((m) => [m.id, m.timestamp]));
   const { options } = input;
   const drafts = candidates.map((c) => ({
     user_id: options.user_id,
@@ -59,6 +60,8 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
     metadata: options.metadata,
     importance: c.importance,
     event_time: c.event_time,
+    // Said at the latest of its source messages: that is when it became known to hold.
+    valid_from: Math.max(...c.source_message_ids.map((id) => timeOf.get(id) ?? 0)) || null,
     source_message_ids: c.source_message_ids,
   }));
   const { items, embedder } = drafts.length ? await prepareMemories(env, drafts) : { items: [], embedder: getEmbedder(env).id };

@@ -44,6 +44,8 @@ export const newMemorySchema = z
     metadata,
     importance: z.number().min(0).max(1),
     event_time: z.number().int().nullable(),
+    /** When the memory became true or was said (its source message's time); defaults to event_time, then now. */
+    valid_from: z.number().int().nullable().default(null),
     source_message_ids: z.array(z.string()).max(1_000),
     hash: z.string().length(64),
     vector: float32.nullable(),
@@ -127,6 +129,18 @@ export const completeJobSchema = z
   })
   .strict();
 export type CompleteJobRequest = z.input<typeof completeJobSchema>;
+
+export const feedbackSchema = z
+  .object({
+    identity: identitySchema,
+    item: newMemorySchema,
+    decision: externalDecisionSchema.omit({ index: true }),
+    embedder: z.string(),
+    source: z.string().max(300),
+    idempotency: idempotencySchema.optional(),
+  })
+  .strict();
+export type FeedbackRequest = z.input<typeof feedbackSchema>;
 
 export const memoryFilterSchema = z
   .object({

@@ -17,7 +17,7 @@ export const userCubeId = (userId: string) => `user:${userId}`;
  */
 export type CubeRpc = Pick<
   CubeObject,
-  | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "failJob" | "getMemory" | "history"
+  | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
   | "listMemories" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain"
 >;
 

@@ -14,6 +14,8 @@ export interface DraftMemory extends Scope {
   metadata: Metadata;
   importance: number;
   event_time: number | null;
+  /** When it was said or became true; defaults to event_time, then the time of the write. */
+  valid_from?: number | null;
   source_message_ids: string[];
 }
 
@@ -25,6 +27,6 @@ export async function prepareMemories(env: Env, drafts: DraftMemory[]): Promise<
   ]);
   return {
     embedder: embedder.id,
-    items: drafts.map((d, i) => ({ ...d, hash: hashes[i] as string, vector: vectors[i] ?? null })),
+    items: drafts.map((d, i) => ({ ...d, valid_from: d.valid_from ?? null, hash: hashes[i] as string, vector: vectors[i] ?? null })),
   };
 }

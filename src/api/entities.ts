@@ -1,0 +1,35 @@
+// GET /v1/entities: the entities of a cube, with aliases and how many memories mention them.
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "./context";
+import { describeRoute } from "./openapi-registry";
+import { queryParams } from "./validate";
+import { requireScope } from "./middleware";
+import { scopeIdSchema } from "../memory/cube-contract";
+import { cubeStub, resolveCube, unwrap } from "../services/cubes";
+
+export const entities = new Hono<AppEnv>();
+
+const entitiesQuery = z
+  .strictObject({
+    user_id: scopeIdSchema.optional(),
+    cube_id: scopeIdSchema.optional(),
+    prefix: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .refine((q) => q.user_id !== undefined || q.cube_id !== undefined, { message: "give user_id or cube_id" });
+
+const entitiesResponse = z.object({
+  entities: z.array(z.object({ name: z.string(), aliases: z.array(z.string()), memory_count: z.number(), first_seen_at: z.string(), last_seen_at: z.string() })),
+});
+
+describeRoute({ method: "get", path: "/v1/entities", tag: "memories", scope: "memories:read", summary: "Entities of a cube with their aliases and memory counts", query: entitiesQuery, response: entitiesResponse });
+entities.get("/", async (c) => {
+  requireScope(c, "memories:read");
+  const q = queryParams(c, entitiesQuery);
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q, false);
+  const list = unwrap(await cubeStub(c.env, identity).entities(identity, q.limit, q.prefix ?? null));
+  return c.json({
+    entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })),
+  });
+});
