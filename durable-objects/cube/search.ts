@@ -7,8 +7,9 @@ import { parseTimeQuery } from "../../src/memory/time-query";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import { filterSql } from "./memory-store";
 import type { VectorCache } from "./vectors";
-import { ROUTE_DEPTH, acceptor, candidateFacts, entityRoute, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
+import { ROUTE_DEPTH, candidateFacts, entityRoute, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
 import { timeDecay } from "../../src/memory/fusion";
+import { vectorRoute } from "./vector-route";
 
 const RRF_K = 60;
 const DAY = 86_400_000;
@@ -65,7 +66,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
       const seqs = seqsOfIds(sql, req.vector_hits.map((h) => h.id), f);
       vectorHits = seqs.map((seq) => ({ seq, score: 0 }));
     } else if (req.vector) {
-      vectorHits = vectors.search(req.embedder, req.vector, ROUTE_DEPTH, acceptor(sql, f));
+      vectorHits = vectorRoute(sql, vectors, req.embedder, req.vector, f);
     }
     routes.vector = vectorHits.map((h) => h.seq);
   }
@@ -117,7 +118,12 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   );
 
   const dims = req.vector?.length ?? 0;
-  const vectorOf = (id: string): Float32Array | undefined => (dims > 0 ? vectors.vectorOf(req.embedder, dims, Number(id)) : undefined);
+  const vecCache = new Map<string, Float32Array | undefined>();
+  const vectorOf = (id: string): Float32Array | undefined => {
+    if (dims === 0) return undefined;
+    if (!vecCache.has(id)) vecCache.set(id, vectors.vectorOf(req.embedder, dims, Number(id)));
+    return vecCache.get(id);
+  };
   const pool = decayed.slice(0, Math.max(req.top_k * 3, 30));
   const diverse = mmr(pool, vectorOf, req.mmr_lambda ?? DEFAULT_MMR_LAMBDA, pool.length);
   const unique = removeNearDuplicates(diverse, {
