@@ -18,6 +18,10 @@ export default defineConfig({
           TEST_MIGRATIONS: migrations,
           ADMIN_TOKEN: "test-admin-token-0123456789",
           ENVIRONMENT: "test",
+          // The bridge and its vLLM stand-in are started by test/setup/bridge-global.ts.
+          BRIDGE_URL: "http://127.0.0.1:18792",
+          BRIDGE_SECRET: "e2e-bridge-secret-0123456789abcdef",
+          BRIDGE_TIMEOUT_MS: "3000",
         },
       },
     }),
@@ -25,5 +29,6 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
+    globalSetup: ["./test/setup/bridge-global.ts"],
   },
 });
