@@ -36,7 +36,19 @@ export async function startBridge(config: BridgeConfig, opts: { now?: () => numb
     if (req.method === "POST" && (url === GENERATE_PATH || url.startsWith(`${GENERATE_PATH}?`))) generate(req, res);
     else void hono(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    closeUpstreams(config.nodes);
+    db.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${config.host}:${port}`,
