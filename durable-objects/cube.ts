@@ -55,7 +55,7 @@ export interface CubeStats {
 }
 
 /** Writes close together share one drain: fewer, larger D1 batches, at the cost of this much lag. */
-const DRAIN_DELAY_MS = 50;
+const DRAIN_DELAY_MS = 100;
 
 function invalid<T>(error: z.ZodError): CubeResult<T> {
   return fail("invalid_request", "invalid cube request", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));

@@ -31,29 +31,37 @@ function toRow(m: Memory): typeof catalog.$inferInsert {
   };
 }
 
+const COLUMNS = [
+  "id", "tenant_id", "cube_id", "user_id", "agent_id", "session_id", "text", "type", "tags", "entities", "metadata",
+  "importance", "state", "version", "hash", "created_at", "updated_at", "valid_from", "valid_to", "event_time", "source_message_ids",
+] as const;
+
+// One prepared statement text for every row: D1 binds at most 100 parameters, and a plain
+// statement skips the query builder's cost on a path that runs for every change.
+const UPSERT = `INSERT INTO memories (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
+  ON CONFLICT(id) DO UPDATE SET ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")}
+  WHERE memories.tenant_id = excluded.tenant_id`;
+
+function values(m: Memory): Array<string | number | null> {
+  const r = toRow(m);
+  return [r.id, r.tenantId, r.cubeId, r.userId ?? null, r.agentId ?? null, r.sessionId ?? null, r.text, r.type, r.tags, r.entities, r.metadata, r.importance, r.state, r.version, r.hash, r.createdAt, r.updatedAt, r.validFrom, r.validTo ?? null, r.eventTime ?? null, r.sourceMessageIds];
+}
+
 export class D1CatalogSink implements OutboxSink {
   readonly name = "d1";
   private readonly db;
 
   constructor(
-    d1: D1Database,
+    private readonly d1: D1Database,
     private readonly tenantId: string,
   ) {
     this.db = drizzle(d1);
   }
 
   async upsert(memories: Memory[]): Promise<void> {
-    // D1 binds at most 100 parameters per statement: one row per statement, all in one batch.
-    const statements = memories.map((m) => {
-      const row = toRow(m);
-      const { id: _id, tenantId: _t, ...rest } = row;
-      return this.db
-        .insert(catalog)
-        .values(row)
-        .onConflictDoUpdate({ target: catalog.id, set: rest, where: eq(catalog.tenantId, this.tenantId) });
-    });
-    const [first, ...more] = statements;
-    if (first) await this.db.batch([first, ...more]);
+    // A row of another tenant with the same id is never overwritten (the WHERE of the upsert).
+    const stmt = this.d1.prepare(UPSERT);
+    if (memories.length) await this.d1.batch(memories.map((m) => stmt.bind(...values(m))));
   }
 
   async delete(ids: string[]): Promise<void> {

@@ -27,14 +27,13 @@ export function linkEntities(sql: SqlStorage, seq: number, names: readonly strin
     }
     if (seen.has(entityId)) continue;
     seen.add(entityId);
-    const linked = sql.exec("INSERT OR IGNORE INTO memory_entities (memory_seq, entity_id) VALUES (?, ?)", seq, entityId).rowsWritten;
-    if (linked > 0) sql.exec("UPDATE entities SET mention_count = mention_count + 1, last_seen_at = ? WHERE id = ?", now, entityId);
+    // Counts are computed when listed (a join), so linking costs one statement.
+    sql.exec("INSERT OR IGNORE INTO memory_entities (memory_seq, entity_id) VALUES (?, ?)", seq, entityId);
   }
 }
 
-/** Removes a memory's links (on delete or when its entities change), keeping the counts right. */
+/** Removes a memory's links (on delete or when its entities change). */
 export function unlinkEntities(sql: SqlStorage, seq: number): void {
-  sql.exec("UPDATE entities SET mention_count = mention_count - 1 WHERE id IN (SELECT entity_id FROM memory_entities WHERE memory_seq = ?)", seq);
   sql.exec("DELETE FROM memory_entities WHERE memory_seq = ?", seq);
 }
 

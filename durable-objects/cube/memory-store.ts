@@ -69,8 +69,31 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
     now,
   );
   const seq = cursor.one().seq;
-  const row = getRowBySeq(ctx.sql, seq) as MemoryRow;
-  const memory = rowToMemory(row, ctx.identity);
+  const memory: Memory = {
+    id,
+    tenant_id: ctx.identity.tenant_id,
+    cube_id: ctx.identity.cube_id,
+    user_id: item.user_id,
+    agent_id: item.agent_id,
+    session_id: item.session_id,
+    text: item.text,
+    type: item.type,
+    tags: item.tags,
+    entities: item.entities,
+    metadata: item.metadata,
+    importance: item.importance,
+    state: "active",
+    version: 1,
+    hash: item.hash,
+    created_at: now,
+    updated_at: now,
+    valid_from: item.valid_from ?? item.event_time ?? now,
+    valid_to: null,
+    event_time: item.event_time,
+    source_message_ids: item.source_message_ids,
+    seen_count: 1,
+    last_seen_at: now,
+  };
   ftsInsert(ctx.sql, seq, memory);
   linkEntities(ctx.sql, seq, memory.entities, now);
   if (item.vector) ctx.vectors.put(seq, embedder, item.vector);

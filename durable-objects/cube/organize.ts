@@ -28,12 +28,14 @@ export interface OrganizeReport {
   retracted: string[];
   repeats: number;
   noops: number;
+  /** Each near-duplicate merge, so that a false merge can be audited (first 500 of a batch). */
+  merges: Array<{ target_id: string; similarity: number; candidate: string; target: string; candidate_sources: string[]; target_sources: string[] }>;
   /** Decisions of the judge, in candidate order, for the job record. */
   judged: Array<{ index: number; action: JudgeDecision["action"]; target_id: string | null; by: "rules" | "external"; reason: string }>;
 }
 
 export function emptyReport(): OrganizeReport {
-  return { added: [], merged: [], updated: [], superseded: [], retracted: [], repeats: 0, noops: 0, judged: [] };
+  return { added: [], merged: [], updated: [], superseded: [], retracted: [], repeats: 0, noops: 0, merges: [], judged: [] };
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
@@ -52,19 +54,18 @@ export function findNeighbours(ctx: StoreContext, item: NewMemory, embedder: str
   const scope = (r: MemoryRow) => r.user_id === item.user_id && (item.agent_id === null || r.agent_id === item.agent_id);
   for (const r of liveRows(ctx, "hash = ?", item.hash)) if (scope(r)) out.set(r.seq, { memory: rowToMemory(r, ctx.identity), similarity: 1 });
   if (item.vector) {
-    const accepted = new Map<number, MemoryRow>();
-    const hits = ctx.vectors.search(embedder, item.vector, NEIGHBOURS, (seq) => {
-      const r = ctx.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq = ? AND state = 'active' AND valid_to IS NULL`, seq).toArray()[0];
-      if (!r || !scope(r)) return false;
-      accepted.set(seq, r);
-      return true;
-    });
-    for (const h of hits) {
-      const r = accepted.get(h.seq);
-      if (r && !out.has(h.seq)) out.set(h.seq, { memory: rowToMemory(r, ctx.identity), similarity: h.score });
+    // Over-fetch and filter in one query: cheaper than a lookup per hit, and the nearest few suffice.
+    const hits = ctx.vectors.search(embedder, item.vector, NEIGHBOURS * 2, () => true).filter((h) => !out.has(h.seq));
+    if (hits.length) {
+      const score = new Map(hits.map((h) => [h.seq, h.score]));
+      const rows = liveRows(ctx, `seq IN (${hits.map(() => "?").join(",")})`, ...hits.map((h) => h.seq));
+      for (const r of rows) {
+        if (!scope(r)) continue;
+        out.set(r.seq, { memory: rowToMemory(r, ctx.identity), similarity: score.get(r.seq) ?? 0 });
+      }
     }
   }
-  return [...out.values()];
+  return [...out.values()].sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, NEIGHBOURS + 1);
 }
 
 function noteSeen(ctx: StoreContext, row: MemoryRow, item: NewMemory, now: number): void {
@@ -121,6 +122,9 @@ export function organize(ctx: StoreContext, input: OrganizeInput, report: Organi
       updateMemory(ctx, row, { source_message_ids: union(target.source_message_ids, item.source_message_ids), event_time: eventTime, entities: union(target.entities, item.entities) }, embedder, "merge", source, now);
       ctx.sql.exec("UPDATE memories SET seen_count = seen_count + 1, last_seen_at = ? WHERE seq = ?", now, row.seq);
       report.merged.push(target.id);
+      if (report.merges.length < 500) {
+        report.merges.push({ target_id: target.id, similarity: verdict.similarity, candidate: item.text, target: target.text, candidate_sources: item.source_message_ids, target_sources: target.source_message_ids });
+      }
       return;
     }
     const seen: Memory[] = verdict.neighbours.map((n) => n.memory);

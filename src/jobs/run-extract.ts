@@ -45,7 +45,9 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
   const input = unwrap(await cube.startJob(msg.identity, msg.job_id));
   if (input.job.state === "succeeded") return input.job;
   const llm = input.job.mode === "fine" ? getLlm(env) : null;
+  let t = performance.now();
   const { candidates, detail } = await extractCandidates(input.job.mode, input.messages, llm);
+  const timings: Record<string, number> = { extract: performance.now() - t };
   const sessionOf = new Map(input.messages.map((m) => [m.id, m.session_id]));
   const timeOf = new Map(input.messages.map((m) => [m.id, m.timestamp]));
   const { options } = input;
@@ -64,12 +66,18 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
     valid_from: Math.max(...c.source_message_ids.map((id) => timeOf.get(id) ?? 0)) || null,
     source_message_ids: c.source_message_ids,
   }));
+  t = performance.now();
   const { items, embedder } = drafts.length ? await prepareMemories(env, drafts) : { items: [], embedder: getEmbedder(env).id };
+  timings.embed = performance.now() - t;
   let decisions: ExternalDecisionInput[] = [];
   if (llm && items.length) {
     const plan = unwrap(await cube.planJob(msg.identity, embedder, items));
     decisions = await judgeWithLlm(env, llm, plan, items);
     detail.judge = llm.id;
   }
-  return unwrap(await cube.completeJob({ identity: msg.identity, job_id: msg.job_id, embedder, items, decisions, detail }));
+  t = performance.now();
+  const done = unwrap(await cube.completeJob({ identity: msg.identity, job_id: msg.job_id, embedder, items, decisions, detail: { ...detail, timings_ms: timings } }));
+  // The cube's share is known only after it answered; it is logged, not stored, to keep the job record as committed.
+  console.log(JSON.stringify({ level: "info", job_id: msg.job_id, candidates: items.length, ...timings, organize: performance.now() - t }));
+  return done;
 }

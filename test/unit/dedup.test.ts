@@ -39,14 +39,14 @@ describe("classifyCandidate", () => {
   it("near: cosine at or above the threshold merges into the most similar neighbour", async () => {
     const a = await mem("Caroline enjoys green tea every morning.");
     const b = await mem("Caroline drinks coffee.");
-    const c = cand("Every morning Caroline enjoys green tea.");
+    const c = cand("Every morning Caroline enjoys a cup of green tea.");
     const v = classifyCandidate({ candidate: c, hash: await contentHash(c.text), scope, neighbours: [{ memory: b, similarity: 0.7 }, { memory: a, similarity: 0.93 }] });
     expect(v).toEqual({ stage: "merge", target: a, similarity: 0.93 });
   });
 
   it("near: below the threshold does not merge; a configurable threshold does", async () => {
     const a = await mem("Caroline enjoys green tea every morning.");
-    const c = cand("Caroline enjoys green tea in the morning.");
+    const c = cand("Caroline enjoys green tea with honey in the morning.");
     const h = await contentHash(c.text);
     expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.85 }] }).stage).toBe("judge");
     expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.85 }], thresholds: { near: 0.8 } }).stage).toBe("merge");
@@ -54,11 +54,21 @@ describe("classifyCandidate", () => {
 
   it("conflict: the middle band goes to the judge; below it is an add", async () => {
     const a = await mem("Caroline went hiking in the Alps.");
-    const c = cand("Caroline went hiking with her dog.");
+    const c = cand("Caroline went hiking with her dog Rex yesterday.");
     const h = await contentHash(c.text);
     const band = classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.7 }] });
     expect(band).toEqual({ stage: "judge", reason: "band", neighbours: [{ memory: a, similarity: 0.7 }] });
     expect(classifyCandidate({ candidate: c, hash: h, scope, neighbours: [{ memory: a, similarity: 0.59 }] })).toEqual({ stage: "add" });
+  });
+
+  it("near: the same content terms merge even when fillers and noise lowered the cosine", async () => {
+    const a = await mem("Caroline adopted a tabby cat named Miso from the city shelter.");
+    const c = cand("So um Caroline ADOPTED, you know, a tabby cat named Miso from the city shelter basically!!");
+    const v = classifyCandidate({ candidate: c, hash: await contentHash(c.text), scope, neighbours: [{ memory: a, similarity: 0.62 }] });
+    expect(v).toMatchObject({ stage: "merge", target: a });
+    expect((v as { similarity: number }).similarity).toBeGreaterThanOrEqual(0.9);
+    const other = cand("Caroline adopted a beagle named Rex from a breeder.");
+    expect(classifyCandidate({ candidate: other, hash: await contentHash(other.text), scope, neighbours: [{ memory: a, similarity: 0.5 }] }).stage).not.toBe("merge");
   });
 
   it("conflict: same subject and attribute with another value is judged, never merged", async () => {

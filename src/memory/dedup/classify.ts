@@ -2,6 +2,7 @@
 // conflict for the judge (middle band, or same subject and attribute); otherwise a plain add.
 import type { CandidateMemory, Memory, Scope } from "../types";
 import { parseAttribute, sameSlot } from "./attributes";
+import { lexicalSignature, lexicalSimilarity } from "./lexical";
 
 export interface DedupThresholds {
   /** Cosine at or above which a candidate merges into its neighbour. */
@@ -62,11 +63,17 @@ function inScope(m: Memory, scope: Pick<Scope, "user_id" | "agent_id">): boolean
 export function classifyCandidate(input: ClassifyInput): DedupVerdict {
   const t = { ...DEFAULT_DEDUP_THRESHOLDS, ...input.thresholds };
   if (!(t.judgeLow <= t.near)) throw new RangeError(`judgeLow (${t.judgeLow}) must not exceed near (${t.near})`);
+  const signature = lexicalSignature(input.candidate.text);
+  // Similarity is the larger of the embedding's cosine and the overlap of content terms: the
+  // second catches repeats that fillers or noise pushed away in embedding space.
   const live = input.neighbours
     .filter((n) => n.memory.state === "active" && n.memory.valid_to === null && inScope(n.memory, input.scope))
     .map((n) => ({
       memory: n.memory,
-      similarity: n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0),
+      similarity: Math.max(
+        n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0),
+        lexicalSimilarity(signature, lexicalSignature(n.memory.text)),
+      ),
     }))
     .sort((a, b) => b.similarity - a.similarity);
 

@@ -41,14 +41,28 @@ function stripFiller(sentence: string, names: readonly string[]): string {
     const before = s;
     s = s.replace(LEADING_FILLER, "");
     // Vocative: a speaker's name or a nickname that is a prefix of one ("Mel," for Melanie).
-    const voc = /^([A-Z][a-z]{1,15}),\s*/.exec(s);
+    const voc = /^([A-Za-z][a-z]{1,15}|[A-Z]{2,16}),\s*/.exec(s);
     if (voc && names.some((n) => n.toLowerCase().startsWith(voc[1]!.toLowerCase()))) s = s.slice(voc[0].length);
     if (s === before) break;
   }
   // Trailing vocative: ", Mel!" / ", Caroline."
-  s = s.replace(/,\s*[A-Z][a-z]{1,15}\s*([.!?]*)$/, (_m, p: string) => p);
+  s = s.replace(/,\s*([A-Za-z][A-Za-z]{1,15})\s*([.!?]*)$/, (m, name: string, p: string) =>
+    /^[A-Z]/.test(name) || names.some((n) => n.toLowerCase().startsWith(name.toLowerCase())) ? p : m,
+  );
   if (s && /^[a-z]/.test(s)) s = s[0]!.toUpperCase() + s.slice(1);
   return s;
+}
+
+/**
+ * A question, with or without its "?": chat often drops it ("any plans for the summer"), and a
+ * question kept as a statement would be stored as if it were a fact.
+ */
+const INTERROGATIVE = /^(?:what(?! a\b| an\b)|how(?! (?:cool|nice|great|awesome|sweet|fun|lovely|amazing|exciting|wonderful)\b)|who|whom|whose|when|where|why|which|is|are|was|were|do|does|did|have|has|had|can|could|would|will|should|shall|may|any|anything|ever)\b/i;
+
+export function isQuestion(raw: string, stripped: string): boolean {
+  if (/\?["')]*$/.test(raw)) return true;
+  if (/[.]["')]*$/.test(raw) && !/\.\.\.["')]*$/.test(raw)) return false;
+  return INTERROGATIVE.test(stripped);
 }
 
 function ensureStop(s: string): string {
@@ -133,11 +147,10 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
 
     const pieces: Piece[] = [];
     for (const raw of splitSentences(content)) {
-      const isQuestion = /\?["')]*$/.test(raw);
       if (isChitChat(raw)) continue;
       const stripped = stripFiller(raw, speakers);
       if (!stripped || isChitChat(stripped)) continue;
-      pieces.push({ text: stripped, isQuestion });
+      pieces.push({ text: stripped, isQuestion: isQuestion(raw, stripped) });
     }
 
     // The question this message may answer: the last question of the other speaker's message.

@@ -1,0 +1,158 @@
+// bench:dedup — the five LoCoMo conversations ingested four times (verbatim, casing and punctuation
+// noise, filler words, both) in fast mode through the queue; prints compression, repeats suppressed,
+// false merges and throughput. Usage: npm run bench:dedup [path/to/locomo.json]
+import path from "node:path";
+import { loadLocomo, type LocomoConversation } from "./lib/locomo";
+import { call, startServer, type Server } from "./lib/server";
+
+const DATA = process.argv[2] ?? path.resolve(import.meta.dirname, "..", "..", "shared", "data", "locomo", "locomo-dev5.json");
+
+type Pass = "verbatim" | "case+punct" | "filler" | "both";
+const PASSES: Pass[] = (["verbatim", "case+punct", "filler", "both"] as const).slice(0, Number(process.env.DEDUP_PASSES ?? 4));
+
+/** Deterministic PRNG so that every run sees the same noise. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const FILLERS = ["um,", "like,", "you know,", "basically", "honestly,", "I mean,", "kind of", "actually,"];
+
+function caseNoise(text: string, r: () => number): string {
+  const words = text.split(" ").map((w) => {
+    const x = r();
+    return x < 0.2 ? w.toUpperCase() : x < 0.5 ? w.toLowerCase() : w;
+  });
+  let out = words.join(" ").replace(/[.!?]+$/, "");
+  const end = r();
+  out += end < 0.33 ? "!!" : end < 0.66 ? "..." : "";
+  return out.replace(/,/g, () => (r() < 0.5 ? "" : ","));
+}
+
+function fillerNoise(text: string, r: () => number): string {
+  const words = text.split(" ");
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    if (i > 0 && r() < 0.12) out.push(FILLERS[Math.floor(r() * FILLERS.length)] as string);
+    out.push(w);
+  });
+  return (r() < 0.5 ? `${FILLERS[Math.floor(r() * FILLERS.length)]} ` : "") + out.join(" ");
+}
+
+function noisy(text: string, pass: Pass, r: () => number): string {
+  if (pass === "case+punct") return caseNoise(text, r);
+  if (pass === "filler") return fillerNoise(text, r);
+  if (pass === "both") return caseNoise(fillerNoise(text, r), r);
+  return text;
+}
+
+interface JobDetail {
+  candidates: number;
+  added: string[];
+  merged: string[];
+  updated: string[];
+  superseded: string[];
+  repeats: number;
+  noops: number;
+  merges: Array<{ candidate: string; target: string; candidate_sources: string[]; target_sources: string[] }>;
+}
+interface JobAnswer { id: string; state: string; error: string | null; message_ids: string[]; result: { detail: JobDetail } | null }
+
+function words(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let inter = 0;
+  for (const w of a) if (b.has(w)) inter++;
+  return inter / (a.size + b.size - inter || 1);
+}
+
+async function waitJob(server: Server, id: string): Promise<JobAnswer> {
+  for (;;) {
+    const j = await call<JobAnswer>(server, "GET", `/v1/jobs/${id}`);
+    if (j.state === "succeeded" || j.state === "failed") return j;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface PassTotals { turns: number; replayed: number; candidates: number; added: number; suppressed: number; merges: number; falseMerges: number; seconds: number }
+
+async function ingestPass(server: Server, conv: LocomoConversation, pass: Pass, diaOf: Map<string, string>, seed: number): Promise<PassTotals> {
+  const r = rng(seed);
+  const totals: PassTotals = { turns: 0, replayed: 0, candidates: 0, added: 0, suppressed: 0, merges: 0, falseMerges: 0, seconds: 0 };
+  const sessions = new Map<number, typeof conv.turns>();
+  for (const t of conv.turns) sessions.set(t.session, [...(sessions.get(t.session) ?? []), t]);
+  const started = performance.now();
+  const jobs: Array<{ id: string; turns: typeof conv.turns }> = [];
+  for (const turns of sessions.values()) {
+    const messages = turns.map((t) => ({
+      role: t.speaker === conv.speakers[0] ? "user" : "assistant",
+      name: t.speaker,
+      content: noisy(t.caption ? `${t.text} [shared ${t.caption}]` : t.text, pass, r),
+      ...(t.sessionTime ? { timestamp: new Date(t.sessionTime).toISOString() } : {}),
+    }));
+    const res = await call<{ job: JobAnswer; replayed: number }>(server, "POST", "/v1/memories", { user_id: conv.sampleId, messages, mode: "fast" });
+    totals.turns += turns.length;
+    totals.replayed += res.replayed;
+    if (res.replayed < turns.length) jobs.push({ id: res.job.id, turns });
+  }
+  for (const { id, turns } of jobs) {
+    const job = await waitJob(server, id);
+    if (job.state !== "succeeded" || !job.result) throw new Error(`job ${id} ${job.state}: ${job.error}`);
+    job.message_ids.forEach((mid, i) => diaOf.set(mid, turns[i]?.diaId ?? "?"));
+    const d = job.result.detail;
+    totals.candidates += d.candidates;
+    totals.added += d.added.length;
+    totals.suppressed += d.repeats + d.noops + d.merged.length;
+    totals.merges += d.merged.length;
+    for (const m of d.merges) {
+      const a = new Set(m.candidate_sources.map((s) => diaOf.get(s) ?? s));
+      const b = new Set(m.target_sources.map((s) => diaOf.get(s) ?? s));
+      const sameTurn = [...a].some((x) => b.has(x));
+      if (!sameTurn && jaccard(words(m.candidate), words(m.target)) < 0.5) totals.falseMerges++;
+    }
+  }
+  totals.seconds = (performance.now() - started) / 1000;
+  return totals;
+}
+
+const { conversations, stats } = loadLocomo(DATA);
+console.log(`bench:dedup — ${stats.conversations} conversations, ${stats.turns} turns, 4 passes, fast mode through the queue\n`);
+const server = await startServer();
+try {
+  const diaOf = new Map<string, string>();
+  const rows: Array<{ pass: Pass } & PassTotals> = [];
+  for (const [p, pass] of PASSES.entries()) {
+    const sum: PassTotals = { turns: 0, replayed: 0, candidates: 0, added: 0, suppressed: 0, merges: 0, falseMerges: 0, seconds: 0 };
+    // One conversation at a time: each is one cube, so the throughput is that of a single cube.
+    for (const [i, conv] of conversations.entries()) {
+      const t = await ingestPass(server, conv, pass, diaOf, 1000 * p + i + 1);
+      for (const k of Object.keys(sum) as Array<keyof PassTotals>) sum[k] += t[k];
+    }
+    rows.push({ pass, ...sum });
+  }
+  console.log("pass         turns  replayed  candidates  stored  suppressed  merges  false merges  turns/s");
+  for (const r of rows) {
+    console.log(
+      `${r.pass.padEnd(11)} ${String(r.turns).padStart(6)} ${String(r.replayed).padStart(9)} ${String(r.candidates).padStart(11)} ${String(r.added).padStart(7)} ${String(r.suppressed).padStart(11)} ${String(r.merges).padStart(7)} ${String(r.falseMerges).padStart(13)} ${(r.turns / r.seconds).toFixed(0).padStart(8)}`,
+    );
+  }
+  const candidates = rows.reduce((a, r) => a + r.candidates, 0);
+  const stored = rows.reduce((a, r) => a + r.added, 0);
+  const repeats = rows.slice(1);
+  const repeatCandidates = repeats.reduce((a, r) => a + r.candidates, 0);
+  const repeatReplayed = repeats.reduce((a, r) => a + r.replayed, 0);
+  const repeatStored = repeats.reduce((a, r) => a + r.added, 0);
+  const merges = rows.reduce((a, r) => a + r.merges, 0);
+  const falseMerges = rows.reduce((a, r) => a + r.falseMerges, 0);
+  console.log(`
+candidates seen           ${candidates}
+memories stored           ${stored}
+compression               ${((1 - stored / candidates) * 100).toFixed(1)}%   (target >= 75%)
+repeats suppressed        ${((1 - repeatStored / repeatCandidates) * 100).toFixed(2)}%   of ${repeatCandidates} candidates of passes 2-4 stored nothing new (target >= 98%); ${repeatReplayed} messages were replays
+false merges              ${falseMerges} of ${merges} merges (${merges ? ((falseMerges / merges) * 100).toFixed(2) : "0.00"}%)   (target <= 1%)
+fast-mode throughput      ${(rows[0]!.turns / rows[0]!.seconds).toFixed(0)} turns/s on one cube, end to end through the queue (pass 1; target >= 500)`);
+} finally {
+  await server.stop();
+}
