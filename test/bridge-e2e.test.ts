@@ -154,3 +154,19 @@ describe("GPU memory routes through the bridge", () => {
     expect((await api<{ adapters: Adapter[] }>(t, "GET", `/v1/cubes/${cube}/adapters`)).body.adapters).toEqual([]);
   });
 });
+
+describe("GPU memory routes in the OpenAPI document", () => {
+  it("lists every bridge route with its scope, body and response schemas", async () => {
+    const res = await api<{ paths: Record<string, Record<string, { "x-required-scope"?: string; requestBody?: unknown; responses: Record<string, unknown> }>> }>(null, "GET", "/v1/openapi.json");
+    const paths = res.body.paths;
+    expect(paths["/v1/cubes/{id}/activation"]?.post?.["x-required-scope"]).toBe("memories:write");
+    expect(paths["/v1/cubes/{id}/activation"]?.post?.requestBody).toBeDefined();
+    expect(paths["/v1/cubes/{id}/activation"]?.post?.responses["201"]).toBeDefined();
+    expect(paths["/v1/cubes/{id}/activation"]?.get?.["x-required-scope"]).toBe("memories:read");
+    for (const p of ["/v1/cubes/{id}/activation/{blockId}/refresh", "/v1/cubes/{id}/adapters/train", "/v1/cubes/{id}/adapters/{name}/load", "/v1/cubes/{id}/adapters/{name}/unload"]) {
+      expect(paths[p]?.post, p).toBeDefined();
+    }
+    expect(paths["/v1/cubes/{id}/activation/{blockId}"]?.delete).toBeDefined();
+    expect(paths["/v1/cubes/{id}/adapters/jobs/{jobId}"]?.get).toBeDefined();
+  });
+});

@@ -7,6 +7,7 @@ import { bridgeClientFromEnv } from "../bridge/client";
 import type { BridgeClient, BridgeEnv, BridgeScope } from "../bridge/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
+import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 
 export interface BridgeRouteDeps {
@@ -37,6 +38,56 @@ const trainSchema = z.object({
   dataset: z.object({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
   hyperparameters: z.record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean()])).optional(),
 });
+
+const blockView = z.object({
+  id: z.string(),
+  cube_id: z.string(),
+  memory_ids: z.array(z.string()),
+  model: z.string(),
+  node: z.string(),
+  kind: z.enum(["text", "token_ids"]),
+  tokens: z.number().int(),
+  size_bytes: z.number().int(),
+  hits: z.number().int(),
+  pinned: z.boolean(),
+  created_at: z.string(),
+  last_used_at: z.string(),
+});
+const adapterView = z.object({
+  id: z.string(),
+  cube_id: z.string(),
+  name: z.string(),
+  base_model: z.string(),
+  source: z.string(),
+  job_id: z.string().nullable(),
+  created_at: z.string(),
+  loaded_on: z.array(z.object({ node: z.string(), loaded_at: z.string(), last_used_at: z.string() })),
+});
+const jobView = z.object({
+  id: z.string(),
+  cube_id: z.string(),
+  adapter_name: z.string(),
+  base_model: z.string(),
+  state: z.enum(["queued", "running", "succeeded", "failed"]),
+  error: z.string().nullable(),
+  adapter: adapterView.nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+const blockChange = z.object({ block: blockView, evicted: z.array(z.string()) });
+const R = "memories:read";
+const W = "memories:write";
+const gpu = "gpu-memory";
+describeRoute({ method: "get", path: "/v1/cubes/{id}/activation", tag: gpu, scope: R, summary: "List the cube's activation blocks (KV cache on GPU nodes)", response: z.object({ blocks: z.array(blockView) }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/activation", tag: gpu, scope: W, status: 201, summary: "Register a memory block and warm its KV cache on a node (LRU eviction under the node's budget)", body: blockSchema, response: blockChange });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/activation/{blockId}/refresh", tag: gpu, scope: W, summary: "Re-warm a block; optionally pin or unpin it (body optional)", body: refreshSchema, response: blockChange });
+describeRoute({ method: "delete", path: "/v1/cubes/{id}/activation/{blockId}", tag: gpu, scope: W, summary: "Evict a block", response: z.object({ evicted: z.string(), node: z.string(), released: z.boolean() }) });
+describeRoute({ method: "get", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: R, summary: "List the cube's LoRA adapters and where they are loaded", response: z.object({ adapters: z.array(adapterView) }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: W, status: 201, summary: "Register a LoRA adapter (weights on the node or at an object-store URL)", body: adapterSchema, response: z.object({ adapter: adapterView }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/train", tag: gpu, scope: W, status: 202, summary: "Start a LoRA training job from memory texts; the adapter is registered when it succeeds", body: trainSchema, response: z.object({ job: jobView }) });
+describeRoute({ method: "get", path: "/v1/cubes/{id}/adapters/jobs/{jobId}", tag: gpu, scope: R, summary: "A training job's state", response: z.object({ job: jobView }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/{name}/load", tag: gpu, scope: W, summary: "Load an adapter on a node (least recently used unloaded past the node's cap; body optional)", body: placeSchema, response: z.object({ adapter: adapterView, node: z.string(), unloaded: z.array(z.string()) }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/{name}/unload", tag: gpu, scope: W, summary: "Unload an adapter from one node or all (body optional)", body: placeSchema, response: z.object({ adapter: adapterView, unloaded_from: z.array(z.string()) }) });
 
 export function bridgeRoutes(deps: BridgeRouteDeps): Hono<AppEnv> {
   const pick = deps.client ?? bridgeClientFromEnv;
