@@ -8,6 +8,7 @@ import { isRelative, resolveDate } from "./dates";
 import { extractEntities } from "./entities";
 import { scoreImportance } from "./importance";
 import { resolvePronouns } from "./pronouns";
+import { stripDisfluencies } from "./disfluency";
 import { splitSentences } from "./sentences";
 
 export interface FastExtractOptions {
@@ -137,7 +138,7 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
     const listener = others.length === 1 ? others[0]! : null;
     const names = { speaker, listener };
 
-    let content = m.content.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"');
+    let content = stripDisfluencies(m.content.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"'));
     let caption: string | null = null;
     const cap = SHARED_CAPTION.exec(content);
     if (cap) {
