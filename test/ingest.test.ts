@@ -58,7 +58,7 @@ describe("ingestion", () => {
     const t = await newTenant();
     const user = uniq("u");
     await ingest(t, user, [{ role: "user", name: "Ann", content: "I adopted a tabby cat named Miso from the city shelter.", timestamp: DAY1 }]);
-    const second = await ingest(t, user, [{ role: "user", name: "Ann", content: "So I adopted a tabby cat named Miso from the city shelter, basically.", timestamp: DAY2 }]);
+    const second = await ingest(t, user, [{ role: "user", name: "Ann", content: "From the city shelter I adopted a tabby cat named Miso!", timestamp: DAY2 }]);
     const detail = second.job.result.detail as { merged: string[]; added: string[] };
     expect(detail.added).toHaveLength(0);
     expect(detail.merged).toHaveLength(1);

@@ -87,7 +87,7 @@ describe("classifyCandidate", () => {
     });
     expect(v.stage).toBe("merge");
     expect(cosine(new Float32Array([1, 0]), new Float32Array([0, 1]))).toBe(0);
-    expect(DEFAULT_DEDUP_THRESHOLDS).toEqual({ near: 0.9, judgeLow: 0.6 });
+    expect(DEFAULT_DEDUP_THRESHOLDS).toEqual({ near: 0.9, judgeLow: 0.6, lexicalNear: 0.8 });
   });
 });
 

@@ -9,9 +9,11 @@ export interface DedupThresholds {
   near: number;
   /** Lower bound of the band [judgeLow, near) sent to the judge. */
   judgeLow: number;
+  /** Share of content terms in common (Jaccard) at or above which a candidate merges, whatever the cosine. */
+  lexicalNear: number;
 }
 
-export const DEFAULT_DEDUP_THRESHOLDS: Readonly<DedupThresholds> = Object.freeze({ near: 0.9, judgeLow: 0.6 });
+export const DEFAULT_DEDUP_THRESHOLDS: Readonly<DedupThresholds> = Object.freeze({ near: 0.9, judgeLow: 0.6, lexicalNear: 0.8 });
 
 export interface Neighbour {
   memory: Memory;
@@ -64,17 +66,17 @@ export function classifyCandidate(input: ClassifyInput): DedupVerdict {
   const t = { ...DEFAULT_DEDUP_THRESHOLDS, ...input.thresholds };
   if (!(t.judgeLow <= t.near)) throw new RangeError(`judgeLow (${t.judgeLow}) must not exceed near (${t.near})`);
   const signature = lexicalSignature(input.candidate.text);
-  // Similarity is the larger of the embedding's cosine and the overlap of content terms: the
-  // second catches repeats that fillers or noise pushed away in embedding space.
+  // Two signals: the embedding's cosine, and the overlap of content terms, which catches
+  // repeats that fillers, vocatives or noise pushed away in embedding space. Either can merge.
   const live = input.neighbours
     .filter((n) => n.memory.state === "active" && n.memory.valid_to === null && inScope(n.memory, input.scope))
-    .map((n) => ({
-      memory: n.memory,
-      similarity: Math.max(
-        n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0),
-        lexicalSimilarity(signature, lexicalSignature(n.memory.text)),
-      ),
-    }))
+    .map((n) => {
+      const cos = n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0);
+      const lexical = lexicalSimilarity(signature, lexicalSignature(n.memory.text));
+      // On the cosine scale: a lexical match at lexicalNear counts as much as a cosine at near.
+      const lifted = lexical >= t.lexicalNear ? Math.max(t.near, lexical) : lexical;
+      return { memory: n.memory, similarity: Math.max(cos, lifted) };
+    })
     .sort((a, b) => b.similarity - a.similarity);
 
   const exact = live.find((n) => n.memory.hash === input.hash);

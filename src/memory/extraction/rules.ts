@@ -66,6 +66,18 @@ export function isQuestion(raw: string, stripped: string): boolean {
   return INTERROGATIVE.test(stripped);
 }
 
+/** The sentence without speaker names used as vocatives whose comma was dropped ("sounds great John"). */
+function withoutNames(sentence: string, names: readonly string[]): string {
+  let s = sentence;
+  for (const n of names) {
+    const first = n.split(/\s+/)[0];
+    if (!first || first.length < 2) continue;
+    const esc = first.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    s = s.replace(new RegExp(`^${esc}\\b\\s*|\\s*\\b${esc}(?=[\\s.!?]*$)`, "gi"), "");
+  }
+  return s.trim();
+}
+
 function ensureStop(s: string): string {
   return /[.!?]["')\]]*$/.test(s) ? s : `${s}.`;
 }
@@ -150,7 +162,7 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
     for (const raw of splitSentences(content)) {
       if (isChitChat(raw)) continue;
       const stripped = stripFiller(raw, speakers);
-      if (!stripped || isChitChat(stripped)) continue;
+      if (!stripped || isChitChat(stripped) || isChitChat(withoutNames(stripped, speakers))) continue;
       pieces.push({ text: stripped, isQuestion: isQuestion(raw, stripped) });
     }
 
