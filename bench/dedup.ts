@@ -68,6 +68,8 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return inter / (a.size + b.size - inter || 1);
 }
 
+let shown = 0;
+
 async function waitJob(server: Server, id: string): Promise<JobAnswer> {
   for (;;) {
     const j = await call<JobAnswer>(server, "GET", `/v1/jobs/${id}`);
@@ -110,7 +112,10 @@ async function ingestPass(server: Server, conv: LocomoConversation, pass: Pass, 
       const a = new Set(m.candidate_sources.map((s) => diaOf.get(s) ?? s));
       const b = new Set(m.target_sources.map((s) => diaOf.get(s) ?? s));
       const sameTurn = [...a].some((x) => b.has(x));
-      if (!sameTurn && jaccard(words(m.candidate), words(m.target)) < 0.5) totals.falseMerges++;
+      if (!sameTurn && jaccard(words(m.candidate), words(m.target)) < 0.5) {
+        totals.falseMerges++;
+        if (Number(process.env.DEDUP_SHOW ?? 0) > shown++) console.log(`false merge (${pass}):\n  candidate: ${m.candidate}\n  into:      ${m.target}`);
+      }
     }
   }
   totals.seconds = (performance.now() - started) / 1000;

@@ -2,7 +2,7 @@
 // conflict for the judge (middle band, or same subject and attribute); otherwise a plain add.
 import type { CandidateMemory, Memory, Scope } from "../types";
 import { parseAttribute, sameSlot } from "./attributes";
-import { lexicalSignature, lexicalSimilarity } from "./lexical";
+import { lexicalSignature, lexicalSimilarity, wordOverlap } from "./lexical";
 
 export interface DedupThresholds {
   /** Cosine at or above which a candidate merges into its neighbour. */
@@ -74,7 +74,8 @@ export function classifyCandidate(input: ClassifyInput): DedupVerdict {
       const cos = n.similarity ?? (input.vector && n.vector ? cosine(input.vector, n.vector) : 0);
       const lexical = lexicalSimilarity(signature, lexicalSignature(n.memory.text));
       // On the cosine scale: a lexical match at lexicalNear counts as much as a cosine at near.
-      const lifted = lexical >= t.lexicalNear ? Math.max(t.near, lexical) : lexical;
+      // Stemmed terms alone also match paraphrases ("opened a store" / "store is open"); those go to the judge.
+      const lifted = lexical >= t.lexicalNear && wordOverlap(input.candidate.text, n.memory.text) >= 0.5 ? Math.max(t.near, lexical) : lexical;
       return { memory: n.memory, similarity: Math.max(cos, lifted) };
     })
     .sort((a, b) => b.similarity - a.similarity);

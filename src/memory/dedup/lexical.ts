@@ -16,3 +16,13 @@ export function lexicalSimilarity(a: ReadonlySet<string>, b: ReadonlySet<string>
   for (const t of a) if (b.has(t)) inter++;
   return inter / (a.size + b.size - inter);
 }
+
+/** Jaccard of the plain lowercase words (fillers removed): a guard against merging mere paraphrases. */
+export function wordOverlap(a: string, b: string): number {
+  const words = (t: string) => new Set(t.replace(FILLERS, " ").toLowerCase().match(/[a-z0-9]+/g) ?? []);
+  const x = words(a);
+  const y = words(b);
+  let inter = 0;
+  for (const w of x) if (y.has(w)) inter++;
+  return inter / (x.size + y.size - inter || 1);
+}
