@@ -74,7 +74,7 @@ async function waitJob(server: Server, id: string): Promise<JobAnswer> {
   for (;;) {
     const j = await call<JobAnswer>(server, "GET", `/v1/jobs/${id}`);
     if (j.state === "succeeded" || j.state === "failed") return j;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -99,6 +99,9 @@ async function ingestPass(server: Server, conv: LocomoConversation, pass: Pass, 
     totals.replayed += res.replayed;
     if (res.replayed < turns.length) jobs.push({ id: res.job.id, turns });
   }
+  // Jobs of one cube finish in order: wait for the last, so that polling does not load the server it measures.
+  const last = jobs[jobs.length - 1];
+  if (last) await waitJob(server, last.id);
   for (const { id, turns } of jobs) {
     const job = await waitJob(server, id);
     if (job.state !== "succeeded" || !job.result) throw new Error(`job ${id} ${job.state}: ${job.error}`);

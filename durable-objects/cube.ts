@@ -55,7 +55,7 @@ export interface CubeStats {
 }
 
 /** Writes close together share one drain: fewer, larger D1 batches, at the cost of this much lag. */
-const DRAIN_DELAY_MS = 100;
+const DRAIN_DELAY_MS = 250;
 
 function invalid<T>(error: z.ZodError): CubeResult<T> {
   return fail("invalid_request", "invalid cube request", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
@@ -378,13 +378,14 @@ export class CubeObject extends DurableObject<Env> {
       sql: this.sql,
       sinks: this.outboxSinks(identity),
       now: () => Date.now(),
-      load: (ids) => {
+      load: (ids, withVectors) => {
         const memories: Memory[] = [];
         const vectors = new Map<string, Float32Array>();
         for (const id of ids) {
           const row = getRow(this.sql, id);
           if (!row || row.state === "deleted") continue;
           memories.push(rowToMemory(row, identity));
+          if (!withVectors) continue;
           const v = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM vectors WHERE seq = ?", row.seq).toArray()[0];
           if (v) vectors.set(id, new Float32Array(v.data));
         }

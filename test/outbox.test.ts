@@ -13,6 +13,7 @@ async function catalogRow(tenant: string, id: string) {
 
 const failing: OutboxSink = {
   name: "broken-d1",
+  needsVectors: false,
   upsert: () => Promise.reject(new Error("D1_ERROR: injected outage")),
   delete: () => Promise.reject(new Error("D1_ERROR: injected outage")),
 };

@@ -48,6 +48,7 @@ function values(m: Memory): Array<string | number | null> {
 }
 
 export class D1CatalogSink implements OutboxSink {
+  readonly needsVectors = false;
   readonly name = "d1";
   private readonly db;
 

@@ -55,7 +55,7 @@ export function findNeighbours(ctx: StoreContext, item: NewMemory, embedder: str
   for (const r of liveRows(ctx, "hash = ?", item.hash)) if (scope(r)) out.set(r.seq, { memory: rowToMemory(r, ctx.identity), similarity: 1 });
   if (item.vector) {
     // Over-fetch and filter in one query: cheaper than a lookup per hit, and the nearest few suffice.
-    const hits = ctx.vectors.search(embedder, item.vector, NEIGHBOURS * 2, () => true).filter((h) => !out.has(h.seq));
+    const hits = ctx.vectors.search(embedder, item.vector, NEIGHBOURS, () => true).filter((h) => !out.has(h.seq));
     if (hits.length) {
       const score = new Map(hits.map((h) => [h.seq, h.score]));
       const rows = liveRows(ctx, `seq IN (${hits.map(() => "?").join(",")})`, ...hits.map((h) => h.seq));

@@ -6,6 +6,8 @@ export type OutboxOp = "upsert" | "delete";
 /** Where drained changes go. Both calls must be idempotent: a drain may repeat after a crash. */
 export interface OutboxSink {
   readonly name: string;
+  /** Whether `upsert` reads the vectors; loading them is skipped when no sink does. */
+  readonly needsVectors: boolean;
   upsert(memories: Memory[], vectors: Map<string, Float32Array>): Promise<void>;
   delete(ids: string[]): Promise<void>;
 }
@@ -32,7 +34,7 @@ export interface DrainDeps {
   sql: SqlStorage;
   sinks: readonly OutboxSink[];
   /** Current state of a memory, or null when it is gone (deleted or tombstoned). */
-  load(ids: string[]): { memories: Memory[]; vectors: Map<string, Float32Array> };
+  load(ids: string[], withVectors: boolean): { memories: Memory[]; vectors: Map<string, Float32Array> };
   now(): number;
 }
 
@@ -60,7 +62,7 @@ export async function drainOutbox(deps: DrainDeps, batchSize = 200): Promise<Dra
     for (const r of rows) lastOp.set(r.memory_id, r.op);
     const upsertIds = [...lastOp].filter(([, op]) => op === "upsert").map(([id]) => id);
     const deleteIds = [...lastOp].filter(([, op]) => op === "delete").map(([id]) => id);
-    const { memories, vectors } = deps.load(upsertIds);
+    const { memories, vectors } = deps.load(upsertIds, deps.sinks.some((s) => s.needsVectors));
     const present = new Set(memories.map((m) => m.id));
     // A memory deleted after its upsert was queued is gone by now: delete it downstream too.
     for (const id of upsertIds) if (!present.has(id)) deleteIds.push(id);

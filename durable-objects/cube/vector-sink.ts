@@ -4,6 +4,7 @@ import type { VectorIndex, VectorItem } from "../../src/memory/vector-index";
 import type { OutboxSink } from "./outbox";
 
 export class VectorIndexSink implements OutboxSink {
+  readonly needsVectors = true;
   readonly name = "vector-index";
 
   constructor(private readonly index: VectorIndex) {}

@@ -1,8 +1,28 @@
 // The three-stage dedup classifier, pure: exact repeat (hash), near duplicate (cosine), or a
 // conflict for the judge (middle band, or same subject and attribute); otherwise a plain add.
 import type { CandidateMemory, Memory, Scope } from "../types";
-import { parseAttribute, sameSlot } from "./attributes";
-import { lexicalSignature, lexicalSimilarity, wordOverlap } from "./lexical";
+import { parseAttribute as parseAttributeRaw, sameSlot } from "./attributes";
+import { lexicalSignature as lexicalSignatureRaw, lexicalSimilarity, wordOverlap } from "./lexical";
+
+/**
+ * The same neighbour texts come back for candidate after candidate; their signature and parsed
+ * attribute are pure functions of the text, so they are computed once (bounded cache).
+ */
+const CACHE_LIMIT = 20_000;
+const signatures = new Map<string, Set<string>>();
+const attributes = new Map<string, ReturnType<typeof parseAttributeRaw>>();
+
+function memo<T>(cache: Map<string, T>, text: string, compute: (t: string) => T): T {
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  const value = compute(text);
+  cache.set(text, value);
+  return value;
+}
+
+const lexicalSignature = (text: string) => memo(signatures, text, lexicalSignatureRaw);
+const parseAttribute = (text: string) => memo(attributes, text, parseAttributeRaw);
 
 export interface DedupThresholds {
   /** Cosine at or above which a candidate merges into its neighbour. */
