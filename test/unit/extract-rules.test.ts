@@ -171,3 +171,12 @@ describe("disfluencies", () => {
     expect(out.map((c) => c.text)).toEqual(["Jon has been into dancing since Jon was a kid."]);
   });
 });
+
+describe("vocatives without a comma", () => {
+  const msg = (content: string, name = "Maria"): RawMessage => ({ id: "m1", role: "user", name, content, timestamp: Date.UTC(2023, 0, 1), user_id: null, agent_id: null, session_id: null });
+  it("drop the listener's name that opens a sentence, but keep it as a subject", () => {
+    const speakers = ["Maria", "John"];
+    expect(extractFast([msg("John a bit of support can make an amazing change.")], { speakers }).map((c) => c.text)).toEqual(["A bit of support can make an amazing change."]);
+    expect(extractFast([msg("John has a dog named Max at home.")], { speakers }).map((c) => c.text)).toEqual(["John has a dog named Max at home."]);
+  });
+});

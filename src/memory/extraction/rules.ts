@@ -66,6 +66,22 @@ export function isQuestion(raw: string, stripped: string): boolean {
   return INTERROGATIVE.test(stripped);
 }
 
+const VERBISH = /^(?:is|was|has|had|have|did|does|do|will|would|can|could|should|said|says|told|tells|and|or|&|'s|’s|too|also)\b/i;
+
+/**
+ * A sentence that opens with the listener's name and no comma ("John great news!") addresses
+ * them: the name goes. "John has a dog" keeps it (a verb follows, so it is the subject).
+ */
+function stripListenerVocative(sentence: string, listener: string | null): string {
+  const first = listener?.split(/\s+/)[0];
+  if (!first || first.length < 2) return sentence;
+  const m = new RegExp(`^${first.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b[\\s!]+(?=\\S)`, "i").exec(sentence);
+  if (!m) return sentence;
+  const rest = sentence.slice(m[0].length);
+  if (VERBISH.test(rest) || /^[’']/.test(rest)) return sentence;
+  return rest[0] ? rest[0].toUpperCase() + rest.slice(1) : rest;
+}
+
 /** The sentence without speaker names used as vocatives whose comma was dropped ("sounds great John"). */
 function withoutNames(sentence: string, names: readonly string[]): string {
   let s = sentence;
@@ -161,7 +177,7 @@ export function extractFast(messages: readonly RawMessage[], opts: FastExtractOp
     const pieces: Piece[] = [];
     for (const raw of splitSentences(content)) {
       if (isChitChat(raw)) continue;
-      const stripped = stripFiller(raw, speakers);
+      const stripped = stripListenerVocative(stripFiller(raw, speakers), listener);
       if (!stripped || isChitChat(stripped) || isChitChat(withoutNames(stripped, speakers))) continue;
       pieces.push({ text: stripped, isQuestion: isQuestion(raw, stripped) });
     }
