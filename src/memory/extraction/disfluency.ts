@@ -12,7 +12,7 @@ const PATTERNS: ReadonlyArray<RegExp> = [
   /\b(?:you know|i mean|ya know)\b,\s*/gi,
   /,\s*(?:you know|i mean|ya know)\b(?=\s*[,.!?]|$)/gi,
   // Without its comma it is still a filler unless a clause follows ("you know what", "I mean it").
-  /\b(?:you know|i mean|ya know)\b(?!\s*(?:what|that|how|where|why|who|when|if|whether|him|her|it|them|me|us|about|of|the|a|an|this|those|these|to|so|is|was|he|she|they|we|i|you|my|your|well|business)\b)\s*/gi,
+  /\b(?:you know|i mean|ya know)\b(?!\s*(?:[.!?]|$))(?!\s*(?:what|that|how|where|why|who|when|if|whether|him|her|it|them|me|us|about|of|the|a|an|this|those|these|to|so|is|was|he|she|they|we|i|you|my|your|well|business)\b)\s*/gi,
   /\b(?:basically|honestly|literally|actually)\b,?\s*/gi,
   /\blike,\s+/gi,
   // A hedge, not a noun phrase: "kind of sad" loses it, "a kind of bread" keeps it.
