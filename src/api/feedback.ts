@@ -15,8 +15,7 @@ import { LlmJudge } from "../memory/dedup/judge-llm";
 import { getLlm } from "../services/providers";
 import { prepareMemories } from "../services/prepare";
 import { locateMemory } from "../services/memory-catalog";
-import { sha256Hex } from "../governance/crypto";
-import { normalizeForHash } from "../memory/text";
+import { contentHash } from "../memory/text";
 import { getEmbedder } from "../services/providers";
 import type { Memory } from "../memory/types";
 
@@ -63,7 +62,7 @@ feedback.post("/", async (c) => {
   let update: { hash: string; vector: Float32Array | null } | undefined;
   if (decision.action === "UPDATE" && decision.text !== candidate.text) {
     const [vector] = await getEmbedder(c.env).embed([decision.text]);
-    update = { hash: await sha256Hex(normalizeForHash(decision.text)), vector: vector ?? null };
+    update = { hash: await contentHash(decision.text), vector: vector ?? null };
   }
   const result = unwrap(
     await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback" }),

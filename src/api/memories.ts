@@ -22,7 +22,7 @@ import { cubeStub, resolveCube, unwrap } from "../services/cubes";
 import { prepareMemories } from "../services/prepare";
 import { listCatalog, locateMemory } from "../services/memory-catalog";
 import { sha256Hex } from "../governance/crypto";
-import { normalizeForHash } from "../memory/text";
+import { contentHash } from "../memory/text";
 import { getEmbedder } from "../services/providers";
 import { newId } from "../lib/ids";
 import type { CubeIdentity, Idempotency } from "../memory/cube-contract";
@@ -200,7 +200,7 @@ memories.patch("/:id", async (c) => {
   let embedderId = getEmbedder(c.env).id;
   if (text !== undefined) {
     const [vector] = await getEmbedder(c.env).embed([text]);
-    Object.assign(patch, { text, hash: await sha256Hex(normalizeForHash(text)), ...(vector ? { vector } : {}) });
+    Object.assign(patch, { text, hash: await contentHash(text), ...(vector ? { vector } : {}) });
     embedderId = getEmbedder(c.env).id;
   }
   const reason = body.state === "archived" ? "archive" : body.state === "active" ? "restore" : "edit";

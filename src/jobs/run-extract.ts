@@ -6,8 +6,7 @@ import { cubeStub, unwrap } from "../services/cubes";
 import { prepareMemories } from "../services/prepare";
 import { getEmbedder, getLlm } from "../services/providers";
 import { LlmJudge } from "../memory/dedup/judge-llm";
-import { normalizeForHash } from "../memory/text";
-import { sha256Hex } from "../governance/crypto";
+import { contentHash } from "../memory/text";
 import type { ExtractJobMessage } from "./messages";
 import { extractCandidates } from "./extract";
 import type { LLM } from "../providers/llm";
@@ -29,7 +28,7 @@ async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; nei
     let update: ExternalDecisionInput["update"];
     if (decision.action === "UPDATE" && decision.text !== item.text) {
       const [vector] = await getEmbedder(env).embed([decision.text]);
-      update = { hash: await sha256Hex(normalizeForHash(decision.text)), vector: vector ?? null };
+      update = { hash: await contentHash(decision.text), vector: vector ?? null };
     }
     out.push({ index: p.index, decision, versions, ...(update ? { update } : {}) });
   }

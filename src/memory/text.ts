@@ -1,4 +1,5 @@
 // Text normalization, hashing, tokenization, stop words and a Porter stemmer, shared by dedup,
+import { sha256Hex } from "../governance/crypto";
 // keyword query building and the embedded embedder. Pure and deterministic.
 
 /** NFKC, lowercase, curly quotes folded to ASCII, whitespace collapsed and trimmed. */
@@ -23,16 +24,7 @@ export function normalizeForHash(text: string): string {
     .trim();
 }
 
-const encoder = new TextEncoder();
-
-/** Lowercase hex SHA-256 of the UTF-8 bytes of `text` (WebCrypto: workerd and Node 20). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  const bytes = new Uint8Array(digest);
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
+export { sha256Hex };
 
 /** SHA-256 of `normalizeForHash(text)`: the exact-duplicate key of a memory. */
 export function contentHash(text: string): Promise<string> {

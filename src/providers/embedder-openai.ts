@@ -1,6 +1,7 @@
 // Embedder over any OpenAI-compatible `POST {base}/v1/embeddings` endpoint.
 import type { Embedder } from "./embedder";
 import { ProviderError } from "./errors";
+import { postOpenAiJson } from "./openai-http";
 
 export interface OpenAiEmbedderOptions {
   /** Base URL without the `/v1` suffix (a trailing `/v1` or slash is tolerated). */
@@ -78,33 +79,7 @@ export class OpenAiEmbedder implements Embedder {
   }
 
   private async request(input: string[]): Promise<Float32Array[]> {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ model: this.model, input }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      const name = err instanceof Error ? err.name : "";
-      const why = name === "TimeoutError" || name === "AbortError" ? `timed out after ${this.timeoutMs} ms` : String(err);
-      throw new ProviderError("openai", why);
-    }
-    if (!res.ok) {
-      // 4xx other than 408/429 will not get better by retrying.
-      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-      const body = (await res.text().catch(() => "")).slice(0, 200);
-      throw new ProviderError("openai", `HTTP ${res.status}${body ? `: ${body}` : ""}`, retryable);
-    }
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      throw new ProviderError("openai", "answer is not JSON", false);
-    }
+    const json = await postOpenAiJson({ fetchFn: this.fetchFn, url: this.url, apiKey: this.options.apiKey, body: { model: this.model, input }, timeoutMs: this.timeoutMs });
     if (!isEmbeddingsResponse(json) || json.data.length !== input.length) {
       throw new ProviderError("openai", `expected ${input.length} embeddings, got a malformed answer`, false);
     }

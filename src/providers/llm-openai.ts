@@ -1,5 +1,6 @@
 // LLM over any OpenAI-compatible `POST {base}/v1/chat/completions` endpoint.
 import { ProviderError } from "./errors";
+import { postOpenAiJson } from "./openai-http";
 import type { LLM, LlmRequest, LlmResponse } from "./llm";
 
 export interface OpenAiLlmOptions {
@@ -51,27 +52,7 @@ export class OpenAiLlm implements LLM {
     if (req.json_schema) {
       body.response_format = { type: "json_schema", json_schema: { name: req.schema_name ?? "output", schema: req.json_schema } };
     }
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.url, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (err) {
-      const name = err instanceof Error ? err.name : "";
-      const why = name === "TimeoutError" || name === "AbortError" ? `timed out after ${this.timeoutMs} ms` : String(err);
-      throw new ProviderError("openai", why);
-    }
-    if (!res.ok) {
-      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-      const text = (await res.text().catch(() => "")).slice(0, 200);
-      throw new ProviderError("openai", `HTTP ${res.status}${text ? `: ${text}` : ""}`, retryable);
-    }
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch {
-      throw new ProviderError("openai", "answer is not JSON", false);
-    }
+    const json = await postOpenAiJson({ fetchFn: this.fetchFn, url: this.url, apiKey: this.options.apiKey, body, timeoutMs: this.timeoutMs });
     const content = contentOf(json);
     if (content === null) throw new ProviderError("openai", "answer has no choices[0].message.content", false);
     return { text: content };

@@ -2,8 +2,7 @@
 import type { Env } from "../env";
 import type { NewMemory } from "../memory/cube-contract";
 import type { MemoryType, Metadata, Scope } from "../memory/types";
-import { normalizeForHash } from "../memory/text";
-import { sha256Hex } from "../governance/crypto";
+import { contentHash } from "../memory/text";
 import { getEmbedder } from "./providers";
 
 export interface DraftMemory extends Scope {
@@ -23,7 +22,7 @@ export async function prepareMemories(env: Env, drafts: DraftMemory[]): Promise<
   const embedder = getEmbedder(env);
   const [vectors, hashes] = await Promise.all([
     embedder.embed(drafts.map((d) => d.text)),
-    Promise.all(drafts.map((d) => sha256Hex(normalizeForHash(d.text)))),
+    Promise.all(drafts.map((d) => contentHash(d.text))),
   ]);
   return {
     embedder: embedder.id,
