@@ -2,9 +2,9 @@
 
 const encoder = new TextEncoder();
 
-export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const bytes = typeof input === "string" ? encoder.encode(input) : input;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `input`. */
+export async function sha256Hex(input: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(input));
   return toHex(new Uint8Array(digest));
 }
 
