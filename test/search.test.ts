@@ -131,8 +131,8 @@ describe("fusion", () => {
     const [oldOne, fresh, oldImportant] = await add(t, user, [{ content: "alpha project kickoff notes" }, { content: "alpha project budget notes" }, { content: "alpha project risk notes" }]);
     const year = 365 * 86_400_000;
     await sqlIn(t, user, (sql) => {
-      sql.exec("UPDATE memories SET created_at = created_at - ? WHERE id = ?", year, oldOne?.id ?? "");
-      sql.exec("UPDATE memories SET created_at = created_at - ?, importance = 1 WHERE id = ?", year, oldImportant?.id ?? "");
+      sql.exec("UPDATE memories SET valid_from = valid_from - ? WHERE id = ?", year, oldOne?.id ?? "");
+      sql.exec("UPDATE memories SET valid_from = valid_from - ?, importance = 1 WHERE id = ?", year, oldImportant?.id ?? "");
     });
     const out = await search(t, { user_id: user, query: "alpha project notes", half_life_days: 30 });
     const decay = (id: string | undefined) => out.results.find((r) => r.memory.id === id)?.score_breakdown.decay ?? -1;

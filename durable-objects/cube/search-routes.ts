@@ -2,6 +2,7 @@
 // entity (linked entities, else the entities column), time and recency. Each returns seqs, best first.
 import { entityCandidates, ftsMatch, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../src/memory/retrieval";
 import type { TimeRange } from "../../src/memory/time-query";
+import { ADJACENCY_WINDOW, adjacentMemories, type PlacedMemory } from "../../src/memory/adjacency";
 
 /** A filter already compiled by `filterSql` for the memories table aliased `m`. */
 export interface CompiledFilter {
@@ -41,31 +42,43 @@ export function keywordRoute(sql: SqlStorage, query: string, f: CompiledFilter):
   return spreadToNeighbours(hits, neighbours(sql, hits.map((h) => h.seq), f), NEIGHBOUR_ALPHA).slice(0, ROUTE_DEPTH * 2);
 }
 
-/** Adjacent seqs (±1) of the same non-null session that pass the filter. */
+/**
+ * Memories beside each hit that pass the filter (see `adjacentMemories`): those drawn from the
+ * same or an adjacent source message, or for raw turns the seq before and after in the session.
+ */
 function neighbours(sql: SqlStorage, seqs: readonly number[], f: CompiledFilter): Map<number, number[]> {
   const around = new Set<number>();
-  for (const s of seqs) around.add(s - 1).add(s + 1).add(s);
+  for (const s of seqs) for (let d = -ADJACENCY_WINDOW; d <= ADJACENCY_WINDOW; d++) around.add(s + d);
   const rows = sql
-    .exec<{ seq: number; session_id: string | null; user_id: string | null; ok: number }>(
-      `SELECT m.seq AS seq, m.session_id AS session_id, m.user_id AS user_id, (${f.where}) AS ok
+    .exec<{ seq: number; session_id: string | null; user_id: string | null; sources: string; ok: number }>(
+      `SELECT m.seq AS seq, m.session_id AS session_id, m.user_id AS user_id, m.source_message_ids AS sources, (${f.where}) AS ok
        FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?))`,
       ...f.args,
       jsonList([...around]),
     )
     .toArray();
-  const bySeq = new Map(rows.map((r) => [r.seq, r]));
-  const out = new Map<number, number[]>();
-  for (const s of seqs) {
-    const me = bySeq.get(s);
-    if (!me || me.session_id === null) continue;
-    const list: number[] = [];
-    for (const n of [s - 1, s + 1]) {
-      const o = bySeq.get(n);
-      if (o && o.ok && o.session_id === me.session_id && o.user_id === me.user_id) list.push(n);
+  const sources = new Map(rows.map((r) => [r.seq, JSON.parse(r.sources) as string[]]));
+  const ids = new Set<string>();
+  for (const list of sources.values()) for (const id of list) ids.add(id);
+  const position = new Map<string, number>();
+  if (ids.size) {
+    for (const r of sql.exec<{ id: string; seq: number }>("SELECT id, seq FROM messages WHERE id IN (SELECT value FROM json_each(?))", jsonList([...ids]))) {
+      position.set(r.id, r.seq);
     }
-    if (list.length) out.set(s, list);
   }
-  return out;
+  const placed = new Map<number, PlacedMemory>(
+    rows.map((r) => [
+      r.seq,
+      {
+        seq: r.seq,
+        scope: `${r.user_id ?? ""}\u0000${r.session_id ?? ""}`,
+        hasSession: r.session_id !== null,
+        positions: (sources.get(r.seq) ?? []).map((id) => position.get(id)).filter((p): p is number => p !== undefined),
+        ok: r.ok === 1,
+      },
+    ]),
+  );
+  return adjacentMemories(seqs, placed);
 }
 
 export interface EntityRoute {
@@ -123,7 +136,7 @@ export function entityRoute(sql: SqlStorage, query: string, f: CompiledFilter, k
 }
 
 /**
- * Time route: memories that happened (event time, else creation) inside the range the query
+ * Time route: memories that happened (event time, else when they were said: `valid_from`) inside the range the query
  * names, in the keyword route's order first, then the rest latest first. A boost, not a filter:
  * a misread date demotes nothing.
  */
@@ -131,8 +144,8 @@ export function timeRoute(sql: SqlStorage, range: TimeRange, f: CompiledFilter, 
   const inRange = sql
     .exec<{ seq: number }>(
       `SELECT m.seq AS seq FROM memories m
-       WHERE ${f.where} AND COALESCE(m.event_time, m.created_at) >= ? AND COALESCE(m.event_time, m.created_at) < ?
-       ORDER BY COALESCE(m.event_time, m.created_at) DESC LIMIT ?`,
+       WHERE ${f.where} AND COALESCE(m.event_time, m.valid_from) >= ? AND COALESCE(m.event_time, m.valid_from) < ?
+       ORDER BY COALESCE(m.event_time, m.valid_from) DESC LIMIT ?`,
       ...f.args,
       range.from ?? Number.MIN_SAFE_INTEGER,
       range.to ?? Number.MAX_SAFE_INTEGER,
@@ -147,18 +160,22 @@ export function timeRoute(sql: SqlStorage, range: TimeRange, f: CompiledFilter, 
 export interface CandidateFacts {
   seq: number;
   created_at: number;
+  /** When it was said or became true (the source message's time for extracted memories). */
+  valid_from: number;
   event_time: number | null;
   importance: number;
   access_count: number;
   last_access_at: number | null;
   hash: string;
+  /** JSON list of source message ids. */
+  source_message_ids: string;
 }
 
 export function candidateFacts(sql: SqlStorage, seqs: readonly number[]): Map<number, CandidateFacts> {
   if (seqs.length === 0) return new Map();
   const rows = sql
     .exec<CandidateFacts & Record<string, SqlStorageValue>>(
-      `SELECT seq, created_at, event_time, importance, access_count, last_access_at, hash FROM memories
+      `SELECT seq, created_at, valid_from, event_time, importance, access_count, last_access_at, hash, source_message_ids FROM memories
        WHERE seq IN (SELECT value FROM json_each(?))`,
       jsonList(seqs),
     )

@@ -1,7 +1,7 @@
 // Search inside one cube: every route in one call, then weighted RRF → decay and heat → MMR →
 // near-duplicate removal → threshold → top_k. Results carry each route's contribution.
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../src/memory/cube-contract";
-import { applyDecayAndHeat, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
+import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
 import { resolveWeights } from "../../src/memory/retrieval";
 import { parseTimeQuery } from "../../src/memory/time-query";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
@@ -12,6 +12,12 @@ import { timeDecay } from "../../src/memory/fusion";
 import { vectorRoute } from "./vector-route";
 
 const RRF_K = 60;
+/**
+ * Each further result drawn from exactly the same source messages as a better one is scaled by
+ * this (compounding): the same turn repeated fills slots another turn could use. Measured on
+ * LoCoMo fast mode the value barely matters (0.3 to 0.8 alike); the demotion does.
+ */
+const SIBLING = 0.6;
 const DAY = 86_400_000;
 /** Default half-life of decay: a month; importance stretches it (see `timeDecay`). */
 export const DEFAULT_HALF_LIFE_MS = 30 * DAY;
@@ -31,11 +37,11 @@ function compileFilter(req: CubeSearchRequest): CompiledFilter {
   const parts = [base.where];
   const args = [...base.args];
   if (req.time_range?.from != null) {
-    parts.push("COALESCE(m.event_time, m.created_at) >= ?");
+    parts.push("COALESCE(m.event_time, m.valid_from) >= ?");
     args.push(req.time_range.from);
   }
   if (req.time_range?.to != null) {
-    parts.push("COALESCE(m.event_time, m.created_at) < ?");
+    parts.push("COALESCE(m.event_time, m.valid_from) < ?");
     args.push(req.time_range.to);
   }
   return { where: parts.join(" AND "), args };
@@ -92,7 +98,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   if (weights.recency > 0) {
     const value = (s: number): number => {
       const x = facts.get(s);
-      return x ? timeDecay(reference - (x.event_time ?? x.created_at), x.importance, { halfLifeMs, floor: 0 }) : 0;
+      return x ? timeDecay(reference - (x.event_time ?? x.valid_from), x.importance, { halfLifeMs, floor: 0 }) : 0;
     };
     routes.recency = [...candidates].sort((a, b) => value(b) - value(a) || b - a).slice(0, ROUTE_DEPTH);
   }
@@ -110,7 +116,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     fused,
     (id) => {
       const x = facts.get(Number(id));
-      return x && { created_at: x.created_at, importance: x.importance, seen_count: x.access_count, last_seen_at: x.last_access_at ?? x.created_at };
+      return x && { created_at: x.valid_from, importance: x.importance, seen_count: x.access_count, last_seen_at: x.last_access_at ?? x.created_at };
     },
     reference,
     { halfLifeMs },
@@ -124,7 +130,15 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     if (!vecCache.has(id)) vecCache.set(id, vectors.vectorOf(req.embedder, dims, Number(id)));
     return vecCache.get(id);
   };
-  const pool = decayed.slice(0, Math.max(req.top_k * 3, 30));
+  const spread = demoteSiblings(
+    decayed,
+    (id) => {
+      const src = facts.get(Number(id))?.source_message_ids;
+      return src && src !== "[]" ? src : undefined;
+    },
+    SIBLING,
+  );
+  const pool = spread.slice(0, Math.max(req.top_k * 3, 30));
   const diverse = mmr(pool, vectorOf, req.mmr_lambda ?? DEFAULT_MMR_LAMBDA, pool.length);
   const unique = removeNearDuplicates(diverse, {
     hash: (id) => facts.get(Number(id))?.hash || undefined,

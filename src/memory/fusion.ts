@@ -189,3 +189,23 @@ export function removeNearDuplicates<T extends { id: string }>(results: readonly
   }
   return out;
 }
+
+/**
+ * Demotes repeats of one provenance: each result whose `source` key (e.g. its source message
+ * ids) already appeared higher up is scaled by `factor` per earlier sibling, and the factor is
+ * recorded as `sibling`. Results without a key are untouched. Re-sorts, best first.
+ */
+export function demoteSiblings(results: readonly Scored[], source: (id: string) => string | undefined, factor: number): Scored[] {
+  const seen = new Map<string, number>();
+  return results
+    .map((r) => {
+      const key = source(r.id);
+      if (key === undefined) return r;
+      const n = seen.get(key) ?? 0;
+      seen.set(key, n + 1);
+      if (n === 0) return r;
+      const f = Math.pow(factor, n);
+      return { id: r.id, score: r.score * f, score_breakdown: { ...r.score_breakdown, sibling: f } };
+    })
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

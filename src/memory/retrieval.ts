@@ -93,7 +93,7 @@ export function defaultWeights(embedderId: string, query = ""): Required<RouteWe
   const lexical = embedderId.startsWith("local");
   // Recency as a route only when the query asks for it: otherwise ordering by date is a bias
   // (on LoCoMo a weight of 0.1 cost 0.02 of recall@1); decay still applies.
-  return { vector: lexical ? 0.1 : 1, keyword: 1, entity: 0.5, time: 0.5, recency: asksForRecent(query) ? 0.3 : 0 };
+  return { vector: lexical ? 0.1 : 1, keyword: 1, entity: 0.3, time: 0.5, recency: asksForRecent(query) ? 0.3 : 0 };
 }
 
 /** Weights with the request's overrides applied. */

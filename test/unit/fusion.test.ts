@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyDecayAndHeat, heatBoost, mmr, removeNearDuplicates, rrf, timeDecay } from "../../src/memory/fusion";
+import { applyDecayAndHeat, demoteSiblings, heatBoost, mmr, removeNearDuplicates, rrf, timeDecay } from "../../src/memory/fusion";
 
 const DAY = 86_400_000;
 
@@ -76,5 +76,25 @@ describe("removeNearDuplicates", () => {
       vectors: (id) => vecs[id],
     });
     expect(out.map((r) => r.id)).toEqual(["a", "d"]);
+  });
+});
+
+describe("demoteSiblings", () => {
+  it("scales each repeat of a provenance, keeps the first and keyless results, and re-sorts", () => {
+    const src: Record<string, string> = { a: "[m1]", b: "[m1]", c: "[m2]" };
+    const out = demoteSiblings(
+      [
+        { id: "a", score: 1, score_breakdown: {} },
+        { id: "b", score: 0.9, score_breakdown: {} },
+        { id: "c", score: 0.8, score_breakdown: {} },
+        { id: "d", score: 0.7, score_breakdown: {} },
+      ],
+      (id) => src[id],
+      0.5,
+    );
+    expect(out.map((r) => r.id)).toEqual(["a", "c", "d", "b"]);
+    expect(out[3]?.score).toBeCloseTo(0.45, 10);
+    expect(out[3]?.score_breakdown.sibling).toBe(0.5);
+    expect(out[0]?.score_breakdown.sibling).toBeUndefined();
   });
 });
