@@ -34,6 +34,7 @@ import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import { findReplays, getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
+import { indexVectorHits, largeCubeIndex, type LargeCubeIndex } from "./cube/index-route";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
@@ -68,6 +69,8 @@ export class CubeObject extends DurableObject<Env> {
   private identity: CubeIdentity | null = null;
   /** Outbox destinations; tests replace them to inject failures. */
   sinks: OutboxSink[] | null = null;
+  /** VectorIndex for the vector route of a large cube; undefined until read from env, null when off. Tests replace it. */
+  largeIndex: LargeCubeIndex | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -350,7 +353,16 @@ export class CubeObject extends DurableObject<Env> {
     if (!parsed.success) return invalid(parsed.error);
     const opened = this.open(parsed.data.identity);
     if (!opened.ok) return opened;
-    return ok(searchCube(this.sql, this.vectors, opened.value.identity, parsed.data));
+    const req = parsed.data;
+    // A cube above the threshold asks the VectorIndex here, in the object, rather than in the
+    // Worker: only the object knows its size without another round trip, and only it can avoid
+    // loading a too-large in-memory index; the Worker has already embedded the query, and
+    // awaiting Vectorize opens the input gate, so other requests to the cube are not held.
+    this.largeIndex ??= largeCubeIndex(this.env);
+    if (this.largeIndex && req.vector && !req.vector_hits && req.weights?.vector !== 0 && this.vectors.count() > this.largeIndex.threshold) {
+      req.vector_hits = await indexVectorHits(this.largeIndex, opened.value.identity, req, req.vector);
+    }
+    return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
   }
 
   async stats(identity: unknown): Promise<CubeResult<CubeStats>> {

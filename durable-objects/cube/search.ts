@@ -127,7 +127,9 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   const vecCache = new Map<string, Float32Array | undefined>();
   const vectorOf = (id: string): Float32Array | undefined => {
     if (dims === 0) return undefined;
-    if (!vecCache.has(id)) vecCache.set(id, vectors.vectorOf(req.embedder, dims, Number(id)));
+    // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan): read the few
+    // vectors MMR needs from SQLite rather than loading the whole in-memory index.
+    if (!vecCache.has(id)) vecCache.set(id, req.vector_hits ? vectors.stored(req.embedder, dims, Number(id)) : vectors.vectorOf(req.embedder, dims, Number(id)));
     return vecCache.get(id);
   };
   const spread = demoteSiblings(

@@ -17,6 +17,8 @@ export interface VectorHit {
 export class VectorCache {
   private index: QuantizedIndex | null = null;
   private embedder: string | null = null;
+  /** Rows of the vectors table, counted once and kept in step by put/remove; null until asked. */
+  private rows: number | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -35,6 +37,7 @@ export class VectorCache {
   }
 
   put(seq: number, embedder: string, vector: Float32Array): void {
+    if (this.rows !== null && this.sql.exec("SELECT 1 FROM vectors WHERE seq = ?", seq).toArray().length === 0) this.rows++;
     this.sql.exec(
       "INSERT INTO vectors (seq, embedder, data) VALUES (?, ?, ?) ON CONFLICT(seq) DO UPDATE SET embedder = excluded.embedder, data = excluded.data",
       seq,
@@ -47,8 +50,22 @@ export class VectorCache {
   }
 
   remove(seq: number): void {
-    this.sql.exec("DELETE FROM vectors WHERE seq = ?", seq);
+    const cursor = this.sql.exec("DELETE FROM vectors WHERE seq = ?", seq);
+    cursor.toArray();
+    if (this.rows !== null) this.rows -= cursor.rowsWritten > 0 ? 1 : 0;
     this.index?.remove(String(seq));
+  }
+
+  /** Vectors stored in the cube (deleted memories' vectors are removed), without loading them. */
+  count(): number {
+    if (this.rows === null) this.rows = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors").one().n;
+    return this.rows;
+  }
+
+  /** One stored vector read from SQLite, for a search that does not load the in-memory index. */
+  stored(embedder: string, dimensions: number, seq: number): Float32Array | undefined {
+    const row = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM vectors WHERE seq = ? AND embedder = ?", seq, embedder).toArray()[0];
+    return row && row.data.byteLength === dimensions * 4 ? new Float32Array(row.data) : undefined;
   }
 
   /** Vectors held in memory (0 until the first search loads them). */

@@ -1,0 +1,49 @@
+// The vector route of a cube too large to scan in memory: the tenant's VectorIndex (Vectorize)
+// answers, filtered by tenant, cube and state, and the cube keeps only what passes its own filter.
+import type { CubeIdentity, CubeSearchRequest } from "../../src/memory/cube-contract";
+import type { VectorFilter, VectorIndex } from "../../src/memory/vector-index";
+import { selectVectorIndex, type VectorIndexConfig } from "../../src/providers/select-vector-index";
+import { ROUTE_DEPTH } from "./search-routes";
+
+/** Default size above which a cube's vector route asks the VectorIndex instead of scanning. */
+export const DEFAULT_CUBE_THRESHOLD = 200_000;
+
+export interface LargeCubeIndex {
+  index: VectorIndex;
+  /** The cube uses `index` when it holds more vectors than this. */
+  threshold: number;
+}
+
+/**
+ * The VectorIndex and threshold from configuration; null unless VECTOR_INDEX=vectorize (a local
+ * index would have nothing mirrored into it). A threshold that is not a positive integer is an
+ * error, not a silent default.
+ */
+export function largeCubeIndex(env: VectorIndexConfig & { VECTOR_INDEX_CUBE_THRESHOLD?: string }): LargeCubeIndex | null {
+  const index = selectVectorIndex(env);
+  if (!index) return null;
+  const raw = env.VECTOR_INDEX_CUBE_THRESHOLD?.trim();
+  const threshold = raw ? Number(raw) : DEFAULT_CUBE_THRESHOLD;
+  if (!Number.isInteger(threshold) || threshold < 0) throw new Error(`VECTOR_INDEX_CUBE_THRESHOLD must be a non-negative integer, got "${raw}"`);
+  return { index, threshold };
+}
+
+/**
+ * Ids and cosines of the cube's nearest vectors from the VectorIndex. The filter names this
+ * tenant and this cube (and the user or agent asked for), so no other cube's vector comes back;
+ * every match is checked again here, and the cube's SQL filter (validity, session, tags, types)
+ * still applies to the ids afterwards. Superseded memories are indexed as "superseded", so an
+ * `as_of` search asks for them too.
+ */
+export async function indexVectorHits(large: LargeCubeIndex, identity: CubeIdentity, req: CubeSearchRequest, vector: Float32Array): Promise<{ id: string; score: number }[]> {
+  const state = req.filter.state ?? "active";
+  const filter: VectorFilter = {
+    tenant_id: identity.tenant_id,
+    cube_id: identity.cube_id,
+    state: req.as_of === undefined ? state : { $in: [state, "superseded"] },
+    ...(req.filter.user_id ? { user_id: req.filter.user_id } : {}),
+    ...(req.filter.agent_id ? { agent_id: req.filter.agent_id } : {}),
+  };
+  const matches = await large.index.query(vector, { topK: ROUTE_DEPTH, filter });
+  return matches.filter((m) => m.metadata.tenant_id === identity.tenant_id && m.metadata.cube_id === identity.cube_id).map((m) => ({ id: m.id, score: m.score }));
+}

@@ -1,0 +1,93 @@
+// A cube over VECTOR_INDEX_CUBE_THRESHOLD answers its vector route from the VectorIndex (Vectorize fake).
+import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { api, newTenant, uniq, type Tenant } from "./helpers";
+import type { CubeObject } from "../durable-objects/cube";
+import { VectorIndexSink } from "../durable-objects/cube/vector-sink";
+import { DEFAULT_CUBE_THRESHOLD, largeCubeIndex } from "../durable-objects/cube/index-route";
+import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
+import type { VectorIndex, VectorMatch, VectorQuery } from "../src/memory/vector-index";
+import { getEmbedder } from "../src/services/providers";
+import { FakeVectorize } from "./fakes/vectorize";
+
+interface SearchOut {
+  results: Array<{ memory: { id: string; text: string }; score_breakdown: Record<string, number> }>;
+}
+
+const stubOf = (t: Tenant, user: string) => env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
+
+/** Adds memories to a user's cube and mirrors them into `index` through the outbox. */
+async function fill(t: Tenant, user: string, texts: string[], index: VectorIndex): Promise<string[]> {
+  const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", {
+    user_id: user,
+    infer: false,
+    messages: texts.map((content) => ({ role: "user", content })),
+  });
+  await runInDurableObject(stubOf(t, user), async (cube: CubeObject) => {
+    cube.sinks = [new VectorIndexSink(index)];
+    await cube.drain();
+  });
+  return body.memories.map((m) => m.id);
+}
+
+/** Counts queries, and optionally ignores the filter like a broken index would. */
+class Spy implements VectorIndex {
+  queries: VectorQuery[] = [];
+  constructor(private readonly inner: VectorizeVectorIndex, private readonly leaky = false) {}
+  upsert = (items: Parameters<VectorIndex["upsert"]>[0]) => this.inner.upsert(items);
+  deleteByIds = (ids: readonly string[]) => this.inner.deleteByIds(ids);
+  async query(vector: Float32Array | number[], options: VectorQuery): Promise<VectorMatch[]> {
+    this.queries.push(options);
+    return this.inner.query(vector, this.leaky ? { ...options, filter: { tenant_id: options.filter.tenant_id } } : options);
+  }
+}
+
+describe("large cubes search the VectorIndex", () => {
+  it("answers the vector route from the index above the threshold, only with this cube's memories", async () => {
+    const t = await newTenant();
+    const other = await newTenant();
+    const [me, neighbour] = [uniq("u"), uniq("u")];
+    const fake = new FakeVectorize(getEmbedder(env).dimensions);
+    const spy = new Spy(new VectorizeVectorIndex(fake), true);
+    const texts = ["the telescope mirror needs grinding", "telescope eyepiece was ordered", "grocery list for sunday"];
+    const mine = await fill(t, me, texts, spy);
+    const theirs = await fill(t, neighbour, texts, spy);
+    const foreign = await fill(other, me, texts, spy);
+    expect(fake.store.size).toBe(9);
+
+    await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
+      cube.largeIndex = { index: spy, threshold: 2 };
+    });
+    const { body } = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
+    expect(spy.queries).toHaveLength(1);
+    expect(spy.queries[0]?.filter).toMatchObject({ tenant_id: t.id, cube_id: `user:${me}`, user_id: me, state: "active" });
+    expect(body.results.length).toBeGreaterThan(0);
+    expect(body.results[0]?.memory.id).toBe(mine[0]);
+    expect(body.results.every((r) => (r.score_breakdown.vector ?? 0) > 0)).toBe(true);
+    // The leaky index returned the neighbour cube's copies too: the cube dropped them.
+    const ids = body.results.map((r) => r.memory.id);
+    expect(ids.every((id) => mine.includes(id))).toBe(true);
+    expect(ids.some((id) => theirs.includes(id) || foreign.includes(id))).toBe(false);
+
+    // The scan index was never loaded into memory for this cube.
+    const stats = await runInDurableObject(stubOf(t, me), (cube: CubeObject) => cube.stats({ tenant_id: t.id, cube_id: `user:${me}` }));
+    expect(stats.ok && stats.value.vectors_cached).toBe(0);
+
+    // At or below the threshold: the in-memory scan answers, the index is not asked.
+    await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
+      cube.largeIndex = { index: spy, threshold: 3 };
+    });
+    const scanned = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope", weights: { keyword: 0, entity: 0 } });
+    expect(spy.queries).toHaveLength(1);
+    expect(scanned.body.results.every((r) => mine.includes(r.memory.id))).toBe(true);
+  });
+
+  it("reads the threshold from configuration only when Vectorize is the index", () => {
+    const VECTORIZE = new FakeVectorize(4);
+    expect(largeCubeIndex({})).toBeNull();
+    expect(largeCubeIndex({ VECTOR_INDEX: "local", VECTOR_INDEX_CUBE_THRESHOLD: "10" })).toBeNull();
+    expect(largeCubeIndex({ VECTOR_INDEX: "vectorize", VECTORIZE })?.threshold).toBe(DEFAULT_CUBE_THRESHOLD);
+    expect(largeCubeIndex({ VECTOR_INDEX: "vectorize", VECTORIZE, VECTOR_INDEX_CUBE_THRESHOLD: "5000" })?.threshold).toBe(5000);
+    expect(() => largeCubeIndex({ VECTOR_INDEX: "vectorize", VECTORIZE, VECTOR_INDEX_CUBE_THRESHOLD: "lots" })).toThrow(/non-negative integer/);
+  });
+});
