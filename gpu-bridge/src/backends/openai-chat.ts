@@ -1,8 +1,9 @@
 // Streaming OpenAI-compatible /v1/chat/completions, shared by the vLLM and SGLang adapters.
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
-import { sseData, upstream } from "./http.js";
-import type { GenerateEvent, Usage } from "./types.js";
+import { readJson, sseData, upstream } from "./http.js";
+import { prefixText } from "./types.js";
+import type { GenerateEvent, PrefixBlock, Usage, WarmResult } from "./types.js";
 
 interface Chunk {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
@@ -62,4 +63,17 @@ export async function* streamChat(
   }
   if (!sawDone) throw new BridgeError("upstream_stream_failed", `stream from node ${node.id} ended before [DONE]`, { node: node.id });
   yield { type: "done", finish_reason: finish, usage };
+}
+
+/**
+ * Warms a prefix cache (vLLM prefix caching, SGLang's radix tree) the only way either offers:
+ * one request whose prompt is the block's prefix and that generates a single token.
+ */
+export async function warmByChat(node: NodeConfig, block: PrefixBlock, model: string, timeoutMs: number): Promise<WarmResult> {
+  const r = await upstream(node, "/v1/chat/completions", {
+    json: { model, messages: [{ role: "system", content: prefixText([block]) }], max_tokens: 1, temperature: 0, stream: false },
+    timeoutMs,
+  });
+  const body = (await readJson(r)) as { usage?: { prompt_tokens?: number } };
+  return { tokens: body.usage?.prompt_tokens ?? null, bytes: null };
 }

@@ -2,8 +2,8 @@
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import { readJson, readText, upstream, UpstreamStatusError } from "./http.js";
-import { streamChat } from "./openai-chat.js";
-import { prefixText, requireOp, withPrefix } from "./types.js";
+import { streamChat, warmByChat } from "./openai-chat.js";
+import { requireOp, withPrefix } from "./types.js";
 import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 import { isRouteMissing } from "./vllm.js";
 
@@ -33,12 +33,7 @@ export class SglangBackend implements InferenceBackend {
   async warm(block: PrefixBlock, model: string): Promise<WarmResult> {
     requireOp(this, "prefix_warm");
     if (block.text === null) requireOp(this, "token_prefix");
-    const r = await upstream(this.node, "/v1/chat/completions", {
-      json: { model, messages: [{ role: "system", content: prefixText([block]) }], max_tokens: 1, temperature: 0, stream: false },
-      timeoutMs: this.timeoutMs,
-    });
-    const body = (await readJson(r)) as { usage?: { prompt_tokens?: number } };
-    return { tokens: body.usage?.prompt_tokens ?? null, bytes: null };
+    return warmByChat(this.node, block, model, this.timeoutMs);
   }
 
   async release(_block: PrefixBlock, remaining: number): Promise<void> {

@@ -1,9 +1,9 @@
 // vLLM (and vLLM-compatible stacks such as vLLM-Ascend): automatic prefix caching, runtime LoRA.
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
-import { readJson, readText, upstream, UpstreamStatusError } from "./http.js";
-import { streamChat } from "./openai-chat.js";
-import { prefixText, requireOp, withPrefix } from "./types.js";
+import { readText, upstream, UpstreamStatusError } from "./http.js";
+import { streamChat, warmByChat } from "./openai-chat.js";
+import { requireOp, withPrefix } from "./types.js";
 import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_runtime"]);
@@ -27,18 +27,7 @@ export class VllmBackend implements InferenceBackend {
   async warm(block: PrefixBlock, model: string): Promise<WarmResult> {
     requireOp(this, "prefix_warm");
     if (block.text === null) requireOp(this, "token_prefix");
-    const r = await upstream(this.node, "/v1/chat/completions", {
-      json: {
-        model,
-        messages: [{ role: "system", content: prefixText([block]) }],
-        max_tokens: 1,
-        temperature: 0,
-        stream: false,
-      },
-      timeoutMs: this.timeoutMs,
-    });
-    const body = (await readJson(r)) as { usage?: { prompt_tokens?: number } };
-    return { tokens: body.usage?.prompt_tokens ?? null, bytes: null };
+    return warmByChat(this.node, block, model, this.timeoutMs);
   }
 
   async release(): Promise<void> {
