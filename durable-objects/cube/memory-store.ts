@@ -39,10 +39,6 @@ export function getRow(sql: SqlStorage, id: string): MemoryRow | undefined {
   return sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE id = ?`, id).toArray()[0];
 }
 
-export function getRowBySeq(sql: SqlStorage, seq: number): MemoryRow | undefined {
-  return sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq = ?`, seq).toArray()[0];
-}
-
 /** Inserts a new memory (version 1) with its FTS row, vector, version and outbox row. */
 export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: string, reason: ChangeReason, source: string | null, now: number): Memory {
   const id = newId("mem", now);
