@@ -6,7 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { countTokens } from "../src/memory/packing";
 import { Bm25, plainTokens } from "./lib/bm25";
-import { loadLocomo, type LocomoConversation, type LocomoTurn } from "./lib/locomo";
+import { loadLocomo, type LocomoConversation } from "./lib/locomo";
+import { ingestFast, ingestRaw, questions, turnContent, type ContextAnswer, type SearchAnswer } from "./lib/locomo-ingest";
 import { RecallTable, percentile } from "./lib/metrics";
 import { call, startServer, type Server } from "./lib/server";
 import { lineChart } from "./lib/svg";
@@ -15,74 +16,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const KS = [1, 5, 10, 20] as const;
 const DEPTH = 20;
 const RUN = Date.now().toString(36);
-
-interface ApiMemory {
-  id: string;
-  metadata: Record<string, unknown>;
-  source_message_ids: string[];
-}
-interface SearchAnswer {
-  results: Array<{ memory: ApiMemory }>;
-}
-interface ContextAnswer {
-  tokens_used: number;
-  budget: number;
-}
-interface JobAnswer {
-  id: string;
-  state: string;
-  error: string | null;
-  message_ids: string[];
-  result: { memory_ids?: string[] } | null;
-}
-
-/** What a speaker said in a turn, a shared photo included. */
-const turnContent = (t: LocomoTurn): string => `${t.text}${t.caption ? ` [shared a photo: ${t.caption}]` : ""}`;
-const iso = (t: LocomoTurn): string | undefined => (t.sessionTime === null ? undefined : new Date(t.sessionTime).toISOString());
-const questions = (c: LocomoConversation) => c.qa.filter((q) => q.category >= 1 && q.category <= 4 && q.evidence.length > 0);
-
-/** Raw-turn mode: every turn one memory, sent in order so seq follows the conversation. */
-async function ingestRaw(server: Server, conv: LocomoConversation, user: string): Promise<(m: ApiMemory) => string[]> {
-  for (const t of conv.turns) {
-    const timestamp = iso(t);
-    await call(server, "POST", "/v1/memories", {
-      user_id: user,
-      session_id: `s${t.session}`,
-      infer: false,
-      messages: [{ role: "user", name: t.speaker, content: turnContent(t), ...(timestamp ? { timestamp } : {}) }],
-      metadata: { dia_id: t.diaId },
-    });
-  }
-  return (m) => (typeof m.metadata.dia_id === "string" ? [m.metadata.dia_id] : []);
-}
-
-/** Fast mode: one extraction job per session; a memory's evidence is its source messages. */
-async function ingestFast(server: Server, conv: LocomoConversation, user: string): Promise<{ map: (m: ApiMemory) => string[]; memories: number; failed: string | null }> {
-  const byMessage = new Map<string, string>();
-  let memories = 0;
-  const sessions = [...new Set(conv.turns.map((t) => t.session))];
-  for (const s of sessions) {
-    const turns = conv.turns.filter((t) => t.session === s);
-    const { job } = await call<{ job: JobAnswer }>(server, "POST", "/v1/memories", {
-      user_id: user,
-      session_id: `s${s}`,
-      infer: true,
-      mode: "fast",
-      messages: turns.map((t) => ({ role: "user", name: t.speaker, content: turnContent(t), ...(iso(t) ? { timestamp: iso(t) } : {}) })),
-    });
-    let state = job;
-    const deadline = Date.now() + 120_000;
-    while (state.state === "queued" || state.state === "running") {
-      if (Date.now() > deadline) return { map: () => [], memories, failed: `job ${job.id} still ${state.state} after 120 s` };
-      await new Promise((r) => setTimeout(r, 100));
-      state = await call<JobAnswer>(server, "GET", `/v1/jobs/${job.id}`);
-    }
-    if (state.state !== "succeeded") return { map: () => [], memories, failed: `job ${job.id} ${state.state}: ${state.error ?? ""}` };
-    state.message_ids.forEach((id, i) => byMessage.set(id, turns[i]!.diaId));
-    memories += state.result?.memory_ids?.length ?? 0;
-  }
-  return { map: (m) => m.source_message_ids.map((id) => byMessage.get(id)).filter((d): d is string => d !== undefined), memories, failed: null };
-}
 
 interface ModeReport {
   mode: string;
