@@ -207,8 +207,21 @@ describe("heat and timings", () => {
     await search(t, { user_id: user, query: "spare key", record_access: true });
     await search(t, { user_id: user, query: "spare key", record_access: true });
     expect(await count()).toBe(2);
-    const hot = await search(t, { user_id: user, query: "spare key" });
-    expect(hot.results[0]?.score_breakdown.heat).toBeGreaterThan(1);
+  });
+
+  it("heat orders the recency route and scales no other score", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    // The hot one is stored first: the recency route's tie-break alone would put it second.
+    const [hot, cold] = await add(t, user, [{ content: "the spare key is under the blue pot" }, { content: "the spare key is under the pink pot" }]);
+    await sqlIn(t, user, (sql) => sql.exec("UPDATE memories SET access_count = 40, last_access_at = ? WHERE id = ?", Date.now(), hot?.id ?? ""));
+    const plain = await search(t, { user_id: user, query: "spare key" });
+    expect(plain.results.every((r) => r.score_breakdown.heat === undefined && r.score_breakdown.recency === undefined)).toBe(true);
+    // Equal on every other route but for storage order; a recency route weighted above them decides.
+    const recent = await search(t, { user_id: user, query: "spare key", weights: { recency: 2 } });
+    expect(recent.results.map((r) => r.memory.id).slice(0, 2)).toEqual([hot?.id, cold?.id]);
+    const [first, second] = recent.results;
+    expect(first?.score_breakdown.recency).toBeGreaterThan(second?.score_breakdown.recency ?? Infinity);
   });
 
   it("reports the stages in timings_ms and Server-Timing", async () => {

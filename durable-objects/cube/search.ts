@@ -1,4 +1,4 @@
-// Search inside one cube: every route in one call, then weighted RRF → decay and heat → MMR →
+// Search inside one cube: every route in one call, then weighted RRF → decay → MMR →
 // near-duplicate removal → threshold → top_k. Results carry each route's contribution.
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../src/memory/cube-contract";
 import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
@@ -8,7 +8,7 @@ import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import { filterSql } from "./memory-store";
 import type { VectorCache } from "./vectors";
 import { ROUTE_DEPTH, candidateFacts, entityRoute, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
-import { timeDecay } from "../../src/memory/fusion";
+import { heatBoost, timeDecay } from "../../src/memory/fusion";
 import { vectorRoute } from "./vector-route";
 
 const RRF_K = 60;
@@ -26,10 +26,12 @@ export const DEFAULT_MMR_LAMBDA = 0.9;
 /** Near-identical results (cosine above this, or the same content hash) keep only the best. */
 const NEAR_DUPLICATE_COSINE = 0.97;
 /**
- * Heat: at most a few percent. Retrieval counts say what was asked before, not what this query
- * needs; on LoCoMo the fusion default (0.1) let earlier questions' answers crowd out recall@1.
+ * Heat (how often and how lately a memory was retrieved) orders the recency route, with age and
+ * importance; it does not scale every result. Retrieval counts say what was asked before, not what
+ * this query needs: on LoCoMo even a 2% boost on every result let earlier questions' answers crowd
+ * out later ones (recall_any@10 0.749 against 0.758 without, @1 0.397 against 0.422).
  */
-const HEAT = { alpha: 0.02, halfLifeMs: 7 * DAY };
+const HEAT = { alpha: 0.1, halfLifeMs: 7 * DAY };
 
 /** The request's filter with validity (now or `as_of`) and the event-time range applied. */
 function compileFilter(req: CubeSearchRequest): CompiledFilter {
@@ -98,7 +100,9 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   if (weights.recency > 0) {
     const value = (s: number): number => {
       const x = facts.get(s);
-      return x ? timeDecay(reference - (x.event_time ?? x.valid_from), x.importance, { halfLifeMs, floor: 0 }) : 0;
+      if (!x) return 0;
+      const age = timeDecay(reference - (x.event_time ?? x.valid_from), x.importance, { halfLifeMs, floor: 0 });
+      return age * heatBoost(x.access_count, x.last_access_at ?? x.created_at, reference, HEAT);
     };
     routes.recency = [...candidates].sort((a, b) => value(b) - value(a) || b - a).slice(0, ROUTE_DEPTH);
   }
@@ -116,11 +120,11 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     fused,
     (id) => {
       const x = facts.get(Number(id));
-      return x && { created_at: x.valid_from, importance: x.importance, seen_count: x.access_count, last_seen_at: x.last_access_at ?? x.created_at };
+      return x && { created_at: x.valid_from, importance: x.importance, seen_count: 0, last_seen_at: x.created_at };
     },
     reference,
     { halfLifeMs },
-    HEAT,
+    null,
   );
 
   const dims = req.vector?.length ?? 0;

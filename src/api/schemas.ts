@@ -133,7 +133,7 @@ export const searchBody = z.strictObject({
     .describe("per-route RRF weights; defaults depend on the embedder"),
   half_life_days: z.number().positive().max(36_500).optional().describe("decay half-life (default 30 days)"),
   mmr_lambda: z.number().min(0).max(1).optional().describe("1 = pure relevance, lower = more diverse (default 0.9)"),
-  record_access: z.boolean().default(true).describe("count returned memories as used (feeds heat); false for dry runs"),
+  record_access: z.boolean().default(true).describe("count returned memories as used (feeds heat, which the recency route weighs); false for dry runs"),
   format: z.enum(["json", "context"]).default("json").describe('"context" adds the packed prompt block'),
   budget_tokens: z.number().int().min(1).max(32_000).default(800).describe("token budget of the context block"),
   order: z.enum(["time", "topic", "relevance"]).default("time").describe("grouping of the context block"),
@@ -145,7 +145,7 @@ export const contextBody = searchBody.omit({ format: true }).extend({ top_k: z.n
 export const scoredMemorySchema = z.object({
   memory: memorySchema,
   score: z.number(),
-  score_breakdown: z.record(z.string(), z.number()).describe("each route's RRF contribution, and the decay and heat factors"),
+  score_breakdown: z.record(z.string(), z.number()).describe("each route's RRF contribution, and the decay factor"),
 });
 
 export const packedContextSchema = z.object({

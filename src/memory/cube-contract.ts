@@ -233,7 +233,7 @@ export type CubeSearchRequest = z.infer<typeof searchSchema>;
 
 export interface ScoredMemory {
   memory: Memory;
-  /** Normalized fused score in [0, ~1.3]: 1 is first on every route, before decay and heat. */
+  /** Normalized fused score in [0, 1]: 1 is first on every route, before decay. */
   score: number;
   score_breakdown: Record<string, number>;
 }

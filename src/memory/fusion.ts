@@ -89,19 +89,20 @@ export interface MemoryFacts {
   event_time?: number | null;
 }
 
-/** Applies decay and heat to fused results, records both factors, and re-sorts. */
+/** Applies decay and heat (unless `heat` is null) to fused results, records the factors, and re-sorts. */
 export function applyDecayAndHeat(
   results: readonly Scored[],
   facts: (id: string) => MemoryFacts | undefined,
   now: number,
   decay: DecayOptions,
-  heat: HeatOptions = {},
+  heat: HeatOptions | null = {},
 ): Scored[] {
   return results
     .map((r) => {
       const f = facts(r.id);
       if (!f) return r;
       const d = timeDecay(now - f.created_at, f.importance, decay);
+      if (heat === null) return { id: r.id, score: r.score * d, score_breakdown: { ...r.score_breakdown, decay: d } };
       const h = heatBoost(f.seen_count, f.last_seen_at, now, heat);
       return { id: r.id, score: r.score * d * h, score_breakdown: { ...r.score_breakdown, decay: d, heat: h } };
     })
