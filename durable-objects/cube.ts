@@ -34,7 +34,7 @@ import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import { findReplays, getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
-import { indexVectorHits, largeCubeIndex, type LargeCubeIndex } from "./cube/index-route";
+import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
@@ -360,7 +360,8 @@ export class CubeObject extends DurableObject<Env> {
     // awaiting Vectorize opens the input gate, so other requests to the cube are not held.
     this.largeIndex ??= largeCubeIndex(this.env);
     if (this.largeIndex && req.vector && !req.vector_hits && req.weights?.vector !== 0 && this.vectors.count() > this.largeIndex.threshold) {
-      req.vector_hits = await indexVectorHits(this.largeIndex, opened.value.identity, req, req.vector);
+      const hits = await indexVectorHits(this.largeIndex, opened.value.identity, req, req.vector);
+      req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, req.vector, hits);
     }
     return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
   }

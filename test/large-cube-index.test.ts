@@ -82,6 +82,29 @@ describe("large cubes search the VectorIndex", () => {
     expect(scanned.body.results.every((r) => mine.includes(r.memory.id))).toBe(true);
   });
 
+  it("scores memories the index has not been told about yet (outbox not drained) in the object", async () => {
+    const t = await newTenant();
+    const me = uniq("u");
+    const fake = new FakeVectorize(getEmbedder(env).dimensions);
+    const spy = new Spy(new VectorizeVectorIndex(fake));
+    await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy);
+    await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
+      cube.largeIndex = { index: spy, threshold: 2 };
+    });
+    // Written after the drain: in the cube and its outbox, not in the index.
+    const { body: added } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", {
+      user_id: me,
+      infer: false,
+      messages: [{ role: "user", content: "the telescope mirror needs grinding" }],
+    });
+    const fresh = added.memories[0]?.id;
+    expect(fake.store.size).toBe(3);
+    const { body } = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
+    expect(spy.queries).toHaveLength(1);
+    expect(body.results[0]?.memory.id).toBe(fresh);
+    expect(body.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
+  });
+
   it("reads the threshold from configuration only when Vectorize is the index", () => {
     const VECTORIZE = new FakeVectorize(4);
     expect(largeCubeIndex({})).toBeNull();

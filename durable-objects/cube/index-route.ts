@@ -1,9 +1,11 @@
 // The vector route of a cube too large to scan in memory: the tenant's VectorIndex (Vectorize)
 // answers, filtered by tenant, cube and state, and the cube keeps only what passes its own filter.
 import type { CubeIdentity, CubeSearchRequest } from "../../src/memory/cube-contract";
+import { cosine } from "../../src/memory/fusion";
 import type { VectorFilter, VectorIndex } from "../../src/memory/vector-index";
 import { selectVectorIndex, type VectorIndexConfig } from "../../src/providers/select-vector-index";
 import { ROUTE_DEPTH } from "./search-routes";
+import type { VectorCache } from "./vectors";
 
 /** Default size above which a cube's vector route asks the VectorIndex instead of scanning. */
 export const DEFAULT_CUBE_THRESHOLD = 200_000;
@@ -46,4 +48,36 @@ export async function indexVectorHits(large: LargeCubeIndex, identity: CubeIdent
   };
   const matches = await large.index.query(vector, { topK: ROUTE_DEPTH, filter });
   return matches.filter((m) => m.metadata.tenant_id === identity.tenant_id && m.metadata.cube_id === identity.cube_id).map((m) => ({ id: m.id, score: m.score }));
+}
+
+/** Most undrained memories scored in the object per search; a longer backlog waits for the drain. */
+const PENDING_LIMIT = 1_000;
+
+/**
+ * The index's hits with the memories it has not been told about yet: those with an upsert still
+ * in the outbox are scored here from their stored vectors, and their fresh score replaces any
+ * stale one the index returned (an edited text). Without this, a memory written a moment ago
+ * would be missing from a large cube's vector route until the next drain.
+ */
+export function withPendingHits(
+  sql: SqlStorage,
+  vectors: VectorCache,
+  embedder: string,
+  query: Float32Array,
+  hits: readonly { id: string; score: number }[],
+): { id: string; score: number }[] {
+  const pending = sql
+    .exec<{ seq: number; id: string }>(
+      `SELECT DISTINCT m.seq AS seq, m.id AS id FROM outbox o JOIN memories m ON m.id = o.memory_id
+       WHERE o.op = 'upsert' ORDER BY o.seq DESC LIMIT ?`,
+      PENDING_LIMIT,
+    )
+    .toArray();
+  if (pending.length === 0) return [...hits];
+  const byId = new Map(hits.map((h) => [h.id, h.score]));
+  for (const p of pending) {
+    const v = vectors.stored(embedder, query.length, p.seq);
+    if (v) byId.set(p.id, cosine(query, v));
+  }
+  return [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, ROUTE_DEPTH);
 }
