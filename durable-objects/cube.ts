@@ -32,7 +32,7 @@ import { D1CatalogSink } from "./cube/d1-sink";
 import { VectorIndexSink } from "./cube/vector-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
-import { findReplays, getJob, hashMessages, insertJobWithMessages, jobMessages, jobOptions, setJobState } from "./cube/job-store";
+import { deleteScopeMessages, findReplays, getJob, hashMessages, insertJobWithMessages, jobForgotten, jobMessages, jobOptions, setJobState } from "./cube/job-store";
 import { searchCube } from "./cube/search";
 import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
@@ -206,7 +206,8 @@ export class CubeObject extends DurableObject<Env> {
     if (job.state === "succeeded") return ok(job);
     const external = new Map(req.decisions.map((d) => [d.index, d] as const));
     this.ctx.storage.transactionSync(() => {
-      const report = organize(opened.value, { items: req.items, embedder: req.embedder, source: req.job_id, now, external });
+      const items = jobForgotten(this.sql, req.job_id) ? [] : req.items;
+      const report = organize(opened.value, { items, embedder: req.embedder, source: req.job_id, now, external });
       const touched = [...new Set([...report.added, ...report.merged, ...report.updated])];
       setJobState(this.sql, req.job_id, "succeeded", now, {
         error: null,
@@ -344,6 +345,10 @@ export class CubeObject extends DurableObject<Env> {
       const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
       const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
       for (const row of rows) deleteMemory(opened.value, row, null, now);
+      // A scope (user, agent, session, or the whole cube) forgets its raw messages too; a filter
+      // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
+      const { user_id, agent_id, session_id, ...narrower } = parsed.data;
+      if (Object.values(narrower).every((v) => v === undefined)) deleteScopeMessages(this.sql, { user_id, agent_id, session_id });
       return ok({ deleted: rows.length });
     });
   }

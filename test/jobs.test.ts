@@ -6,6 +6,7 @@ import worker from "../src/index";
 import type { JobMessage } from "../src/jobs/messages";
 import { cubeStub } from "../src/services/cubes";
 import { registerJob } from "../src/services/jobs";
+import { contentHash } from "../src/memory/text";
 
 interface Job { id: string; state: string; attempts: number; error: string | null; result: { memory_ids: string[] } | null }
 
@@ -34,6 +35,10 @@ async function storedJob(t: Tenant, user: string) {
   expect(res.ok).toBe(true);
   return { identity, jobId, message: { kind: "extract", job_id: jobId, identity } satisfies JobMessage };
 }
+
+/** Raw messages stored in a user's cube. */
+const messageCount = (t: Tenant, user: string) =>
+  runInDurableObject(env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`)), (_c, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM messages").one().n);
 
 describe("jobs", () => {
   it("answers 202 with a job that the queue consumer runs to success", async () => {
@@ -75,6 +80,39 @@ describe("jobs", () => {
     }
     const stats = await cubeStub(env, identity).stats(identity);
     expect(stats.ok && stats.value.memories.active).toBe(1 + 1); // the setup memory plus the job's one
+  });
+
+  it("forgets a scope's raw messages with its memories; a job that ran meanwhile brings nothing back", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const { identity, jobId } = await storedJob(t, user);
+    const messages = () => messageCount(t, user);
+    expect(await messages()).toBe(1);
+    // A consumer takes the job, then the user's scope is deleted before it reports back.
+    const started = await cubeStub(env, identity).startJob(identity, jobId);
+    if (!started.ok) throw new Error(started.error.message);
+    const said = started.value.messages[0]!;
+    expect((await api(t, "DELETE", `/v1/memories?user_id=${user}`)).status).toBe(200);
+    expect(await messages()).toBe(0);
+    const text = "Ann adopted a cat named Miso.";
+    const item = {
+      user_id: user, agent_id: null, session_id: null, text, type: "fact" as const, tags: [], entities: ["Ann"], metadata: {}, importance: 0.5,
+      event_time: null, valid_from: said.timestamp, source_message_ids: [said.id], hash: await contentHash(text), vector: null,
+    };
+    const done = await cubeStub(env, identity).completeJob({ identity, job_id: jobId, embedder: "local-hash-v1", items: [item] });
+    expect(done.ok && done.value.state).toBe("succeeded");
+    expect(done.ok && done.value.result?.memory_ids).toEqual([]);
+    const stats = await cubeStub(env, identity).stats(identity);
+    expect(stats.ok && stats.value.memories.active).toBe(0);
+  });
+
+  it("keeps the raw messages when a delete picks only some memories of a scope (by tag)", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const { identity } = await storedJob(t, user);
+    const res = await cubeStub(env, identity).deleteScope(identity, { user_id: user, tags: ["nothing-has-this"] });
+    expect(res.ok).toBe(true);
+    expect(await messageCount(t, user)).toBe(1);
   });
 
   it("retries a failing job, then dead-letters it with its error visible", async () => {

@@ -146,3 +146,36 @@ export function setJobState(sql: SqlStorage, id: string, state: JobState, now: n
     id,
   );
 }
+
+/** A scope as a scope delete names it: any of user, agent and session; none means the whole cube. */
+export interface MessageScope {
+  user_id?: string | undefined;
+  agent_id?: string | undefined;
+  session_id?: string | undefined;
+}
+
+/**
+ * Deletes the raw messages of a scope, so that forgetting a user or a session also forgets what
+ * they said, not only what was extracted from it. Returns how many went.
+ */
+export function deleteScopeMessages(sql: SqlStorage, scope: MessageScope): number {
+  const parts: string[] = [];
+  const args: string[] = [];
+  for (const key of ["user_id", "agent_id", "session_id"] as const) {
+    const v = scope[key];
+    if (v !== undefined) {
+      parts.push(`${key} = ?`);
+      args.push(v);
+    }
+  }
+  return sql.exec(`DELETE FROM messages${parts.length ? ` WHERE ${parts.join(" AND ")}` : ""}`, ...args).rowsWritten;
+}
+
+/**
+ * Whether a job's messages were deleted (its scope was forgotten) since it was queued. A consumer
+ * that ran it meanwhile must not bring what they said back as memories. A job's messages share
+ * one scope, so they go together.
+ */
+export function jobForgotten(sql: SqlStorage, jobId: string): boolean {
+  return sql.exec("SELECT 1 FROM messages WHERE job_id = ? LIMIT 1", jobId).toArray().length === 0;
+}
