@@ -2,6 +2,8 @@
 // ranked below k. Prints counts and writes every miss with its ranks and score breakdowns as JSON.
 // Run: npx tsx bench/lib/locomo-misses.ts [path/to/locomo.json] [out.json]   (k = 10)
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { loadLocomo } from "./locomo";
 import { ingestFast, questions, turnContent, type ApiMemory } from "./locomo-ingest";
 import { call, startServer } from "./server";
@@ -9,7 +11,7 @@ import { call, startServer } from "./server";
 const K = 10;
 const DEPTH = 100;
 const file = process.argv[2] ?? "../shared/data/locomo/locomo-dev5.json";
-const outFile = process.argv[3] ?? "locomo-misses.json";
+const outFile = process.argv[3] ?? path.join(tmpdir(), "locomo-misses.json");
 
 interface Hit {
   memory: ApiMemory & { text: string };
