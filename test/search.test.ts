@@ -106,6 +106,29 @@ describe("search routes", () => {
   });
 });
 
+describe("event-anchored time", () => {
+  it("'before she moved' boosts what happened before the memory that best matches the event", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const [dog, moved, pottery] = await add(t, user, [
+      { content: "Caroline adopted a dog named Oscar", timestamp: "2023-03-01T10:00:00Z" },
+      { content: "Caroline moved to Sweden", timestamp: "2023-06-01T10:00:00Z" },
+      { content: "Caroline started a pottery class", timestamp: "2023-09-01T10:00:00Z" },
+    ]);
+    const before = await search(t, { user_id: user, query: "What did Caroline do before she moved?" });
+    expect(before.understood?.time).toEqual({ from: null, to: "2023-06-01T10:00:00.000Z", matched: "before she moved", anchor: moved?.id });
+    const timed = (o: SearchOut) => o.results.filter((r) => (r.score_breakdown.time ?? 0) > 0).map((r) => r.memory.id);
+    expect(timed(before)).toEqual([dog?.id]);
+    const after = await search(t, { user_id: user, query: "What did Caroline do after she moved?" });
+    expect(after.understood?.time).toMatchObject({ from: "2023-06-01T10:00:00.000Z", to: null, anchor: moved?.id });
+    expect(timed(after)).toEqual(expect.arrayContaining([moved?.id, pottery?.id]));
+    expect(timed(after)).not.toContain(dog?.id);
+    // An event no memory mentions anchors nothing.
+    const unknown = await search(t, { user_id: user, query: "What did Caroline do before the marathon?" });
+    expect(unknown.understood?.time).toBeNull();
+  });
+});
+
 describe("fusion", () => {
   it("sums weighted route contributions into a normalized score, and weights change the order", async () => {
     const t = await newTenant();

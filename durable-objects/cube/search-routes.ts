@@ -156,6 +156,24 @@ export function timeRoute(sql: SqlStorage, range: TimeRange, f: CompiledFilter, 
   return restrictThenAppend(keywordOrder, new Set(inRange), inRange, ROUTE_DEPTH);
 }
 
+/**
+ * When the event a query anchors its time to happened ("before she moved"): the memory that best
+ * matches the event's words under the search's filter, and its event time, else when it was said.
+ */
+export function eventTime(sql: SqlStorage, event: string, f: CompiledFilter): { id: string; at: number } | null {
+  const match = ftsMatch(queryWords(event));
+  if (!match) return null;
+  const row = sql
+    .exec<{ id: string; at: number }>(
+      `SELECT m.id AS id, COALESCE(m.event_time, m.valid_from) AS at FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
+       WHERE memory_fts MATCH ? AND ${f.where} ORDER BY bm25(memory_fts, ${COLUMN_WEIGHTS}) LIMIT 1`,
+      match,
+      ...f.args,
+    )
+    .toArray()[0];
+  return row ?? null;
+}
+
 /** Facts the recency route, decay and heat need, for the candidates only. */
 export interface CandidateFacts {
   seq: number;

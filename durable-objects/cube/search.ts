@@ -3,11 +3,11 @@
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../src/memory/cube-contract";
 import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
 import { resolveWeights } from "../../src/memory/retrieval";
-import { parseTimeQuery } from "../../src/memory/time-query";
+import { anchoredRange, parseEventAnchor, parseTimeQuery, type TimeRange } from "../../src/memory/time-query";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import { filterSql } from "./memory-store";
 import type { VectorCache } from "./vectors";
-import { ROUTE_DEPTH, candidateFacts, entityRoute, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
+import { ROUTE_DEPTH, candidateFacts, entityRoute, eventTime, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
 import { heatBoost, timeDecay } from "../../src/memory/fusion";
 import { vectorRoute } from "./vector-route";
 
@@ -49,6 +49,18 @@ function compileFilter(req: CubeSearchRequest): CompiledFilter {
   return { where: parts.join(" AND "), args };
 }
 
+/**
+ * The query's time: a date or range it names, else a range around an event it names ("before she
+ * moved"), timed by the memory that best matches the event.
+ */
+function understandTime(sql: SqlStorage, query: string, reference: number, f: CompiledFilter): { range: TimeRange; matched: string; anchor?: string } | null {
+  const dated = parseTimeQuery(query, reference);
+  if (dated) return dated;
+  const anchor = parseEventAnchor(query);
+  const event = anchor && eventTime(sql, anchor.event, f);
+  return anchor && event ? { range: anchoredRange(anchor, event.at), matched: anchor.matched, anchor: event.id } : null;
+}
+
 export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: CubeIdentity, req: CubeSearchRequest): CubeSearchResult {
   const timings: Record<string, number> = {};
   const now = Date.now();
@@ -88,7 +100,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   }
   lap("entity");
 
-  const time = parseTimeQuery(req.query, reference);
+  const time = understandTime(sql, req.query, reference, f);
   if (time && weights.time > 0) routes.time = timeRoute(sql, time.range, f, keywordOrder);
   lap("time");
 
@@ -179,6 +191,6 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     results,
     timings,
     candidates: candidates.size,
-    understood: { time: time ? { ...time.range, matched: time.matched } : null, entities: names },
+    understood: { time: time ? { ...time.range, matched: time.matched, ...(time.anchor ? { anchor: time.anchor } : {}) } : null, entities: names },
   };
 }

@@ -13,7 +13,14 @@ export const search = new Hono<AppEnv>();
 
 const understoodSchema = z
   .object({
-    time: z.object({ from: z.string().nullable(), to: z.string().nullable(), matched: z.string() }).nullable(),
+    time: z
+      .object({
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+        matched: z.string(),
+        anchor: z.string().optional().describe("id of the memory whose time anchors a range such as \"before she moved\""),
+      })
+      .nullable(),
     entities: z.array(z.string()),
   })
   .nullable();
@@ -36,7 +43,7 @@ search.post("/", async (c) => {
   const u = out.understood;
   return c.json({
     results: out.results.map((r) => ({ memory: memoryOut(r.memory), score: r.score, score_breakdown: r.score_breakdown })),
-    understood: u ? { time: u.time ? { from: iso(u.time.from), to: iso(u.time.to), matched: u.time.matched } : null, entities: u.entities } : null,
+    understood: u ? { time: u.time ? { from: iso(u.time.from), to: iso(u.time.to), matched: u.time.matched, ...(u.time.anchor ? { anchor: u.time.anchor } : {}) } : null, entities: u.entities } : null,
     ...(out.packed ? { context: out.packed } : {}),
     timings_ms: out.timings,
   });

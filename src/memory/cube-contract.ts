@@ -242,8 +242,11 @@ export interface CubeSearchResult {
   results: ScoredMemory[];
   timings: Record<string, number>;
   candidates: number;
-  /** What the query was understood as: its date range and the entities it names. */
-  understood?: { time: { from: number | null; to: number | null; matched: string } | null; entities: string[] };
+  /**
+   * What the query was understood as: its date range (with the memory whose time anchors it, for
+   * "before she moved") and the entities it names.
+   */
+  understood?: { time: { from: number | null; to: number | null; matched: string; anchor?: string } | null; entities: string[] };
 }
 
 export interface ListResult {

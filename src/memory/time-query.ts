@@ -152,3 +152,36 @@ export function parseTimeQuery(query: string, referenceTime: number): TimeQuery 
     .trim();
   return { range, query: rest, matched: matched.trim() };
 }
+
+/** A time relative to an event the query names instead of a date: "before she moved". */
+export interface EventAnchor {
+  relation: "before" | "after";
+  /** Words that name the event, to be looked up among the memories ("she moved"). */
+  event: string;
+  /** The text that was recognized ("before she moved"). */
+  matched: string;
+}
+
+const ANCHOR_RE = /\b(before|after|since|until|till|prior\s+to|by\s+the\s+time)\s+([^?.!,;]+)/i;
+/** Clause openers that make "before …" about a date or a duration, not an event. */
+const NOT_EVENT = /^(?:the\s+)?(?:(?:last|next|this|past|previous)\s+\w+|today|tonight|yesterday|tomorrow|now|then|that|this|it|long|\d+\b|(?:a|an|one|two|three|few|couple)\s+(?:of\s+)?(?:days?|weeks?|months?|years?))/i;
+
+/**
+ * The event a query anchors its time to: "before she moved", "after the wedding", "since he
+ * started the job". Only for queries that have no date of their own (`parseTimeQuery` is null);
+ * the event's time comes from the memory that best matches its words, which the caller finds.
+ */
+export function parseEventAnchor(query: string): EventAnchor | null {
+  const m = ANCHOR_RE.exec(query);
+  if (!m) return null;
+  const event = m[2]!.trim();
+  if (!event || NOT_EVENT.test(event)) return null;
+  const word = m[1]!.toLowerCase().replace(/\s+/g, " ");
+  const relation = word === "after" || word === "since" ? "after" : "before";
+  return { relation, event, matched: m[0].trim() };
+}
+
+/** The range an anchored query means once its event's time is known: before it, or from it on. */
+export function anchoredRange(anchor: EventAnchor, eventTime: number): TimeRange {
+  return anchor.relation === "before" ? { from: null, to: eventTime } : { from: eventTime, to: null };
+}

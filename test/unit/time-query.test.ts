@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTimeQuery } from "../../src/memory/time-query";
+import { anchoredRange, parseEventAnchor, parseTimeQuery } from "../../src/memory/time-query";
 
 // Reference: Wednesday 15 May 2024, 13:30 UTC.
 const REF = Date.UTC(2024, 4, 15, 13, 30);
@@ -49,5 +49,28 @@ describe("parseTimeQuery", () => {
 
   it("is deterministic for the same reference time", () => {
     expect(parseTimeQuery("last month", REF)).toEqual(parseTimeQuery("last month", REF));
+  });
+});
+
+describe("parseEventAnchor", () => {
+  it("reads a time relative to an event the query names", () => {
+    expect(parseEventAnchor("What did Caroline do before she moved?")).toEqual({ relation: "before", event: "she moved", matched: "before she moved" });
+    expect(parseEventAnchor("where did they go after the wedding, and why")).toEqual({ relation: "after", event: "the wedding", matched: "after the wedding" });
+    expect(parseEventAnchor("What has he painted since he started the job")?.relation).toBe("after");
+    expect(parseEventAnchor("plans prior to adopting the dog")).toMatchObject({ relation: "before", event: "adopting the dog" });
+  });
+
+  it("leaves dates, durations and plain questions alone", () => {
+    expect(parseEventAnchor("What is Caroline's favourite book?")).toBeNull();
+    expect(parseEventAnchor("Had she been there before?")).toBeNull();
+    expect(parseEventAnchor("what happened before last week")).toBeNull();
+    expect(parseEventAnchor("before 2 years ago")).toBeNull();
+    expect(parseEventAnchor("anything since yesterday")).toBeNull();
+  });
+
+  it("turns the event's time into the range before it or from it on", () => {
+    const a = parseEventAnchor("before she moved")!;
+    expect(anchoredRange(a, 1000)).toEqual({ from: null, to: 1000 });
+    expect(anchoredRange(parseEventAnchor("after she moved")!, 1000)).toEqual({ from: 1000, to: null });
   });
 });
