@@ -48,13 +48,14 @@ export async function bridgeOver(nodeList: NodeConfig[], over: Partial<BridgeCon
 }
 
 /** A signed request to the bridge; returns the raw Response. */
-export async function signedFetch(b: RunningBridge, method: string, path: string, body?: unknown): Promise<Response> {
+export async function signedFetch(b: RunningBridge, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const text = body === undefined ? undefined : JSON.stringify(body);
   const headers = await signer.sign({ method, pathWithQuery: path, body: text });
   return fetch(`${b.url}${path}`, {
     method,
     headers: { ...headers, ...(text === undefined ? {} : { "content-type": "application/json" }) },
     ...(text === undefined ? {} : { body: text }),
+    ...(signal ? { signal } : {}),
   });
 }
 
