@@ -2,9 +2,9 @@
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import { renderPrompt, renderSystemPrefix } from "./chat-format.js";
-import { readJson, sseData, upstream, UpstreamStatusError } from "./http.js";
+import { requestJson, streamEvents, UpstreamStatusError } from "./http.js";
 import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
+import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "token_prefix", "kv_save_restore", "lora_runtime"]);
 
@@ -65,20 +65,16 @@ export class LlamaCppBackend implements InferenceBackend {
     requireOp(this, "kv_save_restore");
     return this.exclusive(async () => {
       const prompt = block.token_ids ?? renderSystemPrefix(this.node.chat_format, block.text ?? "");
-      await readJson(
-        await upstream(this.node, "/completion", {
-          json: { prompt, n_predict: 0, id_slot: this.node.slot_id, cache_prompt: true, stream: false },
-          timeoutMs: this.timeoutMs,
-        }),
-      );
+      await requestJson(this.node, "/completion", {
+        json: { prompt, n_predict: 0, id_slot: this.node.slot_id, cache_prompt: true, stream: false },
+        timeoutMs: this.timeoutMs,
+      });
       this.slotBlock = null;
-      const saved = (await readJson(
-        await upstream(this.node, this.slotPath, {
-          json: { filename: fileOf(block.id) },
-          query: { action: "save" },
-          timeoutMs: this.timeoutMs,
-        }),
-      )) as { n_saved?: number; n_written?: number };
+      const saved = (await requestJson(this.node, this.slotPath, {
+        json: { filename: fileOf(block.id) },
+        query: { action: "save" },
+        timeoutMs: this.timeoutMs,
+      })) as { n_saved?: number; n_written?: number };
       this.slotBlock = block.id;
       return { tokens: saved.n_saved ?? null, bytes: saved.n_written ?? null };
     });
@@ -88,40 +84,28 @@ export class LlamaCppBackend implements InferenceBackend {
     // The saved file stays under --slot-save-path: llama.cpp has no route to delete it.
     return this.exclusive(async () => {
       if (this.slotBlock !== block.id) return;
-      await readJson(await upstream(this.node, this.slotPath, { method: "POST", query: { action: "erase" }, timeoutMs: this.timeoutMs }));
+      await requestJson(this.node, this.slotPath, { method: "POST", query: { action: "erase" }, timeoutMs: this.timeoutMs });
       this.slotBlock = null;
     });
   }
 
-  async *generate(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+  async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
     requireOp(this, "generate");
-    // The slot is held for the whole stream; the generator releases it when it finishes or is
-    // abandoned, so the lock is taken by hand rather than through exclusive().
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const previous = this.lock;
-    this.lock = previous.then(() => held);
-    await previous.catch(() => undefined);
-    try {
-      yield* this.generateLocked(input);
-    } finally {
-      release();
-    }
+    // The slot is held for the whole stream.
+    return this.exclusive(() => this.generateLocked(input, onDelta));
   }
 
-  private async *generateLocked(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+  private async generateLocked(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
     const first = input.blocks[0];
     if (first && this.slotBlock !== first.id) {
       this.slotBlock = null;
       try {
-        await readJson(
-          await upstream(this.node, this.slotPath, {
-            json: { filename: fileOf(first.id) },
-            query: { action: "restore" },
-            timeoutMs: this.timeoutMs,
-            signal: input.signal,
-          }),
-        );
+        await requestJson(this.node, this.slotPath, {
+          json: { filename: fileOf(first.id) },
+          query: { action: "restore" },
+          timeoutMs: this.timeoutMs,
+          cancel: input.cancel,
+        });
         this.slotBlock = first.id;
       } catch (err) {
         // A missing or unreadable file only costs the cache hit; the prompt still carries the text.
@@ -129,34 +113,31 @@ export class LlamaCppBackend implements InferenceBackend {
       }
     }
     const lora = await this.loraField(input.adapter);
-    const r = await upstream(this.node, "/completion", {
-      json: {
-        prompt: this.prompt(input),
-        n_predict: input.maxTokens,
-        temperature: input.temperature,
-        id_slot: this.node.slot_id,
-        cache_prompt: true,
-        stream: true,
-        ...(lora ? { lora } : {}),
-      },
-      timeoutMs: this.timeoutMs,
-      signal: input.signal,
-    });
+    const json = {
+      prompt: this.prompt(input),
+      n_predict: input.maxTokens,
+      temperature: input.temperature,
+      id_slot: this.node.slot_id,
+      cache_prompt: true,
+      stream: true,
+      ...(lora ? { lora } : {}),
+    };
     this.slotBlock = first ? first.id : null;
-    let final: CompletionChunk | null = null;
-    for await (const data of sseData(r, this.node.id)) {
+    // Declared wide: it is set in the callback, which the compiler's narrowing does not see.
+    let final = null as CompletionChunk | null;
+    await streamEvents(this.node, "/completion", { json, timeoutMs: this.timeoutMs, cancel: input.cancel }, (data) => {
       // After the stop chunk, read on to the end of the body so the connection is kept alive.
-      if (final || data === "[DONE]") continue;
+      if (final || data === "[DONE]") return;
       const chunk = JSON.parse(data) as CompletionChunk;
       if (chunk.error) throw new BridgeError("upstream_stream_failed", `node ${this.node.id}: ${chunk.error.message ?? "error"}`);
-      if (chunk.content) yield { type: "delta", text: chunk.content };
+      if (chunk.content) onDelta(chunk.content);
       if (chunk.stop) final = chunk;
-    }
+    });
     if (!final) {
       this.slotBlock = null;
       throw new BridgeError("upstream_stream_failed", `stream from node ${this.node.id} ended before stop`, { node: this.node.id });
     }
-    yield { type: "done", finish_reason: finishOf(final), usage: usageOf(final) };
+    return { finish_reason: finishOf(final), usage: usageOf(final) };
   }
 
   /** A text prompt in the node's chat format, or a mixed array when a block is token ids. */
@@ -174,7 +155,7 @@ export class LlamaCppBackend implements InferenceBackend {
 
   private async loraList(refresh = false): Promise<LoraEntry[]> {
     if (!this.adapters || refresh) {
-      this.adapters = (await readJson(await upstream(this.node, "/lora-adapters", { timeoutMs: this.timeoutMs }))) as LoraEntry[];
+      this.adapters = (await requestJson(this.node, "/lora-adapters", { timeoutMs: this.timeoutMs })) as LoraEntry[];
     }
     return this.adapters;
   }
@@ -218,7 +199,7 @@ export class LlamaCppBackend implements InferenceBackend {
     const list = await this.loraList(true);
     const target = this.find(list, a);
     const body = list.map((e) => ({ id: e.id, scale: e.id === target.id ? scale : e.scale }));
-    await readJson(await upstream(this.node, "/lora-adapters", { json: body, timeoutMs: this.timeoutMs }));
+    await requestJson(this.node, "/lora-adapters", { json: body, timeoutMs: this.timeoutMs });
     this.adapters = list.map((e) => ({ ...e, scale: e.id === target.id ? scale : e.scale }));
   }
 

@@ -1,10 +1,10 @@
 // SGLang: RadixAttention prefix reuse, /flush_cache, runtime LoRA through /load_lora_adapter.
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
-import { readJson, readText, upstream, UpstreamStatusError } from "./http.js";
+import { requestJson, requestText, UpstreamStatusError } from "./http.js";
 import { streamChat, warmByChat } from "./openai-chat.js";
 import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
+import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 import { isRouteMissing } from "./vllm.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "cache_flush", "lora_runtime"]);
@@ -41,17 +41,17 @@ export class SglangBackend implements InferenceBackend {
     // Answers 400 while requests are running; the radix tree then keeps the prefix until memory
     // pressure evicts it, which is harmless, so a refused flush is not an error here.
     try {
-      await readText(await upstream(this.node, "/flush_cache", { method: "POST", timeoutMs: this.timeoutMs }));
+      await requestText(this.node, "/flush_cache", { method: "POST", timeoutMs: this.timeoutMs });
     } catch (err) {
       if (err instanceof UpstreamStatusError && err.upstreamStatus === 400) return;
       throw err;
     }
   }
 
-  async *generate(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+  async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
     requireOp(this, "generate");
     for (const b of input.blocks) if (b.text === null) requireOp(this, "token_prefix");
-    yield* streamChat(
+    return streamChat(
       this.node,
       {
         model: input.model,
@@ -61,7 +61,8 @@ export class SglangBackend implements InferenceBackend {
         ...(input.adapter ? { lora_path: input.adapter.name } : {}),
       },
       this.timeoutMs,
-      input.signal,
+      input.cancel,
+      onDelta,
     );
   }
 
@@ -76,7 +77,7 @@ export class SglangBackend implements InferenceBackend {
   private async loraCall(path: string, json: Record<string, string>, a: AdapterRef, what: "load" | "unload"): Promise<void> {
     requireOp(this, "lora_runtime");
     try {
-      const body = (await readJson(await upstream(this.node, path, { json, timeoutMs: this.timeoutMs }))) as LoraResult;
+      const body = (await requestJson(this.node, path, { json, timeoutMs: this.timeoutMs })) as LoraResult;
       if (body.success === false) throw this.loraFailed(what, a, body.error_message ?? "unknown error");
     } catch (err) {
       if (!(err instanceof UpstreamStatusError)) throw err;

@@ -1,4 +1,5 @@
 // The InferenceBackend interface every inference server adapter implements, and its operations.
+import type { Cancel } from "../cancel.js";
 import { BridgeError } from "../errors.js";
 import type { BackendKind, NodeConfig } from "../config.js";
 
@@ -53,7 +54,8 @@ export interface GenerateInput {
   adapter: AdapterRef | null;
   maxTokens: number;
   temperature: number;
-  signal: AbortSignal;
+  /** Fired when the caller no longer wants the answer; ends the node's request. */
+  cancel: Cancel;
 }
 
 export interface Usage {
@@ -63,9 +65,11 @@ export interface Usage {
   cached_tokens: number | null;
 }
 
-export type GenerateEvent =
-  | { type: "delta"; text: string }
-  | { type: "done"; finish_reason: string | null; usage: Usage };
+/** How a generation ended, known once its stream is complete. */
+export interface GenerateDone {
+  finish_reason: string | null;
+  usage: Usage;
+}
 
 export interface InferenceBackend {
   readonly kind: BackendKind;
@@ -75,7 +79,12 @@ export interface InferenceBackend {
   warm(block: PrefixBlock, model: string): Promise<WarmResult>;
   /** Tells the node a block is no longer wanted; `remaining` is how many blocks stay on it. */
   release(block: PrefixBlock, remaining: number): Promise<void>;
-  generate(input: GenerateInput): AsyncGenerator<GenerateEvent>;
+  /**
+   * Streams an answer: each piece of text goes to `onDelta` as the node sends it (pushed, not
+   * pulled, so a token costs no async iterator steps). Resolves once the stream is complete;
+   * rejects with a BridgeError when it fails, before or after some text.
+   */
+  generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone>;
   loadAdapter(adapter: AdapterRef): Promise<void>;
   unloadAdapter(adapter: AdapterRef): Promise<void>;
 }

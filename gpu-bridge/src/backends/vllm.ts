@@ -1,10 +1,10 @@
 // vLLM (and vLLM-compatible stacks such as vLLM-Ascend): automatic prefix caching, runtime LoRA.
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
-import { readText, upstream, UpstreamStatusError } from "./http.js";
+import { requestText, UpstreamStatusError } from "./http.js";
 import { streamChat, warmByChat } from "./openai-chat.js";
 import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateEvent, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
+import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_runtime"]);
 
@@ -34,11 +34,11 @@ export class VllmBackend implements InferenceBackend {
     // Nothing to call: vLLM evicts unused prefix blocks itself.
   }
 
-  async *generate(input: GenerateInput): AsyncGenerator<GenerateEvent> {
+  async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
     requireOp(this, "generate");
     for (const b of input.blocks) if (b.text === null) requireOp(this, "token_prefix");
     // vLLM selects a LoRA adapter by naming it as the model.
-    yield* streamChat(
+    return streamChat(
       this.node,
       {
         model: input.adapter ? input.adapter.name : input.model,
@@ -47,19 +47,18 @@ export class VllmBackend implements InferenceBackend {
         temperature: input.temperature,
       },
       this.timeoutMs,
-      input.signal,
+      input.cancel,
+      onDelta,
     );
   }
 
   async loadAdapter(a: AdapterRef): Promise<void> {
     requireOp(this, "lora_runtime");
     try {
-      await readText(
-        await upstream(this.node, "/v1/load_lora_adapter", {
-          json: { lora_name: a.name, lora_path: a.source },
-          timeoutMs: this.timeoutMs,
-        }),
-      );
+      await requestText(this.node, "/v1/load_lora_adapter", {
+        json: { lora_name: a.name, lora_path: a.source },
+        timeoutMs: this.timeoutMs,
+      });
     } catch (err) {
       if (!(err instanceof UpstreamStatusError)) throw err;
       if (isRouteMissing(err)) throw runtimeLoraDisabled(this.node.id);
@@ -75,9 +74,7 @@ export class VllmBackend implements InferenceBackend {
   async unloadAdapter(a: AdapterRef): Promise<void> {
     requireOp(this, "lora_runtime");
     try {
-      await readText(
-        await upstream(this.node, "/v1/unload_lora_adapter", { json: { lora_name: a.name }, timeoutMs: this.timeoutMs }),
-      );
+      await requestText(this.node, "/v1/unload_lora_adapter", { json: { lora_name: a.name }, timeoutMs: this.timeoutMs });
     } catch (err) {
       if (!(err instanceof UpstreamStatusError)) throw err;
       if (isRouteMissing(err)) throw runtimeLoraDisabled(this.node.id);

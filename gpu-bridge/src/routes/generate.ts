@@ -6,7 +6,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { z } from "zod";
 import type { Verify } from "../auth.js";
-import type { GenerateEvent } from "../backends/types.js";
+import type { GenerateDone } from "../backends/types.js";
+import { Cancel } from "../cancel.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError, errorJson } from "../errors.js";
 import { startGenerate } from "../services/generate.js";
@@ -76,86 +77,89 @@ async function serve(deps: BridgeDeps, verify: Verify, req: IncomingMessage, res
   }
   const body = parse(generateSchema, data);
   const t0 = performance.now();
+  let ttftMs: number | null = null;
   const ttft = () => Math.round((performance.now() - t0) * 100) / 100;
-  // Aborted when the client goes away before the answer is complete; the upstream call ends with it.
-  const ctrl = new AbortController();
+  // Fired when the client goes away before the answer is complete; the upstream call ends with it.
+  const cancel = new Cancel();
   res.on("close", () => {
-    if (!res.writableFinished) ctrl.abort();
+    if (!res.writableFinished) cancel.cancel();
   });
-  const run = await startGenerate(deps, body, ctrl.signal);
-  try {
-    // The first event is awaited before answering, so a node that is down or refuses the
-    // request gets a proper error status instead of a 200 stream that fails at once.
-    let ev: IteratorResult<GenerateEvent> = await run.events.next();
-    let ttftMs: number | null = !ev.done && ev.value.type === "delta" ? ttft() : null;
+  const run = await startGenerate(deps, body, cancel);
 
-    if (!body.stream) {
-      let text = "";
-      while (!ev.done) {
-        if (ev.value.type === "done") {
-          record(200);
-          return answer(res, 200, { ...run.start, text, ...run.summarize(ev.value, ttftMs) });
-        }
-        text += ev.value.text;
-        ev = await run.events.next();
-        if (ttftMs === null && !ev.done && ev.value.type === "delta") ttftMs = ttft();
-      }
-      throw new BridgeError("upstream_stream_failed", "node ended the answer without finishing it");
-    }
-
-    res.writeHead(200, SSE_HEADERS);
+  if (!body.stream) {
+    let text = "";
+    const done = await run.stream((t) => {
+      if (ttftMs === null) ttftMs = ttft();
+      text += t;
+    });
     record(200);
-    const out = new Coalescer(res);
-    out.push(`event: start\ndata: ${JSON.stringify(run.start)}\n\n`);
-    try {
-      for (;;) {
-        if (ev.done) throw new BridgeError("upstream_stream_failed", "node ended the stream without finishing it");
-        if (ev.value.type === "done") {
-          out.end(`event: done\ndata: ${JSON.stringify(run.summarize(ev.value, ttftMs))}\n\n`);
-          return;
-        }
-        if (ttftMs === null) ttftMs = ttft();
-        out.push(`event: token\ndata: ${JSON.stringify({ text: ev.value.text })}\n\n`);
-        ev = await run.events.next();
-      }
-    } catch (err) {
-      const e = err instanceof BridgeError ? err : new BridgeError("upstream_stream_failed", "stream failed");
-      out.end(`event: error\ndata: ${JSON.stringify(errorJson(e).error)}\n\n`);
-    }
-  } finally {
-    await run.events.return(undefined);
+    return answer(res, 200, { ...run.start, text, ...run.summarize(done, ttftMs) });
   }
+
+  const out = new SseAnswer(res, `event: start\ndata: ${JSON.stringify(run.start)}\n\n`, () => record(200));
+  let done: GenerateDone;
+  try {
+    done = await run.stream((text) => {
+      if (ttftMs === null) ttftMs = ttft();
+      out.write(`event: token\ndata: ${JSON.stringify({ text })}\n\n`);
+    });
+  } catch (err) {
+    // Nothing sent yet: the caller answers with the error's own status.
+    if (!out.opened) throw err;
+    const e = err instanceof BridgeError ? err : new BridgeError("upstream_stream_failed", "stream failed");
+    return out.end(`event: error\ndata: ${JSON.stringify(errorJson(e).error)}\n\n`);
+  }
+  out.end(`event: done\ndata: ${JSON.stringify(run.summarize(done, ttftMs))}\n\n`);
 }
 
 /**
- * Gathers what is written within one turn of the event loop (the events parsed from one
- * upstream chunk) into one socket write, instead of one write per event.
+ * The SSE answer. It opens (status 200, then the start event) with the first event written, so
+ * that a node that is down or refuses the request gets a proper error status instead of a 200
+ * stream that fails at once. What is written within one turn of the event loop (the events
+ * parsed from one upstream read) goes out in one socket write, with the headers in the first.
  */
-class Coalescer {
+class SseAnswer {
+  opened = false;
   private pending = "";
   private scheduled = false;
-  constructor(private readonly res: ServerResponse) {}
 
-  push(text: string): void {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly start: string,
+    private readonly onOpen: () => void,
+  ) {}
+
+  write(text: string): void {
+    if (!this.opened) this.open();
     this.pending += text;
     if (this.scheduled) return;
     this.scheduled = true;
-    process.nextTick(() => this.flush());
+    process.nextTick(flushAnswer, this);
   }
 
   end(text: string): void {
+    if (!this.opened) this.open();
     const all = this.pending + text;
     this.pending = "";
     if (!this.res.destroyed) this.res.end(all);
   }
 
-  private flush(): void {
+  flush(): void {
     this.scheduled = false;
     if (!this.pending || this.res.writableEnded) return;
     if (!this.res.destroyed) this.res.write(this.pending);
     this.pending = "";
   }
+
+  private open(): void {
+    this.opened = true;
+    this.res.writeHead(200, SSE_HEADERS);
+    this.onOpen();
+    this.pending = this.start;
+  }
 }
+
+const flushAnswer = (out: SseAnswer) => out.flush();
 
 function headerOf(req: IncomingMessage, name: string): string | null {
   const v = req.headers[name];

@@ -1,8 +1,9 @@
 // Generation with activation blocks as the prompt's prefix and an optional adapter.
+import type { Cancel } from "../cancel.js";
 import { backendOf, pickNode } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
-import type { ChatMessage, GenerateEvent, Usage } from "../backends/types.js";
+import type { ChatMessage, GenerateDone, Usage } from "../backends/types.js";
 import type { Block } from "../registry/activation.js";
 import { ensureLoaded, ownAdapter } from "./adapters.js";
 
@@ -36,16 +37,17 @@ export interface GenerateSummary {
 
 export interface GenerateRun {
   start: GenerateStart;
-  events: AsyncGenerator<GenerateEvent>;
-  /** Summarizes the finished stream from its done event. */
-  summarize(done: Extract<GenerateEvent, { type: "done" }>, ttftMs: number | null): GenerateSummary;
+  /** Runs the generation on the node, handing it each piece of text as it arrives. */
+  stream(onDelta: (text: string) => void): Promise<GenerateDone>;
+  /** Summarizes the finished stream. */
+  summarize(done: GenerateDone, ttftMs: number | null): GenerateSummary;
 }
 
 /**
  * Resolves blocks (which must all belong to the cube and sit on one node), loads the adapter
- * on that node if asked, marks the blocks used, and returns the node's event stream unstarted.
+ * on that node if asked, marks the blocks used, and returns the node's stream unstarted.
  */
-export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, signal: AbortSignal): Promise<GenerateRun> {
+export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, cancel: Cancel): Promise<GenerateRun> {
   const blocks: Block[] = req.block_ids.map((id) => {
     const b = deps.blocks.get(id);
     if (!b || b.tenant_id !== req.tenant_id || b.cube_id !== req.cube_id) throw new BridgeError("not_found", `block ${id} not found`);
@@ -69,18 +71,19 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, sign
   for (const b of blocks) deps.blocks.touch(b.id, now);
   if (blocks.length) deps.db.persistSoon();
 
-  const events = backendOf(deps, node.id).generate({
+  const backend = backendOf(deps, node.id);
+  const input = {
     model: useModel,
     blocks,
     messages: req.messages,
     adapter: adapter ? { name: adapter.id, source: adapter.source } : null,
     maxTokens: req.max_tokens,
     temperature: req.temperature,
-    signal,
-  });
+    cancel,
+  };
   return {
     start: { node: node.id, model: useModel, blocks: blocks.map((b) => b.id), adapter: adapter?.name ?? null },
-    events,
+    stream: (onDelta) => backend.generate(input, onDelta),
     summarize(done, ttftMs) {
       const cached = done.usage.cached_tokens;
       // Trust the node when it counts cached tokens; otherwise a registered prefix is a hit by
