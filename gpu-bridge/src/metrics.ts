@@ -59,8 +59,16 @@ export class Metrics {
     this.cache.set(k, (this.cache.get(k) ?? 0) + 1);
   }
 
+  /** Label keys by node, built once each: this runs on every generate request. */
+  private readonly nodeKeys = new Map<string, string>();
+
   firstToken(node: string, seconds: number): void {
-    this.ttft.observe({ node }, seconds);
+    let k = this.nodeKeys.get(node);
+    if (k === undefined) {
+      k = key({ node });
+      this.nodeKeys.set(node, k);
+    }
+    this.ttft.observeKey(k, seconds);
   }
 
   evicted(node: string, count: number): void {

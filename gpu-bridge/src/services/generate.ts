@@ -83,7 +83,9 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
   };
   return {
     start: { node: node.id, model: useModel, blocks: blocks.map((b) => b.id), adapter: adapter?.name ?? null },
-    stream: (onDelta) => backend.generate(input, onDelta),
+    stream(onDelta) {
+      return backend.generate(input, onDelta);
+    },
     summarize(done, ttftMs) {
       const cached = done.usage.cached_tokens;
       // Trust the node when it counts cached tokens; otherwise a registered prefix is a hit by
