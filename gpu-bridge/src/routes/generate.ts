@@ -128,13 +128,11 @@ async function serve(deps: BridgeDeps, verify: Verify, req: IncomingMessage, res
 /**
  * The SSE answer. It opens (status 200, then the start event) with the first event written, so
  * that a node that is down or refuses the request gets a proper error status instead of a 200
- * stream that fails at once. What is written within one turn of the event loop (the events
- * parsed from one upstream read) goes out in one socket write, with the headers in the first.
+ * stream that fails at once. Node corks the socket from a response's write to the next tick, so
+ * the events parsed from one upstream read go out in one socket write, the headers in the first.
  */
 class SseAnswer {
   opened = false;
-  private pending = "";
-  private scheduled = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -143,37 +141,22 @@ class SseAnswer {
   ) {}
 
   write(text: string): void {
-    if (!this.opened) this.open();
-    this.pending += text;
-    if (this.scheduled) return;
-    this.scheduled = true;
-    process.nextTick(flushAnswer, this);
+    const out = this.opened ? text : this.open() + text;
+    if (!this.res.destroyed) this.res.write(out);
   }
 
   end(text: string): void {
-    if (!this.opened) this.open();
-    const all = this.pending + text;
-    this.pending = "";
-    if (!this.res.destroyed) this.res.end(all);
+    const out = this.opened ? text : this.open() + text;
+    if (!this.res.destroyed) this.res.end(out);
   }
 
-  flush(): void {
-    this.scheduled = false;
-    if (!this.pending || this.res.writableEnded) return;
-    if (!this.res.destroyed) this.res.write(this.pending);
-    this.pending = "";
-  }
-
-  private open(): void {
+  /** Sends the status line and headers (with the first write) and answers the start event. */
+  private open(): string {
     this.opened = true;
     this.res.writeHead(200, SSE_HEADERS);
     this.onOpen();
-    this.pending = this.start;
+    return this.start;
   }
-}
-
-function flushAnswer(out: SseAnswer): void {
-  out.flush();
 }
 
 function headerOf(req: IncomingMessage, name: string): string | null {
