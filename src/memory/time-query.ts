@@ -166,6 +166,9 @@ const ANCHOR_RE = /\b(before|after|since|until|till|prior\s+to|by\s+the\s+time)\
 /** Clause openers that make "before …" about a date or a duration, not an event. */
 const NOT_EVENT = /^(?:the\s+)?(?:(?:last|next|this|past|previous)\s+\w+|today|tonight|yesterday|tomorrow|now|then|that|this|it|long|\d+\b|(?:a|an|one|two|three|few|couple)\s+(?:of\s+)?(?:days?|weeks?|months?|years?))/i;
 
+/** Verbs with which "after" is not about time: named after, look after, take after, chase after. */
+const NOT_TIME_AFTER = /\b(?:nam(?:e|ed|es|ing)|look(?:s|ed|ing)?|tak(?:e|es|ing)|took|ask(?:s|ed|ing)?|chas(?:e|ed|es|ing)|run(?:s|ning)?|ran)\s+$/i;
+
 /**
  * The event a query anchors its time to: "before she moved", "after the wedding", "since he
  * started the job". Only for queries that have no date of their own (`parseTimeQuery` is null);
@@ -177,6 +180,7 @@ export function parseEventAnchor(query: string): EventAnchor | null {
   const event = m[2]!.trim();
   if (!event || NOT_EVENT.test(event)) return null;
   const word = m[1]!.toLowerCase().replace(/\s+/g, " ");
+  if (word === "after" && NOT_TIME_AFTER.test(query.slice(0, m.index))) return null;
   const relation = word === "after" || word === "since" ? "after" : "before";
   return { relation, event, matched: m[0].trim() };
 }

@@ -66,6 +66,9 @@ describe("parseEventAnchor", () => {
     expect(parseEventAnchor("what happened before last week")).toBeNull();
     expect(parseEventAnchor("before 2 years ago")).toBeNull();
     expect(parseEventAnchor("anything since yesterday")).toBeNull();
+    expect(parseEventAnchor("Who is her dog named after?")).toBeNull();
+    expect(parseEventAnchor("Who was the dog named after her grandmother")).toBeNull();
+    expect(parseEventAnchor("who looks after the kids on weekends")).toBeNull();
   });
 
   it("turns the event's time into the range before it or from it on", () => {
