@@ -87,6 +87,37 @@ describe("search routes", () => {
     expect(byAlias.understood?.entities).toEqual(["Melanie"]);
   });
 
+  it("entity: a capitalized short form names the one entity it begins ('Mel' for Melanie), never a guess between two", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const [a, b] = await add(t, user, [{ content: "I love the lake house", name: "Caroline" }, { content: "I love the lake house too", name: "Melanie" }]);
+    const link = (name: string, memoryId: string | undefined) =>
+      sqlIn(t, user, (sql) => {
+        const now = Date.now();
+        const id = sql
+          .exec<{ id: number }>(
+            "INSERT INTO entities (name, norm, kind, mention_count, first_seen_at, last_seen_at) VALUES (?, ?, 'person', 1, ?, ?) ON CONFLICT(norm) DO UPDATE SET name = excluded.name RETURNING id",
+            name,
+            name.toLowerCase(),
+            now,
+            now,
+          )
+          .one().id;
+        sql.exec("INSERT OR IGNORE INTO memory_entities (memory_seq, entity_id) SELECT seq, ? FROM memories WHERE id = ?", id, memoryId ?? "");
+      });
+    await link("Melanie", b?.id);
+    await link("Caroline", a?.id);
+    const nick = await search(t, { user_id: user, query: "what does Mel love", weights: { vector: 0 } });
+    expect(nick.understood?.entities).toEqual(["Melanie"]);
+    expect(nick.results[0]?.memory.id).toBe(b?.id);
+    expect(nick.results[0]?.score_breakdown.entity).toBeGreaterThan(0);
+    // Lowercase words are not names ("car" does not begin to name Caroline).
+    expect((await search(t, { user_id: user, query: "what does the car love", weights: { vector: 0 } })).understood?.entities).toEqual([]);
+    // Two entities begin with "Mel": no guess.
+    await link("Melissa", a?.id);
+    expect((await search(t, { user_id: user, query: "what does Mel love", weights: { vector: 0 } })).understood?.entities).toEqual([]);
+  });
+
   it("time: a date in the query boosts what happened then, resolved against reference_time", async () => {
     const t = await newTenant();
     const user = uniq("u");

@@ -1,6 +1,6 @@
 // The SQL side of the retrieval routes of one cube: keyword (FTS5 BM25 with neighbouring turns),
 // entity (linked entities, else the entities column), time and recency. Each returns seqs, best first.
-import { entityCandidates, ftsMatch, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../src/memory/retrieval";
+import { entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../src/memory/retrieval";
 import type { TimeRange } from "../../src/memory/time-query";
 import { ADJACENCY_WINDOW, adjacentMemories, type PlacedMemory } from "../../src/memory/adjacency";
 
@@ -98,13 +98,19 @@ export function entityRoute(sql: SqlStorage, query: string, f: CompiledFilter, k
   if (candidates.length === 0) return { seqs: [], names: [] };
   const list = jsonList(candidates);
   const entities = sql
-    .exec<{ id: number; name: string }>(
-      `SELECT id, name FROM entities WHERE norm IN (SELECT value FROM json_each(?))
-       UNION SELECT e.id, e.name FROM entity_aliases a JOIN entities e ON e.id = a.entity_id WHERE a.alias_norm IN (SELECT value FROM json_each(?))`,
+    .exec<{ id: number; name: string; norm: string }>(
+      `SELECT id, name, norm FROM entities WHERE norm IN (SELECT value FROM json_each(?))
+       UNION SELECT e.id, e.name, e.norm FROM entity_aliases a JOIN entities e ON e.id = a.entity_id WHERE a.alias_norm IN (SELECT value FROM json_each(?))`,
       list,
       list,
     )
     .toArray();
+  const known = new Set(entities.map((e) => e.norm));
+  for (const nick of nicknameCandidates(query)) {
+    if (known.has(nick)) continue;
+    const e = nicknameOf(sql, nick);
+    if (e && !known.has(e.norm)) (entities.push(e), known.add(e.norm));
+  }
   const linked = entities.length
     ? sql
         .exec<{ seq: number }>(
@@ -133,6 +139,21 @@ export function entityRoute(sql: SqlStorage, query: string, f: CompiledFilter, k
   const rest = [...linked, ...named];
   const seqs = restrictThenAppend(keywordOrder, new Set(rest), rest, ROUTE_DEPTH);
   return { seqs, names: entities.map((e) => e.name) };
+}
+
+/**
+ * The one single-word entity a nickname begins ("mel" → Melanie), or null when none or several
+ * do: a guess is only safe when it is unambiguous.
+ */
+function nicknameOf(sql: SqlStorage, nick: string): { id: number; name: string; norm: string } | null {
+  const rows = sql
+    .exec<{ id: number; name: string; norm: string }>(
+      "SELECT id, name, norm FROM entities WHERE norm > ? AND norm < ? AND instr(norm, ' ') = 0 LIMIT 2",
+      nick,
+      `${nick}\uffff`,
+    )
+    .toArray();
+  return rows.length === 1 ? rows[0]! : null;
 }
 
 /**

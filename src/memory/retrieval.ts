@@ -55,6 +55,20 @@ export function entityCandidates(query: string, maxLen = 3): string[] {
   return [...out].slice(0, 90);
 }
 
+/**
+ * Words of the query that may be a short form of a name ("Mel" for Melanie): capitalized, not
+ * the first word (which is capitalized anyway), at least three letters, lowercased.
+ */
+export function nicknameCandidates(query: string): string[] {
+  const out = new Set<string>();
+  const words = [...query.matchAll(/\p{L}+/gu)];
+  for (const m of words.slice(1)) {
+    const w = m[0];
+    if (w.length >= 3 && w.length <= 12 && /^\p{Lu}\p{Ll}+$/u.test(w) && !isStopWord(w.toLowerCase())) out.add(w.toLowerCase());
+  }
+  return [...out].slice(0, 8);
+}
+
 export interface ScoredSeq {
   seq: number;
   score: number;
