@@ -150,7 +150,7 @@ class SseAnswer {
     if (!this.res.destroyed) this.res.end(out);
   }
 
-  /** Sends the status line and headers (with the first write) and answers the start event. */
+  /** Sets the status line and headers (sent with the first write); returns the start event. */
   private open(): string {
     this.opened = true;
     this.res.writeHead(200, SSE_HEADERS);
