@@ -3,6 +3,10 @@ import { createServer } from "node:http";
 import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { closeUpstreams, streamEvents } from "../src/backends/http.js";
+import { Cancel } from "../src/cancel.js";
+import type { NodeConfig } from "../src/config.js";
+import { BridgeError } from "../src/errors.js";
 import type { RunningBridge } from "../src/server.js";
 import { bridgeOver, nodes, readSse, scope, signedFetch } from "./helpers.js";
 
@@ -100,5 +104,21 @@ describe("upstream client", () => {
     const t0 = Date.now();
     while (node.closedEarly === 0 && Date.now() - t0 < 1_000) await new Promise((r) => setTimeout(r, 10));
     expect(node.closedEarly).toBe(1);
+  });
+
+  it("never sends a request whose caller went away before it left the pool", async () => {
+    const node = await rawNode({ words: ["a"], gapMs: 1 });
+    closers.push(() => new Promise<void>((r) => node.server.close(() => r())));
+    const config = { id: "raw-cancel", backend: "vllm", url: node.url, models: ["m"], budget_bytes: 1e9 } as NodeConfig;
+    closers.push(async () => closeUpstreams([config]));
+    const cancel = new Cancel();
+    cancel.cancel();
+    const events: string[] = [];
+    const err = await streamEvents(config, "/v1/chat/completions", { json: { stream: true }, timeoutMs: 2_000, cancel }, (d) => events.push(d)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BridgeError);
+    expect((err as BridgeError).code).toBe("upstream_stream_failed");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(node.paths).toEqual([]);
+    expect(events).toEqual([]);
   });
 });

@@ -116,7 +116,8 @@ abstract class Exchange<T> implements Dispatcher.DispatchHandlers {
 
   onConnect(abort: (err?: Error) => void): void {
     this.abort = abort;
-    if (this.stopped !== null) this.stop(this.stopped);
+    // Stopped while queued in the pool: the request must not reach the node at all.
+    if (this.stopped !== null) abort(this.stopped instanceof Error ? this.stopped : new Error(String(this.stopped)));
   }
 
   onHeaders(statusCode: number): boolean {
