@@ -76,6 +76,8 @@ interface Row {
   insert_per_s: number;
   http_ms: { p50: number; p95: number; first: number };
   scan_ms: { p50: number; p95: number };
+  /** The server's own stage timings (timings_ms), median per stage. */
+  stages_p50_ms: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -96,11 +98,13 @@ async function main(): Promise<void> {
       const first = performance.now() - t;
       const http: number[] = [];
       const scan: number[] = [];
+      const stages = new Map<string, number[]>();
       for (let q = 1; q <= QUERIES; q++) {
         const query = queryText(q);
         t = performance.now();
-        await call(server, "POST", "/v1/search", { user_id: user, query, top_k: 10 });
+        const answer = await call<{ timings_ms: Record<string, number> }>(server, "POST", "/v1/search", { user_id: user, query, top_k: 10 });
         http.push(performance.now() - t);
+        for (const [k, v] of Object.entries(answer.timings_ms)) stages.set(k, [...(stages.get(k) ?? []), v]);
         const v = embedder.embedOne(query);
         t = performance.now();
         index.search(v, 100);
@@ -111,11 +115,13 @@ async function main(): Promise<void> {
         insert_per_s: rate,
         http_ms: { p50: percentile(http, 50), p95: percentile(http, 95), first },
         scan_ms: { p50: percentile(scan, 50), p95: percentile(scan, 95) },
+        stages_p50_ms: Object.fromEntries([...stages].map(([k, v]) => [k, Math.round(percentile(v, 50) * 100) / 100])),
       };
       rows.push(row);
       console.log(
         `${String(size).padStart(7)} memories: insert ${rate.toFixed(0)}/s; search over HTTP p50 ${row.http_ms.p50.toFixed(1)} ms, p95 ${row.http_ms.p95.toFixed(1)} ms (first ${first.toFixed(0)} ms); bare int8 scan p50 ${row.scan_ms.p50.toFixed(1)} ms, p95 ${row.scan_ms.p95.toFixed(1)} ms`,
       );
+      console.log(`${" ".repeat(17)}server stages p50 (ms): ${Object.entries(row.stages_p50_ms).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     }
   } finally {
     await server.stop();
