@@ -47,8 +47,17 @@ export function keywordRoute(sql: SqlStorage, query: string, f: CompiledFilter):
  * same or an adjacent source message, or for raw turns the seq before and after in the session.
  */
 function neighbours(sql: SqlStorage, seqs: readonly number[], f: CompiledFilter): Map<number, number[]> {
+  // Only hits that can have neighbours look around them: extracted memories within the window,
+  // raw ones in a session one seq each way; a raw memory without a session has none.
   const around = new Set<number>();
-  for (const s of seqs) for (let d = -ADJACENCY_WINDOW; d <= ADJACENCY_WINDOW; d++) around.add(s + d);
+  for (const h of sql.exec<{ seq: number; raw: number; session: number }>(
+    "SELECT seq, source_message_ids = '[]' AS raw, session_id IS NOT NULL AS session FROM memories WHERE seq IN (SELECT value FROM json_each(?))",
+    jsonList(seqs),
+  )) {
+    const reach = h.raw === 0 ? ADJACENCY_WINDOW : h.session === 1 ? 1 : 0;
+    for (let d = -reach; d <= reach; d++) around.add(h.seq + d);
+  }
+  if (around.size === 0) return new Map();
   const rows = sql
     .exec<{ seq: number; session_id: string | null; user_id: string | null; sources: string; ok: number }>(
       `SELECT m.seq AS seq, m.session_id AS session_id, m.user_id AS user_id, m.source_message_ids AS sources, (${f.where}) AS ok
