@@ -226,6 +226,17 @@ describe("filters", () => {
     expect(texts(await search(t, q)).sort()).toEqual(["coffee beans are low", "coffee order: flat white"]);
   });
 
+  it("keyword: a narrow filter still finds its matches when hundreds outside it rank higher", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const crowd = Array.from({ length: 450 }, (_, i) => ({ content: `apple pie ${i}` }));
+    await add(t, user, crowd, { session_id: "bakery" });
+    await add(t, user, [{ content: "an apple fell near the old orchard gate while we walked along the valley road at dusk" }], { session_id: "walk" });
+    const out = await search(t, { user_id: user, query: "apple", session_id: "walk", weights: { vector: 0, entity: 0 } });
+    expect(texts(out)).toEqual(["an apple fell near the old orchard gate while we walked along the valley road at dusk"]);
+    expect(out.results[0]?.score_breakdown.keyword).toBeGreaterThan(0);
+  });
+
   it("as_of searches what was valid at that time, superseded versions included", async () => {
     const t = await newTenant();
     const user = uniq("u");

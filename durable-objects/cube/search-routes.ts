@@ -28,18 +28,47 @@ const jsonList = (xs: readonly (number | string)[]): string => JSON.stringify(xs
 export function keywordRoute(sql: SqlStorage, query: string, f: CompiledFilter): ScoredSeq[] {
   const match = ftsMatch(queryWords(query), { prefixMin: PREFIX_MIN });
   if (!match) return [];
-  const hits = sql
-    .exec<{ seq: number; rank: number }>(
-      `SELECT m.seq AS seq, bm25(memory_fts, ${COLUMN_WEIGHTS}) AS rank FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
-       WHERE memory_fts MATCH ? AND ${f.where} ORDER BY rank LIMIT ?`,
-      match,
-      ...f.args,
-      ROUTE_DEPTH * 2,
-    )
-    .toArray()
-    .map((r) => ({ seq: r.seq, score: -r.rank }));
+  const hits = bm25Hits(sql, match, f, ROUTE_DEPTH * 2);
   if (hits.length === 0) return [];
   return spreadToNeighbours(hits, neighbours(sql, hits.map((h) => h.seq), f), NEIGHBOUR_ALPHA).slice(0, ROUTE_DEPTH * 2);
+}
+
+/** How many more BM25 hits than needed the first, unfiltered pass takes. */
+const KEYWORD_OVERFETCH = 2;
+
+/**
+ * The best `limit` BM25 hits that pass the filter. Most searches filter little (a user's active
+ * memories), so a first pass ranks the FTS table alone and checks the overfetched hits against
+ * the filter in one query; only when too few pass does the ranking join every match's row.
+ */
+function bm25Hits(sql: SqlStorage, match: string, f: CompiledFilter, limit: number): ScoredSeq[] {
+  const ranked = sql
+    .exec<{ seq: number; rank: number }>(
+      `SELECT rowid AS seq, bm25(memory_fts, ${COLUMN_WEIGHTS}) AS rank FROM memory_fts WHERE memory_fts MATCH ? ORDER BY rank LIMIT ?`,
+      match,
+      limit * KEYWORD_OVERFETCH,
+    )
+    .toArray();
+  const passing = new Set(
+    sql
+      .exec<{ seq: number }>(`SELECT m.seq AS seq FROM memories m WHERE m.seq IN (SELECT value FROM json_each(?)) AND ${f.where}`, jsonList(ranked.map((r) => r.seq)), ...f.args)
+      .toArray()
+      .map((r) => r.seq),
+  );
+  const kept = ranked.filter((r) => passing.has(r.seq));
+  if (kept.length < limit && ranked.length === limit * KEYWORD_OVERFETCH) {
+    return sql
+      .exec<{ seq: number; rank: number }>(
+        `SELECT m.seq AS seq, bm25(memory_fts, ${COLUMN_WEIGHTS}) AS rank FROM memory_fts JOIN memories m ON m.seq = memory_fts.rowid
+         WHERE memory_fts MATCH ? AND ${f.where} ORDER BY rank LIMIT ?`,
+        match,
+        ...f.args,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, score: -r.rank }));
+  }
+  return kept.slice(0, limit).map((r) => ({ seq: r.seq, score: -r.rank }));
 }
 
 /**
