@@ -147,7 +147,7 @@ export function setJobState(sql: SqlStorage, id: string, state: JobState, now: n
   );
 }
 
-/** A scope as a scope delete names it: any of user, agent and session; none means the whole cube. */
+/** A scope as a scope delete names it: a user, an agent and a session, each optional; none means the whole cube. */
 export interface MessageScope {
   user_id?: string | undefined;
   agent_id?: string | undefined;
