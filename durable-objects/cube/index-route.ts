@@ -75,8 +75,9 @@ export function withPendingHits(
     .toArray();
   if (pending.length === 0) return [...hits];
   const byId = new Map(hits.map((h) => [h.id, h.score]));
+  const fresh = vectors.stored(embedder, query.length, pending.map((p) => p.seq));
   for (const p of pending) {
-    const v = vectors.stored(embedder, query.length, p.seq);
+    const v = fresh.get(p.seq);
     if (v) byId.set(p.id, cosine(query, v));
   }
   return [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, ROUTE_DEPTH);

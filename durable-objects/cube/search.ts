@@ -140,14 +140,6 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   );
 
   const dims = req.vector?.length ?? 0;
-  const vecCache = new Map<string, Float32Array | undefined>();
-  const vectorOf = (id: string): Float32Array | undefined => {
-    if (dims === 0) return undefined;
-    // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan): read the few
-    // vectors MMR needs from SQLite rather than loading the whole in-memory index.
-    if (!vecCache.has(id)) vecCache.set(id, req.vector_hits ? vectors.stored(req.embedder, dims, Number(id)) : vectors.vectorOf(req.embedder, dims, Number(id)));
-    return vecCache.get(id);
-  };
   const spread = demoteSiblings(
     decayed,
     (id) => {
@@ -157,6 +149,17 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     SIBLING,
   );
   const pool = spread.slice(0, Math.max(req.top_k * 3, 30));
+  // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan): the few vectors
+  // MMR needs come from SQLite in one query rather than from loading the whole in-memory index.
+  const fromSql = req.vector_hits && dims > 0 ? vectors.stored(req.embedder, dims, pool.map((r) => Number(r.id))) : null;
+  const vecCache = new Map<string, Float32Array | undefined>();
+  const vectorOf = (id: string): Float32Array | undefined => {
+    if (dims === 0) return undefined;
+    if (fromSql) return fromSql.get(Number(id));
+    // MMR and near-duplicate removal ask for the same vectors many times: dequantize each once.
+    if (!vecCache.has(id)) vecCache.set(id, vectors.vectorOf(req.embedder, dims, Number(id)));
+    return vecCache.get(id);
+  };
   const diverse = mmr(pool, vectorOf, req.mmr_lambda ?? DEFAULT_MMR_LAMBDA, pool.length);
   const unique = removeNearDuplicates(diverse, {
     hash: (id) => facts.get(Number(id))?.hash || undefined,

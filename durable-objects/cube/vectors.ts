@@ -62,10 +62,18 @@ export class VectorCache {
     return this.rows;
   }
 
-  /** One stored vector read from SQLite, for a search that does not load the in-memory index. */
-  stored(embedder: string, dimensions: number, seq: number): Float32Array | undefined {
-    const row = this.sql.exec<{ data: ArrayBuffer }>("SELECT data FROM vectors WHERE seq = ? AND embedder = ?", seq, embedder).toArray()[0];
-    return row && row.data.byteLength === dimensions * 4 ? new Float32Array(row.data) : undefined;
+  /** Stored vectors read from SQLite in one query, for a search that does not load the in-memory index. */
+  stored(embedder: string, dimensions: number, seqs: readonly number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    if (seqs.length === 0) return out;
+    for (const row of this.sql.exec<{ seq: number; data: ArrayBuffer }>(
+      "SELECT seq, data FROM vectors WHERE seq IN (SELECT value FROM json_each(?)) AND embedder = ?",
+      JSON.stringify(seqs),
+      embedder,
+    )) {
+      if (row.data.byteLength === dimensions * 4) out.set(row.seq, new Float32Array(row.data));
+    }
+    return out;
   }
 
   /** Vectors held in memory (0 until the first search loads them). */
