@@ -112,6 +112,21 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memory_entities_entity ON memory_entities(entity_id);
   ALTER TABLE jobs ADD COLUMN dispatched_at INTEGER;
   `,
+  // v3: a lease on running jobs (the alarm re-dispatches a job whose consumer died), the memories
+  // each idempotency answer names (so deleting a memory also forgets the answers that quote it),
+  // and FTS5 secure-delete, so deleted text leaves no tokens in the index's shadow tables; the
+  // rebuild drops the tokens of rows deleted before it was on.
+  `
+  ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+  CREATE TABLE idempotency_refs (
+    memory_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (memory_id, key)
+  );
+  CREATE INDEX idempotency_refs_key ON idempotency_refs(key);
+  INSERT INTO memory_fts(memory_fts, rank) VALUES ('secure-delete', 1);
+  INSERT INTO memory_fts(memory_fts) VALUES ('rebuild');
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;
