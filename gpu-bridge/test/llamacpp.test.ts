@@ -2,7 +2,7 @@
 // /lora-adapters scales and per-request lora scales.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningBridge } from "../src/server.js";
-import { startLlamaCpp } from "./standins/llamacpp.js";
+import { NO_SLOT_SAVE_PATH, startLlamaCpp } from "./standins/llamacpp.js";
 import type { LlamaStandin } from "./standins/llamacpp.js";
 import { bridgeOver, call, nodes, q, readSse, scope, signedFetch } from "./helpers.js";
 import type { ErrorBody } from "./helpers.js";
@@ -115,19 +115,43 @@ describe("llama.cpp backend", () => {
     expect(l.slots[1]).toBe("");
   });
 
-  it("surfaces a server started without --slot-save-path as an upstream error, registering nothing", async () => {
+  it("refuses blocks on a server started without --slot-save-path as unsupported, registering nothing", async () => {
     const bare = await startLlamaCpp({ slotSavePath: false });
     const b2 = await bridgeOver(nodes({ id: "bare", backend: "llamacpp", url: bare.url, models: ["m"], budget_bytes: 1e10 }));
     try {
       const r = await call<ErrorBody>(b2, "POST", "/v1/activation", { ...scope, text: "x" });
-      expect(r.status).toBe(502);
-      expect(r.body.error.code).toBe("upstream_error");
-      expect(r.body.error.message).toContain("does not support slots action");
+      expect(r.status).toBe(422);
+      expect(r.body.error).toMatchObject({ code: "unsupported_operation", details: { backend: "llamacpp", node: "bare", operation: "kv_save_restore" } });
+      expect(r.body.error.message).toContain("--slot-save-path");
       const list = await call<{ blocks: unknown[] }>(b2, "GET", `/v1/activation?${q}`);
       expect(list.body.blocks).toEqual([]);
     } finally {
       await b2.close();
       await bare.close();
     }
+  });
+
+  it("stand-in: without --slot-save-path every slot action answers 501, erase included, as llama-server does", async () => {
+    const bare = await startLlamaCpp({ slotSavePath: false });
+    try {
+      for (const action of ["save", "restore", "erase", "bogus"]) {
+        const res = await fetch(`${bare.url}/slots/0?action=${action}`, { method: "POST", body: JSON.stringify({ filename: "a.bin" }) });
+        expect(res.status, action).toBe(501);
+        expect(await res.json()).toEqual({ error: { code: 501, message: NO_SLOT_SAVE_PATH, type: "not_supported_error" } });
+      }
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("drops a block whose erase the node refuses (restarted without --slot-save-path) and says it was not released", async () => {
+    const one = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: TEXT });
+    l.slotSavePath = false;
+    l.requests.length = 0;
+    const r = await call<{ evicted: string; released: boolean }>(b, "DELETE", `/v1/activation/${one.body.block.id}?${q}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ evicted: one.body.block.id, released: false });
+    expect(l.requests.map((x) => `${x.method} ${x.path}`)).toEqual(["POST /slots/1?action=erase"]);
+    expect((await call<{ blocks: unknown[] }>(b, "GET", `/v1/activation?${q}`)).body.blocks).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import { renderPrompt, renderSystemPrefix } from "./chat-format.js";
-import { requestJson, streamEvents, UpstreamStatusError } from "./http.js";
+import type { Cancel } from "../cancel.js";
+import { requestJson, streamEvents, upstreamMessage, UpstreamStatusError } from "./http.js";
 import { requireOp, withPrefix } from "./types.js";
 import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
 
@@ -70,11 +71,7 @@ export class LlamaCppBackend implements InferenceBackend {
         timeoutMs: this.timeoutMs,
       });
       this.slotBlock = null;
-      const saved = (await requestJson(this.node, this.slotPath, {
-        json: { filename: fileOf(block.id) },
-        query: { action: "save" },
-        timeoutMs: this.timeoutMs,
-      })) as { n_saved?: number; n_written?: number };
+      const saved = (await this.slotAction("save", block.id)) as { n_saved?: number; n_written?: number };
       this.slotBlock = block.id;
       return { tokens: saved.n_saved ?? null, bytes: saved.n_written ?? null };
     });
@@ -84,9 +81,35 @@ export class LlamaCppBackend implements InferenceBackend {
     // The saved file stays under --slot-save-path: llama.cpp has no route to delete it.
     return this.exclusive(async () => {
       if (this.slotBlock !== block.id) return;
-      await requestJson(this.node, this.slotPath, { method: "POST", query: { action: "erase" }, timeoutMs: this.timeoutMs });
+      await this.slotAction("erase", null);
       this.slotBlock = null;
     });
+  }
+
+  /**
+   * One slot action on the configured slot. llama-server started without --slot-save-path
+   * answers 501 to every action (save, restore and erase alike): that is a backend that cannot
+   * keep blocks, so it becomes `unsupported_operation` with the flag to add, not an upstream fault.
+   */
+  private async slotAction(action: "save" | "restore" | "erase", blockId: string | null, cancel?: Cancel): Promise<unknown> {
+    try {
+      return await requestJson(this.node, this.slotPath, {
+        method: "POST",
+        ...(blockId === null ? {} : { json: { filename: fileOf(blockId) } }),
+        query: { action },
+        timeoutMs: this.timeoutMs,
+        ...(cancel ? { cancel } : {}),
+      });
+    } catch (err) {
+      if (err instanceof UpstreamStatusError && err.upstreamStatus === 501) {
+        throw new BridgeError(
+          "unsupported_operation",
+          `node ${this.node.id} refuses slot ${action} (501): llama-server keeps KV cache files only when started with --slot-save-path DIR`,
+          { backend: this.kind, node: this.node.id, operation: "kv_save_restore", action, message: upstreamMessage(err.body) },
+        );
+      }
+      throw err;
+    }
   }
 
   async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
@@ -100,16 +123,12 @@ export class LlamaCppBackend implements InferenceBackend {
     if (first && this.slotBlock !== first.id) {
       this.slotBlock = null;
       try {
-        await requestJson(this.node, this.slotPath, {
-          json: { filename: fileOf(first.id) },
-          query: { action: "restore" },
-          timeoutMs: this.timeoutMs,
-          cancel: input.cancel,
-        });
+        await this.slotAction("restore", first.id, input.cancel);
         this.slotBlock = first.id;
       } catch (err) {
-        // A missing or unreadable file only costs the cache hit; the prompt still carries the text.
-        if (!(err instanceof UpstreamStatusError)) throw err;
+        // A missing or unreadable file (or a server restarted without --slot-save-path) only costs
+        // the cache hit: the prompt still carries the text, and the node reports what it cached.
+        if (!(err instanceof UpstreamStatusError) && !isNoSlotSavePath(err)) throw err;
       }
     }
     const lora = await this.loraField(input.adapter);
@@ -210,6 +229,10 @@ export class LlamaCppBackend implements InferenceBackend {
   unloadAdapter(a: AdapterRef): Promise<void> {
     return this.setScale(a, 0);
   }
+}
+
+function isNoSlotSavePath(err: unknown): boolean {
+  return err instanceof BridgeError && err.code === "unsupported_operation";
 }
 
 function fileOf(blockId: string): string {

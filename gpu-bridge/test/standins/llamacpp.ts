@@ -1,5 +1,5 @@
 // Stand-in for llama.cpp's llama-server: /completion with slots and prompt cache, slot save /
-// restore / erase under --slot-save-path, and /lora-adapters.
+// restore / erase under --slot-save-path (501 for every slot action without it), /lora-adapters.
 import type { ServerResponse } from "node:http";
 import { commonPrefix, json, sleep, sseData, sseStart, startStandin, tokensOf } from "./server.js";
 import type { Standin } from "./server.js";
@@ -16,7 +16,12 @@ export interface LlamaStandin extends Standin {
   loras: LoraEntry[];
   words: string[];
   dieAfterChunks: number | null;
+  /** Whether the server runs with --slot-save-path; settable, as after a restart with other flags. */
+  slotSavePath: boolean;
 }
+
+/** llama-server's answer to any slot action when started without --slot-save-path (HTTP 501). */
+export const NO_SLOT_SAVE_PATH = "This server does not support slots action. Start it with `--slot-save-path`";
 
 function err(res: ServerResponse, status: number, message: string, type = "invalid_request_error"): void {
   json(res, status, { error: { code: status, message, type } });
@@ -35,7 +40,7 @@ export async function startLlamaCpp(opts: { slots?: number; slotSavePath?: boole
   const slots = Array.from({ length: opts.slots ?? 2 }, () => "");
   const files = new Map<string, string>();
   const loras: LoraEntry[] = (opts.loras ?? []).map((path, id) => ({ id, path, scale: 1 }));
-  const state = { words: ["x", "y", "z"], dieAfterChunks: null as number | null };
+  const state = { words: ["x", "y", "z"], dieAfterChunks: null as number | null, slotSavePath: opts.slotSavePath ?? false };
   const s = await startStandin(async (req, res) => {
     const path = req.url.pathname;
     if (req.method === "GET" && path === "/health") return json(res, 200, { status: "ok" });
@@ -52,9 +57,8 @@ export async function startLlamaCpp(opts: { slots?: number; slotSavePath?: boole
     }
     const slotMatch = /^\/slots\/(\d+)$/.exec(path);
     if (req.method === "POST" && slotMatch) {
-      if (!opts.slotSavePath && req.url.searchParams.get("action") !== "erase") {
-        return err(res, 501, "This server does not support slots action.", "not_supported_error");
-      }
+      // llama-server checks the save path before the slot id or the action: erase is refused too.
+      if (!state.slotSavePath) return err(res, 501, NO_SLOT_SAVE_PATH, "not_supported_error");
       const id = Number(slotMatch[1]);
       if (id >= slots.length) return err(res, 400, "Invalid slot ID");
       const action = req.url.searchParams.get("action");
@@ -136,6 +140,12 @@ export async function startLlamaCpp(opts: { slots?: number; slotSavePath?: boole
     },
     set dieAfterChunks(v: number | null) {
       state.dieAfterChunks = v;
+    },
+    get slotSavePath() {
+      return state.slotSavePath;
+    },
+    set slotSavePath(v: boolean) {
+      state.slotSavePath = v;
     },
   };
 }
