@@ -21,7 +21,9 @@ export function createBridgeApp(deps: BridgeDeps, verify: Verify): Hono {
     deps.metrics.request(c.req.routePath || "unmatched", c.req.method, c.res.status, (performance.now() - t0) / 1000);
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true, nodes: deps.config.nodes.map((n) => ({ id: n.id, backend: n.backend })) }));
+  app.get("/healthz", (c) =>
+    c.json({ ok: true, nodes: deps.config.nodes.map((n) => ({ id: n.id, backend: n.backend, capabilities: deps.backends.get(n.id)?.capabilities ?? null })) }),
+  );
 
   // Before the signature check, which reads and hashes the whole body.
   app.use(
@@ -69,5 +71,7 @@ function nodeStats(deps: BridgeDeps) {
 function nodeInfo(deps: BridgeDeps, id: string) {
   const n = deps.config.nodes.find((x) => x.id === id);
   const b = deps.backends.get(id);
-  return n && b ? { backend: n.backend, models: n.models, max_loaded_adapters: n.max_loaded_adapters, operations: [...b.operations] } : {};
+  return n && b
+    ? { backend: n.backend, models: n.models, max_loaded_adapters: n.max_loaded_adapters, operations: [...b.operations], capabilities: b.capabilities }
+    : {};
 }

@@ -22,11 +22,27 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
+/**
+ * Earlier bridges accepted `pinned` on every backend. On a node that cannot pin, such a pin only
+ * kept the block out of the bridge's own LRU while the server evicted it anyway, and it held
+ * budget that nothing else could use: clear it at start.
+ */
+function dropPinsNotHonoured(deps: BridgeDeps): void {
+  for (const [id, b] of deps.backends) {
+    if (b.capabilities.pin !== "none") continue;
+    const n = deps.blocks.unpinNode(id);
+    if (n === 0) continue;
+    deps.db.persist();
+    console.warn(`[gpu-bridge] unpinned ${n} block(s) on node ${id}: backend ${b.kind} cannot pin (its server evicts by its own LRU)`);
+  }
+}
+
 export async function startBridge(config: BridgeConfig, opts: { now?: () => number; replay?: ReplayCache } = {}): Promise<RunningBridge> {
   const db = await RegistryDb.open(config.dbPath === ":memory:" ? null : config.dbPath);
   const backends = new Map(config.nodes.map((n) => [n.id, createBackend(n, config.upstreamTimeoutMs)] as const));
   const deps = makeDeps({ config, db, backends, metrics: new Metrics(), now: opts.now ?? Date.now });
   recoverJobs(deps);
+  dropPinsNotHonoured(deps);
   const verify = createVerifier({ secret: config.secret, maxSkewMs: config.maxSkewMs, ...(opts.replay ? { replay: opts.replay } : {}) });
   const hono = getRequestListener(createBridgeApp(deps, verify).fetch);
   const generate = generateHandler(deps, verify);

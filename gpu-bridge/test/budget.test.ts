@@ -1,6 +1,8 @@
-// Activation budget per node: LRU eviction of unpinned blocks, pinning, refusal, refresh.
+// Activation budget per node: LRU eviction of unpinned blocks, pinning (llama.cpp), refusal, refresh.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningBridge } from "../src/server.js";
+import { startLlamaCpp } from "./standins/llamacpp.js";
+import type { LlamaStandin } from "./standins/llamacpp.js";
 import { startVllm } from "./standins/vllm.js";
 import type { VllmStandin } from "./standins/vllm.js";
 import { bridgeOver, call, nodes, q, scope } from "./helpers.js";
@@ -43,21 +45,6 @@ describe("activation budget", () => {
     expect(ids.sort()).toEqual([one.body.block.id, three.body.block.id, four.body.block.id].sort());
     const nodesView = await call<{ nodes: { id: string; bytesInUse: number; budgetBytes: number }[] }>(b, "GET", "/v1/nodes");
     expect(nodesView.body.nodes[0]).toMatchObject({ id: "gpu-a", bytesInUse: 300_000, budgetBytes: 300_000 });
-  });
-
-  it("never evicts pinned blocks, and refuses when only pinned blocks fill the node", async () => {
-    await register({ pinned: true });
-    await register({ pinned: true });
-    const loose = await register();
-    const next = await register();
-    expect(next.body.evicted).toEqual([loose.body.block.id]);
-    await call(b, "POST", `/v1/activation/${next.body.block.id}/refresh`, { ...scope, pinned: true });
-    const warmsBefore = v.sent("/v1/chat/completions").length;
-    const refused = await call<ErrorBody>(b, "POST", "/v1/activation", { ...scope, text: textOfTokens(100) });
-    expect(refused.status).toBe(409);
-    expect(refused.body.error.code).toBe("budget_exceeded");
-    // Refused before any warm-up reached the node.
-    expect(v.sent("/v1/chat/completions").length).toBe(warmsBefore);
   });
 
   it("refuses a block larger than the whole budget with a clear code", async () => {
@@ -111,5 +98,44 @@ describe("activation budget", () => {
     expect(unknownNode.status).toBe(422);
     expect(unknownNode.body.error.code).toBe("no_node");
     expect(v.requests).toHaveLength(0);
+  });
+});
+
+// Pinning means something only where the bridge decides what stays: llama.cpp's saved slot files.
+describe("activation budget with pinned blocks (llama.cpp)", () => {
+  let l: LlamaStandin;
+  let b: RunningBridge;
+  let clock = 1_700_000_000_000;
+  // The stand-in saves ceil(chars/4) tokens of `<|im_start|>system\n{text}` (19 chars of markup), 1000 bytes each.
+  const slotText = (tokens: number) => "x".repeat(tokens * 4 - 19);
+
+  beforeEach(async () => {
+    l = await startLlamaCpp({ slotSavePath: true });
+    clock = 1_700_000_000_000;
+    b = await bridgeOver(nodes({ id: "cpp", backend: "llamacpp", url: l.url, models: ["m"], budget_bytes: 300_000, kv_bytes_per_token: 1000 }));
+    b.deps.now = () => (clock += 1000);
+  });
+  afterEach(async () => {
+    await b.close();
+    await l.close();
+  });
+
+  const register = async (extra: Record<string, unknown> = {}) =>
+    call<{ block: { id: string; size_bytes: number }; evicted: string[] }>(b, "POST", "/v1/activation", { ...scope, text: slotText(100), ...extra });
+
+  it("never evicts pinned blocks, and refuses when only pinned blocks fill the node", async () => {
+    await register({ pinned: true });
+    await register({ pinned: true });
+    const loose = await register();
+    expect(loose.body.block.size_bytes).toBe(100_000);
+    const next = await register();
+    expect(next.body.evicted).toEqual([loose.body.block.id]);
+    await call(b, "POST", `/v1/activation/${next.body.block.id}/refresh`, { ...scope, pinned: true });
+    const sentBefore = l.requests.length;
+    const refused = await call<ErrorBody>(b, "POST", "/v1/activation", { ...scope, text: slotText(100) });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("budget_exceeded");
+    // Refused before any warm-up reached the node.
+    expect(l.requests.length).toBe(sentBefore);
   });
 });

@@ -1,4 +1,4 @@
-// The bridge against an SGLang stand-in: lora_path in chat, runtime LoRA, flush when emptied.
+// The bridge against an SGLang stand-in: lora_path in chat, runtime LoRA, release without a flush.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningBridge } from "../src/server.js";
 import { startSglang } from "./standins/sglang.js";
@@ -46,25 +46,33 @@ describe("SGLang backend", () => {
     expect(s.sent("/unload_lora_adapter")).toHaveLength(1);
   });
 
-  it("flushes the radix cache only when the node's last block is evicted", async () => {
+  it("never flushes the radix cache to release a block, not even the node's last one", async () => {
+    // A prompt from other traffic on the same server, which a flush would throw away too.
+    s.cache.prompts.push("someone else's long system prompt");
     const one = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: "first block" });
     const two = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: "second block" });
-    await call(b, "DELETE", `/v1/activation/${one.body.block.id}?${q}`);
+    const cached = s.cache.prompts.length;
+    for (const id of [one.body.block.id, two.body.block.id]) {
+      const r = await call<{ evicted: string; released: boolean; release: string }>(b, "DELETE", `/v1/activation/${id}?${q}`);
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ evicted: id, released: true, release: "forget" });
+    }
     expect(s.sent("/flush_cache")).toHaveLength(0);
-    const r = await call<{ released: boolean }>(b, "DELETE", `/v1/activation/${two.body.block.id}?${q}`);
-    expect(r.body.released).toBe(true);
-    expect(s.sent("/flush_cache").map((x) => x.method)).toEqual(["POST"]);
-    expect(s.cache.prompts).toHaveLength(0);
+    expect(s.cache.prompts).toHaveLength(cached);
+    expect((await call<{ blocks: unknown[] }>(b, "GET", `/v1/activation?${q}`)).body.blocks).toEqual([]);
   });
 
-  it("accepts SGLang refusing a flush while busy: the block is still evicted", async () => {
-    const one = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: "only block" });
-    s.busy = true;
-    const r = await call<{ evicted: string; released: boolean }>(b, "DELETE", `/v1/activation/${one.body.block.id}?${q}`);
-    expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ evicted: one.body.block.id, released: true });
-    const list = await call<{ blocks: unknown[] }>(b, "GET", `/v1/activation?${q}`);
-    expect(list.body.blocks).toEqual([]);
+  it("never flushes when blocks are evicted under the budget either", async () => {
+    const small = await bridgeOver(nodes({ id: "sg", backend: "sglang", url: s.url, models: ["qwen2-7b"], budget_bytes: 30 * 131072 }));
+    try {
+      const text = "y".repeat(60);
+      const first = await call<{ block: { id: string } }>(small, "POST", "/v1/activation", { ...scope, text });
+      const second = await call<{ evicted: string[] }>(small, "POST", "/v1/activation", { ...scope, text: `${text}!` });
+      expect(second.body.evicted).toEqual([first.body.block.id]);
+      expect(s.sent("/flush_cache")).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
   });
 
   it("refuses kv save/restore style work it cannot do: token-id blocks", async () => {

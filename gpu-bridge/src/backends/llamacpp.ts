@@ -5,9 +5,11 @@ import { renderPrompt, renderSystemPrefix } from "./chat-format.js";
 import type { Cancel } from "../cancel.js";
 import { requestJson, streamEvents, upstreamMessage, UpstreamStatusError } from "./http.js";
 import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
+import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "token_prefix", "kv_save_restore", "lora_runtime"]);
+/** The saved slot file is the block: the server never drops it, so what stays is the bridge's call. */
+const CAPS: Readonly<Capabilities> = Object.freeze({ pin: "slot_file", release: "erase_slot", eviction: "bridge_budget" });
 
 interface LoraEntry {
   id: number;
@@ -41,6 +43,7 @@ interface CompletionChunk {
 export class LlamaCppBackend implements InferenceBackend {
   readonly kind = "llamacpp" as const;
   readonly operations: ReadonlySet<Operation> = OPS;
+  readonly capabilities: Readonly<Capabilities> = CAPS;
   /** The block whose prefix the slot currently holds, as far as the bridge knows. */
   private slotBlock: string | null = null;
   private lock: Promise<unknown> = Promise.resolve();

@@ -1,13 +1,13 @@
-// SGLang: RadixAttention prefix reuse, /flush_cache, runtime LoRA through /load_lora_adapter.
+// SGLang: RadixAttention prefix reuse that SGLang alone evicts, runtime LoRA through /load_lora_adapter.
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
-import { requestJson, requestText, UpstreamStatusError } from "./http.js";
+import { requestJson, UpstreamStatusError } from "./http.js";
 import { streamChat, warmByChat } from "./openai-chat.js";
-import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
+import { requireOp, SERVER_LRU, withPrefix } from "./types.js";
+import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 import { isRouteMissing } from "./vllm.js";
 
-const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "cache_flush", "lora_runtime"]);
+const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_runtime"]);
 
 interface LoraResult {
   success?: boolean;
@@ -15,15 +15,17 @@ interface LoraResult {
 }
 
 /**
- * SGLang's radix tree keeps every computed prefix until memory pressure evicts it, so warming is
- * one short request with the prefix. It cannot drop a single prefix, only flush the whole tree:
- * the bridge flushes when the last block on the node is released, so a node that the bridge no
- * longer uses gives its memory back. Generation uses the OpenAI-compatible chat route with
- * SGLang's `lora_path` extension naming a loaded adapter.
+ * SGLang's radix tree keeps every computed prefix until memory pressure evicts it (LRU), so
+ * warming is one short request with the prefix. It can neither drop nor pin a single prefix:
+ * `/flush_cache` resets the whole tree, every other block and every other client's prefixes
+ * with it, so releasing a block sends nothing and SGLang's LRU reclaims the memory; pinning is
+ * refused. Generation uses the OpenAI-compatible chat route with SGLang's `lora_path` extension
+ * naming a loaded adapter.
  */
 export class SglangBackend implements InferenceBackend {
   readonly kind = "sglang" as const;
   readonly operations: ReadonlySet<Operation> = OPS;
+  readonly capabilities: Readonly<Capabilities> = SERVER_LRU;
 
   constructor(
     readonly node: NodeConfig,
@@ -36,16 +38,8 @@ export class SglangBackend implements InferenceBackend {
     return warmByChat(this.node, block, model, this.timeoutMs);
   }
 
-  async release(_block: PrefixBlock, remaining: number): Promise<void> {
-    if (remaining > 0) return;
-    // Answers 400 while requests are running; the radix tree then keeps the prefix until memory
-    // pressure evicts it, which is harmless, so a refused flush is not an error here.
-    try {
-      await requestText(this.node, "/flush_cache", { method: "POST", timeoutMs: this.timeoutMs });
-    } catch (err) {
-      if (err instanceof UpstreamStatusError && err.upstreamStatus === 400) return;
-      throw err;
-    }
+  async release(): Promise<void> {
+    // Nothing to call ("forget"): a flush would drop every prefix, not this one.
   }
 
   async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {

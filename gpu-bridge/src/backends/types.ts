@@ -16,10 +16,38 @@ export type Operation =
   | "token_prefix"
   /** KV cache saved to and restored from files per slot. */
   | "kv_save_restore"
-  /** Drop the node's whole prefix cache. */
-  | "cache_flush"
   /** Load and unload LoRA adapters at runtime. */
   | "lora_runtime";
+
+/**
+ * What a backend really does with activation blocks, reported per node on `/healthz` and
+ * `/v1/nodes`, so a caller can tell a block the bridge keeps from one the server may drop.
+ */
+export interface Capabilities {
+  /**
+   * What `pinned: true` guarantees. `none`: nothing (the server evicts cached prefixes by its own
+   * LRU whatever the bridge registers), so the bridge refuses to pin. `slot_file`: the block's KV
+   * is saved to a file on the node and restored into the slot before use, and the bridge never
+   * evicts a pinned block to make room under the node's budget.
+   */
+  pin: "none" | "slot_file";
+  /**
+   * What evicting one block does on the node. `forget`: nothing is sent; the bridge drops the
+   * block and its share of the budget, and the server's LRU reclaims the memory when it needs it.
+   * `erase_slot`: the slot is erased if it still holds the block; the saved file stays on disk.
+   * Never a flush of the whole cache: that would drop every other block with it.
+   */
+  release: "forget" | "erase_slot";
+  /**
+   * Who decides what leaves the node's cache. `server_lru`: the inference server, at any time;
+   * the bridge's budget only bounds what it registers. `bridge_budget`: the bridge, evicting the
+   * least recently used unpinned blocks when a node's budget is full.
+   */
+  eviction: "server_lru" | "bridge_budget";
+}
+
+/** vLLM and SGLang: automatic prefix caching that the server alone evicts, with no per-prefix API. */
+export const SERVER_LRU: Readonly<Capabilities> = Object.freeze({ pin: "none", release: "forget", eviction: "server_lru" });
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -75,10 +103,11 @@ export interface InferenceBackend {
   readonly kind: BackendKind;
   readonly node: NodeConfig;
   readonly operations: ReadonlySet<Operation>;
+  readonly capabilities: Readonly<Capabilities>;
   /** Prepares the block's KV cache on the node so later prompts that start with it reuse it. */
   warm(block: PrefixBlock, model: string): Promise<WarmResult>;
-  /** Tells the node a block is no longer wanted; `remaining` is how many blocks stay on it. */
-  release(block: PrefixBlock, remaining: number): Promise<void>;
+  /** Does what `capabilities.release` says for a block the bridge no longer keeps; never touches other blocks. */
+  release(block: PrefixBlock): Promise<void>;
   /**
    * Streams an answer: each piece of text goes to `onDelta` as the node sends it (pushed, not
    * pulled, so a token costs no async iterator steps). Resolves once the stream is complete;
@@ -98,6 +127,16 @@ export function requireOp(b: InferenceBackend, op: Operation): void {
       operation: op,
     });
   }
+}
+
+/** Throws the stable error for `pinned: true` on a backend that cannot keep a block. */
+export function requirePin(b: InferenceBackend): void {
+  if (b.capabilities.pin !== "none") return;
+  throw new BridgeError(
+    "unsupported_operation",
+    `backend ${b.kind} (node ${b.node.id}) cannot pin a block: the server evicts cached prefixes by its own LRU whatever the bridge registers`,
+    { backend: b.kind, node: b.node.id, operation: "pin", capabilities: b.capabilities },
+  );
 }
 
 /** The prefix text of the blocks in the given order; the separator is part of the cached prefix. */

@@ -3,8 +3,8 @@ import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import { requestText, UpstreamStatusError } from "./http.js";
 import { streamChat, warmByChat } from "./openai-chat.js";
-import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
+import { requireOp, SERVER_LRU, withPrefix } from "./types.js";
+import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_runtime"]);
 
@@ -12,12 +12,14 @@ const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_ru
  * vLLM keeps KV blocks of recent prompts and reuses them for any prompt with the same prefix
  * (`--enable-prefix-caching`, on by default in V1). Warming a block is therefore one request
  * whose prompt is the block's prefix and that generates a single token. There is no API to drop
- * one prefix: released blocks age out of vLLM's own LRU. Runtime LoRA needs
+ * or pin one prefix (`/reset_prefix_cache`, served only with VLLM_SERVER_DEV_MODE, drops them
+ * all): released blocks age out of vLLM's own LRU, and pinning is refused. Runtime LoRA needs
  * VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, otherwise the load and unload routes do not exist.
  */
 export class VllmBackend implements InferenceBackend {
   readonly kind = "vllm" as const;
   readonly operations: ReadonlySet<Operation> = OPS;
+  readonly capabilities: Readonly<Capabilities> = SERVER_LRU;
 
   constructor(
     readonly node: NodeConfig,
@@ -31,7 +33,7 @@ export class VllmBackend implements InferenceBackend {
   }
 
   async release(): Promise<void> {
-    // Nothing to call: vLLM evicts unused prefix blocks itself.
+    // Nothing to call ("forget"): vLLM evicts unused prefix blocks itself.
   }
 
   async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {

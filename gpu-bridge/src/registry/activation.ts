@@ -143,6 +143,13 @@ export class BlockStore {
     this.db.run("DELETE FROM blocks WHERE id = ?", [id]);
   }
 
+  /** Clears every pin on the node; answers how many blocks were pinned. */
+  unpinNode(nodeId: string): number {
+    this.flushTouches();
+    this.changed(null);
+    return this.db.run("UPDATE blocks SET pinned = 0 WHERE node_id = ? AND pinned = 1", [nodeId]);
+  }
+
   /** Records a use: one more hit, last use now (buffered, see the class comment). */
   touch(id: string, now: number): void {
     const t = this.touched.get(id);

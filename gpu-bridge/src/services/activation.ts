@@ -4,7 +4,7 @@ import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Block } from "../registry/activation.js";
-import { requireOp } from "../backends/types.js";
+import { requireOp, requirePin } from "../backends/types.js";
 import type { NodeConfig } from "../config.js";
 
 export interface RegisterBlockInput {
@@ -67,17 +67,15 @@ function budgetError(deps: BridgeDeps, node: NodeConfig, needed: number): Bridge
  * the node is told afterwards, best effort, because a block the registry no longer counts is
  * already free as far as the budget is concerned.
  */
-async function makeRoom(deps: BridgeDeps, node: NodeConfig, needed: number, keep: string | null, incoming = 0): Promise<string[]> {
+async function makeRoom(deps: BridgeDeps, node: NodeConfig, needed: number, keep: string | null): Promise<string[]> {
   const victims = deps.blocks.victims(node.id, needed, node.budget_bytes, keep);
   if (!victims) throw budgetError(deps, node, needed);
   if (victims.length === 0) return [];
   deps.db.tx(() => victims.forEach((v) => deps.blocks.delete(v.id)));
   deps.metrics.evicted(node.id, victims.length);
   const backend = backendOf(deps, node.id);
-  // `incoming` counts a block about to be inserted, so SGLang is not flushed under it.
-  const remaining = deps.blocks.listByNode(node.id).length + incoming;
   for (const v of victims) {
-    await backend.release(v, remaining).catch((err: unknown) => console.warn(`[gpu-bridge] release ${v.id} on ${node.id} failed`, err));
+    await backend.release(v).catch((err: unknown) => console.warn(`[gpu-bridge] release ${v.id} on ${node.id} failed`, err));
   }
   return victims.map((v) => v.id);
 }
@@ -88,6 +86,7 @@ export async function registerBlock(deps: BridgeDeps, input: RegisterBlockInput)
   const backend = backendOf(deps, node.id);
   requireOp(backend, "prefix_warm");
   if (input.token_ids) requireOp(backend, "token_prefix");
+  if (input.pinned) requirePin(backend);
   const estimate = input.token_ids ? input.token_ids.length : estimateTokens(input.text ?? "");
   if (estimate * node.kv_bytes_per_token > node.budget_bytes) {
     throw new BridgeError("budget_exceeded", `block of about ${estimate} tokens is larger than node ${node.id}'s whole budget`, {
@@ -119,8 +118,8 @@ export async function registerBlock(deps: BridgeDeps, input: RegisterBlockInput)
     const warmed = await backend.warm(block, model);
     block.tokens = warmed.tokens ?? estimate;
     block.size_bytes = sizeOf(node, block.tokens, warmed.bytes);
-    const evicted = await makeRoom(deps, node, block.size_bytes, null, 1).catch(async (err: unknown) => {
-      await backend.release(block, deps.blocks.listByNode(node.id).length).catch(() => undefined);
+    const evicted = await makeRoom(deps, node, block.size_bytes, null).catch(async (err: unknown) => {
+      await backend.release(block).catch(() => undefined);
       throw err;
     });
     deps.db.tx(() => deps.blocks.insert(block));
@@ -138,6 +137,7 @@ export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: s
   const node = deps.config.nodes.find((n) => n.id === b.node_id);
   if (!node) throw new BridgeError("no_node", `node ${b.node_id} of block ${id} is no longer configured`, { node: b.node_id });
   const backend = backendOf(deps, node.id);
+  if (pinned) requirePin(backend);
   return deps.serial(node.id, async () => {
     const warmed = await backend.warm(b, b.model);
     const tokens = warmed.tokens ?? b.tokens;
@@ -150,6 +150,11 @@ export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: s
   });
 }
 
+/**
+ * Drops the block from the registry, then does on the node what the backend's `release`
+ * capability says (reported as `release`); `released` is whether that step succeeded. It never
+ * touches the node's other blocks.
+ */
 export async function evictBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string) {
   const b = ownBlock(deps, tenantId, cubeId, id);
   return deps.serial(b.node_id, async () => {
@@ -158,13 +163,13 @@ export async function evictBlock(deps: BridgeDeps, tenantId: string, cubeId: str
     let released = false;
     if (backend) {
       released = await backend
-        .release(b, deps.blocks.listByNode(b.node_id).length)
+        .release(b)
         .then(() => true)
         .catch((err: unknown) => {
           console.warn(`[gpu-bridge] release ${b.id} on ${b.node_id} failed`, err);
           return false;
         });
     }
-    return { evicted: b.id, node: b.node_id, released };
+    return { evicted: b.id, node: b.node_id, released, release: backend ? backend.capabilities.release : null };
   });
 }
