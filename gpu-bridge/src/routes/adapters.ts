@@ -22,10 +22,10 @@ const hyper = z.record(z.string().max(64), z.union([z.number(), z.string().max(2
 const trainSchema = scope.extend({
   adapter_name: adapterName,
   base_model: z.string().min(1).max(200),
-  dataset: z.object({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
+  dataset: z.strictObject({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
   hyperparameters: hyper.default({}),
 });
-const completeSchema = z.object({
+const completeSchema = z.strictObject({
   status: z.enum(["succeeded", "failed"]),
   adapter_path: source.optional(),
   error: z.string().max(2000).optional(),

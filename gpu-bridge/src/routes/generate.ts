@@ -13,7 +13,7 @@ import { BridgeError, errorJson } from "../errors.js";
 import { startGenerate } from "../services/generate.js";
 import { adapterName, parse, scope } from "./validate.js";
 
-const message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(1_000_000) });
+const message = z.strictObject({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(1_000_000) });
 export const generateSchema = scope.extend({
   messages: z.array(message).min(1).max(500),
   block_ids: z.array(z.string().min(1).max(100)).max(32).default([]),
