@@ -44,6 +44,24 @@ describe("BridgeClient", () => {
     expect(ev.evicted).toBe(reg.block.id);
   });
 
+  it("sends the strict bridge only the fields it knows, whatever else the caller's object carries", async () => {
+    const b = await bridge();
+    const client = new BridgeClient({ baseUrl: b.url, secret: SECRET });
+    // A wider object than the input type, as a handler holding a parsed body with more in it may pass.
+    const wide = { memory_ids: ["mem_1"], text: "hello", cube_hint: "x" };
+    const reg = await client.registerBlock(scope, wide);
+    expect(reg.block.memory_ids).toEqual(["mem_1"]);
+    const adapter = { name: "style", base_model: "llama-3-8b", source: "/adapters/style", description: "tone" };
+    expect((await client.registerAdapter(scope, adapter)).adapter.name).toBe("style");
+  });
+
+  it("names on eviction what releasing did on the node", async () => {
+    const b = await bridge();
+    const client = new BridgeClient({ baseUrl: b.url, secret: SECRET });
+    const reg = await client.registerBlock(scope, { memory_ids: [], text: "hello" });
+    expect(await client.evictBlock(scope, reg.block.id)).toEqual({ evicted: reg.block.id, node: "gpu-a", released: true, release: "forget" });
+  });
+
   it("maps the bridge's refusals to API codes without opening the circuit", async () => {
     const b = await bridge();
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 60_000 });

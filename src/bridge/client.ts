@@ -57,6 +57,24 @@ export interface TrainingJob {
   updated_at: string;
 }
 
+/** What evicting a block did on the node: nothing sent (the server's LRU frees it), or the slot erased. */
+export type BlockRelease = "forget" | "erase_slot";
+
+export interface EvictResult {
+  evicted: string;
+  node: string;
+  /** Whether the node-side step of `release` succeeded. */
+  released: boolean;
+  /** Null when the block's node is no longer configured on the bridge. */
+  release: BlockRelease | null;
+}
+
+export interface AdapterInput {
+  name: string;
+  base_model: string;
+  source: string;
+}
+
 export interface TrainInput {
   adapter_name: string;
   base_model: string;
@@ -166,8 +184,19 @@ export class BridgeClient {
   listBlocks(s: BridgeScope) {
     return this.request<{ blocks: ActivationBlock[] }>("GET", "/v1/activation", { query: this.scoped(s) });
   }
+  // Bodies name each field the bridge knows: its schemas are strict, so anything more a caller's
+  // object carries would be refused rather than ignored.
   registerBlock(s: BridgeScope, input: RegisterBlockInput) {
-    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", "/v1/activation", { body: { ...input, ...this.scoped(s) } });
+    const body = {
+      ...this.scoped(s),
+      memory_ids: input.memory_ids,
+      ...(input.text === undefined ? {} : { text: input.text }),
+      ...(input.token_ids === undefined ? {} : { token_ids: input.token_ids }),
+      ...(input.model === undefined ? {} : { model: input.model }),
+      ...(input.node === undefined ? {} : { node: input.node }),
+      ...(input.pinned === undefined ? {} : { pinned: input.pinned }),
+    };
+    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", "/v1/activation", { body });
   }
   refreshBlock(s: BridgeScope, id: string, pinned?: boolean) {
     return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
@@ -175,13 +204,14 @@ export class BridgeClient {
     });
   }
   evictBlock(s: BridgeScope, id: string) {
-    return this.request<{ evicted: string; node: string; released: boolean }>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s) });
+    return this.request<EvictResult>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s) });
   }
   listAdapters(s: BridgeScope) {
     return this.request<{ adapters: Adapter[] }>("GET", "/v1/adapters", { query: this.scoped(s) });
   }
-  registerAdapter(s: BridgeScope, input: { name: string; base_model: string; source: string }) {
-    return this.request<{ adapter: Adapter }>("POST", "/v1/adapters", { body: { ...input, ...this.scoped(s) } });
+  registerAdapter(s: BridgeScope, input: AdapterInput) {
+    const body = { ...this.scoped(s), name: input.name, base_model: input.base_model, source: input.source };
+    return this.request<{ adapter: Adapter }>("POST", "/v1/adapters", { body });
   }
   loadAdapter(s: BridgeScope, name: string, node?: string) {
     return this.request<{ adapter: Adapter; node: string; unloaded: string[] }>("POST", `/v1/adapters/${encodeURIComponent(name)}/load`, {
@@ -194,7 +224,14 @@ export class BridgeClient {
     });
   }
   train(s: BridgeScope, input: TrainInput) {
-    return this.request<{ job: TrainingJob }>("POST", "/v1/training-jobs", { body: { ...input, ...this.scoped(s) } });
+    const body = {
+      ...this.scoped(s),
+      adapter_name: input.adapter_name,
+      base_model: input.base_model,
+      dataset: { texts: input.dataset.texts },
+      ...(input.hyperparameters === undefined ? {} : { hyperparameters: input.hyperparameters }),
+    };
+    return this.request<{ job: TrainingJob }>("POST", "/v1/training-jobs", { body });
   }
   trainingJob(s: BridgeScope, id: string) {
     return this.request<{ job: TrainingJob }>("GET", `/v1/training-jobs/${encodeURIComponent(id)}`, { query: this.scoped(s) });
