@@ -19,8 +19,9 @@ export interface BridgeRouteDeps {
 
 const name = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - (1 to 64)");
 const node = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/);
+// Request schemas are strict like the rest of the API: an unknown field is a 400, never ignored.
 const blockSchema = z
-  .object({
+  .strictObject({
     memory_ids: z.array(z.string().min(1).max(200)).max(1000).default([]),
     text: z.string().min(1).max(2_000_000).optional(),
     token_ids: z.array(z.number().int().min(0)).min(1).max(500_000).optional(),
@@ -29,13 +30,13 @@ const blockSchema = z
     pinned: z.boolean().optional(),
   })
   .refine((b) => (b.text === undefined) !== (b.token_ids === undefined), { message: "give exactly one of text or token_ids" });
-const refreshSchema = z.object({ pinned: z.boolean().optional() });
-const adapterSchema = z.object({ name, base_model: z.string().min(1).max(200), source: z.string().min(1).max(2000) });
-const placeSchema = z.object({ node: node.optional() });
-const trainSchema = z.object({
+const refreshSchema = z.strictObject({ pinned: z.boolean().optional() });
+const adapterSchema = z.strictObject({ name, base_model: z.string().min(1).max(200), source: z.string().min(1).max(2000) });
+const placeSchema = z.strictObject({ node: node.optional() });
+const trainSchema = z.strictObject({
   adapter_name: name,
   base_model: z.string().min(1).max(200),
-  dataset: z.object({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
+  dataset: z.strictObject({ texts: z.array(z.string().min(1).max(100_000)).min(1).max(100_000) }),
   hyperparameters: z.record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean()])).optional(),
 });
 
@@ -79,9 +80,9 @@ const R = "memories:read";
 const W = "memories:write";
 const gpu = "gpu-memory";
 describeRoute({ method: "get", path: "/v1/cubes/{id}/activation", tag: gpu, scope: R, summary: "List the cube's activation blocks (KV cache on GPU nodes)", response: z.object({ blocks: z.array(blockView) }) });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/activation", tag: gpu, scope: W, status: 201, summary: "Register a memory block and warm its KV cache on a node (LRU eviction under the node's budget)", body: blockSchema, response: blockChange });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/activation/{blockId}/refresh", tag: gpu, scope: W, summary: "Re-warm a block; optionally pin or unpin it (body optional)", body: refreshSchema, response: blockChange });
-describeRoute({ method: "delete", path: "/v1/cubes/{id}/activation/{blockId}", tag: gpu, scope: W, summary: "Evict a block", response: z.object({ evicted: z.string(), node: z.string(), released: z.boolean() }) });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/activation", tag: gpu, scope: W, status: 201, summary: "Register a memory block and warm its KV cache on a node (LRU eviction under the node's budget; pinning only where the node's backend can keep a block, else 501)", body: blockSchema, response: blockChange });
+describeRoute({ method: "post", path: "/v1/cubes/{id}/activation/{blockId}/refresh", tag: gpu, scope: W, summary: "Re-warm a block; optionally pin or unpin it (body optional; pinning as on register)", body: refreshSchema, response: blockChange });
+describeRoute({ method: "delete", path: "/v1/cubes/{id}/activation/{blockId}", tag: gpu, scope: W, summary: "Evict a block; `release` says what the node did (forget: nothing, its own LRU frees it; erase_slot: llama.cpp slot erased)", response: z.object({ evicted: z.string(), node: z.string(), released: z.boolean(), release: z.enum(["forget", "erase_slot"]).nullable() }) });
 describeRoute({ method: "get", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: R, summary: "List the cube's LoRA adapters and where they are loaded", response: z.object({ adapters: z.array(adapterView) }) });
 describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: W, status: 201, summary: "Register a LoRA adapter (weights on the node or at an object-store URL)", body: adapterSchema, response: z.object({ adapter: adapterView }) });
 describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/train", tag: gpu, scope: W, status: 202, summary: "Start a LoRA training job from memory texts; the adapter is registered when it succeeds", body: trainSchema, response: z.object({ job: jobView }) });
