@@ -32,14 +32,32 @@ export function linkEntities(sql: SqlStorage, seq: number, names: readonly strin
   }
 }
 
-/** Removes a memory's links (on delete or when its entities change). */
+/** Removes a memory's links (on delete or when its entities change); returns the entities it was linked to. */
+function dropLinks(sql: SqlStorage, seq: number): number[] {
+  return sql.exec<{ entity_id: number }>("DELETE FROM memory_entities WHERE memory_seq = ? RETURNING entity_id", seq).toArray().map((r) => r.entity_id);
+}
+
+/**
+ * Deletes those of `ids` that no memory links to any more, with their aliases: a name that only
+ * a deleted memory mentioned must not outlive it.
+ */
+function dropOrphans(sql: SqlStorage, ids: readonly number[]): void {
+  for (const id of ids) {
+    if (sql.exec("SELECT 1 FROM memory_entities WHERE entity_id = ? LIMIT 1", id).toArray().length) continue;
+    sql.exec("DELETE FROM entity_aliases WHERE entity_id = ?", id);
+    sql.exec("DELETE FROM entities WHERE id = ?", id);
+  }
+}
+
+/** Removes a memory's links on delete, and the entities only it named. */
 export function unlinkEntities(sql: SqlStorage, seq: number): void {
-  sql.exec("DELETE FROM memory_entities WHERE memory_seq = ?", seq);
+  dropOrphans(sql, dropLinks(sql, seq));
 }
 
 export function relinkEntities(sql: SqlStorage, row: Pick<MemoryRow, "seq">, memory: Pick<Memory, "entities">, now: number): void {
-  unlinkEntities(sql, row.seq);
+  const before = dropLinks(sql, row.seq);
   linkEntities(sql, row.seq, memory.entities, now);
+  dropOrphans(sql, before);
 }
 
 export interface EntityOut {

@@ -1,11 +1,13 @@
 // Reads and writes of the cube's memories; every change writes a version and an outbox row.
 import type { ChangeReason, Memory } from "../../src/memory/types";
 import type { CubeIdentity, MemoryFilter, NewMemory } from "../../src/memory/cube-contract";
-import { newId } from "../../src/lib/ids";
+import { cubeRef, newMemoryId } from "../../src/lib/ids";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import type { VectorCache } from "./vectors";
 import { enqueueOutbox } from "./outbox";
 import { linkEntities, relinkEntities, unlinkEntities } from "./entities";
+import { forgetAnswersOf } from "./idempotency";
+import { scrubColumns, scrubFts } from "./scrub";
 
 export interface StoreContext {
   sql: SqlStorage;
@@ -41,7 +43,7 @@ export function getRow(sql: SqlStorage, id: string): MemoryRow | undefined {
 
 /** Inserts a new memory (version 1) with its FTS row, vector, version and outbox row. */
 export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: string, reason: ChangeReason, source: string | null, now: number): Memory {
-  const id = newId("mem", now);
+  const id = newMemoryId(cubeRef(ctx.identity.cube_id), now);
   const cursor = ctx.sql.exec<{ seq: number }>(
     `INSERT INTO memories (id, user_id, agent_id, session_id, text, type, tags, entities, metadata, importance, state, version, hash,
        created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at)
@@ -167,6 +169,11 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
  */
 export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string | null, now: number): void {
   const version = row.version + 1;
+  scrubColumns(ctx.sql, "memories", ["text", "tags", "entities", "metadata", "source_message_ids"], "seq = ?", row.seq);
+  scrubColumns(ctx.sql, "memory_versions", ["snapshot"], "memory_id = ?", row.id);
+  scrubFts(ctx.sql, row.seq);
+  scrubColumns(ctx.sql, "vectors", ["data"], "seq = ?", row.seq);
+  forgetAnswersOf(ctx.sql, row.id);
   ctx.sql.exec(
     `UPDATE memories SET text = '', hash = '', tags = '[]', entities = '[]', metadata = '{}', source_message_ids = '[]',
        state = 'deleted', version = ?, updated_at = ?, valid_to = COALESCE(valid_to, ?) WHERE seq = ?`,
