@@ -3,6 +3,7 @@ import type { RawMessage } from "../../src/memory/types";
 import type { AddMessagesRequest, ExtractionMode, JobOptions, JobRecord, JobState } from "../../src/memory/cube-contract";
 import { newId } from "../../src/lib/ids";
 import { sha256Hex } from "../../src/governance/crypto";
+import { scrubColumns } from "./scrub";
 
 interface JobRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -48,9 +49,12 @@ export const REPLAY_MIN_CHARS = 24;
 export function findReplays(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number): Map<number, string | null> {
   const out = new Map<number, string | null>();
   req.messages.forEach((m, i) => {
+    // A message whose job failed for good is not a replay: sent again, it runs again.
     const prior = sql
       .exec<{ job_id: string | null }>(
-        "SELECT job_id FROM messages WHERE content_hash = ? AND (timestamp = ? OR (created_at > ? AND ?)) ORDER BY seq DESC LIMIT 1",
+        `SELECT m.job_id FROM messages m LEFT JOIN jobs j ON j.id = m.job_id
+         WHERE m.content_hash = ? AND (m.timestamp = ? OR (m.created_at > ? AND ?)) AND COALESCE(j.state, '') != 'failed'
+         ORDER BY m.seq DESC LIMIT 1`,
         hashes[i] as string,
         m.timestamp,
         now - REPLAY_WINDOW_MS,
@@ -60,6 +64,18 @@ export function findReplays(sql: SqlStorage, req: AddMessagesRequest, hashes: st
     if (prior) out.set(i, prior.job_id);
   });
   return out;
+}
+
+/**
+ * Copies of the request's messages that a failed job stored: the new job takes their place, so
+ * that sending a failed job's messages again keeps one copy of each, not two.
+ */
+export function dropFailedCopies(sql: SqlStorage, hashes: readonly string[]): void {
+  for (const hash of new Set(hashes)) {
+    const where = "content_hash = ? AND job_id IN (SELECT id FROM jobs WHERE state = 'failed')";
+    scrubColumns(sql, "messages", ["content", "name"], where, hash);
+    sql.exec(`DELETE FROM messages WHERE ${where}`, hash);
+  }
 }
 
 /** Stores the messages not listed in `skip` and a job over them. */
@@ -135,16 +151,32 @@ export function jobOptions(sql: SqlStorage, jobId: string): JobOptions | null {
   return row ? (JSON.parse(row.options) as JobOptions) : null;
 }
 
-export function setJobState(sql: SqlStorage, id: string, state: JobState, now: number, fields: { error?: string | null; result?: unknown; attempt?: boolean } = {}): void {
+/**
+ * Moves a job to `state`. A running job holds a lease until `lease_until`; any other state
+ * drops it. The cube's alarm hands a job whose lease ran out to the queue again.
+ */
+export function setJobState(
+  sql: SqlStorage,
+  id: string,
+  state: JobState,
+  now: number,
+  fields: { error?: string | null; result?: unknown; attempt?: boolean; lease_until?: number } = {},
+): void {
   sql.exec(
-    `UPDATE jobs SET state = ?, updated_at = ?, error = COALESCE(?, error), result = COALESCE(?, result), attempts = attempts + ? WHERE id = ?`,
+    `UPDATE jobs SET state = ?, updated_at = ?, error = COALESCE(?, error), result = COALESCE(?, result), attempts = attempts + ?, lease_until = ? WHERE id = ?`,
     state,
     now,
     fields.error === undefined ? null : fields.error,
     fields.result === undefined ? null : JSON.stringify(fields.result),
     fields.attempt ? 1 : 0,
+    state === "running" ? (fields.lease_until ?? null) : null,
     id,
   );
+}
+
+/** Drops the merge examples (they quote text) of the jobs whose report names a memory. */
+export function forgetMergesOf(sql: SqlStorage, memoryId: string): void {
+  sql.exec("UPDATE jobs SET result = json_remove(result, '$.detail.merges', '$.detail.errors') WHERE instr(result, ?) > 0", memoryId);
 }
 
 /** A scope as a scope delete names it: a user, an agent and a session, each optional; none means the whole cube. */
@@ -168,7 +200,22 @@ export function deleteScopeMessages(sql: SqlStorage, scope: MessageScope): numbe
       args.push(v);
     }
   }
-  return sql.exec(`DELETE FROM messages${parts.length ? ` WHERE ${parts.join(" AND ")}` : ""}`, ...args).rowsWritten;
+  const where = parts.length ? parts.join(" AND ") : "1 = 1";
+  scrubColumns(sql, "messages", ["content", "name"], where, ...args);
+  const deleted = sql.exec(`DELETE FROM messages WHERE ${where}`, ...args).rowsWritten;
+  forgetJobDetails(sql);
+  return deleted;
+}
+
+/**
+ * Forgets what jobs recorded about texts: the merge examples of every job's report (they quote
+ * memory text), and the error and options of jobs whose messages are all gone. Counts and ids stay.
+ */
+export function forgetJobDetails(sql: SqlStorage): void {
+  sql.exec("UPDATE jobs SET result = json_remove(result, '$.detail.merges', '$.detail.errors') WHERE result IS NOT NULL");
+  const orphaned = "NOT EXISTS (SELECT 1 FROM messages WHERE messages.job_id = jobs.id)";
+  scrubColumns(sql, "jobs", ["error", "options"], orphaned);
+  sql.exec(`UPDATE jobs SET error = NULL, options = ? WHERE ${orphaned}`, JSON.stringify({ tags: [], metadata: {}, user_id: null, agent_id: null, session_id: null }));
 }
 
 /**
