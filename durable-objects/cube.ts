@@ -32,12 +32,25 @@ import { D1CatalogSink } from "./cube/d1-sink";
 import { VectorIndexSink } from "./cube/vector-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
-import { deleteScopeMessages, findReplays, getJob, hashMessages, insertJobWithMessages, jobForgotten, jobMessages, jobOptions, setJobState } from "./cube/job-store";
+import {
+  deleteScopeMessages,
+  dropFailedCopies,
+  findReplays,
+  forgetJobDetails,
+  forgetMergesOf,
+  getJob,
+  hashMessages,
+  insertJobWithMessages,
+  jobForgotten,
+  jobMessages,
+  jobOptions,
+  setJobState,
+} from "./cube/job-store";
 import { searchCube } from "./cube/search";
 import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
-import { redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
+import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
 import type { z } from "zod";
 
 export interface JobInput {
@@ -65,8 +78,10 @@ function invalid<T>(error: z.ZodError): CubeResult<T> {
 export class CubeObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly schemaVersion: number;
-  private readonly vectors: VectorCache;
+  private vectors: VectorCache;
   private identity: CubeIdentity | null = null;
+  /** Set by `close` while the cube is being deleted: every call but `close` and `destroy` is refused. */
+  private closing = false;
   /** Outbox destinations; tests replace them to inject failures. */
   sinks: OutboxSink[] | null = null;
   /** VectorIndex for the vector route of a large cube; undefined until read from env, null when off. Tests replace it. */
@@ -79,6 +94,7 @@ export class CubeObject extends DurableObject<Env> {
     this.vectors = new VectorCache(this.sql);
     const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'identity'").toArray()[0];
     if (stored) this.identity = JSON.parse(stored.value) as CubeIdentity;
+    this.closing = this.sql.exec("SELECT 1 FROM meta WHERE key = 'closing'").toArray().length > 0;
   }
 
   /** Binds the object to its tenant and cube on first use; any later mismatch is refused. */
@@ -92,6 +108,7 @@ export class CubeObject extends DurableObject<Env> {
     } else if (this.identity.tenant_id !== identity.tenant_id || this.identity.cube_id !== identity.cube_id) {
       return fail("forbidden", "cube identity mismatch");
     }
+    if (this.closing) return fail("not_found", `cube ${identity.cube_id} is being deleted`);
     return ok({ sql: this.sql, identity: this.identity, vectors: this.vectors });
   }
 
@@ -151,6 +168,7 @@ export class CubeObject extends DurableObject<Env> {
         const prior = firstJob ? getJob(this.sql, firstJob) : null;
         if (prior) return ok({ job: prior, replayed: replays.size });
       }
+      dropFailedCopies(this.sql, hashes.filter((_, i) => !replays.has(i)));
       return ok({ job: insertJobWithMessages(this.sql, req, hashes, now, replays), replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
   }
@@ -168,7 +186,12 @@ export class CubeObject extends DurableObject<Env> {
     if (!opened.ok) return opened;
     const job = getJob(this.sql, id);
     if (!job) return fail("not_found", `job ${id} not found`);
-    if (job.state !== "succeeded") setJobState(this.sql, id, "running", Date.now(), { attempt: true });
+    const now = Date.now();
+    if (job.state !== "succeeded") {
+      setJobState(this.sql, id, "running", now, { attempt: true, lease_until: now + JOB_LEASE_MS });
+      // The alarm checks the lease: a consumer that dies mid-run does not leave the job running forever.
+      await this.scheduleDrain(now + JOB_LEASE_MS);
+    }
     const options = jobOptions(this.sql, id);
     if (!options) return fail("not_found", `job ${id} has no options`);
     return ok({ job: getJob(this.sql, id) as JobRecord, messages: jobMessages(this.sql, id), options });
@@ -204,14 +227,33 @@ export class CubeObject extends DurableObject<Env> {
     const job = getJob(this.sql, req.job_id);
     if (!job) return fail("not_found", `job ${req.job_id} not found`);
     if (job.state === "succeeded") return ok(job);
-    const external = new Map(req.decisions.map((d) => [d.index, d] as const));
+    // Each candidate is checked on its own: one the cube refuses is reported, the rest are kept.
+    const items: NewMemory[] = [];
+    const rejected: Array<{ index: number; reason: string }> = [];
+    const external = new Map<number, (typeof req.decisions)[number]>();
+    const decisionOf = new Map(req.decisions.map((d) => [d.index, d] as const));
+    req.items.forEach((raw, index) => {
+      const item = newMemorySchema.safeParse(raw);
+      if (!item.success) {
+        rejected.push({ index, reason: item.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ").slice(0, 300) });
+        return;
+      }
+      const decision = decisionOf.get(index);
+      if (decision) external.set(items.length, { ...decision, index: items.length });
+      items.push(item.data);
+    });
     this.ctx.storage.transactionSync(() => {
-      const items = jobForgotten(this.sql, req.job_id) ? [] : req.items;
-      const report = organize(opened.value, { items, embedder: req.embedder, source: req.job_id, now, external });
+      const kept = jobForgotten(this.sql, req.job_id) ? [] : items;
+      const report = organize(opened.value, { items: kept, embedder: req.embedder, source: req.job_id, now, external });
       const touched = [...new Set([...report.added, ...report.merged, ...report.updated])];
       setJobState(this.sql, req.job_id, "succeeded", now, {
         error: null,
-        result: { memory_ids: touched, added: report.added.length, skipped: report.repeats + report.noops, detail: { ...req.detail, candidates: req.items.length, ...report } },
+        result: {
+          memory_ids: touched,
+          added: report.added.length,
+          skipped: report.repeats + report.noops + rejected.length,
+          detail: { ...req.detail, candidates: req.items.length, ...report, ...(rejected.length ? { rejected: rejected.slice(0, 50) } : {}) },
+        },
       });
     });
     await this.scheduleDrain(now + DRAIN_DELAY_MS);
@@ -331,6 +373,7 @@ export class CubeObject extends DurableObject<Env> {
       const row = getRow(this.sql, id);
       if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
       deleteMemory(opened.value, row, null, now);
+      forgetMergesOf(this.sql, id);
       return ok({ id, deleted: true });
     });
   }
@@ -349,6 +392,7 @@ export class CubeObject extends DurableObject<Env> {
       // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
       const { user_id, agent_id, session_id, ...narrower } = parsed.data;
       if (Object.values(narrower).every((v) => v === undefined)) deleteScopeMessages(this.sql, { user_id, agent_id, session_id });
+      forgetJobDetails(this.sql);
       return ok({ deleted: rows.length });
     });
   }
@@ -388,10 +432,51 @@ export class CubeObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * First step of deleting the cube: from now on it refuses every call but this one and
+   * `destroy`, and its outbox stops draining, so the Worker can delete what the derived stores
+   * hold without the cube writing it back. Returns the id of every memory it ever held. Idempotent.
+   */
+  async close(identity: unknown): Promise<CubeResult<{ memory_ids: string[] }>> {
+    const parsed = identitySchema.safeParse(identity);
+    if (!parsed.success) return invalid(parsed.error);
+    if (this.identity && (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id)) {
+      return fail("forbidden", "cube identity mismatch");
+    }
+    if (!this.identity) return ok({ memory_ids: [] });
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('closing', ?)", String(Date.now()));
+    this.closing = true;
+    return ok({ memory_ids: this.sql.exec<{ id: string }>("SELECT id FROM memories ORDER BY seq").toArray().map((r) => r.id) });
+  }
+
+  /**
+   * Last step of deleting the cube, after `close` and the derived stores' deletes: the whole
+   * database goes (rows, indexes, free pages), and the object starts again empty and unbound.
+   */
+  async destroy(identity: unknown): Promise<CubeResult<{ destroyed: boolean }>> {
+    const parsed = identitySchema.safeParse(identity);
+    if (!parsed.success) return invalid(parsed.error);
+    if (!this.identity) return ok({ destroyed: false });
+    if (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id) return fail("forbidden", "cube identity mismatch");
+    if (!this.closing) return fail("conflict", "close the cube before destroying it");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.migrateFresh();
+    return ok({ destroyed: true });
+  }
+
+  /** State of a new, empty object: after `destroy`, a later use of the same name starts from nothing. */
+  private migrateFresh(): void {
+    migrate(this.sql);
+    this.identity = null;
+    this.closing = false;
+    this.vectors = new VectorCache(this.sql);
+  }
+
   /** Drains the outbox to D1 (and Vectorize when configured); reschedules itself on failure. */
   async drain(): Promise<DrainReport> {
     const identity = this.identity;
-    if (!identity) return { drained: 0, failed: 0, next_at: null };
+    if (!identity || this.closing) return { drained: 0, failed: 0, next_at: null };
     const report = await drainOutbox({
       sql: this.sql,
       sinks: this.outboxSinks(identity),
@@ -417,7 +502,7 @@ export class CubeObject extends DurableObject<Env> {
   /** Drains the outbox, re-sends lost jobs, purges old idempotency keys; re-arms itself as needed. */
   override async alarm(): Promise<void> {
     const identity = this.identity;
-    if (!identity) return;
+    if (!identity || this.closing) return;
     const now = Date.now();
     await this.drain();
     const nextJobCheck = await redispatchStaleJobs(this.sql, this.env.JOBS, identity, now);

@@ -1,6 +1,6 @@
 // Organization inside the cube: the three-stage dedup of candidates and the judge's decisions, applied as versions.
 import type { CandidateMemory, ChangeReason, Memory } from "../../src/memory/types";
-import type { NewMemory } from "../../src/memory/cube-contract";
+import { LIMITS, type NewMemory } from "../../src/memory/cube-contract";
 import { classifyCandidate, type DedupThresholds, type Neighbour } from "../../src/memory/dedup/classify";
 import type { JudgeDecision } from "../../src/memory/dedup/judge";
 import { decideByRules } from "../../src/memory/dedup/judge-rules";
@@ -39,6 +39,8 @@ export function emptyReport(): OrganizeReport {
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+/** A merged memory keeps the entity limit a new one has: the first names win. */
+const unionEntities = (a: readonly string[], b: readonly string[]) => union(a, b).slice(0, LIMITS.entities);
 
 function toCandidate(item: NewMemory): CandidateMemory {
   return { text: item.text, type: item.type, entities: item.entities, importance: item.importance, event_time: item.event_time, source_message_ids: item.source_message_ids, tags: item.tags };
@@ -119,7 +121,7 @@ export function organize(ctx: StoreContext, input: OrganizeInput, report: Organi
       const row = getRow(ctx.sql, verdict.target.id) as MemoryRow;
       const target = rowToMemory(row, ctx.identity);
       const eventTime = item.event_time === null ? target.event_time : Math.max(item.event_time, target.event_time ?? item.event_time);
-      updateMemory(ctx, row, { source_message_ids: union(target.source_message_ids, item.source_message_ids), event_time: eventTime, entities: union(target.entities, item.entities) }, embedder, "merge", source, now);
+      updateMemory(ctx, row, { source_message_ids: union(target.source_message_ids, item.source_message_ids), event_time: eventTime, entities: unionEntities(target.entities, item.entities) }, embedder, "merge", source, now);
       ctx.sql.exec("UPDATE memories SET seen_count = seen_count + 1, last_seen_at = ? WHERE seq = ?", now, row.seq);
       report.merged.push(target.id);
       if (report.merges.length < 500) {
@@ -167,7 +169,7 @@ export function applyDecision(ctx: StoreContext, item: NewMemory, decision: Judg
       updateMemory(
         ctx,
         row,
-        { text: decision.text, hash, ...(vector ? { vector } : {}), entities: union(target.entities, item.entities), source_message_ids: union(target.source_message_ids, item.source_message_ids), importance: Math.max(target.importance, item.importance) },
+        { text: decision.text, hash, ...(vector ? { vector } : {}), entities: unionEntities(target.entities, item.entities), source_message_ids: union(target.source_message_ids, item.source_message_ids), importance: Math.max(target.importance, item.importance) },
         embedder,
         why("update"),
         source,

@@ -9,6 +9,7 @@ import { LlmJudge } from "../memory/dedup/judge-llm";
 import { contentHash } from "../memory/text";
 import type { ExtractJobMessage } from "./messages";
 import { extractCandidates } from "./extract";
+import { fitCandidates } from "../memory/candidate-limits";
 import type { LLM } from "../providers/llm";
 import type { Memory } from "../memory/types";
 
@@ -45,7 +46,10 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
   if (input.job.state === "succeeded") return input.job;
   const llm = input.job.mode === "fine" ? getLlm(env) : null;
   let t = performance.now();
-  const { candidates, detail } = await extractCandidates(input.job.mode, input.messages, llm);
+  const extracted = await extractCandidates(input.job.mode, input.messages, llm);
+  const { detail } = extracted;
+  const { candidates, skipped } = fitCandidates(extracted.candidates);
+  if (skipped.length) detail.skipped = skipped.slice(0, 20).map((s) => s.reason);
   const timings: Record<string, number> = { extract: performance.now() - t };
   const sessionOf = new Map(input.messages.map((m) => [m.id, m.session_id]));
   const timeOf = new Map(input.messages.map((m) => [m.id, m.timestamp]));
@@ -79,4 +83,19 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
   // The cube's share is known only after it answered; it is logged, not stored, to keep the job record as committed.
   console.log(JSON.stringify({ level: "info", job_id: msg.job_id, candidates: items.length, ...timings, organize: performance.now() - t }));
   return done;
+}
+
+/**
+ * A job run inside the request (`sync: true`): a failure marks the job failed for good, since no
+ * queue will retry it, and then answers the request with the error. Sending the same messages
+ * again runs them again (a failed job's messages are not replays).
+ */
+export async function runSyncJob(env: Env, msg: ExtractJobMessage): Promise<JobRecord> {
+  try {
+    return await runExtractJob(env, msg);
+  } catch (err) {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    await cubeStub(env, msg.identity).failJob(msg.identity, msg.job_id, reason, true);
+    throw err;
+  }
 }

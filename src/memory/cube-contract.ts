@@ -13,14 +13,33 @@ export const LIMITS = {
   topK: 100,
   listLimit: 200,
   queryChars: 2_000,
+  /** A user, agent, session or cube id given by a caller. */
+  idChars: 128,
+  entities: 64,
+  entityChars: 200,
 } as const;
+
+/** A user's cube is `user:<user_id>`; its id is this much longer than the longest user id. */
+export const USER_CUBE_PREFIX = "user:";
+
+/** Text a memory or message may hold: not empty, not only whitespace. */
+export const textSchema = (max: number = LIMITS.textChars) =>
+  z.string().min(1).max(max).refine((s) => s.trim().length > 0, "must not be blank");
 
 const float32 = z.custom<Float32Array>((v) => v instanceof Float32Array, "expected a Float32Array");
 
-const idPart = z.string().min(1).max(128).regex(/^[A-Za-z0-9:_\-.@]+$/, "letters, digits and : _ - . @ only");
+const ID_CHARS = /^[A-Za-z0-9:_\-.@]+$/;
+const idPart = z.string().min(1).max(LIMITS.idChars).regex(ID_CHARS, "letters, digits and : _ - . @ only");
+/** user_id, agent_id, session_id, and the id of a cube created by name: one limit for the API and the cube. */
 export const scopeIdSchema = idPart;
+/** Any cube id, a user's (`user:` + a user id) included. */
+export const cubeIdSchema = z
+  .string()
+  .min(1)
+  .max(USER_CUBE_PREFIX.length + LIMITS.idChars)
+  .regex(ID_CHARS, "letters, digits and : _ - . @ only");
 
-export const identitySchema = z.object({ tenant_id: z.string().min(1), cube_id: idPart }).strict();
+export const identitySchema = z.object({ tenant_id: z.string().min(1), cube_id: cubeIdSchema }).strict();
 export type CubeIdentity = z.infer<typeof identitySchema>;
 
 const scopeFields = {
@@ -37,10 +56,10 @@ const metadata = z
 export const newMemorySchema = z
   .object({
     ...scopeFields,
-    text: z.string().min(1).max(LIMITS.textChars),
+    text: textSchema(),
     type: z.enum(MEMORY_TYPES),
     tags,
-    entities: z.array(z.string().max(200)).max(64),
+    entities: z.array(z.string().max(LIMITS.entityChars)).max(LIMITS.entities),
     metadata,
     importance: z.number().min(0).max(1),
     event_time: z.number().int().nullable(),
@@ -71,7 +90,7 @@ export const newMessageSchema = z
     ...scopeFields,
     role: z.enum(["user", "assistant", "system", "tool"]),
     name: z.string().max(128).nullable(),
-    content: z.string().min(1).max(LIMITS.textChars),
+    content: textSchema(),
     timestamp: z.number().int(),
   })
   .strict();
@@ -123,7 +142,8 @@ export const completeJobSchema = z
     identity: identitySchema,
     job_id: z.string().min(1),
     embedder: z.string(),
-    items: z.array(newMemorySchema).max(20_000),
+    /** Candidates, each validated on its own: one the cube refuses is skipped with its reason, never failing the batch. */
+    items: z.array(z.unknown()).max(20_000),
     decisions: z.array(externalDecisionSchema).max(20_000).default([]),
     detail: z.record(z.string(), z.unknown()).default({}),
   })
@@ -173,7 +193,7 @@ export const updateSchema = z
     expected_version: z.number().int().nullable(),
     patch: z
       .object({
-        text: z.string().min(1).max(LIMITS.textChars).optional(),
+        text: textSchema().optional(),
         hash: z.string().length(64).optional(),
         vector: float32.optional(),
         type: z.enum(MEMORY_TYPES).optional(),
