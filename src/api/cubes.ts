@@ -9,14 +9,17 @@ import { jsonBody, queryParams } from "./validate";
 import { requireScope } from "./middleware";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { cubes as cubesTable } from "../db/schema";
-import { scopeIdSchema } from "../memory/cube-contract";
+import { cubeIdSchema, scopeIdSchema, USER_CUBE_PREFIX } from "../memory/cube-contract";
+import { ApiError } from "../errors";
 import { cubeStub, registerCube, resolveCube, unwrap } from "../services/cubes";
+import { deleteCube } from "../services/cube-delete";
+import { selectVectorIndex } from "../providers/select-vector-index";
 import { newId } from "../lib/ids";
 
 export const cubes = new Hono<AppEnv>();
 
 const createCubeBody = z.strictObject({
-  id: scopeIdSchema.refine((id) => !id.startsWith("user:"), "ids starting with user: are reserved for users' cubes").optional(),
+  id: scopeIdSchema.refine((id) => !id.startsWith(USER_CUBE_PREFIX), `ids starting with ${USER_CUBE_PREFIX} are reserved for users' cubes`).optional(),
   name: z.string().min(1).max(200).optional(),
   owner_user_id: scopeIdSchema.optional(),
   owner_agent_id: scopeIdSchema.optional(),
@@ -40,6 +43,8 @@ cubes.post("/", async (c) => {
   const body = await jsonBody(c, createCubeBody);
   const tenant = c.get("auth").tenant_id;
   const identity = { tenant_id: tenant, cube_id: body.id ?? newId("cube") };
+  // The object binds itself to its identity (and refuses one it cannot hold) before D1 registers it.
+  unwrap(await cubeStub(c.env, identity).stats(identity));
   const created = await registerCube(c.env, identity, { name: body.name, owner_user_id: body.owner_user_id, owner_agent_id: body.owner_agent_id });
   const row = await drizzle(c.env.DB).select().from(cubesTable).where(and(eq(cubesTable.tenantId, tenant), eq(cubesTable.id, identity.cube_id))).get();
   if (!row) throw new Error("cube registered but not found");
@@ -64,8 +69,29 @@ cubes.get("/", async (c) => {
 });
 
 describeRoute({ method: "get", path: "/v1/cubes/{id}", tag: "cubes", scope: "memories:read", summary: "A cube's state: counts, schema version, outbox", response: z.record(z.string(), z.unknown()) });
+/** A cube id from the path, checked like every other id. */
+function cubeIdParam(raw: string): string {
+  const parsed = cubeIdSchema.safeParse(raw);
+  if (!parsed.success) throw new ApiError("invalid_request", "invalid cube id", parsed.error.issues.map((i) => ({ path: "id", message: i.message })));
+  return parsed.data;
+}
+
 cubes.get("/:id", async (c) => {
   requireScope(c, "memories:read");
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: c.req.param("id") }, false);
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: cubeIdParam(c.req.param("id")) });
   return c.json(unwrap(await cubeStub(c.env, identity).stats(identity)));
+});
+
+describeRoute({
+  method: "delete",
+  path: "/v1/cubes/{id}",
+  tag: "cubes",
+  scope: "memories:write",
+  summary: "Delete a cube and everything in it: memories, versions, messages, jobs, entities, in the cube, the catalog and the vector index",
+  response: z.object({ id: z.string(), deleted: z.boolean(), memories: z.number().int() }),
+});
+cubes.delete("/:id", async (c) => {
+  requireScope(c, "memories:write");
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: cubeIdParam(c.req.param("id")) });
+  return c.json(await deleteCube({ env: c.env, vectorIndex: selectVectorIndex(c.env) }, identity));
 });

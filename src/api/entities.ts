@@ -5,7 +5,7 @@ import type { AppEnv } from "./context";
 import { describeRoute } from "./openapi-registry";
 import { queryParams } from "./validate";
 import { requireScope } from "./middleware";
-import { scopeIdSchema } from "../memory/cube-contract";
+import { cubeIdSchema, scopeIdSchema } from "../memory/cube-contract";
 import { cubeStub, resolveCube, unwrap } from "../services/cubes";
 
 export const entities = new Hono<AppEnv>();
@@ -13,7 +13,7 @@ export const entities = new Hono<AppEnv>();
 const entitiesQuery = z
   .strictObject({
     user_id: scopeIdSchema.optional(),
-    cube_id: scopeIdSchema.optional(),
+    cube_id: cubeIdSchema.optional(),
     prefix: z.string().min(1).max(100).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
@@ -27,7 +27,7 @@ describeRoute({ method: "get", path: "/v1/entities", tag: "memories", scope: "me
 entities.get("/", async (c) => {
   requireScope(c, "memories:read");
   const q = queryParams(c, entitiesQuery);
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q, false);
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q);
   const list = unwrap(await cubeStub(c.env, identity).entities(identity, q.limit, q.prefix ?? null));
   return c.json({
     entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })),

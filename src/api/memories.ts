@@ -18,32 +18,24 @@ import {
   patchMemoryBody,
 } from "./schemas";
 import { ApiError } from "../errors";
-import { cubeStub, resolveCube, unwrap } from "../services/cubes";
+import { cubeStub, resolveCube, resolveWriteTarget, unwrap } from "../services/cubes";
 import { prepareMemories } from "../services/prepare";
 import { listCatalog, locateMemory } from "../services/memory-catalog";
-import { sha256Hex } from "../governance/crypto";
 import { contentHash } from "../memory/text";
 import { getEmbedder } from "../services/providers";
 import { newId } from "../lib/ids";
-import type { CubeIdentity, Idempotency } from "../memory/cube-contract";
+import type { CubeIdentity } from "../memory/cube-contract";
+import { cubeIdempotency } from "./idempotency";
 import { jobOut, registerJob, unregisterJob } from "../services/jobs";
-import { runExtractJob } from "../jobs/run-extract";
+import { runSyncJob } from "../jobs/run-extract";
 
 export const memories = new Hono<AppEnv>();
-
-/** The Idempotency-Key header bound to a hash of what the request asks for. */
-async function idempotency(c: Context<AppEnv>, body: unknown): Promise<Idempotency | undefined> {
-  const key = c.req.header("idempotency-key");
-  if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > 255) throw new ApiError("invalid_request", "Idempotency-Key must be 1 to 255 characters");
-  return { key, request_hash: await sha256Hex(`${c.req.method} ${c.req.path} ${JSON.stringify(body)}`) };
-}
 
 /** Finds the cube of a memory: from the query's hint, else from the tenant's catalog. */
 async function locate(c: Context<AppEnv>, id: string): Promise<CubeIdentity> {
   const hint = queryParams(c, locateQuery);
   const tenant = c.get("auth").tenant_id;
-  if (hint.cube_id !== undefined || hint.user_id !== undefined) return resolveCube(c.env, tenant, hint, false);
+  if (hint.cube_id !== undefined || hint.user_id !== undefined) return resolveCube(c.env, tenant, hint);
   const cubeId = await locateMemory(c.env, tenant, id);
   if (!cubeId) throw new ApiError("not_found", `memory ${id} not found`);
   return { tenant_id: tenant, cube_id: cubeId };
@@ -62,8 +54,9 @@ describeRoute({
 memories.post("/", async (c) => {
   requireScope(c, "memories:write");
   const body = await jsonBody(c, addMemoriesBody);
-  const idem = await idempotency(c, body);
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, body, true);
+  const idem = await cubeIdempotency(c, body);
+  const target = await resolveWriteTarget(c.env, c.get("auth").tenant_id, body);
+  const { identity } = target;
   const scope = { user_id: body.user_id ?? null, agent_id: body.agent_id ?? null, session_id: body.session_id ?? null };
   const now = Date.now();
   const messages = body.messages ?? [{ role: "user" as const, content: body.text as string, name: undefined, timestamp: undefined }];
@@ -83,6 +76,7 @@ memories.post("/", async (c) => {
     }));
     const { items, embedder } = await prepareMemories(c.env, drafts);
     const result = unwrap(await cube.addMemories({ identity, embedder, items, idempotency: idem }));
+    await target.register();
     return c.json({ memories: result.memories.map(memoryOut) }, 201);
   }
 
@@ -98,13 +92,14 @@ memories.post("/", async (c) => {
   });
   if (!added.ok || added.value.job.id !== jobId) await unregisterJob(c.env, identity, jobId);
   const { job, replayed } = unwrap(added);
+  await target.register();
   if (job.id !== jobId) {
     // An idempotent retry (the first answer again), or every message was a replay: nothing new was stored or queued.
     return c.json({ job: jobOut(identity, job), replayed }, replayed === messages.length ? 200 : 202);
   }
   const message = { kind: "extract" as const, job_id: job.id, identity };
   if (body.sync) {
-    const done = await runExtractJob(c.env, message);
+    const done = await runSyncJob(c.env, message);
     const list = await Promise.all((done.result?.memory_ids ?? []).map(async (id) => unwrap(await cube.getMemory(identity, id))));
     return c.json({ job: jobOut(identity, done), replayed, memories: list.map(memoryOut) }, 201);
   }
@@ -133,7 +128,7 @@ memories.get("/", async (c) => {
     return c.json({ memories: rows.map(memoryOut), next_cursor: last ? encodeCursor(last) : null });
   }
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ s: z.number().int() })) : undefined;
-  const identity = await resolveCube(c.env, tenant, q, false);
+  const identity = await resolveCube(c.env, tenant, q);
   const page = unwrap(
     await cubeStub(c.env, identity).listMemories({
       identity,
@@ -165,8 +160,8 @@ describeRoute({
 memories.delete("/", async (c) => {
   requireScope(c, "memories:write");
   const q = queryParams(c, deleteScopeQuery);
-  const idem = await idempotency(c, q);
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q, false);
+  const idem = await cubeIdempotency(c, q);
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q);
   const filter = { user_id: q.user_id, agent_id: q.agent_id, session_id: q.session_id };
   return c.json(unwrap(await cubeStub(c.env, identity).deleteScope(identity, filter, idem)));
 });
@@ -193,7 +188,7 @@ memories.patch("/:id", async (c) => {
   requireScope(c, "memories:write");
   const id = c.req.param("id");
   const body = await jsonBody(c, patchMemoryBody);
-  const idem = await idempotency(c, body);
+  const idem = await cubeIdempotency(c, body);
   const identity = await locate(c, id);
   const { expected_version, text, ...rest } = body;
   const patch: Record<string, unknown> = { ...rest };
@@ -214,7 +209,7 @@ describeRoute({ method: "delete", path: "/v1/memories/{id}", tag: "memories", sc
 memories.delete("/:id", async (c) => {
   requireScope(c, "memories:write");
   const id = c.req.param("id");
-  const idem = await idempotency(c, { id });
+  const idem = await cubeIdempotency(c, { id });
   const identity = await locate(c, id);
   return c.json(unwrap(await cubeStub(c.env, identity).deleteMemory(identity, id, idem)));
 });

@@ -33,8 +33,30 @@ export const cubes = sqliteTable(
     ownerUserId: text("owner_user_id"),
     ownerAgentId: text("owner_agent_id"),
     createdAt: integer("created_at").notNull(),
+    /** Short hash of the cube id that the cube's memory ids end with, so an id alone finds its cube. */
+    ref: text("ref"),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("cubes_ref").on(t.tenantId, t.ref)],
+);
+
+/**
+ * Idempotency keys of the writes that D1 serves (cubes, keys, tenants, GPU memory): the first
+ * answer of each key, replayed to a retry. Cube writes keep theirs in the cube, beside the write.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    /** The tenant of the key, or "admin" for admin routes. */
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** "pending" while the first request runs, then "done". */
+    state: text("state").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_created").on(t.scope, t.createdAt)],
 );
 
 /** Which cube holds a job, so `GET /v1/jobs/:id` can find it; the job's state lives in the cube. */

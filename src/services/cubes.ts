@@ -5,10 +5,11 @@ import type { Env } from "../env";
 import type { CubeObject } from "../../durable-objects/cube";
 import { cubes } from "../db/schema";
 import { ApiError } from "../errors";
-import type { CubeIdentity, CubeResult } from "../memory/cube-contract";
+import { USER_CUBE_PREFIX, type CubeIdentity, type CubeResult } from "../memory/cube-contract";
+import { cubeRef } from "../lib/ids";
 
 /** The cube of a user, created on first write: `user:<user_id>`. */
-export const userCubeId = (userId: string) => `user:${userId}`;
+export const userCubeId = (userId: string) => `${USER_CUBE_PREFIX}${userId}`;
 
 /**
  * The cube's RPC surface as the Worker sees it. The runtime's generated stub types turn
@@ -18,7 +19,7 @@ export const userCubeId = (userId: string) => `user:${userId}`;
 export type CubeRpc = Pick<
   CubeObject,
   | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
-  | "listMemories" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain"
+  | "listMemories" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
 >;
 
 export function cubeStub(env: Env, identity: CubeIdentity): CubeRpc {
@@ -31,19 +32,30 @@ export function unwrap<T>(result: CubeResult<T>): T {
   throw new ApiError(result.error.code, result.error.message, result.error.details);
 }
 
-// Cubes known to exist, per isolate: saves a D1 round trip on every write to a known cube.
+// Cubes known to exist (with their ref recorded), per isolate: saves a D1 round trip on every
+// write to a known cube. A cube deleted through this isolate is forgotten here at once.
 const known = new Set<string>();
+const keyOf = (identity: CubeIdentity) => `${identity.tenant_id}/${identity.cube_id}`;
 
 export async function cubeExists(env: Env, identity: CubeIdentity): Promise<boolean> {
-  const key = `${identity.tenant_id}/${identity.cube_id}`;
+  const key = keyOf(identity);
   if (known.has(key)) return true;
   const row = await drizzle(env.DB)
-    .select({ id: cubes.id })
+    .select({ id: cubes.id, ref: cubes.ref })
     .from(cubes)
     .where(and(eq(cubes.tenantId, identity.tenant_id), eq(cubes.id, identity.cube_id)))
     .get();
-  if (row) known.add(key);
-  return row !== undefined;
+  if (!row) return false;
+  // A cube registered before cubes had refs gets its ref now, so its new memory ids resolve.
+  if (row.ref === null) {
+    await drizzle(env.DB).update(cubes).set({ ref: cubeRef(identity.cube_id) }).where(and(eq(cubes.tenantId, identity.tenant_id), eq(cubes.id, identity.cube_id))).run();
+  }
+  known.add(key);
+  return true;
+}
+
+export function forgetKnownCube(identity: CubeIdentity): void {
+  known.delete(keyOf(identity));
 }
 
 export async function registerCube(
@@ -60,30 +72,54 @@ export async function registerCube(
       ownerUserId: fields.owner_user_id ?? null,
       ownerAgentId: fields.owner_agent_id ?? null,
       createdAt: Date.now(),
+      ref: cubeRef(identity.cube_id),
     })
     .onConflictDoNothing()
     .run();
-  known.add(`${identity.tenant_id}/${identity.cube_id}`);
+  known.add(keyOf(identity));
   return res.meta.changes > 0;
 }
 
-/**
- * The cube a request addresses: `cube_id` if given, else the user's cube. Writes create a
- * user's cube on first use; anything else must already exist in the caller's tenant.
- */
-export async function resolveCube(
-  env: Env,
-  tenantId: string,
-  target: { cube_id?: string | undefined; user_id?: string | undefined },
-  forWrite: boolean,
-): Promise<CubeIdentity> {
+/** The tenant's cube whose memory ids end with `ref`, or null. */
+export async function cubeOfRef(env: Env, tenantId: string, ref: string): Promise<string | null> {
+  const row = await drizzle(env.DB).select({ id: cubes.id }).from(cubes).where(and(eq(cubes.tenantId, tenantId), eq(cubes.ref, ref))).get();
+  return row?.id ?? null;
+}
+
+/** The cube id a target names: `cube_id`, else the user's cube. */
+function targetCubeId(target: { cube_id?: string | undefined; user_id?: string | undefined }): string {
   const cubeId = target.cube_id ?? (target.user_id !== undefined ? userCubeId(target.user_id) : undefined);
   if (!cubeId) throw new ApiError("invalid_request", "give user_id or cube_id");
-  const identity = { tenant_id: tenantId, cube_id: cubeId };
+  return cubeId;
+}
+
+/** The cube a request reads: `cube_id` if given, else the user's cube; it must exist in the caller's tenant. */
+export async function resolveCube(env: Env, tenantId: string, target: { cube_id?: string | undefined; user_id?: string | undefined }): Promise<CubeIdentity> {
+  const identity = { tenant_id: tenantId, cube_id: targetCubeId(target) };
   if (await cubeExists(env, identity)) return identity;
-  if (forWrite && target.cube_id === undefined && target.user_id !== undefined) {
-    await registerCube(env, identity, { owner_user_id: target.user_id });
-    return identity;
-  }
-  throw new ApiError("not_found", `cube ${cubeId} not found`);
+  throw new ApiError("not_found", `cube ${identity.cube_id} not found`);
+}
+
+export interface WriteTarget {
+  identity: CubeIdentity;
+  /** Registers a user's cube created by this write; call it once the cube has accepted the write. */
+  register(): Promise<void>;
+}
+
+/**
+ * The cube a write goes to. A user's cube is created by its first write, but registered in D1
+ * only after the cube object accepted that write: a request the cube refuses leaves nothing
+ * behind. A named cube must have been created first.
+ */
+export async function resolveWriteTarget(env: Env, tenantId: string, target: { cube_id?: string | undefined; user_id?: string | undefined }): Promise<WriteTarget> {
+  const identity = { tenant_id: tenantId, cube_id: targetCubeId(target) };
+  const noop = async () => {};
+  if (await cubeExists(env, identity)) return { identity, register: noop };
+  if (target.cube_id !== undefined || target.user_id === undefined) throw new ApiError("not_found", `cube ${identity.cube_id} not found`);
+  return {
+    identity,
+    register: async () => {
+      await registerCube(env, identity, { owner_user_id: target.user_id });
+    },
+  };
 }

@@ -4,6 +4,8 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../env";
 import { memories } from "../db/schema";
 import type { Memory, MemoryState, MemoryType, Metadata } from "../memory/types";
+import { refOfMemoryId } from "../lib/ids";
+import { cubeOfRef } from "./cubes";
 
 type Row = typeof memories.$inferSelect;
 
@@ -35,8 +37,13 @@ export function catalogRowToMemory(r: Row): Memory {
   };
 }
 
-/** Which cube of the tenant holds a memory id, per the catalog; null when unknown. */
+/**
+ * Which cube of the tenant holds a memory id: the cube its id names (known from the moment the
+ * write was acknowledged), else, for ids older than that, the catalog; null when unknown.
+ */
 export async function locateMemory(env: Env, tenantId: string, id: string): Promise<string | null> {
+  const ref = refOfMemoryId(id);
+  if (ref !== null) return cubeOfRef(env, tenantId, ref);
   const row = await drizzle(env.DB)
     .select({ cubeId: memories.cubeId })
     .from(memories)
