@@ -6,13 +6,14 @@ import type { AppEnv } from "./context";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { requireScope } from "./middleware";
-import { contextBody, packedContextSchema } from "./schemas";
+import { contextBody, coverageSchema, packedContextSchema } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
 
 export const contextRoute = new Hono<AppEnv>();
 
 const contextResponse = packedContextSchema.extend({
   considered: z.number().int().describe("memories the search returned before packing"),
+  coverage: coverageSchema.optional(),
   timings_ms: z.record(z.string(), z.number()),
 });
 
@@ -31,5 +32,5 @@ contextRoute.post("/", async (c) => {
   const out = await runSearch(c.env, c.get("auth").tenant_id, body, true);
   c.header("Server-Timing", serverTiming(out.timings));
   const packed = out.packed as NonNullable<typeof out.packed>;
-  return c.json({ ...packed, considered: out.results.length, timings_ms: out.timings });
+  return c.json({ ...packed, considered: out.results.length, ...(out.coverage ? { coverage: out.coverage } : {}), timings_ms: out.timings });
 });

@@ -1,7 +1,7 @@
 // zod schemas of the public API (v1): they validate requests and produce the OpenAPI document.
 import { z } from "zod";
 import { MEMORY_STATES, MEMORY_TYPES, type Memory } from "../memory/types";
-import { LIMITS, scopeIdSchema } from "../memory/cube-contract";
+import { cubeIdSchema, LIMITS, scopeIdSchema, textSchema } from "../memory/cube-contract";
 
 const isoTime = z.iso.datetime({ offset: true });
 const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
@@ -54,12 +54,12 @@ const scope = {
   user_id: scopeIdSchema.optional(),
   agent_id: scopeIdSchema.optional(),
   session_id: scopeIdSchema.optional(),
-  cube_id: scopeIdSchema.optional(),
+  cube_id: cubeIdSchema.optional(),
 };
 
 export const messageSchema = z.strictObject({
   role: z.enum(["user", "assistant", "system", "tool"]),
-  content: z.string().min(1).max(LIMITS.textChars),
+  content: textSchema(),
   name: z.string().min(1).max(128).optional(),
   timestamp: isoTime.optional(),
 });
@@ -68,7 +68,7 @@ export const addMemoriesBody = z
   .strictObject({
     ...scope,
     messages: z.array(messageSchema).min(1).max(LIMITS.messagesPerAdd).optional(),
-    text: z.string().min(1).max(LIMITS.textChars).optional(),
+    text: textSchema().optional(),
     infer: z.boolean().default(true),
     mode: z.enum(["fast", "fine"]).default("fast").describe("extraction mode when infer is true"),
     sync: z.boolean().default(false).describe("wait for extraction instead of answering 202"),
@@ -93,7 +93,7 @@ export const listQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-export const locateQuery = z.strictObject({ cube_id: scopeIdSchema.optional(), user_id: scopeIdSchema.optional() });
+export const locateQuery = z.strictObject({ cube_id: cubeIdSchema.optional(), user_id: scopeIdSchema.optional() });
 
 export const deleteScopeQuery = z
   .strictObject({ ...scope })
@@ -101,7 +101,7 @@ export const deleteScopeQuery = z
 
 export const patchMemoryBody = z
   .strictObject({
-    text: z.string().min(1).max(LIMITS.textChars).optional(),
+    text: textSchema().optional(),
     type: z.enum(MEMORY_TYPES).optional(),
     tags: tags.optional(),
     metadata: metadata.optional(),
@@ -114,7 +114,7 @@ export const patchMemoryBody = z
 const routeWeight = z.number().min(0).max(10).optional();
 
 export const searchBody = z.strictObject({
-  query: z.string().min(1).max(LIMITS.queryChars),
+  query: textSchema(LIMITS.queryChars),
   ...scope,
   tags: tags.optional().describe("every tag must be present"),
   types: z.array(z.enum(MEMORY_TYPES)).optional(),
@@ -169,3 +169,11 @@ export const jobSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
+
+export const coverageSchema = z
+  .object({
+    cubes_searched: z.number().int(),
+    failed: z.array(z.object({ cube_id: z.string(), code: z.string(), message: z.string() })).describe("cubes that failed and were skipped"),
+    left_out: z.number().int().describe("cubes not searched because the fan-out limit was reached"),
+  })
+  .describe("tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty");

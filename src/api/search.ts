@@ -6,7 +6,7 @@ import type { AppEnv } from "./context";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { requireScope } from "./middleware";
-import { memoryOut, packedContextSchema, scoredMemorySchema, searchBody } from "./schemas";
+import { coverageSchema, memoryOut, packedContextSchema, scoredMemorySchema, searchBody } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
 
 export const search = new Hono<AppEnv>();
@@ -29,6 +29,7 @@ const searchResponse = z.object({
   results: z.array(scoredMemorySchema),
   understood: understoodSchema.describe("the date range and entities read from the query (single-cube searches)"),
   context: packedContextSchema.optional(),
+  coverage: coverageSchema.optional(),
   timings_ms: z.record(z.string(), z.number()).describe("embed, cube routes, fusion, packing; also in Server-Timing"),
 });
 
@@ -45,6 +46,7 @@ search.post("/", async (c) => {
     results: out.results.map((r) => ({ memory: memoryOut(r.memory), score: r.score, score_breakdown: r.score_breakdown })),
     understood: u ? { time: u.time ? { from: iso(u.time.from), to: iso(u.time.to), matched: u.time.matched, ...(u.time.anchor ? { anchor: u.time.anchor } : {}) } : null, entities: u.entities } : null,
     ...(out.packed ? { context: out.packed } : {}),
+    ...(out.coverage ? { coverage: out.coverage } : {}),
     timings_ms: out.timings,
   });
 });

@@ -1,19 +1,15 @@
 // Runs a search for the API: embeds the query here (never in a cube), picks the cubes (one, or
 // the tenant's), lets each run every route, merges, and optionally packs a context block.
-import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
 import type { Env } from "../env";
 import type { SearchBody } from "../api/schemas";
-import { cubes as cubesTable } from "../db/schema";
 import { cubeStub, resolveCube, unwrap } from "./cubes";
 import { getEmbedder } from "./providers";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
 import type { VectorIndex, VectorMatch } from "../memory/vector-index";
 import { packContext, type PackResult } from "../memory/packing";
+import { fanOut, type Coverage } from "./fanout";
 import { selectVectorIndex } from "../providers/select-vector-index";
 
-/** Tenant-wide search visits at most this many cubes; past it, give cube_id or user_id. */
-export const MAX_FANOUT = 64;
 const DAY = 86_400_000;
 
 export interface SearchOutcome {
@@ -21,6 +17,8 @@ export interface SearchOutcome {
   understood: CubeSearchResult["understood"] | null;
   timings: Record<string, number>;
   packed: PackResult | null;
+  /** Which cubes answered a tenant-wide search, which failed and how many were left out; null for one cube. */
+  coverage: Coverage | null;
 }
 
 export interface SearchDeps {
@@ -85,27 +83,24 @@ export async function runSearch(
   timings.embed = performance.now() - t;
 
   t = performance.now();
-  let targets: CubeIdentity[];
+  const single = body.cube_id !== undefined || body.user_id !== undefined;
   let hits: Map<string, VectorMatch[]> | null = null;
-  if (body.cube_id !== undefined || body.user_id !== undefined) {
-    targets = [await resolveCube(env, tenant, body, false)];
-  } else {
-    const rows = await drizzle(env.DB).select({ id: cubesTable.id }).from(cubesTable).where(eq(cubesTable.tenantId, tenant)).limit(MAX_FANOUT).all();
-    targets = rows.map((r) => ({ tenant_id: tenant, cube_id: r.id }));
-    // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
-    if (deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
-  }
+  const target = single ? await resolveCube(env, tenant, body) : null;
+  // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
+  if (!single && deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
   timings.route = performance.now() - t;
 
   t = performance.now();
   const base = cubeRequest(body, vector ?? null, embedder.id);
-  const answers = await Promise.all(
-    targets.map(async (identity) => {
-      const req: CubeSearchRequest = { identity, ...base };
-      if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
-      return unwrap(await cubeStub(env, identity).search(req));
-    }),
-  );
+  const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
+    const req: CubeSearchRequest = { identity, ...base };
+    if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
+    return unwrap(await cubeStub(env, identity).search(req));
+  };
+  let answers: CubeSearchResult[];
+  let coverage: Coverage | null = null;
+  if (target) answers = [await ask(target)];
+  else ({ answers, coverage } = await fanOut(env, tenant, ask));
   timings.cube = performance.now() - t;
   for (const a of answers) {
     for (const [k, v] of Object.entries(a.timings)) timings[`cube_${k}`] = Math.max(timings[`cube_${k}`] ?? 0, v);
@@ -125,7 +120,7 @@ export async function runSearch(
     );
     timings.packing = performance.now() - t;
   }
-  return { results, understood: answers.length === 1 ? (answers[0]?.understood ?? null) : null, timings, packed };
+  return { results, understood: target ? (answers[0]?.understood ?? null) : null, timings, packed, coverage };
 }
 
 /** `Server-Timing` value: one entry per stage, in milliseconds. */
