@@ -10,12 +10,13 @@ import { contextRoute } from "./api/context-route";
 import { jobs } from "./api/jobs";
 import { cubes } from "./api/cubes";
 import { admin } from "./api/admin";
-import { keys } from "./api/keys";
 import { docs } from "./api/docs";
 import { feedback } from "./api/feedback";
 import { entities } from "./api/entities";
 import { bridgeRoutes } from "./api/bridge";
 import { authorizeCube } from "./api/access";
+import { d1Idempotency, tenantIdempotency } from "./api/idempotency";
+import { keys, redactKeySecret } from "./api/keys";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -37,6 +38,10 @@ app.route("/v1/admin", admin);
 
 const v1 = new Hono<AppEnv>();
 v1.use("*", authenticate);
+// Writes that D1 or the gpu-bridge serve keep their Idempotency-Key answers in D1; cube writes
+// (memories, feedback) keep theirs in the cube, in the transaction of the write.
+v1.use("/cubes/*", tenantIdempotency);
+v1.use("/keys/*", d1Idempotency({ scope: (c) => c.get("auth").tenant_id, redact: redactKeySecret }));
 v1.route("/memories", memories);
 v1.route("/search", search);
 v1.route("/context", contextRoute);

@@ -11,7 +11,8 @@ import { ApiError } from "../errors";
 import { constantTimeEqual } from "../governance/crypto";
 import { tenants } from "../db/schema";
 import { newId } from "../lib/ids";
-import { createKeyBody, createKey, keyCreatedSchema } from "./keys";
+import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./keys";
+import { d1Idempotency } from "./idempotency";
 
 export const admin = new Hono<AppEnv>();
 
@@ -24,6 +25,9 @@ const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 admin.use("*", adminAuth);
+// A retried tenant or key creation gets the first answer; a new key's secret is never stored, so
+// its replay carries the key's record with `key: null` (revoke it and make another if it was lost).
+admin.use("*", d1Idempotency({ scope: () => "admin", redact: redactKeySecret }));
 
 const createTenantBody = z.strictObject({ name: z.string().min(1).max(200), id: z.string().regex(/^tnt_[A-Za-z0-9_]{1,64}$/).optional() });
 const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() });

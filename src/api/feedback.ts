@@ -4,10 +4,11 @@ import { z } from "zod";
 import type { AppEnv } from "./context";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
+import { cubeIdempotency } from "./idempotency";
 import { requireScope } from "./middleware";
 import { memoryOut, memorySchema } from "./schemas";
 import { ApiError } from "../errors";
-import { scopeIdSchema, LIMITS } from "../memory/cube-contract";
+import { cubeIdSchema, scopeIdSchema, textSchema } from "../memory/cube-contract";
 import { cubeStub, resolveCube, unwrap } from "../services/cubes";
 import { feedbackToCandidate } from "../memory/feedback";
 import { decideByRules } from "../memory/dedup/judge-rules";
@@ -25,10 +26,10 @@ const feedbackBody = z
   .strictObject({
     memory_id: z.string().min(1).max(200).optional(),
     memory_ids: z.array(z.string().min(1).max(200)).min(1).max(20).optional().describe("the ids a search returned; the judge picks the one the correction is about"),
-    correction: z.string().min(1).max(LIMITS.textChars),
+    correction: textSchema(),
     author: z.string().min(1).max(128).optional().describe("who wrote the correction, so that I and my resolve to them"),
     user_id: scopeIdSchema.optional(),
-    cube_id: scopeIdSchema.optional(),
+    cube_id: cubeIdSchema.optional(),
   })
   .refine((b) => (b.memory_id === undefined) !== (b.memory_ids === undefined), { message: "give exactly one of memory_id or memory_ids" });
 
@@ -41,10 +42,11 @@ describeRoute({ method: "post", path: "/v1/feedback", tag: "memories", scope: "m
 feedback.post("/", async (c) => {
   requireScope(c, "memories:write");
   const body = await jsonBody(c, feedbackBody);
+  const idempotency = await cubeIdempotency(c, body);
   const tenant = c.get("auth").tenant_id;
   const ids = body.memory_ids ?? [body.memory_id as string];
   const hinted = body.cube_id !== undefined || body.user_id !== undefined;
-  const cubeId = hinted ? (await resolveCube(c.env, tenant, body, false)).cube_id : await locateMemory(c.env, tenant, ids[0] as string);
+  const cubeId = hinted ? (await resolveCube(c.env, tenant, body)).cube_id : await locateMemory(c.env, tenant, ids[0] as string);
   if (!cubeId) throw new ApiError("not_found", `memory ${ids[0]} not found`);
   const identity = { tenant_id: tenant, cube_id: cubeId };
   const cube = cubeStub(c.env, identity);
@@ -65,7 +67,7 @@ feedback.post("/", async (c) => {
     update = { hash: await contentHash(decision.text), vector: vector ?? null };
   }
   const result = unwrap(
-    await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback" }),
+    await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", idempotency }),
   );
   return c.json({
     decision: { action: decision.action, target_id: decision.action === "ADD" ? null : decision.target_id, reason: decision.reason, judge: llm ? llm.id : "rules" },

@@ -19,7 +19,15 @@ export const createKeyBody = z.strictObject({
   scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
 });
 const keySchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()), created_at: z.string(), revoked_at: z.string().nullable() });
-export const keyCreatedSchema = keySchema.extend({ key: z.string(), tenant_id: z.string() });
+export const keyCreatedSchema = keySchema.extend({
+  key: z.string().nullable().describe("the secret, shown once; null when an Idempotency-Key retry replays the answer (it is never stored)"),
+  tenant_id: z.string(),
+});
+
+/** A key-creation answer as an idempotency store may keep it: without the secret. */
+export function redactKeySecret(body: Record<string, unknown>): Record<string, unknown> {
+  return "key" in body ? { ...body, key: null } : body;
+}
 
 function keyOut(r: typeof apiKeys.$inferSelect) {
   return {
