@@ -56,9 +56,13 @@ describe("GPU memory routes through the bridge", () => {
     expect(list.status).toBe(200);
     expect(list.body.blocks.map((b) => b.id)).toEqual([id]);
 
-    const refreshed = await api<{ block: Block }>(t, "POST", `/v1/cubes/${cube}/activation/${id}/refresh`, { pinned: true });
+    const refreshed = await api<{ block: Block }>(t, "POST", `/v1/cubes/${cube}/activation/${id}/refresh`, {});
     expect(refreshed.status).toBe(200);
-    expect(refreshed.body.block).toMatchObject({ id, pinned: true });
+    expect(refreshed.body.block).toMatchObject({ id, pinned: false });
+    // vLLM's prefix cache evicts by its own LRU: a pin would promise what the node cannot keep.
+    const pin = await api<Err>(t, "POST", `/v1/cubes/${cube}/activation/${id}/refresh`, { pinned: true });
+    expect(pin.status).toBe(501);
+    expect(pin.body.error.code).toBe("not_implemented");
 
     const gone = await api<{ evicted: string; node: string }>(t, "DELETE", `/v1/cubes/${cube}/activation/${id}`);
     expect(gone.status).toBe(200);

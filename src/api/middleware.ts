@@ -9,6 +9,10 @@ import { apiKeys } from "../db/schema";
 import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
 import { newId } from "../lib/ids";
+import { ProviderError } from "../providers/errors";
+
+/** Seconds a client is asked to wait after a model provider failed. */
+const PROVIDER_RETRY_AFTER_S = 5;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -26,7 +30,13 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) apiErr = err;
   else if (err instanceof HTTPException && err.status === 413) apiErr = new ApiError("payload_too_large", "request body is too large");
   else if (err instanceof HTTPException && err.status < 500) apiErr = new ApiError("invalid_request", err.message || "bad request");
-  else {
+  else if (err instanceof ProviderError) {
+    // A model outage is the upstream's, not ours: 503, with a hint when a retry can help. The
+    // upstream's own words stay in the log (they may quote the request).
+    console.warn(JSON.stringify({ level: "warn", request_id: rid, provider: err.provider, message: err.message, retryable: err.retryable }));
+    apiErr = new ApiError("upstream_unavailable", `the ${err.provider} model provider is unavailable`, { provider: err.provider, retryable: err.retryable });
+    if (err.retryable) c.header("Retry-After", String(PROVIDER_RETRY_AFTER_S));
+  } else {
     console.error(JSON.stringify({ level: "error", request_id: rid, name: err.name, message: err.message, stack: err.stack }));
     apiErr = new ApiError("internal", "internal error");
   }

@@ -7,15 +7,53 @@ function issues(error: z.ZodError) {
   return error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
 }
 
+/**
+ * The body as text. Bytes that are not UTF-8 are refused rather than replaced by U+FFFD, which
+ * would store something other than what was sent. A leading byte-order mark is dropped, as RFC
+ * 8259 lets a JSON parser do.
+ */
+export async function bodyText(c: Context): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError("invalid_request", "request body is not valid UTF-8");
+  }
+}
+
+/** Path of the first string (key or value) holding a lone surrogate, which no store can keep as sent. */
+function illFormedPath(v: unknown, path: string): string | null {
+  if (typeof v === "string") return v.isWellFormed() ? null : path || "(body)";
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = illFormedPath(v[i], `${path}${path ? "." : ""}${i}`);
+      if (p) return p;
+    }
+    return null;
+  }
+  if (typeof v === "object" && v !== null) {
+    for (const [k, child] of Object.entries(v)) {
+      const at = `${path}${path ? "." : ""}${k}`;
+      if (!k.isWellFormed()) return at;
+      const p = illFormedPath(child, at);
+      if (p) return p;
+    }
+  }
+  return null;
+}
+
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) throw new ApiError("invalid_request", "Content-Type must be application/json");
+  const text = await bodyText(c);
   let raw: unknown;
   try {
-    raw = await c.req.json();
+    raw = JSON.parse(text);
   } catch {
     throw new ApiError("invalid_request", "request body is not valid JSON");
   }
+  const bad = illFormedPath(raw, "");
+  if (bad) throw new ApiError("invalid_request", "request body holds an ill-formed Unicode string (a lone surrogate)", [{ path: bad, message: "lone surrogate" }]);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new ApiError("invalid_request", "request body does not match the schema", issues(parsed.error));
   return parsed.data;
