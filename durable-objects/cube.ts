@@ -52,6 +52,7 @@ import { applyDecision, emptyReport, organize, planJudgements, type OrganizeRepo
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
 import type { z } from "zod";
+import type { JudgeDecision } from "../src/memory/dedup/judge";
 
 export interface JobInput {
   job: JobRecord;
@@ -264,7 +265,7 @@ export class CubeObject extends DurableObject<Env> {
    * Applies a judged correction to memories the caller named. Refused with 409 if any memory the
    * judge saw changed since (the caller re-reads and judges again).
    */
-  async applyFeedback(raw: unknown): Promise<CubeResult<{ report: OrganizeReport; memories: Memory[] }>> {
+  async applyFeedback(raw: unknown): Promise<CubeResult<{ report: OrganizeReport; memories: Memory[]; decision: JudgeDecision; judge: string }>> {
     const parsed = feedbackSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const req = parsed.data;
@@ -281,7 +282,7 @@ export class CubeObject extends DurableObject<Env> {
       applyDecision(opened.value, req.item, req.decision.decision, req.decision.update, input, report);
       const ids = [...new Set([...report.added, ...report.updated, ...report.superseded, ...report.retracted])];
       const memories = ids.map((id) => getRow(this.sql, id)).filter((r): r is MemoryRow => r !== undefined).map((r) => rowToMemory(r, opened.value.identity));
-      return ok({ report, memories });
+      return ok({ report, memories, decision: req.decision.decision, judge: req.judge });
     });
   }
 

@@ -67,10 +67,12 @@ feedback.post("/", async (c) => {
     update = { hash: await contentHash(decision.text), vector: vector ?? null };
   }
   const result = unwrap(
-    await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", idempotency }),
+    await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", judge: llm ? llm.id : "rules", idempotency }),
   );
+  // The decision comes back from the cube: a retry with the same Idempotency-Key reports the one that was applied.
+  const applied = result.decision;
   return c.json({
-    decision: { action: decision.action, target_id: decision.action === "ADD" ? null : decision.target_id, reason: decision.reason, judge: llm ? llm.id : "rules" },
+    decision: { action: applied.action, target_id: applied.action === "ADD" ? null : applied.target_id, reason: applied.reason, judge: result.judge },
     memories: result.memories.map(memoryOut),
   });
 });

@@ -157,6 +157,8 @@ export const feedbackSchema = z
     decision: externalDecisionSchema.omit({ index: true }),
     embedder: z.string(),
     source: z.string().max(300),
+    /** Who decided (the LLM's id, or "rules"); kept in the answer so that a retry reports it too. */
+    judge: z.string().max(200).default("rules"),
     idempotency: idempotencySchema.optional(),
   })
   .strict();

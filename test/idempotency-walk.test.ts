@@ -1,0 +1,150 @@
+// Every write route of the OpenAPI document honours Idempotency-Key: a retry gets the first answer
+// and changes nothing; the same key with another request is a 409.
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, newTenant, uniq, type Tenant } from "./helpers";
+
+interface Operation {
+  "x-required-scope"?: string;
+  security?: Array<Record<string, unknown>>;
+}
+type Doc = { paths: Record<string, Record<string, Operation>> };
+interface Call {
+  path: string;
+  body?: unknown;
+  /** Another request under the same key, which must be refused. */
+  other?: unknown;
+  admin?: boolean;
+}
+
+/** Fields that legitimately differ between two answers of the same write. */
+function comparable(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(comparable);
+  if (typeof body !== "object" || body === null) return body;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (k !== "timings_ms" && k !== "request_id") out[k] = comparable(v);
+  return out;
+}
+
+const TEXT = "Alice lives in Lyon. She prefers tea over coffee. ".repeat(4);
+
+/** A valid request for each write route, made against fresh objects of `t` so that each runs once. */
+async function callFor(route: string, t: Tenant): Promise<Call> {
+  const user = uniq("u");
+  const mem = async (text: string) => {
+    const r = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text, infer: false });
+    return (r.body.memories[0] as { id: string }).id;
+  };
+  const gpuCube = async () => {
+    const id = uniq("gpu");
+    await api(t, "POST", "/v1/cubes", { id, name: "GPU memory" });
+    return id;
+  };
+  switch (route) {
+    case "POST /v1/memories":
+      return { path: "/v1/memories", body: { user_id: user, text: "Bea plays the cello", infer: false }, other: { user_id: user, text: "Bea plays the drums", infer: false } };
+    case "DELETE /v1/memories":
+      await mem("scope to delete");
+      return { path: `/v1/memories?user_id=${user}` };
+    case "PATCH /v1/memories/{id}": {
+      const id = await mem("Ann lives in Oslo");
+      return { path: `/v1/memories/${id}`, body: { text: "Ann lives in Bergen" }, other: { text: "Ann lives in Tromsø" } };
+    }
+    case "DELETE /v1/memories/{id}":
+      return { path: `/v1/memories/${await mem("delete me once")}` };
+    case "POST /v1/feedback": {
+      const id = await mem("Ann lives in Oslo");
+      return { path: "/v1/feedback", body: { memory_id: id, correction: "Actually Ann lives in Paris now" }, other: { memory_id: id, correction: "Actually Ann lives in Rome now" } };
+    }
+    case "POST /v1/cubes":
+      return { path: "/v1/cubes", body: { name: "team" }, other: { name: "another team" } };
+    case "DELETE /v1/cubes/{id}": {
+      await mem("a cube to delete");
+      return { path: `/v1/cubes/user:${user}` };
+    }
+    case "POST /v1/keys":
+      return { path: "/v1/keys", body: { name: "reader", scopes: ["memories:read"] }, other: { name: "writer", scopes: ["memories:write"] } };
+    case "DELETE /v1/keys/{id}": {
+      const k = await api<{ id: string }>(t, "POST", "/v1/keys", { name: "to revoke", scopes: ["memories:read"] });
+      return { path: `/v1/keys/${k.body.id}` };
+    }
+    case "POST /v1/admin/tenants":
+      return { path: "/v1/admin/tenants", body: { name: uniq("tenant") }, other: { name: uniq("tenant") }, admin: true };
+    case "POST /v1/admin/tenants/{id}/keys":
+      return { path: `/v1/admin/tenants/${t.id}/keys`, body: { name: "server", scopes: ["memories:read"] }, other: { name: "other", scopes: ["memories:read"] }, admin: true };
+    case "POST /v1/cubes/{id}/activation":
+      return { path: `/v1/cubes/${await gpuCube()}/activation`, body: { text: TEXT }, other: { text: `${TEXT} More.` } };
+    case "POST /v1/cubes/{id}/activation/{blockId}/refresh":
+    case "DELETE /v1/cubes/{id}/activation/{blockId}": {
+      const cube = await gpuCube();
+      const b = await api<{ block: { id: string } }>(t, "POST", `/v1/cubes/${cube}/activation`, { text: TEXT });
+      const base = `/v1/cubes/${cube}/activation/${b.body.block.id}`;
+      return route.startsWith("DELETE") ? { path: base } : { path: `${base}/refresh`, body: {}, other: { pinned: false } };
+    }
+    case "POST /v1/cubes/{id}/adapters":
+      return { path: `/v1/cubes/${await gpuCube()}/adapters`, body: { name: "style", base_model: "llama-3-8b", source: "/adapters/a" }, other: { name: "style2", base_model: "llama-3-8b", source: "/adapters/b" } };
+    case "POST /v1/cubes/{id}/adapters/train":
+      return {
+        path: `/v1/cubes/${await gpuCube()}/adapters/train`,
+        body: { adapter_name: "trained", base_model: "llama-3-8b", dataset: { texts: ["Alice likes tea."] } },
+        other: { adapter_name: "trained2", base_model: "llama-3-8b", dataset: { texts: ["Alice likes tea."] } },
+      };
+    case "POST /v1/cubes/{id}/adapters/{name}/load":
+    case "POST /v1/cubes/{id}/adapters/{name}/unload": {
+      const cube = await gpuCube();
+      await api(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "style", base_model: "llama-3-8b", source: "/adapters/a" });
+      if (route.endsWith("unload")) await api(t, "POST", `/v1/cubes/${cube}/adapters/style/load`, {});
+      return { path: `/v1/cubes/${cube}/adapters/style/${route.endsWith("unload") ? "unload" : "load"}`, body: {}, other: { node: "elsewhere" } };
+    }
+    default:
+      throw new Error(`no idempotency sample for write route ${route}: add one here`);
+  }
+}
+
+async function send(t: Tenant, call: Call, method: string, key: string, body: unknown) {
+  return api<Record<string, unknown>>(call.admin ? null : t, method, call.path, body, { "idempotency-key": key, ...(call.admin ? { authorization: ADMIN } : {}) });
+}
+
+describe("Idempotency-Key on every write route", () => {
+  it("replays the first answer of each write route of the document and refuses the key for another request", async () => {
+    const t = await newTenant(["memories:read", "memories:write", "admin"]);
+    const doc = (await api<Doc>(t, "GET", "/v1/openapi.json")).body;
+    const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method, op]) => method !== "get" && op["x-required-scope"] !== "memories:read")
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(writes.length).toBeGreaterThanOrEqual(15);
+    for (const route of writes) {
+      const method = route.split(" ")[0] as string;
+      const call = await callFor(route, t);
+      const key = uniq("idem");
+      const first = await send(t, call, method, key, call.body);
+      expect(first.status, `${route} first`).toBeGreaterThanOrEqual(200);
+      expect(first.status, `${route} first: ${JSON.stringify(first.body)}`).toBeLessThan(300);
+      const retry = await send(t, call, method, key, call.body);
+      expect(retry.status, `${route} retry`).toBe(first.status);
+      const expected = route.endsWith("/keys") ? { ...first.body, key: null } : first.body;
+      expect(comparable(retry.body), `${route} retry body`).toEqual(comparable(expected));
+      if (call.other !== undefined) {
+        const other = await send(t, call, method, key, call.other);
+        expect(other.status, `${route} other request`).toBe(409);
+      }
+    }
+  });
+
+  it("stores one memory, one cube and one key for three identical writes", async () => {
+    const t = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    const added = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "Ann lives in Oslo", infer: false });
+    const id = (added.body.memories[0] as { id: string }).id;
+    for (let i = 0; i < 3; i++) await api(t, "POST", "/v1/feedback", { memory_id: id, correction: "Ann also keeps bees" }, { "idempotency-key": "fb-1" });
+    for (let i = 0; i < 3; i++) await api(t, "POST", "/v1/cubes", { name: "team" }, { "idempotency-key": "cube-1" });
+    for (let i = 0; i < 3; i++) await api(t, "POST", "/v1/keys", { name: "k", scopes: ["memories:read"] }, { "idempotency-key": "key-1" });
+    const mems = await api<{ memories: unknown[] }>(t, "GET", `/v1/memories?user_id=${user}`);
+    expect(mems.body.memories).toHaveLength(2);
+    const cubes = await api<{ cubes: Array<{ name: string | null }> }>(t, "GET", "/v1/cubes");
+    expect(cubes.body.cubes.filter((c) => c.name === "team")).toHaveLength(1);
+    const keys = await api<{ keys: Array<{ name: string }> }>(t, "GET", "/v1/keys");
+    expect(keys.body.keys.filter((k) => k.name === "k")).toHaveLength(1);
+  });
+});
