@@ -1,6 +1,7 @@
 // The Hono app: middleware, one sub-app per resource, one error handler.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./api/context";
 import { ApiError } from "./errors";
 import { authenticate, onError, requestId } from "./api/middleware";
@@ -23,6 +24,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const app = new Hono<AppEnv>();
 
 app.use("*", requestId);
+// nosniff, no framing, no referrer on every answer; the API is called cross-origin, so resources stay shareable.
+app.use("*", secureHeaders({ crossOriginResourcePolicy: false, crossOriginOpenerPolicy: false }));
 app.use(
   "/v1/*",
   bodyLimit({

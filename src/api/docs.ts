@@ -1,5 +1,6 @@
 // GET /v1/openapi.json and a self-contained /docs page (no CDN: it must work offline).
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import { buildOpenApiDocument } from "./openapi-registry";
 
 export const docs = new Hono();
@@ -25,7 +26,10 @@ h2{margin-top:28px}.s{color:#57606a;font-family:system-ui}
 </style></head><body><header><h1 style="margin:0;font-size:20px">memos-edge API reference</h1>
 <div class="s" style="color:#c9d1d9">OpenAPI 3.1 document: <a style="color:#9ecbff" href="/v1/openapi.json">/v1/openapi.json</a></div></header>
 <main id="root">Loading…</main>
-<script>
+<script src="/docs/app.js"></script></body></html>`;
+
+// The page's script is served on its own so that the page's Content-Security-Policy can forbid inline scripts.
+const SCRIPT = `
 fetch('/v1/openapi.json').then(r=>r.json()).then(doc=>{
   const root=document.getElementById('root');root.textContent='';
   const byTag={};
@@ -45,6 +49,20 @@ fetch('/v1/openapi.json').then(r=>r.json()).then(doc=>{
     }
   }
 });
-</script></body></html>`;
+`;
 
-docs.get("/docs", (c) => c.html(PAGE));
+/** The page loads only its own script and the document; nothing inline runs, nothing else loads, nothing frames it. */
+const docsHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    styleSrc: ["'unsafe-inline'"],
+    baseUri: ["'none'"],
+    formAction: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+});
+
+docs.get("/docs", docsHeaders, (c) => c.html(PAGE));
+docs.get("/docs/app.js", docsHeaders, (c) => c.body(SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
