@@ -28,6 +28,8 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    // test/e2e runs in Node against a real wrangler dev (npm run test:e2e).
+    exclude: ["test/e2e/**", "node_modules/**"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
     globalSetup: ["./test/setup/bridge-global.ts"],
   },

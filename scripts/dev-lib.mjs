@@ -51,9 +51,12 @@ export function applyMigrations(persistTo) {
  * Starts `wrangler dev --local` and resolves with its URL once it is ready.
  * `onLine` sees every output line (the dev command prints them; benchmarks stay quiet).
  */
-export function startDev({ port = 8787, persistTo, inspectorPort, onLine = () => {} } = {}) {
-  const args = [WRANGLER, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort ?? port + 1000), "--show-interactive-dev-session=false"];
+export function startDev({ port = 8787, ip = "127.0.0.1", persistTo, inspectorPort, vars = {}, onLine = () => {} } = {}) {
+  const args = [WRANGLER, "dev", "--local", "--ip", ip, "--port", String(port), "--inspector-port", String(inspectorPort ?? port + 1000), "--show-interactive-dev-session=false"];
   if (persistTo) args.push("--persist-to", persistTo);
+  // Settings for this run only (tests: another provider), on top of wrangler.toml and .dev.vars.
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const host = ip === "0.0.0.0" || ip === "::" ? "127.0.0.1" : ip.includes(":") ? `[${ip}]` : ip;
   const child = spawn(process.execPath, args, { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
   const ready = new Promise((resolve, reject) => {
     let buffered = "";
@@ -64,7 +67,7 @@ export function startDev({ port = 8787, persistTo, inspectorPort, onLine = () =>
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         onLine(line);
-        if (/Ready on http/.test(line)) resolve(`http://127.0.0.1:${port}`);
+        if (/Ready on http/.test(line)) resolve(`http://${host}:${port}`);
       }
     };
     child.stdout.on("data", scan);
