@@ -143,6 +143,21 @@ describe("jobs", () => {
     expect(dead.body.error).toMatch(/JSON|Unexpected|Expected/i);
   });
 
+  it("acknowledges a job message whose cube was deleted since, instead of retrying it", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const { message } = await storedJob(t, user);
+    expect((await api(t, "DELETE", `/v1/cubes/user:${user}`)).status).toBe(200);
+    const batch = createMessageBatch<JobMessage>("memos-jobs", [{ id: "g1", timestamp: new Date(), attempts: 1, body: message }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["g1"]);
+    expect(result.retryMessages).toEqual([]);
+    // Nothing came back to life in the deleted cube's place.
+    expect(await env.DB.prepare("SELECT 1 AS x FROM cubes WHERE tenant_id = ? AND id = ?").bind(t.id, `user:${user}`).first()).toBeNull();
+  });
+
   it("drops a malformed queue message instead of retrying it forever", async () => {
     const batch = createMessageBatch("memos-jobs", [{ id: "x1", timestamp: new Date(), attempts: 1, body: { nonsense: true } }]);
     const ctx = createExecutionContext();

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { cubeStub } from "../services/cubes";
 import type { JobMessage } from "./messages";
 import { runExtractJob } from "./run-extract";
+import { ApiError } from "../errors";
 
 export const DLQ_NAME = "memos-jobs-dlq";
 
@@ -46,6 +47,12 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       await runExtractJob(env, body);
       message.ack();
     } catch (err) {
+      if (err instanceof ApiError && err.code === "not_found") {
+        // The job or its cube was deleted since it was queued: nothing is left to run, ever.
+        console.warn(JSON.stringify({ level: "warn", job_id: body.job_id, message: "job dropped: it or its cube no longer exists", error: err.message }));
+        message.ack();
+        continue;
+      }
       await recordFailure(env, body, describe(err), false);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
