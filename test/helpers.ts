@@ -52,3 +52,22 @@ export async function api<T = Record<string, unknown>>(
 }
 
 export const uniq = (p: string) => `${p}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** A job as `GET /v1/jobs/:id` answers it. */
+export interface Job {
+  id: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+  result: { memory_ids: string[]; detail?: Record<string, unknown> } | null;
+}
+
+/** Polls a job until `until` holds (10 s at most). */
+export async function waitForJob(t: Tenant, id: string, until: (j: Job) => boolean): Promise<Job> {
+  for (let i = 0; i < 100; i++) {
+    const r = await api<Job>(t, "GET", `/v1/jobs/${id}`);
+    if (until(r.body)) return r.body;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`job ${id} never reached the expected state`);
+}

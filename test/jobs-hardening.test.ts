@@ -2,23 +2,13 @@
 // that dies mid-run, and a model provider that refuses connections.
 import { describe, expect, it } from "vitest";
 import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
-import { api, BASE, newTenant, uniq, type Tenant } from "./helpers";
+import { api, BASE, newTenant, uniq, type Tenant, waitForJob, type Job } from "./helpers";
 import worker from "../src/index";
 import { cubeStub } from "../src/services/cubes";
 import type { Env } from "../src/env";
 
-interface Job { id: string; state: string; attempts: number; error: string | null; result: { memory_ids: string[]; detail?: Record<string, unknown> } | null }
 interface Mem { id: string; text: string; entities: string[] }
 type Err = { error: { code: string; message: string; details?: { job_id?: string } } };
-
-async function waitForJob(t: Tenant, id: string, until: (j: Job) => boolean): Promise<Job> {
-  for (let i = 0; i < 100; i++) {
-    const r = await api<Job>(t, "GET", `/v1/jobs/${id}`);
-    if (until(r.body)) return r.body;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`job ${id} never reached the expected state`);
-}
 
 /** The Worker with other settings than the test config: a model provider that refuses connections. */
 const offlineModel: Env = { ...env, EMBEDDER: "openai", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", EMBEDDING_DIMENSIONS: "8" };

@@ -1,23 +1,13 @@
 // Inferred adds run as queue jobs: the real local queue, retries, and the dead-letter queue.
 import { describe, expect, it } from "vitest";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { api, newTenant, uniq, type Tenant, waitForJob, type Job } from "./helpers";
 import worker from "../src/index";
 import type { JobMessage } from "../src/jobs/messages";
 import { cubeStub } from "../src/services/cubes";
 import { registerJob } from "../src/services/jobs";
 import { contentHash } from "../src/memory/text";
 
-interface Job { id: string; state: string; attempts: number; error: string | null; result: { memory_ids: string[] } | null }
-
-async function waitForJob(t: Tenant, id: string, until: (j: Job) => boolean): Promise<Job> {
-  for (let i = 0; i < 100; i++) {
-    const r = await api<Job>(t, "GET", `/v1/jobs/${id}`);
-    if (until(r.body)) return r.body;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`job ${id} never reached the expected state`);
-}
 
 /** A job stored in its cube and registered in D1, but not enqueued: tests drive the consumer. */
 async function storedJob(t: Tenant, user: string) {

@@ -3,48 +3,18 @@ import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray } from "drizzle-orm";
 import { memories as catalog } from "../../src/db/schema";
 import type { Memory } from "../../src/memory/types";
+import { RECORD_COLUMNS, toRecord } from "../../src/memory/memory-record";
 import type { OutboxSink } from "./outbox";
-
-function toRow(m: Memory): typeof catalog.$inferInsert {
-  return {
-    id: m.id,
-    tenantId: m.tenant_id,
-    cubeId: m.cube_id,
-    userId: m.user_id,
-    agentId: m.agent_id,
-    sessionId: m.session_id,
-    text: m.text,
-    type: m.type,
-    tags: JSON.stringify(m.tags),
-    entities: JSON.stringify(m.entities),
-    metadata: JSON.stringify(m.metadata),
-    importance: m.importance,
-    state: m.state,
-    version: m.version,
-    hash: m.hash,
-    createdAt: m.created_at,
-    updatedAt: m.updated_at,
-    validFrom: m.valid_from,
-    validTo: m.valid_to,
-    eventTime: m.event_time,
-    sourceMessageIds: JSON.stringify(m.source_message_ids),
-  };
-}
-
-const COLUMNS = [
-  "id", "tenant_id", "cube_id", "user_id", "agent_id", "session_id", "text", "type", "tags", "entities", "metadata",
-  "importance", "state", "version", "hash", "created_at", "updated_at", "valid_from", "valid_to", "event_time", "source_message_ids",
-] as const;
 
 // One prepared statement text for every row: D1 binds at most 100 parameters, and a plain
 // statement skips the query builder's cost on a path that runs for every change.
-const UPSERT = `INSERT INTO memories (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
-  ON CONFLICT(id) DO UPDATE SET ${COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")}
+const UPSERT = `INSERT INTO memories (${RECORD_COLUMNS.join(", ")}) VALUES (${RECORD_COLUMNS.map(() => "?").join(", ")})
+  ON CONFLICT(id) DO UPDATE SET ${RECORD_COLUMNS.slice(1).map((c) => `${c} = excluded.${c}`).join(", ")}
   WHERE memories.tenant_id = excluded.tenant_id`;
 
 function values(m: Memory): Array<string | number | null> {
-  const r = toRow(m);
-  return [r.id, r.tenantId, r.cubeId, r.userId ?? null, r.agentId ?? null, r.sessionId ?? null, r.text, r.type, r.tags, r.entities, r.metadata, r.importance, r.state, r.version, r.hash, r.createdAt, r.updatedAt, r.validFrom, r.validTo ?? null, r.eventTime ?? null, r.sourceMessageIds];
+  const r = toRecord(m);
+  return RECORD_COLUMNS.map((c) => r[c]);
 }
 
 export class D1CatalogSink implements OutboxSink {

@@ -14,10 +14,8 @@ import { feedbackToCandidate } from "../memory/feedback";
 import { decideByRules } from "../memory/dedup/judge-rules";
 import { LlmJudge } from "../memory/dedup/judge-llm";
 import { getLlm } from "../services/providers";
-import { prepareMemories } from "../services/prepare";
+import { embedUpdate, prepareMemories } from "../services/prepare";
 import { locateMemory } from "../services/memory-catalog";
-import { contentHash } from "../memory/text";
-import { getEmbedder } from "../services/providers";
 import type { Memory } from "../memory/types";
 
 export const feedback = new Hono<AppEnv>();
@@ -61,11 +59,7 @@ feedback.post("/", async (c) => {
   const { items, embedder } = await prepareMemories(c.env, [
     { user_id: first.user_id, agent_id: first.agent_id, session_id: first.session_id, text: candidate.text, type: candidate.type, tags: first.tags, entities: candidate.entities, metadata: { feedback: body.correction }, importance: candidate.importance, event_time: candidate.event_time, source_message_ids: candidate.source_message_ids },
   ]);
-  let update: { hash: string; vector: Float32Array | null } | undefined;
-  if (decision.action === "UPDATE" && decision.text !== candidate.text) {
-    const [vector] = await getEmbedder(c.env).embed([decision.text]);
-    update = { hash: await contentHash(decision.text), vector: vector ?? null };
-  }
+  const update = await embedUpdate(c.env, decision, candidate.text);
   const result = unwrap(
     await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", judge: llm ? llm.id : "rules", idempotency }),
   );

@@ -3,10 +3,9 @@ import type { Env } from "../env";
 import type { ExternalDecisionInput, JobRecord, NewMemory } from "../memory/cube-contract";
 import type { CandidateMemory } from "../memory/types";
 import { cubeStub, unwrap } from "../services/cubes";
-import { prepareMemories } from "../services/prepare";
+import { embedUpdate, prepareMemories } from "../services/prepare";
 import { getEmbedder, getLlm } from "../services/providers";
 import { LlmJudge } from "../memory/dedup/judge-llm";
-import { contentHash } from "../memory/text";
 import type { ExtractJobMessage } from "./messages";
 import { extractCandidates } from "./extract";
 import { fitCandidates } from "../memory/candidate-limits";
@@ -26,11 +25,7 @@ async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; nei
     if (!item) continue;
     const decision = await judge.decide(toCandidate(item), p.neighbours);
     const versions = Object.fromEntries(p.neighbours.map((n) => [n.id, n.version]));
-    let update: ExternalDecisionInput["update"];
-    if (decision.action === "UPDATE" && decision.text !== item.text) {
-      const [vector] = await getEmbedder(env).embed([decision.text]);
-      update = { hash: await contentHash(decision.text), vector: vector ?? null };
-    }
+    const update = await embedUpdate(env, decision, item.text);
     out.push({ index: p.index, decision, versions, ...(update ? { update } : {}) });
   }
   return out;

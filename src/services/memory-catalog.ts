@@ -1,41 +1,15 @@
 // Tenant-wide reads from D1's memory catalog (fed by the cubes' outboxes); always tenant-filtered.
-import { and, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../env";
 import { memories } from "../db/schema";
-import type { Memory, MemoryState, MemoryType, Metadata } from "../memory/types";
+import type { Memory, MemoryState } from "../memory/types";
+import { fromRecord, type MemoryRecord } from "../memory/memory-record";
 import { refOfMemoryId } from "../lib/ids";
 import { cubeOfRef } from "./cubes";
 
-type Row = typeof memories.$inferSelect;
-
-export function catalogRowToMemory(r: Row): Memory {
-  return {
-    id: r.id,
-    tenant_id: r.tenantId,
-    cube_id: r.cubeId,
-    user_id: r.userId,
-    agent_id: r.agentId,
-    session_id: r.sessionId,
-    text: r.text,
-    type: r.type as MemoryType,
-    tags: JSON.parse(r.tags) as string[],
-    entities: JSON.parse(r.entities) as string[],
-    metadata: JSON.parse(r.metadata) as Metadata,
-    importance: r.importance,
-    state: r.state as MemoryState,
-    version: r.version,
-    hash: r.hash,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-    valid_from: r.validFrom,
-    valid_to: r.validTo,
-    event_time: r.eventTime,
-    source_message_ids: JSON.parse(r.sourceMessageIds) as string[],
-    seen_count: 1,
-    last_seen_at: r.updatedAt,
-  };
-}
+// The catalog's columns under their SQL names, so that a row reads as the one MemoryRecord shape.
+const RECORD_FIELDS = Object.fromEntries(Object.values(getTableColumns(memories)).map((col) => [col.name, col]));
 
 /**
  * Which cube of the tenant holds a memory id: the cube its id names (known from the moment the
@@ -74,14 +48,15 @@ export async function listCatalog(env: Env, tenantId: string, q: CatalogQuery): 
   if (q.after) {
     conds.push(or(lt(memories.createdAt, q.after.c), and(eq(memories.createdAt, q.after.c), lt(memories.id, q.after.i))) as SQL);
   }
-  const rows = await drizzle(env.DB)
-    .select()
+  const rows = (await drizzle(env.DB)
+    .select(RECORD_FIELDS)
     .from(memories)
     .where(and(...conds))
     .orderBy(desc(memories.createdAt), desc(memories.id))
     .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit).map(catalogRowToMemory);
+    // drizzle types a select of computed fields loosely; the fields are exactly the record's columns.
+    .all()) as unknown as MemoryRecord[];
+  const page = rows.slice(0, q.limit).map((r) => fromRecord(r));
   const last = rows.length > q.limit ? page[page.length - 1] : undefined;
   return { rows: page, last: last ? { c: last.created_at, i: last.id } : null };
 }

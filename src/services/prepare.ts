@@ -4,6 +4,7 @@ import type { NewMemory } from "../memory/cube-contract";
 import type { MemoryType, Metadata, Scope } from "../memory/types";
 import { contentHash } from "../memory/text";
 import { getEmbedder } from "./providers";
+import type { JudgeDecision } from "../memory/dedup/judge";
 
 export interface DraftMemory extends Scope {
   text: string;
@@ -28,4 +29,14 @@ export async function prepareMemories(env: Env, drafts: DraftMemory[]): Promise<
     embedder: embedder.id,
     items: drafts.map((d, i) => ({ ...d, valid_from: d.valid_from ?? null, hash: hashes[i] as string, vector: vectors[i] ?? null })),
   };
+}
+
+/**
+ * The hash and vector of the text a judge's UPDATE writes, when it differs from the candidate's
+ * (which `prepareMemories` already embedded); undefined when nothing needs embedding again.
+ */
+export async function embedUpdate(env: Env, decision: JudgeDecision, candidateText: string): Promise<{ hash: string; vector: Float32Array | null } | undefined> {
+  if (decision.action !== "UPDATE" || decision.text === candidateText) return undefined;
+  const [vector] = await getEmbedder(env).embed([decision.text]);
+  return { hash: await contentHash(decision.text), vector: vector ?? null };
 }
