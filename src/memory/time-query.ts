@@ -1,6 +1,8 @@
 // Finds a date or range in a search query ("in May 2023", "last week", "3 days ago",
 // "before 8 May, 2023") and resolves it against a reference time, in UTC. Pure and deterministic.
 
+import { DAY, MONTH_RE, dayStart, monthIndex, parseCount, validDay } from "./date-words";
+
 /** Half-open range [from, to) in ms; null on a side means open-ended. */
 export interface TimeRange {
   from: number | null;
@@ -15,25 +17,9 @@ export interface TimeQuery {
   matched: string;
 }
 
-const DAY = 86_400_000;
-const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-const MONTH_RE = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
-const NUMBER_WORDS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, couple: 2, few: 3 };
-
-function monthIndex(name: string): number {
-  const n = name.toLowerCase().slice(0, 3);
-  return MONTHS.findIndex((m) => m.startsWith(n));
-}
-
-function dayStart(ms: number): number {
-  return Math.floor(ms / DAY) * DAY;
-}
-
 function dayRange(y: number, m: number, d: number): TimeRange | null {
-  const from = Date.UTC(y, m, d);
-  const check = new Date(from);
-  if (check.getUTCMonth() !== m || check.getUTCDate() !== d) return null; // 31 February etc.
-  return { from, to: from + DAY };
+  const from = validDay(y, m, d);
+  return from === null ? null : { from, to: from + DAY };
 }
 
 const monthRange = (y: number, m: number): TimeRange => ({ from: Date.UTC(y, m, 1), to: Date.UTC(y, m + 1, 1) });
@@ -45,11 +31,6 @@ function weekRange(ms: number): TimeRange {
   const dow = (new Date(d).getUTCDay() + 6) % 7; // Monday = 0
   const from = d - dow * DAY;
   return { from, to: from + 7 * DAY };
-}
-
-function parseCount(s: string): number {
-  const n = Number(s);
-  return Number.isFinite(n) ? n : (NUMBER_WORDS[s.toLowerCase()] ?? 1);
 }
 
 type Resolver = (m: RegExpExecArray, ref: number) => TimeRange | null;

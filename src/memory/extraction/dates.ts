@@ -1,15 +1,7 @@
 // Resolves the time a sentence talks about ("yesterday", "last May", "two days ago", "8 May 2023")
 // to an absolute UTC time against the message's timestamp. Pure and deterministic.
 
-const DAY = 86_400_000;
-const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-const MONTH_RE = "(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
-const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
-const WEEKDAY_RE = "(sunday|monday|tuesday|wednesday|thursday|friday|saturday)";
-const NUMBER_WORDS: Readonly<Record<string, number>> = {
-  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, couple: 2, "a couple": 2, "a couple of": 2, few: 3, "a few": 3,
-};
+import { DAY, MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS, dayStart, monthIndex, parseCount, validDay } from "../date-words";
 
 /** How precise a resolved time is; the time itself is the start of that period (UTC). */
 export type DateGranularity = "day" | "week" | "month" | "year";
@@ -22,19 +14,6 @@ export interface ResolvedDate {
   matched: string;
   /** Human-readable absolute form: "8 May 2023", "the week of 1 May 2023", "May 2023", "2023". */
   label: string;
-}
-
-function monthIndex(name: string): number {
-  const n = name.toLowerCase().slice(0, 3);
-  return MONTHS.findIndex((m) => m.startsWith(n));
-}
-
-const dayStart = (ms: number): number => Math.floor(ms / DAY) * DAY;
-
-function parseCount(s: string): number {
-  const t = s.toLowerCase().trim();
-  const n = Number(t);
-  return Number.isFinite(n) ? n : (NUMBER_WORDS[t] ?? 1);
 }
 
 function label(time: number, g: DateGranularity): string {
@@ -55,12 +34,6 @@ function label(time: number, g: DateGranularity): string {
 
 function make(time: number, g: DateGranularity, matched: string): ResolvedDate {
   return { time, granularity: g, matched, label: label(time, g) };
-}
-
-function validDay(y: number, m: number, d: number): number | null {
-  const t = Date.UTC(y, m, d);
-  const c = new Date(t);
-  return c.getUTCMonth() === m && c.getUTCDate() === d ? t : null;
 }
 
 /** Monday of the week containing `ms`. */
