@@ -1,7 +1,7 @@
 // Embedder over any OpenAI-compatible `POST {base}/v1/embeddings` endpoint.
 import type { Embedder } from "./embedder";
 import { ProviderError } from "./errors";
-import { postOpenAiJson } from "./openai-http";
+import { postOpenAiJson, openAiEndpoint, fetchOf } from "./openai-http";
 
 export interface OpenAiEmbedderOptions {
   /** Base URL without the `/v1` suffix (a trailing `/v1` or slash is tolerated). */
@@ -56,17 +56,14 @@ export class OpenAiEmbedder implements Embedder {
   private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: OpenAiEmbedderOptions) {
-    let base = options.baseUrl.trim().replace(/\/+$/, "");
-    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${options.baseUrl}"`);
-    base = base.replace(/\/v1$/, "");
-    this.url = `${base}/v1/embeddings`;
+    this.url = openAiEndpoint(options.baseUrl, "embeddings");
     this.model = options.model ?? DEFAULT_MODEL;
     const dims = options.dimensions ?? KNOWN_DIMENSIONS[this.model];
     if (dims === undefined) throw new Error(`embedding model ${this.model} needs explicit dimensions`);
     this.dimensions = dims;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxBatch = options.maxBatch ?? 256;
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchFn = fetchOf(options.fetch);
     this.id = `openai:${this.model}`;
   }
 

@@ -1,6 +1,6 @@
 // LLM over any OpenAI-compatible `POST {base}/v1/chat/completions` endpoint.
 import { ProviderError } from "./errors";
-import { postOpenAiJson } from "./openai-http";
+import { postOpenAiJson, openAiEndpoint, fetchOf } from "./openai-http";
 import type { LLM, LlmRequest, LlmResponse } from "./llm";
 
 export interface OpenAiLlmOptions {
@@ -32,13 +32,10 @@ export class OpenAiLlm implements LLM {
   private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: OpenAiLlmOptions) {
-    let base = options.baseUrl.trim().replace(/\/+$/, "");
-    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${options.baseUrl}"`);
-    base = base.replace(/\/v1$/, "");
-    this.url = `${base}/v1/chat/completions`;
+    this.url = openAiEndpoint(options.baseUrl, "chat/completions");
     this.model = options.model ?? DEFAULT_OPENAI_LLM;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchFn = fetchOf(options.fetch);
     this.id = `openai:${this.model}`;
   }
 

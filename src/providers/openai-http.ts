@@ -35,3 +35,13 @@ export async function postOpenAiJson(p: OpenAiPost): Promise<unknown> {
     throw new ProviderError("openai", "answer is not JSON", false);
   }
 }
+
+/** The URL of an endpoint (`/v1/embeddings`, `/v1/chat/completions`) under OPENAI_BASE_URL, with or without its `/v1`. */
+export function openAiEndpoint(baseUrl: string, endpoint: string): string {
+  const base = baseUrl.trim().replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  return `${base.replace(/\/v1$/, "")}/v1/${endpoint}`;
+}
+
+/** The fetch an adapter uses: the injected one, else the global (called unbound, as workerd requires). */
+export const fetchOf = (injected: typeof fetch | undefined): typeof fetch => injected ?? ((input, init) => fetch(input, init));

@@ -27,6 +27,38 @@ export const VECTORIZE_MAX_BATCH = 1000;
 export const VECTORIZE_MAX_TOP_K = 100;
 /** Ids and namespaces are limited to 64 bytes. */
 export const VECTORIZE_MAX_ID_BYTES = 64;
+/** Metadata indexes one Vectorize index can have. */
+export const VECTORIZE_MAX_METADATA_INDEXES = 10;
+/**
+ * How long after an upsert or delete returns the change may still be invisible to `query`.
+ * Vectorize applies mutations asynchronously ("typically a few seconds"); this bounds it with
+ * a wide margin, since a cube scores its own memories for this long after sending them.
+ */
+export const VECTORIZE_VISIBILITY_MS = 60_000;
+
+export type MetadataIndexType = "string" | "number" | "boolean";
+
+/**
+ * Every metadata field the adapter filters on, with its type: the one list that the README's
+ * `create-metadata-index` commands, the test fake and the contract test are built from.
+ * Vectorize filters only on fields with a metadata index, created before the vectors are
+ * inserted (a vector upserted earlier is not in the index and never matches); a filter on any
+ * other field is refused here rather than silently matching nothing there.
+ */
+export const VECTORIZE_METADATA_INDEXES = [
+  { property: "tenant_id", type: "string" },
+  { property: "cube_id", type: "string" },
+  { property: "user_id", type: "string" },
+  { property: "agent_id", type: "string" },
+  { property: "state", type: "string" },
+] as const satisfies readonly { property: keyof VectorFilter; type: MetadataIndexType }[];
+
+const INDEXED: ReadonlySet<string> = new Set(VECTORIZE_METADATA_INDEXES.map((m) => m.property));
+
+/** The wrangler commands that create the metadata indexes the adapter needs, for `indexName`. */
+export function metadataIndexCommands(indexName: string): string[] {
+  return VECTORIZE_METADATA_INDEXES.map((m) => `npx wrangler vectorize create-metadata-index ${indexName} --property-name=${m.property} --type=${m.type}`);
+}
 
 const encoder = new TextEncoder();
 
@@ -39,13 +71,18 @@ function toFilterValue(v: FilterValue): VectorizeVectorMetadataFilter[string] {
   return typeof v === "object" ? { $in: v.$in } : { $eq: v };
 }
 
-/** Builds the Vectorize metadata filter; the tenant is always part of it. */
+/**
+ * Builds the Vectorize metadata filter; the tenant is always part of it. A field without a
+ * metadata index (not in VECTORIZE_METADATA_INDEXES) throws: Vectorize would match nothing.
+ */
 export function toVectorizeFilter(filter: VectorFilter): VectorizeVectorMetadataFilter {
-  const out: VectorizeVectorMetadataFilter = { tenant_id: { $eq: filter.tenant_id } };
-  for (const key of ["cube_id", "user_id", "agent_id", "state"] as const) {
-    const v = filter[key];
-    if (v !== undefined) out[key] = toFilterValue(v);
+  const out: VectorizeVectorMetadataFilter = {};
+  for (const [key, v] of Object.entries(filter) as [keyof VectorFilter, FilterValue | undefined][]) {
+    if (v === undefined) continue;
+    if (!INDEXED.has(key)) throw new ProviderError("vectorize", `cannot filter on "${key}": it has no metadata index (see VECTORIZE_METADATA_INDEXES)`, false);
+    out[key] = toFilterValue(v);
   }
+  out.tenant_id = { $eq: filter.tenant_id };
   return out;
 }
 
@@ -61,13 +98,13 @@ function toMetadata(m: VectorMetadata): Record<string, VectorizeVectorMetadata> 
   return out;
 }
 
-function fromMetadata(raw: Record<string, VectorizeVectorMetadata> | undefined): VectorMetadata | null {
+/** The indexed fields of a match: with returnMetadata "indexed", Vectorize returns only those. */
+function fromMetadata(raw: Record<string, VectorizeVectorMetadata> | undefined): VectorMatch["metadata"] | null {
   if (!raw || typeof raw.tenant_id !== "string" || typeof raw.cube_id !== "string") return null;
-  const m: VectorMetadata = {
+  const m: VectorMatch["metadata"] = {
     tenant_id: raw.tenant_id,
     cube_id: raw.cube_id,
     state: typeof raw.state === "string" ? raw.state : "active",
-    created_at: typeof raw.created_at === "number" ? raw.created_at : 0,
   };
   if (typeof raw.user_id === "string") m.user_id = raw.user_id;
   if (typeof raw.agent_id === "string") m.agent_id = raw.agent_id;
@@ -86,12 +123,15 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
 /**
  * The deployed VectorIndex. Each vector lives in the namespace of its tenant; queries run in the
  * tenant's namespace and filter on metadata as well, and drop any match whose metadata names
- * another tenant (defence in depth). The index needs metadata indexes on tenant_id, cube_id,
- * user_id, agent_id, state (string) and created_at (number), created before vectors are inserted:
- * `wrangler vectorize create-metadata-index <index> --property-name cube_id --type string`.
+ * another tenant (defence in depth). The index needs a metadata index on every field of
+ * VECTORIZE_METADATA_INDEXES, created before vectors are inserted (`metadataIndexCommands`).
+ * Writes become visible to queries up to `visibilityMs` later.
  */
 export class VectorizeVectorIndex implements VectorIndex {
-  constructor(private readonly binding: VectorizeLike) {}
+  constructor(
+    private readonly binding: VectorizeLike,
+    readonly visibilityMs: number = VECTORIZE_VISIBILITY_MS,
+  ) {}
 
   async upsert(items: readonly VectorItem[]): Promise<void> {
     const vectors = items.map((it): VectorizeVector => {
