@@ -1,29 +1,11 @@
 // Mapping between the cube's SQLite rows and domain Memory objects.
 import type { Memory } from "../../src/memory/types";
-import { fromRecord } from "../../src/memory/memory-record";
+import { fromRecord, type MemoryRecord } from "../../src/memory/memory-record";
 import type { CubeIdentity } from "../../src/memory/cube-contract";
 
-export interface MemoryRow extends Record<string, SqlStorageValue> {
+/** A row of the cube's memories table: the stored record (without tenant and cube, which the cube is) and the cube's own counters. */
+export interface MemoryRow extends Omit<MemoryRecord, "tenant_id" | "cube_id">, Record<string, SqlStorageValue> {
   seq: number;
-  id: string;
-  user_id: string | null;
-  agent_id: string | null;
-  session_id: string | null;
-  text: string;
-  type: string;
-  tags: string;
-  entities: string;
-  metadata: string;
-  importance: number;
-  state: string;
-  version: number;
-  hash: string;
-  created_at: number;
-  updated_at: number;
-  valid_from: number;
-  valid_to: number | null;
-  event_time: number | null;
-  source_message_ids: string;
   seen_count: number;
   last_seen_at: number;
   access_count: number;
