@@ -2,12 +2,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "./api/context";
+import type { AppEnv } from "./api/app-env";
 import { ApiError } from "./errors";
 import { authenticate, onError, requestId } from "./api/middleware";
 import { memories } from "./api/memories";
 import { search } from "./api/search";
-import { contextRoute } from "./api/context-route";
+import { contextRoute } from "./api/context";
 import { jobs } from "./api/jobs";
 import { cubes } from "./api/cubes";
 import { admin } from "./api/admin";

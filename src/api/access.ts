@@ -1,6 +1,6 @@
 // Cube-level authorization shared by routes that address a cube by id: scope, then tenant ownership.
 import type { Context } from "hono";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { requireScope } from "./middleware";
 import { resolveCube } from "../services/cubes";
 

@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { bearer } from "./middleware";

@@ -2,7 +2,7 @@
 // budget, fenced and escaped as untrusted data, with the tokens used and what was cut.
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { requireScope } from "./middleware";

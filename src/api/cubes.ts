@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody, queryParams } from "./validate";
 import { requireScope } from "./middleware";

@@ -1,7 +1,7 @@
 // GET /v1/entities: the entities of a cube, with aliases and how many memories mention them.
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { queryParams } from "./validate";
 import { requireScope } from "./middleware";

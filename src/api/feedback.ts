@@ -1,7 +1,7 @@
 // POST /v1/feedback: a natural-language correction of memories, applied through the dedup judge.
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { cubeIdempotency } from "./idempotency";

@@ -2,7 +2,7 @@
 // the same transaction); the writes that D1 serves keep the first answer of a key in D1.
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../governance/crypto";
 import type { Idempotency } from "../memory/cube-contract";

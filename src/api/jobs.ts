@@ -1,6 +1,6 @@
 // /v1/jobs/:id: the state of an extraction job, read from the cube that runs it.
 import { Hono } from "hono";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { requireScope } from "./middleware";
 import { jobSchema } from "./schemas";

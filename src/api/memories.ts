@@ -1,7 +1,7 @@
 // /v1/memories: add (direct or inferred), list, get, patch, delete, history, delete a scope.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody, queryParams } from "./validate";
 import { requireScope } from "./middleware";

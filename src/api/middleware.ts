@@ -3,8 +3,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv, Scope } from "./context";
-import { ApiError, errorBody } from "../errors";
+import type { AppEnv, Scope } from "./app-env";
+import { ApiError, errorBody, retryAfterOf } from "../errors";
 import { apiKeys } from "../db/schema";
 import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
@@ -40,6 +40,8 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     console.error(JSON.stringify({ level: "error", request_id: rid, name: err.name, message: err.message, stack: err.stack }));
     apiErr = new ApiError("internal", "internal error");
   }
+  const retryAfter = retryAfterOf(apiErr);
+  if (retryAfter !== undefined) c.header("Retry-After", String(retryAfter));
   c.header("X-Request-Id", rid);
   return c.json(errorBody(apiErr, rid), apiErr.status);
 }

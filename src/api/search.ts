@@ -2,7 +2,7 @@
 // with `format: "context"` the answer also carries the packed, prompt-ready block.
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "./app-env";
 import { describeRoute } from "./openapi-registry";
 import { jsonBody } from "./validate";
 import { requireScope } from "./middleware";

@@ -1,6 +1,6 @@
 // API keys: generation (shown once), hashing at rest, scopes.
 import { sha256Hex } from "./crypto";
-import { SCOPES, type Scope } from "../api/context";
+import { SCOPES, type Scope } from "../api/app-env";
 
 const KEY_PREFIX = "mk_";
 
