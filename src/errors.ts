@@ -46,3 +46,14 @@ export function errorBody(err: ApiError, requestId: string) {
     request_id: requestId,
   };
 }
+
+/**
+ * Seconds a client should wait before trying again, when the error's details say
+ * (`retry_after_s`, as a cube does while it reads its vector index); answered as Retry-After.
+ */
+export function retryAfterOf(err: ApiError): number | undefined {
+  const d = err.details;
+  if (typeof d !== "object" || d === null || !("retry_after_s" in d)) return undefined;
+  const s = (d as { retry_after_s: unknown }).retry_after_s;
+  return typeof s === "number" && Number.isFinite(s) && s > 0 ? Math.ceil(s) : undefined;
+}
