@@ -48,6 +48,8 @@ import {
 } from "./cube/job-store";
 import { searchCube } from "./cube/search";
 import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
+import { pruneUnseen } from "./cube/unseen";
+import { resolveWeights } from "../src/memory/retrieval";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
@@ -409,9 +411,16 @@ export class CubeObject extends DurableObject<Env> {
     // loading a too-large in-memory index; the Worker has already embedded the query, and
     // awaiting Vectorize opens the input gate, so other requests to the cube are not held.
     this.largeIndex ??= largeCubeIndex(this.env);
-    if (this.largeIndex && req.vector && !req.vector_hits && req.weights?.vector !== 0 && this.vectors.count() > this.largeIndex.threshold) {
-      const hits = await indexVectorHits(this.largeIndex, opened.value.identity, req, req.vector);
-      req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, req.vector, hits);
+    const vector = req.vector;
+    if (vector && resolveWeights(req.embedder, req.query, req.weights).vector > 0) {
+      const large = this.largeIndex;
+      if (req.vector_hits) {
+        // A tenant-wide answer of the VectorIndex: add what this cube wrote that it may not show yet.
+        req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, vector, req.vector_hits, Date.now());
+      } else if (large && this.vectors.count() > large.threshold) {
+        const hits = await indexVectorHits(large, opened.value.identity, req, vector);
+        req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, vector, hits, Date.now());
+      }
     }
     return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
   }
@@ -478,6 +487,7 @@ export class CubeObject extends DurableObject<Env> {
   async drain(): Promise<DrainReport> {
     const identity = this.identity;
     if (!identity || this.closing) return { drained: 0, failed: 0, next_at: null };
+    pruneUnseen(this.sql, Date.now());
     const report = await drainOutbox({
       sql: this.sql,
       sinks: this.outboxSinks(identity),

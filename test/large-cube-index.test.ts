@@ -1,4 +1,5 @@
-// A cube over VECTOR_INDEX_CUBE_THRESHOLD answers its vector route from the VectorIndex (Vectorize fake).
+// A cube over VECTOR_INDEX_CUBE_THRESHOLD answers its vector route from the VectorIndex (Vectorize
+// fake, whose writes become visible seconds later); so does a tenant-wide search, cube by cube.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
@@ -8,6 +9,8 @@ import { DEFAULT_CUBE_THRESHOLD, largeCubeIndex } from "../durable-objects/cube/
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
 import type { VectorIndex, VectorMatch, VectorQuery } from "../src/memory/vector-index";
 import { getEmbedder } from "../src/services/providers";
+import { runSearch } from "../src/services/search";
+import { searchBody } from "../src/api/schemas";
 import { FakeVectorize } from "./fakes/vectorize";
 
 interface SearchOut {
@@ -16,8 +19,8 @@ interface SearchOut {
 
 const stubOf = (t: Tenant, user: string) => env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
 
-/** Adds memories to a user's cube and mirrors them into `index` through the outbox. */
-async function fill(t: Tenant, user: string, texts: string[], index: VectorIndex): Promise<string[]> {
+/** Adds memories to a user's cube and sends them to `index` through the outbox (not yet visible there). */
+async function add(t: Tenant, user: string, texts: string[], index: VectorIndex): Promise<string[]> {
   const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", {
     user_id: user,
     infer: false,
@@ -30,10 +33,20 @@ async function fill(t: Tenant, user: string, texts: string[], index: VectorIndex
   return body.memories.map((m) => m.id);
 }
 
+/** `add`, then as long a wait as Vectorize needs: the writes are visible to its queries. */
+async function fill(t: Tenant, user: string, texts: string[], index: VectorIndex, fake: FakeVectorize): Promise<string[]> {
+  const ids = await add(t, user, texts, index);
+  fake.settle();
+  return ids;
+}
+
 /** Counts queries, and optionally ignores the filter like a broken index would. */
 class Spy implements VectorIndex {
   queries: VectorQuery[] = [];
-  constructor(private readonly inner: VectorizeVectorIndex, private readonly leaky = false) {}
+  readonly visibilityMs: number;
+  constructor(private readonly inner: VectorizeVectorIndex, private readonly leaky = false) {
+    this.visibilityMs = inner.visibilityMs;
+  }
   upsert = (items: Parameters<VectorIndex["upsert"]>[0]) => this.inner.upsert(items);
   deleteByIds = (ids: readonly string[]) => this.inner.deleteByIds(ids);
   async query(vector: Float32Array | number[], options: VectorQuery): Promise<VectorMatch[]> {
@@ -50,9 +63,9 @@ describe("large cubes search the VectorIndex", () => {
     const fake = new FakeVectorize(getEmbedder(env).dimensions);
     const spy = new Spy(new VectorizeVectorIndex(fake), true);
     const texts = ["the telescope mirror needs grinding", "telescope eyepiece was ordered", "grocery list for sunday"];
-    const mine = await fill(t, me, texts, spy);
-    const theirs = await fill(t, neighbour, texts, spy);
-    const foreign = await fill(other, me, texts, spy);
+    const mine = await fill(t, me, texts, spy, fake);
+    const theirs = await fill(t, neighbour, texts, spy, fake);
+    const foreign = await fill(other, me, texts, spy, fake);
     expect(fake.store.size).toBe(9);
 
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
@@ -87,7 +100,7 @@ describe("large cubes search the VectorIndex", () => {
     const me = uniq("u");
     const fake = new FakeVectorize(getEmbedder(env).dimensions);
     const spy = new Spy(new VectorizeVectorIndex(fake));
-    await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy);
+    await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy, fake);
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
       cube.largeIndex = { index: spy, threshold: 2 };
     });
@@ -103,6 +116,42 @@ describe("large cubes search the VectorIndex", () => {
     expect(spy.queries).toHaveLength(1);
     expect(body.results[0]?.memory.id).toBe(fresh);
     expect(body.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
+  });
+
+  it("scores memories sent to the index but not visible there yet (Vectorize applies writes seconds later)", async () => {
+    const t = await newTenant();
+    const me = uniq("u");
+    const fake = new FakeVectorize(getEmbedder(env).dimensions, { visibilityMs: 60_000 });
+    const spy = new Spy(new VectorizeVectorIndex(fake));
+    await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy, fake);
+    await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
+      cube.largeIndex = { index: spy, threshold: 2 };
+    });
+    // Drained: the outbox is empty and the upsert was acknowledged, but queries do not see it yet.
+    const [fresh] = await add(t, me, ["the telescope mirror needs grinding"], spy);
+    expect(fake.invisible).toBe(1);
+    expect(fake.store.has(fresh as string)).toBe(false);
+    const { body } = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
+    expect(spy.queries).toHaveLength(1);
+    expect(body.results[0]?.memory.id).toBe(fresh);
+    expect(body.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
+  });
+
+  it("a tenant-wide search through the index includes each cube's writes not visible there yet", async () => {
+    const t = await newTenant();
+    const [old, recent] = [uniq("u"), uniq("u")];
+    const fake = new FakeVectorize(getEmbedder(env).dimensions, { visibilityMs: 60_000 });
+    const spy = new Spy(new VectorizeVectorIndex(fake));
+    const seen = await fill(t, old, ["the telescope eyepiece was ordered", "grocery list for sunday"], spy, fake);
+    const [unseen] = await add(t, recent, ["the telescope mirror needs grinding"], spy);
+    expect(fake.store.has(unseen as string)).toBe(false);
+    const body = searchBody.parse({ query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
+    const out = await runSearch(env, t.id, body, false, { vectorIndex: spy });
+    expect(spy.queries).toHaveLength(1);
+    const ids = out.results.map((r) => r.memory.id);
+    expect(ids[0]).toBe(unseen);
+    expect(ids).toContain(seen[0]);
+    expect(out.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
   });
 
   it("reads the threshold from configuration only when Vectorize is the index", () => {

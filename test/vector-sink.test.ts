@@ -25,6 +25,13 @@ describe("Vectorize through the outbox", () => {
     const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "the quarterly report is due friday", infer: false });
     const id = (body.memories[0] as { id: string }).id;
     await runInDurableObject(stub, (cube: CubeObject) => cube.drain());
+    // Vectorize shows a write seconds after acknowledging it; the cube remembers it until then.
+    expect(fake.store.has(id)).toBe(false);
+    const unseen = await runInDurableObject(stub, (_cube: CubeObject, state) =>
+      state.storage.sql.exec<{ visible_at: number }>("SELECT visible_at FROM vector_unseen u JOIN memories m ON m.seq = u.seq WHERE m.id = ?", id).toArray(),
+    );
+    expect(unseen[0]?.visible_at).toBeGreaterThan(Date.now());
+    fake.settle();
     const stored = fake.store.get(id);
     expect(stored?.namespace).toBe(t.id);
     expect(stored?.metadata).toMatchObject({ tenant_id: t.id, cube_id: `user:${user}`, user_id: user, state: "active" });
@@ -36,6 +43,7 @@ describe("Vectorize through the outbox", () => {
 
     await api(t, "DELETE", `/v1/memories/${id}?user_id=${user}`);
     await runInDurableObject(stub, (cube: CubeObject) => cube.drain());
+    fake.settle();
     expect(fake.store.has(id)).toBe(false);
   });
 

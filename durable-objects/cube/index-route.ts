@@ -5,6 +5,7 @@ import { cosine } from "../../src/memory/fusion";
 import type { VectorFilter, VectorIndex } from "../../src/memory/vector-index";
 import { selectVectorIndex, type VectorIndexConfig } from "../../src/providers/select-vector-index";
 import { ROUTE_DEPTH } from "./search-routes";
+import { unseenMemories } from "./unseen";
 import type { VectorCache } from "./vectors";
 
 /** Default size above which a cube's vector route asks the VectorIndex instead of scanning. */
@@ -50,14 +51,16 @@ export async function indexVectorHits(large: LargeCubeIndex, identity: CubeIdent
   return matches.filter((m) => m.metadata.tenant_id === identity.tenant_id && m.metadata.cube_id === identity.cube_id).map((m) => ({ id: m.id, score: m.score }));
 }
 
-/** Most undrained memories scored in the object per search; a longer backlog waits for the drain. */
+/** Most not-yet-visible memories scored in the object per search; a longer backlog waits for the index. */
 const PENDING_LIMIT = 1_000;
 
 /**
- * The index's hits with the memories it has not been told about yet: those with an upsert still
- * in the outbox are scored here from their stored vectors, and their fresh score replaces any
- * stale one the index returned (an edited text). Without this, a memory written a moment ago
- * would be missing from a large cube's vector route until the next drain.
+ * The index's hits with the memories it may not show yet: those whose upsert is still in the
+ * outbox, and those sent less than the index's visibility delay ago (Vectorize applies writes
+ * seconds after it acknowledged them). They are scored here from their stored vectors, and their
+ * fresh score replaces any stale one the index returned (an edited text). Without this, a memory
+ * written a moment ago would be missing from the vector route until the index caught up.
+ * Used for a large cube's own query and for each cube's share of a tenant-wide query.
  */
 export function withPendingHits(
   sql: SqlStorage,
@@ -65,20 +68,25 @@ export function withPendingHits(
   embedder: string,
   query: Float32Array,
   hits: readonly { id: string; score: number }[],
+  now: number,
 ): { id: string; score: number }[] {
-  const pending = sql
+  const undrained = sql
     .exec<{ seq: number; id: string }>(
       `SELECT DISTINCT m.seq AS seq, m.id AS id FROM outbox o JOIN memories m ON m.id = o.memory_id
        WHERE o.op = 'upsert' ORDER BY o.seq DESC LIMIT ?`,
       PENDING_LIMIT,
     )
     .toArray();
-  if (pending.length === 0) return [...hits];
+  const pending = new Map(undrained.map((p) => [p.seq, p.id] as const));
+  if (pending.size < PENDING_LIMIT) {
+    for (const p of unseenMemories(sql, now, PENDING_LIMIT - pending.size)) pending.set(p.seq, p.id);
+  }
+  if (pending.size === 0) return [...hits];
   const byId = new Map(hits.map((h) => [h.id, h.score]));
-  const fresh = vectors.stored(embedder, query.length, pending.map((p) => p.seq));
-  for (const p of pending) {
-    const v = fresh.get(p.seq);
-    if (v) byId.set(p.id, cosine(query, v));
+  const fresh = vectors.stored(embedder, query.length, [...pending.keys()]);
+  for (const [seq, id] of pending) {
+    const v = fresh.get(seq);
+    if (v) byId.set(id, cosine(query, v));
   }
   return [...byId].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, ROUTE_DEPTH);
 }

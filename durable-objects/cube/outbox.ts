@@ -1,5 +1,6 @@
 // The outbox: changes recorded with the memory in one transaction, drained to D1 and Vectorize.
 import type { Memory } from "../../src/memory/types";
+import { recordUnseen } from "./unseen";
 
 export type OutboxOp = "upsert" | "delete";
 
@@ -8,6 +9,11 @@ export interface OutboxSink {
   readonly name: string;
   /** Whether `upsert` reads the vectors; loading them is skipped when no sink does. */
   readonly needsVectors: boolean;
+  /**
+   * How long after `upsert` returns its readers may still not see the write (Vectorize applies
+   * mutations asynchronously); 0 or absent: at once. The drain records such memories as unseen.
+   */
+  readonly visibilityMs?: number;
   upsert(memories: Memory[], vectors: Map<string, Float32Array>): Promise<void>;
   delete(ids: string[]): Promise<void>;
 }
@@ -68,7 +74,10 @@ export async function drainOutbox(deps: DrainDeps, batchSize = 200): Promise<Dra
     for (const id of upsertIds) if (!present.has(id)) deleteIds.push(id);
     try {
       for (const sink of deps.sinks) {
-        if (memories.length) await sink.upsert(memories, vectors);
+        if (memories.length) {
+          await sink.upsert(memories, vectors);
+          if (sink.visibilityMs) recordUnseen(sql, memories.map((m) => m.id), deps.now() + sink.visibilityMs);
+        }
         if (deleteIds.length) await sink.delete(deleteIds);
       }
     } catch (err) {

@@ -127,6 +127,15 @@ const MIGRATIONS: readonly string[] = [
   INSERT INTO memory_fts(memory_fts, rank) VALUES ('secure-delete', 1);
   INSERT INTO memory_fts(memory_fts) VALUES ('rebuild');
   `,
+  // v4: memories whose vector was sent to an eventually consistent index (Vectorize) and may not
+  // be visible there yet, with the time it surely is: until then the cube scores them itself.
+  `
+  CREATE TABLE vector_unseen (
+    seq INTEGER PRIMARY KEY,
+    visible_at INTEGER NOT NULL
+  );
+  CREATE INDEX vector_unseen_visible ON vector_unseen(visible_at);
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,8 +6,12 @@ import type { OutboxSink } from "./outbox";
 export class VectorIndexSink implements OutboxSink {
   readonly needsVectors = true;
   readonly name = "vector-index";
+  /** Upserts reach the index's queries this much later: the cube scores them itself meanwhile. */
+  readonly visibilityMs: number;
 
-  constructor(private readonly index: VectorIndex) {}
+  constructor(private readonly index: VectorIndex) {
+    this.visibilityMs = index.visibilityMs ?? 0;
+  }
 
   async upsert(memories: Memory[], vectors: Map<string, Float32Array>): Promise<void> {
     const items: VectorItem[] = [];

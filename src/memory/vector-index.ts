@@ -1,6 +1,6 @@
 // The VectorIndex interface: tenant-wide vector search behind one narrow contract.
 
-/** Metadata stored beside each vector; every field is filterable. */
+/** Metadata stored beside each vector; the fields of `VectorFilter` are the filterable ones. */
 export interface VectorMetadata {
   tenant_id: string;
   cube_id: string;
@@ -42,7 +42,8 @@ export interface VectorMatch {
   id: string;
   /** Cosine similarity, higher is closer. */
   score: number;
-  metadata: VectorMetadata;
+  /** The filterable fields only (what an index returns without reading every stored field). */
+  metadata: Omit<VectorMetadata, "created_at">;
 }
 
 /**
@@ -54,9 +55,12 @@ export interface VectorMatch {
  *   tenant filter is mandatory (an implementation throws when it is missing or empty), so a
  *   query never crosses tenants; results are ordered by score, highest first;
  * - writes may become visible to `query` asynchronously (Vectorize: seconds later), so callers
- *   must not read their own writes through `query`; the cube stays the source of truth.
+ *   must not read their own writes through `query`; the cube stays the source of truth, and
+ *   scores what it wrote less than `visibilityMs` ago itself.
  */
 export interface VectorIndex {
+  /** Longest time after `upsert` or `deleteByIds` returns that `query` may not reflect it; 0 or absent: at once. */
+  readonly visibilityMs?: number;
   upsert(items: readonly VectorItem[]): Promise<void>;
   deleteByIds(ids: readonly string[]): Promise<void>;
   query(vector: Float32Array | number[], options: VectorQuery): Promise<VectorMatch[]>;

@@ -49,7 +49,10 @@ function cubeRequest(body: Omit<SearchBody, "format">, vector: Float32Array | nu
   };
 }
 
-/** The tenant's VectorIndex answer, grouped by cube; every match is checked to be the tenant's. */
+/**
+ * The tenant's VectorIndex answer, grouped by cube; every match is checked to be the tenant's.
+ * Writes the index does not show yet (seconds, with Vectorize) are added by each cube itself.
+ */
 async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<SearchBody, "format">, vector: Float32Array): Promise<Map<string, VectorMatch[]>> {
   const matches = await index.query(vector, {
     topK: 100,
