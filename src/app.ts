@@ -1,10 +1,11 @@
 // The Hono app: middleware, one sub-app per resource, one error handler.
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./api/app-env";
 import { ApiError } from "./errors";
 import { authenticate, onError, requestId } from "./api/middleware";
+import { routes } from "./api/route";
+import { wellFormedJson } from "./api/validate";
 import { memories } from "./api/memories";
 import { search } from "./api/search";
 import { contextRoute } from "./api/context";
@@ -21,7 +22,7 @@ import { keys, redactKeySecret } from "./api/keys";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-export const app = new Hono<AppEnv>();
+export const app = routes();
 
 app.use("*", requestId);
 // nosniff, no framing, no referrer on every answer; the API is called cross-origin, so resources stay shareable.
@@ -36,10 +37,12 @@ app.use(
   }),
 );
 app.get("/healthz", (c) => c.json({ ok: true }));
-app.route("/", docs);
+// JSON bodies are checked once (UTF-8, parses, no lone surrogate) before any route validates one.
+app.use("/v1/*", wellFormedJson);
+app.route("/", docs(app));
 app.route("/v1/admin", admin);
 
-const v1 = new Hono<AppEnv>();
+const v1 = routes();
 v1.use("*", authenticate);
 // Writes that D1 or the gpu-bridge serve keep their Idempotency-Key answers in D1; cube writes
 // (memories, feedback) keep theirs in the cube, in the transaction of the write.

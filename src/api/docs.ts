@@ -1,16 +1,38 @@
 // GET /v1/openapi.json and a self-contained /docs page (no CDN: it must work offline).
 import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./app-env";
 import { secureHeaders } from "hono/secure-headers";
 import { buildOpenApiDocument } from "./openapi-registry";
 
-export const docs = new Hono();
+/**
+ * The OpenAPI 3.1 document, generated from the route definitions of `app` (and, until the GPU
+ * routes are defined the same way, the operations they still register by hand).
+ */
+function documentOf(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "API key (mk_...)" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN secret" });
+  const doc = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: { title: "memos-edge", version: "1.0.0", description: "Memory operating system for AI agents: explicit memory, search and context packing." },
+    servers: [{ url: "/" }],
+  }) as unknown as { paths: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+  const legacy = buildOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, ops] of Object.entries(legacy.paths)) doc.paths[path] = { ...ops, ...(doc.paths[path] ?? {}) };
+  return doc;
+}
 
-let cached: Record<string, unknown> | null = null;
-
-docs.get("/v1/openapi.json", (c) => {
-  cached ??= buildOpenApiDocument();
-  return c.json(cached);
-});
+export function docs(app: OpenAPIHono<AppEnv>): Hono {
+  const sub = new Hono();
+  let cached: Record<string, unknown> | null = null;
+  sub.get("/v1/openapi.json", (c) => {
+    cached ??= documentOf(app);
+    return c.json(cached);
+  });
+  sub.get("/docs", docsHeaders, (c) => c.html(PAGE));
+  sub.get("/docs/app.js", docsHeaders, (c) => c.body(SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  return sub;
+}
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>memos-edge API</title>
@@ -64,5 +86,3 @@ const docsHeaders = secureHeaders({
   },
 });
 
-docs.get("/docs", docsHeaders, (c) => c.html(PAGE));
-docs.get("/docs/app.js", docsHeaders, (c) => c.body(SCRIPT, 200, { "content-type": "text/javascript; charset=utf-8" }));

@@ -1,22 +1,27 @@
 // /v1/jobs/:id: the state of an extraction job, read from the cube that runs it.
-import { Hono } from "hono";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { requireScope } from "./middleware";
+import { z } from "zod";
+import { defineRoute, jsonAnswer, routes } from "./route";
 import { jobSchema } from "./schemas";
 import { ApiError } from "../errors";
 import { cubeStub, unwrap } from "../services/cubes";
 import { jobOut, locateJob } from "../services/jobs";
 
-export const jobs = new Hono<AppEnv>();
+export const jobs = routes();
 
-describeRoute({ method: "get", path: "/v1/jobs/{id}", tag: "jobs", scope: "memories:read", summary: "State of a job: queued, running, succeeded or failed (with its error)", response: jobSchema });
-jobs.get("/:id", async (c) => {
-  requireScope(c, "memories:read");
-  const id = c.req.param("id");
+const getJob = defineRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["jobs"],
+  scope: "memories:read",
+  summary: "State of a job: queued, running, succeeded or failed (with its error)",
+  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  responses: { 200: jsonAnswer(jobSchema) },
+});
+jobs.openapi(getJob, async (c) => {
+  const { id } = c.req.valid("param");
   const tenant = c.get("auth").tenant_id;
   const cubeId = await locateJob(c.env, tenant, id);
   if (!cubeId) throw new ApiError("not_found", `job ${id} not found`);
   const identity = { tenant_id: tenant, cube_id: cubeId };
-  return c.json(jobOut(identity, unwrap(await cubeStub(c.env, identity).getJob(identity, id))));
+  return c.json(jobOut(identity, unwrap(await cubeStub(c.env, identity).getJob(identity, id))), 200);
 });

@@ -1,5 +1,5 @@
 // Edge validation: parse JSON bodies and queries with zod; any failure is a 400 that changed nothing.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { ApiError } from "../errors";
 
@@ -68,3 +68,24 @@ export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.infer
   if (!parsed.success) throw new ApiError("invalid_request", "query parameters are invalid", issues(parsed.error));
   return parsed.data;
 }
+
+/**
+ * Runs before any route validates a JSON body: the body must be UTF-8, parse as JSON, and hold
+ * no lone surrogate. The routes' validators then read the same, cached body.
+ */
+export const wellFormedJson: MiddlewareHandler = async function wellFormedJson(c, next) {
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && /^application\/json\b/i.test(c.req.header("content-type") ?? "")) {
+    const text = await bodyText(c);
+    if (text.trim().length > 0) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        throw new ApiError("invalid_request", "request body is not valid JSON");
+      }
+      const bad = illFormedPath(raw, "");
+      if (bad) throw new ApiError("invalid_request", "request body holds an ill-formed Unicode string (a lone surrogate)", [{ path: bad, message: "lone surrogate" }]);
+    }
+  }
+  await next();
+};
