@@ -29,6 +29,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   let apiErr: ApiError;
   if (err instanceof ApiError) apiErr = err;
   else if (err instanceof HTTPException && err.status === 413) apiErr = new ApiError("payload_too_large", "request body is too large");
+  else if (err instanceof HTTPException && err.status === 415) apiErr = new ApiError("invalid_request", "Content-Type must be application/json");
   else if (err instanceof HTTPException && err.status < 500) apiErr = new ApiError("invalid_request", err.message || "bad request");
   else if (err instanceof ProviderError) {
     // A model outage is the upstream's, not ours: 503, with a hint when a retry can help. The
