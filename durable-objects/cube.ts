@@ -48,6 +48,7 @@ import {
 } from "./cube/job-store";
 import { searchCube } from "./cube/search";
 import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
+import { INDEX_LOAD_LIMIT, IndexWarmer, indexLoading } from "./cube/index-warmup";
 import { pruneUnseen } from "./cube/unseen";
 import { resolveWeights } from "../src/memory/retrieval";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
@@ -89,6 +90,12 @@ export class CubeObject extends DurableObject<Env> {
   sinks: OutboxSink[] | null = null;
   /** VectorIndex for the vector route of a large cube; undefined until read from env, null when off. Tests replace it. */
   largeIndex: LargeCubeIndex | null | undefined = undefined;
+  /**
+   * Most vectors a search reads into the in-memory index on its own request; a larger index is
+   * read between requests while searches that need it answer 503 with Retry-After. Tests lower it.
+   */
+  indexLoadLimit = INDEX_LOAD_LIMIT;
+  private readonly warmer = new IndexWarmer(() => this.vectors);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -420,6 +427,15 @@ export class CubeObject extends DurableObject<Env> {
       } else if (large && this.vectors.count() > large.threshold) {
         const hits = await indexVectorHits(large, opened.value.identity, req, vector);
         req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, vector, hits, Date.now());
+      } else if (this.vectors.remaining(req.embedder, vector.length) > this.indexLoadLimit) {
+        // Too much to read on this request (seconds, holding every other request to the cube):
+        // the index is read between requests, and meanwhile Vectorize answers if there is one,
+        // else the search is told when to come back. The alarm resumes a read cut short.
+        void this.warmer.warm(req.embedder, vector.length);
+        await this.scheduleDrain(Date.now());
+        if (!large) return indexLoading(this.vectors, req.embedder, vector.length);
+        const hits = await indexVectorHits(large, opened.value.identity, req, vector);
+        req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, vector, hits, Date.now());
       }
     }
     return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
@@ -487,6 +503,20 @@ export class CubeObject extends DurableObject<Env> {
   async drain(): Promise<DrainReport> {
     const identity = this.identity;
     if (!identity || this.closing) return { drained: 0, failed: 0, next_at: null };
+    // The in-memory index the cube had before a restart (or that a search started reading) is
+    // read again beside the drain, between requests, so that the next search finds it ready.
+    // A cube that Vectorize answers for (above the threshold) keeps no in-memory index.
+    const used = this.vectors.lastUsed();
+    let warm: Promise<void> | null = null;
+    if (used && !this.vectors.ready(used.embedder, used.dimensions)) {
+      let large: LargeCubeIndex | null = null;
+      try {
+        large = this.largeIndex ??= largeCubeIndex(this.env);
+      } catch {
+        // A bad threshold is reported by the search that needs it; the drain goes on regardless.
+      }
+      if (!(large && this.vectors.count() > large.threshold)) warm = this.warmer.warm(used.embedder, used.dimensions);
+    }
     pruneUnseen(this.sql, Date.now());
     const report = await drainOutbox({
       sql: this.sql,
@@ -507,6 +537,7 @@ export class CubeObject extends DurableObject<Env> {
       },
     });
     if (report.next_at !== null) await this.scheduleDrain(report.next_at);
+    await warm;
     return report;
   }
 

@@ -149,9 +149,10 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
     SIBLING,
   );
   const pool = spread.slice(0, Math.max(req.top_k * 3, 30));
-  // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan): the few vectors
-  // MMR needs come from SQLite in one query rather than from loading the whole in-memory index.
-  const fromSql = req.vector_hits && dims > 0 ? vectors.stored(req.embedder, dims, pool.map((r) => Number(r.id))) : null;
+  // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan), or an index not
+  // in memory (a search without the vector route): the few vectors MMR needs come from SQLite in
+  // one query rather than from loading the whole in-memory index.
+  const fromSql = dims > 0 && (req.vector_hits || !vectors.ready(req.embedder, dims)) ? vectors.stored(req.embedder, dims, pool.map((r) => Number(r.id))) : null;
   const vecCache = new Map<string, Float32Array | undefined>();
   const vectorOf = (id: string): Float32Array | undefined => {
     if (dims === 0) return undefined;

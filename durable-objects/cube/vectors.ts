@@ -8,32 +8,105 @@ export interface VectorHit {
   score: number;
 }
 
+/** An index being read from SQLite in seq order, a step at a time. */
+interface Loading {
+  embedder: string;
+  dimensions: number;
+  index: QuantizedIndex;
+  /** Highest seq read so far; rows above it are read by later steps. */
+  after: number;
+}
+
+/** Rows per millisecond assumed for a load before any step was timed (about 50,000 a second). */
+const DEFAULT_ROWS_PER_MS = 50;
+
 /**
- * In-memory index of the cube's vectors, keyed by memory seq. It is loaded from the `vectors`
- * table on first search and kept in step by `put`/`remove` afterwards. It holds the vectors of
- * one embedder (the one queries use): vectors of another embedder are not comparable and wait
- * for a re-embed; a query with a new embedder or dimension rebuilds it.
+ * In-memory index of the cube's vectors, keyed by memory seq. It is read from the `vectors`
+ * table when first needed, at once (`search`, `vectorOf`) or a step at a time (`loadStep`,
+ * which the cube runs between requests), and kept in step by `put`/`remove` afterwards, also
+ * while it is being read. It holds the vectors of one embedder (the one queries use): vectors of
+ * another embedder are not comparable and wait for a re-embed; a query with a new embedder or
+ * dimension rebuilds it.
  */
 export class VectorCache {
   private index: QuantizedIndex | null = null;
   private embedder: string | null = null;
+  private loading: Loading | null = null;
   /** Rows of the vectors table, counted once and kept in step by put/remove; null until asked. */
   private rows: number | null = null;
+  private loadedRows = 0;
+  private loadMs = 0;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  private load(embedder: string, dimensions: number): QuantizedIndex {
-    if (this.index && this.embedder === embedder && this.index.dimensions === dimensions) return this.index;
-    const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors WHERE embedder = ?", embedder).one().n;
-    const index = new QuantizedIndex(dimensions, count + 64);
-    for (const row of this.sql.exec<{ seq: number; data: ArrayBuffer }>("SELECT seq, data FROM vectors WHERE embedder = ?", embedder)) {
-      // Rows are Float32 BLOBs; a row of another length was written for another dimension.
-      if (row.data.byteLength !== dimensions * 4) continue;
-      index.add(String(row.seq), new Float32Array(row.data));
+  /** Whether the index for this embedder and dimension is in memory and complete. */
+  ready(embedder: string, dimensions: number): boolean {
+    return this.index !== null && this.embedder === embedder && this.index.dimensions === dimensions;
+  }
+
+  /** Rows still to read before the index of this embedder is ready (an upper bound: other embedders' rows count too). */
+  remaining(embedder: string, dimensions: number): number {
+    if (this.ready(embedder, dimensions)) return 0;
+    const l = this.loading;
+    const read = l && l.embedder === embedder && l.dimensions === dimensions ? l.index.size : 0;
+    return Math.max(0, this.count() - read);
+  }
+
+  /** Milliseconds that reading `rows` more rows should take, from the steps timed so far. */
+  estimateMs(rows: number): number {
+    const perMs = this.loadMs > 0 && this.loadedRows > 10_000 ? this.loadedRows / this.loadMs : DEFAULT_ROWS_PER_MS;
+    return rows / perMs;
+  }
+
+  /**
+   * Reads up to `maxRows` more vectors of the embedder into the index being built, in seq order,
+   * and answers whether the index is complete (then it is the one in use). A build for another
+   * embedder or dimension is dropped and started over. Writes during a build reach the part
+   * already read through `put`/`remove`; rows beyond it are read, as they are then, later.
+   */
+  loadStep(embedder: string, dimensions: number, maxRows: number): boolean {
+    if (this.ready(embedder, dimensions)) return true;
+    let l = this.loading;
+    if (!l || l.embedder !== embedder || l.dimensions !== dimensions) {
+      // Sized for every stored row (a count without a filter is cheap; one per embedder scans them all).
+      l = this.loading = { embedder, dimensions, index: new QuantizedIndex(dimensions, this.count() + 64), after: -1 };
+      this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_index', ?)", JSON.stringify({ embedder, dimensions }));
     }
-    this.index = index;
+    const started = performance.now();
+    const limit = Number.isFinite(maxRows) ? Math.max(1, Math.floor(maxRows)) : -1;
+    let read = 0;
+    for (const row of this.sql.exec<{ seq: number; data: ArrayBuffer }>(
+      "SELECT seq, data FROM vectors WHERE seq > ? AND embedder = ? ORDER BY seq LIMIT ?",
+      l.after,
+      embedder,
+      limit,
+    )) {
+      read++;
+      l.after = row.seq;
+      // Rows are Float32 BLOBs; a row of another length was written for another dimension.
+      if (row.data.byteLength === dimensions * 4) l.index.add(String(row.seq), new Float32Array(row.data));
+    }
+    this.loadMs += performance.now() - started;
+    this.loadedRows += read;
+    if (limit !== -1 && read === limit) return false;
+    this.index = l.index;
     this.embedder = embedder;
-    return index;
+    this.loading = null;
+    return true;
+  }
+
+  /**
+   * The embedder and dimension of the index the cube last read or started to read (kept across
+   * restarts), so that it can be read again in the background before a search needs it; null if none.
+   */
+  lastUsed(): { embedder: string; dimensions: number } | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'vector_index'").toArray()[0];
+    return row ? (JSON.parse(row.value) as { embedder: string; dimensions: number }) : null;
+  }
+
+  private load(embedder: string, dimensions: number): QuantizedIndex {
+    this.loadStep(embedder, dimensions, Number.POSITIVE_INFINITY);
+    return this.index as QuantizedIndex;
   }
 
   put(seq: number, embedder: string, vector: Float32Array): void {
@@ -44,9 +117,16 @@ export class VectorCache {
       embedder,
       vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength),
     );
-    if (!this.index) return;
-    if (embedder === this.embedder && vector.length === this.index.dimensions) this.index.add(String(seq), vector);
-    else this.index.remove(String(seq));
+    if (this.index) {
+      if (embedder === this.embedder && vector.length === this.index.dimensions) this.index.add(String(seq), vector);
+      else this.index.remove(String(seq));
+    }
+    const l = this.loading;
+    // A row not read yet is read, as it is now, by a later step.
+    if (l && seq <= l.after) {
+      if (embedder === l.embedder && vector.length === l.dimensions) l.index.add(String(seq), vector);
+      else l.index.remove(String(seq));
+    }
   }
 
   remove(seq: number): void {
@@ -54,6 +134,7 @@ export class VectorCache {
     cursor.toArray();
     if (this.rows !== null) this.rows -= cursor.rowsWritten > 0 ? 1 : 0;
     this.index?.remove(String(seq));
+    this.loading?.index.remove(String(seq));
   }
 
   /** Vectors stored in the cube (deleted memories' vectors are removed), without loading them. */
@@ -76,7 +157,7 @@ export class VectorCache {
     return out;
   }
 
-  /** Vectors held in memory (0 until the first search loads them). */
+  /** Vectors held in memory by the index in use (0 until one is complete). */
   get size(): number {
     return this.index?.size ?? 0;
   }
@@ -88,7 +169,8 @@ export class VectorCache {
 
   /**
    * Top `k` seqs by cosine among those `accept` keeps. `accept` is only asked about vectors
-   * that would enter the current top k, so a per-seq SQL check stays cheap.
+   * that would enter the current top k, so a per-seq SQL check stays cheap. Reads the rest of
+   * the index first if it is not complete.
    */
   search(embedder: string, query: Float32Array, k: number, accept: (seq: number) => boolean): VectorHit[] {
     const index = this.load(embedder, query.length);
