@@ -8,7 +8,7 @@ import { Agent, request } from "node:http";
 import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSigner } from "../../src/bridge/signing.js";
+import { createSigner } from "@memos-edge/bridge-protocol";
 import { nodePrimitives } from "../src/node-crypto.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));

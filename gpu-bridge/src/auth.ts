@@ -1,7 +1,7 @@
 // Signature checks: refuses every request without a valid, fresh, unreplayed HMAC signature.
+import { createSigner, MemoryReplayCache } from "@memos-edge/bridge-protocol";
+import type { ReplayCache } from "@memos-edge/bridge-protocol";
 import type { MiddlewareHandler } from "hono";
-import { createSigner, MemoryReplayCache } from "../../src/bridge/signing.js";
-import type { ReplayCache } from "../../src/bridge/signing.js";
 import { BridgeError } from "./errors.js";
 import { nodePrimitives } from "./node-crypto.js";
 

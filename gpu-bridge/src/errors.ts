@@ -1,28 +1,9 @@
 // One error type for the bridge: an HTTP status, a stable snake_case code, optional details.
+import type { BridgeErrorBody, BridgeErrorCode } from "@memos-edge/bridge-protocol";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** Stable codes; the Worker client maps them onto its own API codes. */
-export type BridgeErrorCode =
-  | "invalid_request"
-  | "not_found"
-  | "conflict"
-  | "budget_exceeded"
-  | "adapter_cap_reached"
-  | "unsupported_operation"
-  | "no_node"
-  | "upstream_error"
-  | "upstream_timeout"
-  | "upstream_unavailable"
-  | "upstream_stream_failed"
-  | "trainer_unavailable"
-  | "internal"
-  | "signature_missing"
-  | "signature_malformed"
-  | "signature_stale"
-  | "signature_invalid"
-  | "signature_replayed";
-
+/** The HTTP status of each code of the protocol. */
 const STATUS: Record<BridgeErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   not_found: 404,
@@ -57,7 +38,7 @@ export class BridgeError extends Error {
   }
 }
 
-export function errorJson(err: BridgeError) {
+export function errorJson(err: BridgeError): BridgeErrorBody {
   return { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } };
 }
 

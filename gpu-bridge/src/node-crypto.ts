@@ -1,6 +1,6 @@
-// Synchronous node:crypto primitives for the shared signing protocol (see src/bridge/signing.ts).
+// Synchronous node:crypto primitives for the shared signing protocol (packages/bridge-protocol).
 import { createHash, createHmac, createSecretKey } from "node:crypto";
-import type { Primitives } from "../../src/bridge/signing.js";
+import type { Primitives } from "@memos-edge/bridge-protocol";
 
 export function nodePrimitives(secret: string): Primitives {
   // A KeyObject made once: a string key would be encoded into a new buffer on every call.

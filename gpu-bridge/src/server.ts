@@ -1,8 +1,8 @@
 // Opens the registry, builds backends and the app, and serves it; used by main.ts and the tests.
 import { getRequestListener } from "@hono/node-server";
+import type { ReplayCache } from "@memos-edge/bridge-protocol";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ReplayCache } from "../../src/bridge/signing.js";
 import { createBridgeApp } from "./app.js";
 import { createVerifier } from "./auth.js";
 import { createBackend } from "./backends/index.js";

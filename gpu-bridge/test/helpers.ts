@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSigner } from "../../src/bridge/signing.js";
+import { createSigner } from "@memos-edge/bridge-protocol";
 import { parseNodes } from "../src/config.js";
 import type { BridgeConfig, NodeConfig } from "../src/config.js";
 import { startBridge } from "../src/server.js";

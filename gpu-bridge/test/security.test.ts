@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSigner, MemoryReplayCache } from "../../src/bridge/signing.js";
+import { createSigner, MemoryReplayCache } from "@memos-edge/bridge-protocol";
 import { loadConfig } from "../src/config.js";
 import type { RunningBridge } from "../src/server.js";
 import { startVllm } from "./standins/vllm.js";

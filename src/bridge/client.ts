@@ -1,86 +1,23 @@
 // Typed client the Worker uses to reach the gpu-bridge: signed requests, bounded time, breaker.
+import { createSigner } from "@memos-edge/bridge-protocol";
+import type {
+  ActivationBlock,
+  AdapterLoaded,
+  AdapterUnloaded,
+  AdapterView,
+  BlockChange,
+  BridgeErrorCode,
+  BridgeScope,
+  EvictResult,
+  RegisterAdapterBody,
+  RegisterBlockBody,
+  Signer,
+  TrainBody,
+  TrainingJob,
+} from "@memos-edge/bridge-protocol";
 import { ApiError } from "../errors";
 import type { ErrorCode } from "../errors";
 import { CircuitBreaker } from "./breaker";
-import { createSigner } from "./signing";
-import type { Signer } from "./signing";
-
-export interface BridgeScope {
-  tenant_id: string;
-  cube_id: string;
-}
-
-export interface ActivationBlock {
-  id: string;
-  cube_id: string;
-  memory_ids: string[];
-  model: string;
-  node: string;
-  kind: "text" | "token_ids";
-  tokens: number;
-  size_bytes: number;
-  hits: number;
-  pinned: boolean;
-  created_at: string;
-  last_used_at: string;
-}
-
-export interface RegisterBlockInput {
-  memory_ids: string[];
-  text?: string | undefined;
-  token_ids?: number[] | undefined;
-  model?: string | undefined;
-  node?: string | undefined;
-  pinned?: boolean | undefined;
-}
-
-export interface Adapter {
-  id: string;
-  cube_id: string;
-  name: string;
-  base_model: string;
-  source: string;
-  job_id: string | null;
-  created_at: string;
-  loaded_on: { node: string; loaded_at: string; last_used_at: string }[];
-}
-
-export interface TrainingJob {
-  id: string;
-  cube_id: string;
-  adapter_name: string;
-  base_model: string;
-  state: "queued" | "running" | "succeeded" | "failed";
-  error: string | null;
-  adapter: Adapter | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** What evicting a block did on the node: nothing sent (the server's LRU frees it), or the slot erased. */
-export type BlockRelease = "forget" | "erase_slot";
-
-export interface EvictResult {
-  evicted: string;
-  node: string;
-  /** Whether the node-side step of `release` succeeded. */
-  released: boolean;
-  /** Null when the block's node is no longer configured on the bridge. */
-  release: BlockRelease | null;
-}
-
-export interface AdapterInput {
-  name: string;
-  base_model: string;
-  source: string;
-}
-
-export interface TrainInput {
-  adapter_name: string;
-  base_model: string;
-  dataset: { texts: string[] };
-  hyperparameters?: Record<string, number | string | boolean> | undefined;
-}
 
 export interface BridgeClientOptions {
   baseUrl: string;
@@ -92,7 +29,7 @@ export interface BridgeClientOptions {
 }
 
 /** Bridge codes that mean "your request is wrong", mapped onto the API's own codes. */
-const CLIENT_CODES: Record<string, ErrorCode> = {
+const CLIENT_CODES: Readonly<Partial<Record<BridgeErrorCode, ErrorCode>>> = {
   invalid_request: "invalid_request",
   not_found: "not_found",
   conflict: "conflict",
@@ -102,7 +39,11 @@ const CLIENT_CODES: Record<string, ErrorCode> = {
   no_node: "invalid_request",
 };
 
-interface BridgeErrorBody {
+/**
+ * A BridgeErrorBody as read off the wire, every field unsure: a bridge of another version, or a
+ * proxy in front of it, may send less, or codes this Worker does not know.
+ */
+interface ErrorAnswer {
   error?: { code?: string; message?: string; details?: unknown };
 }
 
@@ -165,8 +106,8 @@ export class BridgeClient {
       this.breaker.success();
       return parsed as T;
     }
-    const err = (parsed as BridgeErrorBody).error ?? {};
-    const mapped = err.code ? CLIENT_CODES[err.code] : undefined;
+    const err = (parsed as ErrorAnswer).error ?? {};
+    const mapped = err.code && Object.hasOwn(CLIENT_CODES, err.code) ? CLIENT_CODES[err.code as BridgeErrorCode] : undefined;
     if (mapped && res.status < 500) {
       // The bridge answered sensibly: it is healthy even though the request was refused.
       this.breaker.success();
@@ -186,7 +127,7 @@ export class BridgeClient {
   }
   // Bodies name each field the bridge knows: its schemas are strict, so anything more a caller's
   // object carries would be refused rather than ignored.
-  registerBlock(s: BridgeScope, input: RegisterBlockInput) {
+  registerBlock(s: BridgeScope, input: RegisterBlockBody) {
     const body = {
       ...this.scoped(s),
       memory_ids: input.memory_ids,
@@ -196,10 +137,10 @@ export class BridgeClient {
       ...(input.node === undefined ? {} : { node: input.node }),
       ...(input.pinned === undefined ? {} : { pinned: input.pinned }),
     };
-    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", "/v1/activation", { body });
+    return this.request<BlockChange>("POST", "/v1/activation", { body });
   }
   refreshBlock(s: BridgeScope, id: string, pinned?: boolean) {
-    return this.request<{ block: ActivationBlock; evicted: string[] }>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
+    return this.request<BlockChange>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
       body: { ...this.scoped(s), ...(pinned === undefined ? {} : { pinned }) },
     });
   }
@@ -207,23 +148,23 @@ export class BridgeClient {
     return this.request<EvictResult>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s) });
   }
   listAdapters(s: BridgeScope) {
-    return this.request<{ adapters: Adapter[] }>("GET", "/v1/adapters", { query: this.scoped(s) });
+    return this.request<{ adapters: AdapterView[] }>("GET", "/v1/adapters", { query: this.scoped(s) });
   }
-  registerAdapter(s: BridgeScope, input: AdapterInput) {
+  registerAdapter(s: BridgeScope, input: RegisterAdapterBody) {
     const body = { ...this.scoped(s), name: input.name, base_model: input.base_model, source: input.source };
-    return this.request<{ adapter: Adapter }>("POST", "/v1/adapters", { body });
+    return this.request<{ adapter: AdapterView }>("POST", "/v1/adapters", { body });
   }
   loadAdapter(s: BridgeScope, name: string, node?: string) {
-    return this.request<{ adapter: Adapter; node: string; unloaded: string[] }>("POST", `/v1/adapters/${encodeURIComponent(name)}/load`, {
+    return this.request<AdapterLoaded>("POST", `/v1/adapters/${encodeURIComponent(name)}/load`, {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
     });
   }
   unloadAdapter(s: BridgeScope, name: string, node?: string) {
-    return this.request<{ adapter: Adapter; unloaded_from: string[] }>("POST", `/v1/adapters/${encodeURIComponent(name)}/unload`, {
+    return this.request<AdapterUnloaded>("POST", `/v1/adapters/${encodeURIComponent(name)}/unload`, {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
     });
   }
-  train(s: BridgeScope, input: TrainInput) {
+  train(s: BridgeScope, input: TrainBody) {
     const body = {
       ...this.scoped(s),
       adapter_name: input.adapter_name,

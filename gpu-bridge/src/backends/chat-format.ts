@@ -1,5 +1,5 @@
 // Renders chat messages into a raw prompt for llama.cpp's /completion (which takes no messages).
-import type { ChatMessage } from "./types.js";
+import type { ChatMessage } from "@memos-edge/bridge-protocol";
 
 export type ChatFormat = "chatml" | "llama3" | "plain";
 

@@ -1,11 +1,12 @@
 // llama.cpp server: KV cache saved and restored per slot, adapters scaled through /lora-adapters.
+import type { Usage } from "@memos-edge/bridge-protocol";
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import { renderPrompt, renderSystemPrefix } from "./chat-format.js";
 import type { Cancel } from "../cancel.js";
 import { requestJson, streamEvents, upstreamMessage, UpstreamStatusError } from "./http.js";
 import { requireOp, withPrefix } from "./types.js";
-import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, Usage, WarmResult } from "./types.js";
+import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
 
 const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "token_prefix", "kv_save_restore", "lora_runtime"]);
 /** The saved slot file is the block: the server never drops it, so what stays is the bridge's call. */

@@ -1,10 +1,11 @@
 // Streaming OpenAI-compatible /v1/chat/completions, shared by the vLLM and SGLang adapters.
+import type { Usage } from "@memos-edge/bridge-protocol";
 import { BridgeError } from "../errors.js";
 import type { NodeConfig } from "../config.js";
 import type { Cancel } from "../cancel.js";
 import { requestJson, streamEvents } from "./http.js";
 import { prefixText } from "./types.js";
-import type { GenerateDone, PrefixBlock, Usage, WarmResult } from "./types.js";
+import type { GenerateDone, PrefixBlock, WarmResult } from "./types.js";
 
 interface Chunk {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];

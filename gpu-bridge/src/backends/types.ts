@@ -1,4 +1,5 @@
 // The InferenceBackend interface every inference server adapter implements, and its operations.
+import type { BlockRelease, ChatMessage, Usage } from "@memos-edge/bridge-protocol";
 import type { Cancel } from "../cancel.js";
 import { BridgeError } from "../errors.js";
 import type { BackendKind, NodeConfig } from "../config.js";
@@ -37,7 +38,7 @@ export interface Capabilities {
    * `erase_slot`: the slot is erased if it still holds the block; the saved file stays on disk.
    * Never a flush of the whole cache: that would drop every other block with it.
    */
-  release: "forget" | "erase_slot";
+  release: BlockRelease;
   /**
    * Who decides what leaves the node's cache. `server_lru`: the inference server, at any time;
    * the bridge's budget only bounds what it registers. `bridge_budget`: the bridge, evicting the
@@ -48,11 +49,6 @@ export interface Capabilities {
 
 /** vLLM and SGLang: automatic prefix caching that the server alone evicts, with no per-prefix API. */
 export const SERVER_LRU: Readonly<Capabilities> = Object.freeze({ pin: "none", release: "forget", eviction: "server_lru" });
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
 
 /** A block as a backend sees it: identity and content only. */
 export interface PrefixBlock {
@@ -84,13 +80,6 @@ export interface GenerateInput {
   temperature: number;
   /** Fired when the caller no longer wants the answer; ends the node's request. */
   cancel: Cancel;
-}
-
-export interface Usage {
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  /** Prompt tokens the node served from its cache; null when the node does not report it. */
-  cached_tokens: number | null;
 }
 
 /** How a generation ended, known once its stream is complete. */

@@ -1,7 +1,6 @@
 // Training jobs in the registry: their spec and state machine (queued, running, succeeded, failed).
+import type { JobState } from "@memos-edge/bridge-protocol";
 import type { RegistryDb, Row } from "./db.js";
-
-export type JobState = "queued" | "running" | "succeeded" | "failed";
 
 export interface Job {
   id: string;

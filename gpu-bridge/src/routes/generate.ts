@@ -3,26 +3,15 @@
 // The Hono adapter for Node builds a Request, a ReadableStream and a TransformStream per call
 // and writes every SSE event separately; here the body is read once, checked, and the answer
 // is written straight to the socket, with the events of one upstream chunk in one write.
+import { generateRequest } from "@memos-edge/bridge-protocol";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { z } from "zod";
 import type { Verify } from "../auth.js";
 import type { GenerateDone } from "../backends/types.js";
 import { Cancel } from "../cancel.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError, errorJson } from "../errors.js";
 import { startGenerate } from "../services/generate.js";
-import { adapterName, parse, scope } from "./validate.js";
-
-const message = z.strictObject({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(1_000_000) });
-export const generateSchema = scope.extend({
-  messages: z.array(message).min(1).max(500),
-  block_ids: z.array(z.string().min(1).max(100)).max(32).default([]),
-  adapter: adapterName.optional(),
-  model: z.string().min(1).max(200).optional(),
-  max_tokens: z.number().int().min(1).max(32_768).default(256),
-  temperature: z.number().min(0).max(2).default(0.7),
-  stream: z.boolean().default(true),
-});
+import { parse } from "./validate.js";
 
 export const GENERATE_PATH = "/v1/generate";
 /** Same limit as the other routes (app.ts), checked before the signature is. */
@@ -89,7 +78,7 @@ async function serve(deps: BridgeDeps, verify: Verify, req: IncomingMessage, res
   } catch {
     throw new BridgeError("invalid_request", "body must be JSON");
   }
-  const body = parse(generateSchema, data);
+  const body = parse(generateRequest, data);
   const t0 = performance.now();
   let ttftMs: number | null = null;
   // Fired when the client goes away before the answer is complete; the upstream call ends with it.

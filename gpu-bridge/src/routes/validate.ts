@@ -22,13 +22,3 @@ export async function jsonBody<T extends z.ZodType>(c: Context, schema: T): Prom
   }
   return parse(schema, data);
 }
-
-const scopeId = z.string().min(1).max(200);
-/**
- * Every cube-scoped request names its tenant and cube; the Worker fills both after authorizing.
- * Strict, like every request schema here (`extend` keeps it so): an unknown field is refused,
- * never ignored, so a misspelt option cannot silently do nothing.
- */
-export const scope = z.strictObject({ tenant_id: scopeId, cube_id: scopeId });
-export const nodeId = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/);
-export const adapterName = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, "letters, digits, _ . - (1 to 64)");

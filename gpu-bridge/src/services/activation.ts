@@ -1,4 +1,5 @@
 // Activation memory: register, refresh, list and evict KV-cache blocks under each node's budget.
+import type { ActivationBlock, BlockChange, EvictResult, RegisterBlockRequest } from "@memos-edge/bridge-protocol";
 import { backendOf, pickNode } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
@@ -6,17 +7,6 @@ import { newId } from "../ids.js";
 import type { Block } from "../registry/activation.js";
 import { requireOp, requirePin } from "../backends/types.js";
 import type { NodeConfig } from "../config.js";
-
-export interface RegisterBlockInput {
-  tenant_id: string;
-  cube_id: string;
-  memory_ids: string[];
-  text?: string | undefined;
-  token_ids?: number[] | undefined;
-  model?: string | undefined;
-  node?: string | undefined;
-  pinned?: boolean | undefined;
-}
 
 /** Tokens of a text before the node has counted them: about four UTF-8 bytes per token. */
 export function estimateTokens(text: string): number {
@@ -28,14 +18,14 @@ function sizeOf(node: NodeConfig, tokens: number, bytes: number | null): number 
 }
 
 /** The public shape of a block: content stays on the bridge, only its size travels. */
-export function blockView(b: Block) {
+export function blockView(b: Block): ActivationBlock {
   return {
     id: b.id,
     cube_id: b.cube_id,
     memory_ids: b.memory_ids,
     model: b.model,
     node: b.node_id,
-    kind: b.token_ids ? ("token_ids" as const) : ("text" as const),
+    kind: b.token_ids ? "token_ids" : "text",
     tokens: b.tokens,
     size_bytes: b.size_bytes,
     hits: b.hits,
@@ -80,7 +70,7 @@ async function makeRoom(deps: BridgeDeps, node: NodeConfig, needed: number, keep
   return victims.map((v) => v.id);
 }
 
-export async function registerBlock(deps: BridgeDeps, input: RegisterBlockInput) {
+export async function registerBlock(deps: BridgeDeps, input: RegisterBlockRequest): Promise<BlockChange> {
   const node = pickNode(deps, { node: input.node, model: input.model });
   const model = input.model ?? (node.models[0] as string);
   const backend = backendOf(deps, node.id);
@@ -127,12 +117,12 @@ export async function registerBlock(deps: BridgeDeps, input: RegisterBlockInput)
   });
 }
 
-export function listBlocks(deps: BridgeDeps, tenantId: string, cubeId: string) {
+export function listBlocks(deps: BridgeDeps, tenantId: string, cubeId: string): ActivationBlock[] {
   return deps.blocks.listByCube(tenantId, cubeId).map(blockView);
 }
 
 /** Warms the block again (the node may have dropped it) and marks it used; may change pinning. */
-export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string, pinned?: boolean) {
+export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string, pinned?: boolean): Promise<BlockChange> {
   const b = ownBlock(deps, tenantId, cubeId, id);
   const node = deps.config.nodes.find((n) => n.id === b.node_id);
   if (!node) throw new BridgeError("no_node", `node ${b.node_id} of block ${id} is no longer configured`, { node: b.node_id });
@@ -155,7 +145,7 @@ export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: s
  * capability says (reported as `release`); `released` is whether that step succeeded. It never
  * touches the node's other blocks.
  */
-export async function evictBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string) {
+export async function evictBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string): Promise<EvictResult> {
   const b = ownBlock(deps, tenantId, cubeId, id);
   return deps.serial(b.node_id, async () => {
     deps.db.tx(() => deps.blocks.delete(b.id));

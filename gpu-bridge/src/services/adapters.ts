@@ -1,4 +1,5 @@
 // Parameter memory: register LoRA adapters and load them on nodes under a per-node cap (LRU out).
+import type { AdapterLoaded, AdapterUnloaded, AdapterView, RegisterAdapterRequest } from "@memos-edge/bridge-protocol";
 import { backendOf } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
@@ -6,16 +7,10 @@ import { newId } from "../ids.js";
 import type { Adapter } from "../registry/adapters.js";
 import type { NodeConfig } from "../config.js";
 
-export interface RegisterAdapterInput {
-  tenant_id: string;
-  cube_id: string;
-  name: string;
-  base_model: string;
-  source: string;
-  job_id?: string | null;
-}
+/** A registration: from the route, or from a finished training job (which sets `job_id`). */
+export type RegisterAdapterInput = RegisterAdapterRequest & { job_id?: string | null };
 
-export function adapterView(deps: BridgeDeps, a: Adapter) {
+export function adapterView(deps: BridgeDeps, a: Adapter): AdapterView {
   return {
     id: a.id,
     cube_id: a.cube_id,
@@ -51,12 +46,12 @@ export function insertAdapter(deps: BridgeDeps, input: RegisterAdapterInput): Ad
   return a;
 }
 
-export function registerAdapter(deps: BridgeDeps, input: RegisterAdapterInput) {
+export function registerAdapter(deps: BridgeDeps, input: RegisterAdapterInput): AdapterView {
   const a = deps.db.tx(() => insertAdapter(deps, input));
   return adapterView(deps, a);
 }
 
-export function listAdapters(deps: BridgeDeps, tenantId: string, cubeId: string) {
+export function listAdapters(deps: BridgeDeps, tenantId: string, cubeId: string): AdapterView[] {
   return deps.adapters.listByCube(tenantId, cubeId).map((a) => adapterView(deps, a));
 }
 
@@ -115,14 +110,14 @@ export async function ensureLoaded(deps: BridgeDeps, a: Adapter, node: NodeConfi
   });
 }
 
-export async function loadAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string, nodeId?: string) {
+export async function loadAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string, nodeId?: string): Promise<AdapterLoaded> {
   const a = ownAdapter(deps, tenantId, cubeId, name);
   const node = nodeFor(deps, a, nodeId);
   const { unloaded } = await ensureLoaded(deps, a, node);
   return { adapter: adapterView(deps, a), node: node.id, unloaded };
 }
 
-export async function unloadAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string, nodeId?: string) {
+export async function unloadAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string, nodeId?: string): Promise<AdapterUnloaded> {
   const a = ownAdapter(deps, tenantId, cubeId, name);
   const loads = deps.adapters.loadsOf(a.id).filter((l) => !nodeId || l.node_id === nodeId);
   for (const l of loads) {

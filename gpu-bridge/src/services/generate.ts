@@ -1,39 +1,12 @@
 // Generation with activation blocks as the prompt's prefix and an optional adapter.
+import type { GenerateRequest, GenerateStart, GenerateSummary } from "@memos-edge/bridge-protocol";
 import type { Cancel } from "../cancel.js";
 import { backendOf, pickNode } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
-import type { ChatMessage, GenerateDone, Usage } from "../backends/types.js";
+import type { GenerateDone } from "../backends/types.js";
 import type { Block } from "../registry/activation.js";
 import { ensureLoaded, ownAdapter } from "./adapters.js";
-
-export interface GenerateRequest {
-  tenant_id: string;
-  cube_id: string;
-  messages: ChatMessage[];
-  block_ids: string[];
-  adapter?: string | undefined;
-  model?: string | undefined;
-  max_tokens: number;
-  temperature: number;
-}
-
-export interface GenerateStart {
-  node: string;
-  model: string;
-  blocks: string[];
-  adapter: string | null;
-}
-
-export interface GenerateSummary {
-  finish_reason: string | null;
-  usage: Usage;
-  /** Whether the prompt's prefix came from the KV cache. */
-  cache_hit: boolean;
-  /** "node" when the inference server reported cached tokens, "registry" when the bridge inferred it. */
-  cache_source: "node" | "registry";
-  ttft_ms: number | null;
-}
 
 export interface GenerateRun {
   start: GenerateStart;

@@ -1,5 +1,6 @@
 // Training jobs: hand a cube's memory texts to a trainer command or HTTP endpoint, track state,
 // and register the adapter the trainer reports.
+import type { CompleteJobRequest, TrainingJob, TrainRequest } from "@memos-edge/bridge-protocol";
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,22 +10,7 @@ import { newId } from "../ids.js";
 import type { Job } from "../registry/jobs.js";
 import { adapterView, insertAdapter } from "./adapters.js";
 
-export interface TrainRequest {
-  tenant_id: string;
-  cube_id: string;
-  adapter_name: string;
-  base_model: string;
-  dataset: { texts: string[] };
-  hyperparameters: Record<string, number | string | boolean>;
-}
-
-export interface TrainResult {
-  status: "succeeded" | "failed";
-  adapter_path?: string | undefined;
-  error?: string | undefined;
-}
-
-export function jobView(deps: BridgeDeps, j: Job) {
+export function jobView(deps: BridgeDeps, j: Job): TrainingJob {
   const adapter = j.adapter_id ? deps.adapters.get(j.adapter_id) : undefined;
   return {
     id: j.id,
@@ -46,7 +32,7 @@ export function ownJob(deps: BridgeDeps, tenantId: string, cubeId: string, id: s
 }
 
 /** Applies a trainer's result once; a finished job refuses a second result. */
-export function completeJob(deps: BridgeDeps, id: string, result: TrainResult): Job {
+export function completeJob(deps: BridgeDeps, id: string, result: CompleteJobRequest): Job {
   const job = deps.jobs.get(id);
   if (!job) throw new BridgeError("not_found", `training job ${id} not found`);
   if (job.state === "succeeded" || job.state === "failed") throw new BridgeError("conflict", `training job ${id} already ${job.state}`);
