@@ -1,11 +1,10 @@
 // /v1/admin: tenants and their keys, behind the ADMIN_TOKEN secret (refused when it is unset).
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { bearer } from "./middleware";
 import { ApiError } from "../errors";
 import { constantTimeEqual } from "../governance/crypto";
@@ -14,7 +13,7 @@ import { newId } from "../lib/ids";
 import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./keys";
 import { d1Idempotency } from "./idempotency";
 
-export const admin = new Hono<AppEnv>();
+export const admin = routes();
 
 const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const secret = c.env.ADMIN_TOKEN;
@@ -32,20 +31,35 @@ admin.use("*", d1Idempotency({ scope: () => "admin", redact: redactKeySecret }))
 const createTenantBody = z.strictObject({ name: z.string().min(1).max(200), id: z.string().regex(/^tnt_[A-Za-z0-9_]{1,64}$/).optional() });
 const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() });
 
-describeRoute({ method: "post", path: "/v1/admin/tenants", tag: "admin", admin: true, summary: "Create a tenant", body: createTenantBody, response: tenantSchema, status: 201 });
-admin.post("/tenants", async (c) => {
-  const body = await jsonBody(c, createTenantBody);
+const createTenant = defineRoute({
+  method: "post",
+  path: "/tenants",
+  tags: ["admin"],
+  scope: "admin-token",
+  summary: "Create a tenant",
+  request: { body: jsonContent(createTenantBody) },
+  responses: { 201: jsonAnswer(tenantSchema, "Created") },
+});
+admin.openapi(createTenant, async (c) => {
+  const body = c.req.valid("json");
   const row = { id: body.id ?? newId("tnt"), name: body.name, createdAt: Date.now() };
   const res = await drizzle(c.env.DB).insert(tenants).values(row).onConflictDoNothing().run();
   if (res.meta.changes === 0) throw new ApiError("conflict", `tenant ${row.id} already exists`);
   return c.json({ id: row.id, name: row.name, created_at: new Date(row.createdAt).toISOString() }, 201);
 });
 
-describeRoute({ method: "post", path: "/v1/admin/tenants/{id}/keys", tag: "admin", admin: true, summary: "Create an API key for a tenant (the key is shown once)", body: createKeyBody, response: keyCreatedSchema, status: 201 });
-admin.post("/tenants/:id/keys", async (c) => {
-  const tenantId = c.req.param("id");
-  const body = await jsonBody(c, createKeyBody);
+const createTenantKey = defineRoute({
+  method: "post",
+  path: "/tenants/{id}/keys",
+  tags: ["admin"],
+  scope: "admin-token",
+  summary: "Create an API key for a tenant (the key is shown once)",
+  request: { params: z.object({ id: z.string().min(1).max(200) }), body: jsonContent(createKeyBody) },
+  responses: { 201: jsonAnswer(keyCreatedSchema, "Created") },
+});
+admin.openapi(createTenantKey, async (c) => {
+  const tenantId = c.req.valid("param").id;
   const tenant = await drizzle(c.env.DB).select().from(tenants).where(eq(tenants.id, tenantId)).get();
   if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
-  return c.json(await createKey(c.env, tenantId, body), 201);
+  return c.json(await createKey(c.env, tenantId, c.req.valid("json")), 201);
 });

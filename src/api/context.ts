@@ -1,15 +1,11 @@
 // POST /v1/context: search, then pack the best memories into a prompt-ready block within a token
 // budget, fenced and escaped as untrusted data, with the tokens used and what was cut.
-import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
-import { requireScope } from "./middleware";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { contextBody, coverageSchema, packedContextSchema } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
 
-export const contextRoute = new Hono<AppEnv>();
+export const contextRoute = routes();
 
 const contextResponse = packedContextSchema.extend({
   considered: z.number().int().describe("memories the search returned before packing"),
@@ -17,20 +13,19 @@ const contextResponse = packedContextSchema.extend({
   timings_ms: z.record(z.string(), z.number()),
 });
 
-describeRoute({
+const contextRouteDef = defineRoute({
   method: "post",
-  path: "/v1/context",
-  tag: "search",
+  path: "/",
+  tags: ["search"],
   scope: "memories:read",
   summary: "Search, then pack the best memories into a token-budgeted, prompt-ready context block",
-  body: contextBody,
-  response: contextResponse,
+  request: { body: jsonContent(contextBody) },
+  responses: { 200: jsonAnswer(contextResponse) },
 });
-contextRoute.post("/", async (c) => {
-  requireScope(c, "memories:read");
-  const body = await jsonBody(c, contextBody);
+contextRoute.openapi(contextRouteDef, async (c) => {
+  const body = c.req.valid("json");
   const out = await runSearch(c.env, c.get("auth").tenant_id, body, true);
   c.header("Server-Timing", serverTiming(out.timings));
   const packed = out.packed as NonNullable<typeof out.packed>;
-  return c.json({ ...packed, considered: out.results.length, ...(out.coverage ? { coverage: out.coverage } : {}), timings_ms: out.timings });
+  return c.json({ ...packed, considered: out.results.length, ...(out.coverage ? { coverage: out.coverage } : {}), timings_ms: out.timings }, 200);
 });

@@ -1,22 +1,14 @@
-// /v1/cubes: create a cube explicitly, list the tenant's cubes, read one cube's state.
-import { Hono } from "hono";
+// /v1/cubes: create a cube, list the tenant's cubes, read one cube's state, delete a cube.
 import { z } from "zod";
-import { and, asc, eq, gt } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody, queryParams } from "./validate";
-import { requireScope } from "./middleware";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { cubes as cubesTable } from "../db/schema";
 import { cubeIdSchema, scopeIdSchema, USER_CUBE_PREFIX } from "../memory/cube-contract";
-import { ApiError } from "../errors";
-import { cubeStub, registerCube, resolveCube, unwrap } from "../services/cubes";
+import { cubeStub, resolveCube, unwrap } from "../services/cubes";
+import { createCube, listCubes, type CubeRecord } from "../services/cube-registry";
 import { deleteCube } from "../services/cube-delete";
 import { selectVectorIndex } from "../providers/select-vector-index";
-import { newId } from "../lib/ids";
 
-export const cubes = new Hono<AppEnv>();
+export const cubes = routes();
 
 const createCubeBody = z.strictObject({
   id: scopeIdSchema.refine((id) => !id.startsWith(USER_CUBE_PREFIX), `ids starting with ${USER_CUBE_PREFIX} are reserved for users' cubes`).optional(),
@@ -32,66 +24,64 @@ const cubeSchema = z.object({
   created_at: z.string(),
 });
 const listCubesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() });
+const cubeParams = z.object({ id: cubeIdSchema });
 
-function cubeOut(r: typeof cubesTable.$inferSelect) {
-  return { id: r.id, name: r.name, owner_user_id: r.ownerUserId, owner_agent_id: r.ownerAgentId, created_at: new Date(r.createdAt).toISOString() };
-}
+const cubeOut = (r: CubeRecord) => ({ ...r, created_at: new Date(r.created_at).toISOString() });
 
-describeRoute({ method: "post", path: "/v1/cubes", tag: "cubes", scope: "memories:write", summary: "Create a cube (id optional; created if absent, 200 if it already exists)", body: createCubeBody, response: cubeSchema, status: 201 });
-cubes.post("/", async (c) => {
-  requireScope(c, "memories:write");
-  const body = await jsonBody(c, createCubeBody);
-  const tenant = c.get("auth").tenant_id;
-  const identity = { tenant_id: tenant, cube_id: body.id ?? newId("cube") };
-  // The object binds itself to its identity (and refuses one it cannot hold) before D1 registers it.
-  unwrap(await cubeStub(c.env, identity).stats(identity));
-  const created = await registerCube(c.env, identity, { name: body.name, owner_user_id: body.owner_user_id, owner_agent_id: body.owner_agent_id });
-  const row = await drizzle(c.env.DB).select().from(cubesTable).where(and(eq(cubesTable.tenantId, tenant), eq(cubesTable.id, identity.cube_id))).get();
-  if (!row) throw new Error("cube registered but not found");
-  return c.json(cubeOut(row), created ? 201 : 200);
+const create = defineRoute({
+  method: "post",
+  path: "/",
+  tags: ["cubes"],
+  scope: "memories:write",
+  summary: "Create a cube (id optional; created if absent, 200 if it already exists)",
+  request: { body: jsonContent(createCubeBody) },
+  responses: { 201: jsonAnswer(cubeSchema, "Created"), 200: jsonAnswer(cubeSchema, "Already existed") },
+});
+cubes.openapi(create, async (c) => {
+  const { cube, created } = await createCube(c.env, c.get("auth").tenant_id, c.req.valid("json"));
+  return created ? c.json(cubeOut(cube), 201) : c.json(cubeOut(cube), 200);
 });
 
-describeRoute({ method: "get", path: "/v1/cubes", tag: "cubes", scope: "memories:read", summary: "List the tenant's cubes", query: listCubesQuery, response: z.object({ cubes: z.array(cubeSchema), next_cursor: z.string().nullable() }) });
-cubes.get("/", async (c) => {
-  requireScope(c, "memories:read");
-  const q = queryParams(c, listCubesQuery);
+const list = defineRoute({
+  method: "get",
+  path: "/",
+  tags: ["cubes"],
+  scope: "memories:read",
+  summary: "List the tenant's cubes",
+  request: { query: listCubesQuery },
+  responses: { 200: jsonAnswer(z.object({ cubes: z.array(cubeSchema), next_cursor: z.string().nullable() })) },
+});
+cubes.openapi(list, async (c) => {
+  const q = c.req.valid("query");
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ i: z.string() })).i : "";
-  const rows = await drizzle(c.env.DB)
-    .select()
-    .from(cubesTable)
-    .where(and(eq(cubesTable.tenantId, c.get("auth").tenant_id), gt(cubesTable.id, after)))
-    .orderBy(asc(cubesTable.id))
-    .limit(q.limit + 1)
-    .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return c.json({ cubes: page.map(cubeOut), next_cursor: rows.length > q.limit && last ? encodeCursor({ i: last.id }) : null });
+  const page = await listCubes(c.env, c.get("auth").tenant_id, q.limit, after);
+  return c.json({ cubes: page.cubes.map(cubeOut), next_cursor: page.last === null ? null : encodeCursor({ i: page.last }) }, 200);
 });
 
-describeRoute({ method: "get", path: "/v1/cubes/{id}", tag: "cubes", scope: "memories:read", summary: "A cube's state: counts, schema version, outbox", response: z.record(z.string(), z.unknown()) });
-/** A cube id from the path, checked like every other id. */
-function cubeIdParam(raw: string): string {
-  const parsed = cubeIdSchema.safeParse(raw);
-  if (!parsed.success) throw new ApiError("invalid_request", "invalid cube id", parsed.error.issues.map((i) => ({ path: "id", message: i.message })));
-  return parsed.data;
-}
-
-cubes.get("/:id", async (c) => {
-  requireScope(c, "memories:read");
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: cubeIdParam(c.req.param("id")) });
-  return c.json(unwrap(await cubeStub(c.env, identity).stats(identity)));
+const stats = defineRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["cubes"],
+  scope: "memories:read",
+  summary: "A cube's state: counts, schema version, outbox",
+  request: { params: cubeParams },
+  responses: { 200: jsonAnswer(z.record(z.string(), z.unknown())) },
+});
+cubes.openapi(stats, async (c) => {
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  return c.json(unwrap(await cubeStub(c.env, identity).stats(identity)), 200);
 });
 
-describeRoute({
+const remove = defineRoute({
   method: "delete",
-  path: "/v1/cubes/{id}",
-  tag: "cubes",
+  path: "/{id}",
+  tags: ["cubes"],
   scope: "memories:write",
   summary: "Delete a cube and everything in it: memories, versions, messages, jobs, entities, in the cube, the catalog and the vector index",
-  response: z.object({ id: z.string(), deleted: z.boolean(), memories: z.number().int() }),
+  request: { params: cubeParams },
+  responses: { 200: jsonAnswer(z.object({ id: z.string(), deleted: z.boolean(), memories: z.number().int() })) },
 });
-cubes.delete("/:id", async (c) => {
-  requireScope(c, "memories:write");
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: cubeIdParam(c.req.param("id")) });
-  return c.json(await deleteCube({ env: c.env, vectorIndex: selectVectorIndex(c.env) }, identity));
+cubes.openapi(remove, async (c) => {
+  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  return c.json(await deleteCube({ env: c.env, vectorIndex: selectVectorIndex(c.env) }, identity), 200);
 });

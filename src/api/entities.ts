@@ -1,14 +1,10 @@
 // GET /v1/entities: the entities of a cube, with aliases and how many memories mention them.
-import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { queryParams } from "./validate";
-import { requireScope } from "./middleware";
+import { defineRoute, jsonAnswer, routes } from "./route";
 import { cubeIdSchema, scopeIdSchema } from "../memory/cube-contract";
 import { cubeStub, resolveCube, unwrap } from "../services/cubes";
 
-export const entities = new Hono<AppEnv>();
+export const entities = routes();
 
 const entitiesQuery = z
   .strictObject({
@@ -23,13 +19,21 @@ const entitiesResponse = z.object({
   entities: z.array(z.object({ name: z.string(), aliases: z.array(z.string()), memory_count: z.number(), first_seen_at: z.string(), last_seen_at: z.string() })),
 });
 
-describeRoute({ method: "get", path: "/v1/entities", tag: "memories", scope: "memories:read", summary: "Entities of a cube with their aliases and memory counts", query: entitiesQuery, response: entitiesResponse });
-entities.get("/", async (c) => {
-  requireScope(c, "memories:read");
-  const q = queryParams(c, entitiesQuery);
+const listEntities = defineRoute({
+  method: "get",
+  path: "/",
+  tags: ["memories"],
+  scope: "memories:read",
+  summary: "Entities of a cube with their aliases and memory counts",
+  request: { query: entitiesQuery },
+  responses: { 200: jsonAnswer(entitiesResponse) },
+});
+entities.openapi(listEntities, async (c) => {
+  const q = c.req.valid("query");
   const identity = await resolveCube(c.env, c.get("auth").tenant_id, q);
   const list = unwrap(await cubeStub(c.env, identity).entities(identity, q.limit, q.prefix ?? null));
-  return c.json({
-    entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })),
-  });
+  return c.json(
+    { entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })) },
+    200,
+  );
 });

@@ -1,24 +1,12 @@
 // POST /v1/feedback: a natural-language correction of memories, applied through the dedup judge.
-import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { cubeIdempotency } from "./idempotency";
-import { requireScope } from "./middleware";
 import { memoryOut, memorySchema } from "./schemas";
-import { ApiError } from "../errors";
 import { cubeIdSchema, scopeIdSchema, textSchema } from "../memory/cube-contract";
-import { cubeStub, resolveCube, unwrap } from "../services/cubes";
-import { feedbackToCandidate } from "../memory/feedback";
-import { decideByRules } from "../memory/dedup/judge-rules";
-import { LlmJudge } from "../memory/dedup/judge-llm";
-import { getLlm } from "../services/providers";
-import { embedUpdate, prepareMemories } from "../services/prepare";
-import { locateMemory } from "../services/memory-catalog";
-import type { Memory } from "../memory/types";
+import { applyCorrection } from "../services/feedback";
 
-export const feedback = new Hono<AppEnv>();
+export const feedback = routes();
 
 const feedbackBody = z
   .strictObject({
@@ -36,37 +24,18 @@ const feedbackResponse = z.object({
   memories: z.array(memorySchema),
 });
 
-describeRoute({ method: "post", path: "/v1/feedback", tag: "memories", scope: "memories:write", summary: "Correct memories in natural language; the judge decides update, supersede, retract or add", body: feedbackBody, response: feedbackResponse });
-feedback.post("/", async (c) => {
-  requireScope(c, "memories:write");
-  const body = await jsonBody(c, feedbackBody);
-  const idempotency = await cubeIdempotency(c, body);
-  const tenant = c.get("auth").tenant_id;
-  const ids = body.memory_ids ?? [body.memory_id as string];
-  const hinted = body.cube_id !== undefined || body.user_id !== undefined;
-  const cubeId = hinted ? (await resolveCube(c.env, tenant, body)).cube_id : await locateMemory(c.env, tenant, ids[0] as string);
-  if (!cubeId) throw new ApiError("not_found", `memory ${ids[0]} not found`);
-  const identity = { tenant_id: tenant, cube_id: cubeId };
-  const cube = cubeStub(c.env, identity);
-  const targets: Memory[] = [];
-  for (const id of ids) targets.push(unwrap(await cube.getMemory(identity, id)));
-  const first = targets[0] as Memory;
-
-  const { candidate } = feedbackToCandidate(first, body.correction, { now: Date.now(), author: body.author ?? null });
-  const llm = getLlm(c.env);
-  const decision = llm ? await new LlmJudge(llm).decide(candidate, targets) : decideByRules(candidate, targets);
-  const versions = Object.fromEntries(targets.map((m) => [m.id, m.version]));
-  const { items, embedder } = await prepareMemories(c.env, [
-    { user_id: first.user_id, agent_id: first.agent_id, session_id: first.session_id, text: candidate.text, type: candidate.type, tags: first.tags, entities: candidate.entities, metadata: { feedback: body.correction }, importance: candidate.importance, event_time: candidate.event_time, source_message_ids: candidate.source_message_ids },
-  ]);
-  const update = await embedUpdate(c.env, decision, candidate.text);
-  const result = unwrap(
-    await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", judge: llm ? llm.id : "rules", idempotency }),
-  );
-  // The decision comes back from the cube: a retry with the same Idempotency-Key reports the one that was applied.
-  const applied = result.decision;
-  return c.json({
-    decision: { action: applied.action, target_id: applied.action === "ADD" ? null : applied.target_id, reason: applied.reason, judge: result.judge },
-    memories: result.memories.map(memoryOut),
-  });
+const correct = defineRoute({
+  method: "post",
+  path: "/",
+  tags: ["memories"],
+  scope: "memories:write",
+  summary: "Correct memories in natural language; the judge decides update, supersede, retract or add",
+  request: { body: jsonContent(feedbackBody) },
+  responses: { 200: jsonAnswer(feedbackResponse) },
+});
+feedback.openapi(correct, async (c) => {
+  const body = c.req.valid("json");
+  const out = await applyCorrection(c.env, c.get("auth").tenant_id, body, await cubeIdempotency(c, body));
+  const d = out.decision;
+  return c.json({ decision: { action: d.action, target_id: d.action === "ADD" ? null : d.target_id, reason: d.reason, judge: out.judge }, memories: out.memories.map(memoryOut) }, 200);
 });

@@ -1,13 +1,9 @@
 // /v1/keys: a tenant's own API keys (admin scope): create (shown once), list, revoke.
-import { Hono } from "hono";
 import { z } from "zod";
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv } from "./app-env";
 import { SCOPES } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
-import { requireScope } from "./middleware";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
 import { apiKeys } from "../db/schema";
@@ -48,32 +44,50 @@ export async function createKey(env: Env, tenantId: string, body: z.infer<typeof
   return { ...keyOut(row), key, tenant_id: tenantId };
 }
 
-export const keys = new Hono<AppEnv>();
+export const keys = routes();
 
-describeRoute({ method: "post", path: "/v1/keys", tag: "keys", scope: "admin", summary: "Create an API key in the caller's tenant (shown once)", body: createKeyBody, response: keyCreatedSchema, status: 201 });
-keys.post("/", async (c) => {
-  requireScope(c, "admin");
-  const body = await jsonBody(c, createKeyBody);
-  return c.json(await createKey(c.env, c.get("auth").tenant_id, body), 201);
+const create = defineRoute({
+  method: "post",
+  path: "/",
+  tags: ["keys"],
+  scope: "admin",
+  summary: "Create an API key in the caller's tenant (shown once)",
+  request: { body: jsonContent(createKeyBody) },
+  responses: { 201: jsonAnswer(keyCreatedSchema, "Created") },
 });
+keys.openapi(create, async (c) => c.json(await createKey(c.env, c.get("auth").tenant_id, c.req.valid("json")), 201));
 
-describeRoute({ method: "get", path: "/v1/keys", tag: "keys", scope: "admin", summary: "List the tenant's API keys (hashes and keys are never shown)", response: z.object({ keys: z.array(keySchema) }) });
-keys.get("/", async (c) => {
-  requireScope(c, "admin");
+const list = defineRoute({
+  method: "get",
+  path: "/",
+  tags: ["keys"],
+  scope: "admin",
+  summary: "List the tenant's API keys (hashes and keys are never shown)",
+  responses: { 200: jsonAnswer(z.object({ keys: z.array(keySchema) })) },
+});
+keys.openapi(list, async (c) => {
   const rows = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.tenantId, c.get("auth").tenant_id)).all();
-  return c.json({ keys: rows.map(keyOut) });
+  return c.json({ keys: rows.map(keyOut) }, 200);
 });
 
-describeRoute({ method: "delete", path: "/v1/keys/{id}", tag: "keys", scope: "admin", summary: "Revoke an API key", response: keySchema });
-keys.delete("/:id", async (c) => {
-  requireScope(c, "admin");
-  const id = c.req.param("id");
-  const tenant = c.get("auth").tenant_id;
-  const db = drizzle(c.env.DB);
+const revoke = defineRoute({
+  method: "delete",
+  path: "/{id}",
+  tags: ["keys"],
+  scope: "admin",
+  summary: "Revoke an API key",
+  request: { params: z.object({ id: z.string().min(1).max(200) }) },
+  responses: { 200: jsonAnswer(keySchema) },
+});
+keys.openapi(revoke, async (c) => c.json(await revokeKey(c.env, c.get("auth").tenant_id, c.req.valid("param").id), 200));
+
+/** Revokes a key of the tenant (once; revoking again answers the same record). */
+export async function revokeKey(env: Env, tenant: string, id: string) {
+  const db = drizzle(env.DB);
   const where = and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenant));
   const row = await db.select().from(apiKeys).where(where).get();
   if (!row) throw new ApiError("not_found", `key ${id} not found`);
   if (row.revokedAt === null) await db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).run();
   const after = await db.select().from(apiKeys).where(where).get();
-  return c.json(keyOut(after ?? row));
-});
+  return keyOut(after ?? row);
+}

@@ -1,15 +1,11 @@
 // POST /v1/search: every retrieval route of the cube (or of every cube of the tenant) in one call;
 // with `format: "context"` the answer also carries the packed, prompt-ready block.
-import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
-import { requireScope } from "./middleware";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { coverageSchema, memoryOut, packedContextSchema, scoredMemorySchema, searchBody } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
 
-export const search = new Hono<AppEnv>();
+export const search = routes();
 
 const understoodSchema = z
   .object({
@@ -35,10 +31,17 @@ const searchResponse = z.object({
 
 const iso = (v: number | null): string | null => (v === null ? null : new Date(v).toISOString());
 
-describeRoute({ method: "post", path: "/v1/search", tag: "search", scope: "memories:read", summary: "Search memories of a cube, or of every cube of the tenant", body: searchBody, response: searchResponse });
-search.post("/", async (c) => {
-  requireScope(c, "memories:read");
-  const body = await jsonBody(c, searchBody);
+const searchRoute = defineRoute({
+  method: "post",
+  path: "/",
+  tags: ["search"],
+  scope: "memories:read",
+  summary: "Search memories of a cube, or of every cube of the tenant",
+  request: { body: jsonContent(searchBody) },
+  responses: { 200: jsonAnswer(searchResponse) },
+});
+search.openapi(searchRoute, async (c) => {
+  const body = c.req.valid("json");
   const out = await runSearch(c.env, c.get("auth").tenant_id, body, body.format === "context");
   c.header("Server-Timing", serverTiming(out.timings));
   const u = out.understood;
@@ -48,5 +51,5 @@ search.post("/", async (c) => {
     ...(out.packed ? { context: out.packed } : {}),
     ...(out.coverage ? { coverage: out.coverage } : {}),
     timings_ms: out.timings,
-  });
+  }, 200);
 });
