@@ -1,13 +1,9 @@
 // SGLang: RadixAttention prefix reuse that SGLang alone evicts, runtime LoRA through /load_lora_adapter.
 import { BridgeError } from "../errors.js";
-import type { NodeConfig } from "../config.js";
 import { requestJson, UpstreamStatusError } from "./http.js";
-import { streamChat, warmByChat } from "./openai-chat.js";
-import { requireOp, SERVER_LRU, withPrefix } from "./types.js";
-import type { AdapterRef, Capabilities, GenerateDone, GenerateInput, InferenceBackend, Operation, PrefixBlock, WarmResult } from "./types.js";
-import { isRouteMissing } from "./vllm.js";
-
-const OPS: ReadonlySet<Operation> = new Set(["generate", "prefix_warm", "lora_runtime"]);
+import { isRouteMissing, OpenAiChatBackend } from "./openai-chat.js";
+import { requireOp } from "./types.js";
+import type { AdapterRef } from "./types.js";
 
 interface LoraResult {
   success?: boolean;
@@ -15,49 +11,17 @@ interface LoraResult {
 }
 
 /**
- * SGLang's radix tree keeps every computed prefix until memory pressure evicts it (LRU), so
- * warming is one short request with the prefix. It can neither drop nor pin a single prefix:
+ * SGLang's radix tree keeps every computed prefix, as token ids after the chat template was
+ * applied, until memory pressure evicts it (LRU). It can neither drop nor pin a single prefix:
  * `/flush_cache` resets the whole tree, every other block and every other client's prefixes
- * with it, so releasing a block sends nothing and SGLang's LRU reclaims the memory; pinning is
- * refused. Generation uses the OpenAI-compatible chat route with SGLang's `lora_path` extension
- * naming a loaded adapter.
+ * with it, so releasing a block sends nothing and SGLang's LRU reclaims the memory. A request
+ * names a loaded adapter with SGLang's `lora_path` extension of the chat request.
  */
-export class SglangBackend implements InferenceBackend {
+export class SglangBackend extends OpenAiChatBackend {
   readonly kind = "sglang" as const;
-  readonly operations: ReadonlySet<Operation> = OPS;
-  readonly capabilities: Readonly<Capabilities> = SERVER_LRU;
 
-  constructor(
-    readonly node: NodeConfig,
-    private readonly timeoutMs: number,
-  ) {}
-
-  async warm(block: PrefixBlock, model: string): Promise<WarmResult> {
-    requireOp(this, "prefix_warm");
-    if (block.text === null) requireOp(this, "token_prefix");
-    return warmByChat(this.node, block, model, this.timeoutMs);
-  }
-
-  async release(): Promise<void> {
-    // Nothing to call ("forget"): a flush would drop every prefix, not this one.
-  }
-
-  async generate(input: GenerateInput, onDelta: (text: string) => void): Promise<GenerateDone> {
-    requireOp(this, "generate");
-    for (const b of input.blocks) if (b.text === null) requireOp(this, "token_prefix");
-    return streamChat(
-      this.node,
-      {
-        model: input.model,
-        messages: withPrefix(input.blocks, input.messages),
-        max_tokens: input.maxTokens,
-        temperature: input.temperature,
-        ...(input.adapter ? { lora_path: input.adapter.name } : {}),
-      },
-      this.timeoutMs,
-      input.cancel,
-      onDelta,
-    );
+  protected target(model: string, adapter: AdapterRef | null): { model: string; lora_path?: string } {
+    return adapter ? { model, lora_path: adapter.name } : { model };
   }
 
   async loadAdapter(a: AdapterRef): Promise<void> {
