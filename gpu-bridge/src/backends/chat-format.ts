@@ -1,7 +1,13 @@
 // Renders chat messages into a raw prompt for llama.cpp's /completion (which takes no messages).
+//
+// Only llama.cpp needs this: vLLM and SGLang get messages and apply the model's own template.
+// llama.cpp keeps raw prompts because a block of token ids can only be sent inside a mixed
+// token/text prompt, and because a block's slot must hold exactly the open system message and
+// its text, a prefix of every prompt that starts with the block (gpu-bridge/README.md).
 import type { ChatMessage } from "@memos-edge/bridge-protocol";
+import type { NodeConfig } from "../config.js";
 
-export type ChatFormat = "chatml" | "llama3" | "plain";
+export type ChatFormat = NodeConfig["chat_format"];
 
 interface Format {
   open(role: ChatMessage["role"]): string;
