@@ -6,6 +6,7 @@ import {
   addMemoriesSchema,
   addMessagesSchema,
   completeJobSchema,
+  positionalArgs,
   feedbackSchema,
   fail,
   identitySchema,
@@ -183,7 +184,10 @@ export class CubeObject extends DurableObject<Env> {
     }, REDISPATCH_AFTER_MS);
   }
 
-  async getJob(identity: unknown, id: string): Promise<CubeResult<JobRecord>> {
+  async getJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobRecord>> {
+    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const job = getJob(this.sql, id);
@@ -191,7 +195,10 @@ export class CubeObject extends DurableObject<Env> {
   }
 
   /** What a queue consumer needs to run a job; counts the attempt and marks the job running. */
-  async startJob(identity: unknown, id: string): Promise<CubeResult<JobInput>> {
+  async startJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobInput>> {
+    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const job = getJob(this.sql, id);
@@ -211,7 +218,10 @@ export class CubeObject extends DurableObject<Env> {
    * Neighbours the judge must see for each candidate that needs one, with their versions, so an
    * LLM judge can decide in the Worker. Reads only; `completeJob` re-checks the versions.
    */
-  async planJob(identity: unknown, embedder: string, rawItems: unknown[]): Promise<CubeResult<Array<{ index: number; neighbours: Memory[] }>>> {
+  async planJob(rawIdentity: unknown, rawEmbedder: unknown, rawList: unknown): Promise<CubeResult<Array<{ index: number; neighbours: Memory[] }>>> {
+    const input = positionalArgs.planJob.safeParse([rawIdentity, rawEmbedder, rawList]);
+    if (!input.success) return invalid(input.error);
+    const [identity, embedder, rawItems] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const items: NewMemory[] = [];
@@ -295,14 +305,20 @@ export class CubeObject extends DurableObject<Env> {
     });
   }
 
-  async entities(identity: unknown, limit: number, prefix: string | null): Promise<CubeResult<EntityOut[]>> {
+  async entities(rawIdentity: unknown, rawLimit: unknown, rawPrefix: unknown): Promise<CubeResult<EntityOut[]>> {
+    const input = positionalArgs.entities.safeParse([rawIdentity, rawLimit, rawPrefix]);
+    if (!input.success) return invalid(input.error);
+    const [identity, limit, prefix] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     return ok(listEntities(this.sql, Math.max(1, Math.min(500, limit)), prefix ? normEntity(prefix) : null));
   }
 
   /** Records a failed attempt; `final` marks the job failed for good (dead-lettered). */
-  async failJob(identity: unknown, id: string, error: string, final: boolean): Promise<CubeResult<JobRecord>> {
+  async failJob(rawIdentity: unknown, rawId: unknown, rawError: unknown, rawFinal: unknown): Promise<CubeResult<JobRecord>> {
+    const input = positionalArgs.failJob.safeParse([rawIdentity, rawId, rawError, rawFinal]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id, error, final] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const job = getJob(this.sql, id);
@@ -314,7 +330,10 @@ export class CubeObject extends DurableObject<Env> {
     return ok(getJob(this.sql, id) as JobRecord);
   }
 
-  async getMemory(identity: unknown, id: string): Promise<CubeResult<Memory>> {
+  async getMemory(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<Memory>> {
+    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const row = getRow(this.sql, id);
@@ -322,7 +341,10 @@ export class CubeObject extends DurableObject<Env> {
     return ok(rowToMemory(row, opened.value.identity));
   }
 
-  async history(identity: unknown, id: string): Promise<CubeResult<Array<{ version: number; reason: string; source: string | null; at: number; memory: Memory }>>> {
+  async history(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<Array<{ version: number; reason: string; source: string | null; at: number; memory: Memory }>>> {
+    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const row = getRow(this.sql, id);
@@ -376,7 +398,10 @@ export class CubeObject extends DurableObject<Env> {
     });
   }
 
-  async deleteMemory(identity: unknown, id: string, idempotency?: Idempotency): Promise<CubeResult<{ id: string; deleted: boolean }>> {
+  async deleteMemory(rawIdentity: unknown, rawId: unknown, rawIdempotency?: unknown): Promise<CubeResult<{ id: string; deleted: boolean }>> {
+    const input = positionalArgs.deleteMemory.safeParse([rawIdentity, rawId, rawIdempotency]);
+    if (!input.success) return invalid(input.error);
+    const [identity, id, idempotency] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     return this.idempotent(idempotency, (now) => {
@@ -389,7 +414,10 @@ export class CubeObject extends DurableObject<Env> {
   }
 
   /** Deletes every memory that matches a scope filter (all states but deleted). */
-  async deleteScope(identity: unknown, rawFilter: unknown, idempotency?: Idempotency): Promise<CubeResult<{ deleted: number }>> {
+  async deleteScope(rawIdentity: unknown, rawScope: unknown, rawIdempotency?: unknown): Promise<CubeResult<{ deleted: number }>> {
+    const input = positionalArgs.deleteScope.safeParse([rawIdentity, rawScope, rawIdempotency]);
+    if (!input.success) return invalid(input.error);
+    const [identity, rawFilter, idempotency] = input.data;
     const opened = this.open(identity);
     if (!opened.ok) return opened;
     const parsed = memoryFilterSchema.safeParse(rawFilter);

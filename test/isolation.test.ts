@@ -61,6 +61,39 @@ describe("tenant isolation", () => {
     expect(forged).toMatchObject({ ok: false, error: { code: "forbidden" } });
   });
 
+  it("refuses ill-typed arguments on every positional cube method, changing nothing", async () => {
+    const t = await newTenant();
+    const identity = { tenant_id: t.id, cube_id: "user:typed" };
+    const stub = cubeStub(env, identity);
+    const added = await stub.addMemories({ identity, embedder: "none", items: [{ user_id: "typed", agent_id: null, session_id: null, text: "kept", type: "note", tags: [], entities: [], metadata: {}, importance: 0.5, event_time: null, source_message_ids: [], hash: "b".repeat(64), vector: null }] });
+    expect(added.ok).toBe(true);
+    // Arguments as a careless or hostile caller of the RPC surface might send them.
+    const loose = stub as unknown as Record<string, (...a: unknown[]) => Promise<{ ok: boolean; error?: { code: string } }>>;
+    const calls: Array<[string, unknown[]]> = [
+      ["getMemory", [identity, 42]],
+      ["getMemory", [identity, "x".repeat(5_000)]],
+      ["history", [identity, { id: "mem" }]],
+      ["getJob", [identity, null]],
+      ["startJob", [identity, ["job"]]],
+      ["failJob", [identity, "job_x", 7, true]],
+      ["failJob", [identity, "job_x", "err", "yes"]],
+      ["entities", [identity, "10", null]],
+      ["entities", [identity, 10_000, null]],
+      ["planJob", [identity, 5, []]],
+      ["deleteMemory", [identity, 3]],
+      ["deleteMemory", [identity, "mem_x", { key: "" }]],
+      ["deleteScope", [identity, {}, { key: 5 }]],
+      ["deleteScope", [identity, { user_id: "bad id" }]],
+    ];
+    for (const [method, args] of calls) {
+      const r = await (loose[method] as (...a: unknown[]) => Promise<{ ok: boolean; error?: { code: string } }>)(...args);
+      expect(r.ok, `${method}(${JSON.stringify(args.slice(1))})`).toBe(false);
+      expect(r.error?.code, method).toBe("invalid_request");
+    }
+    const stats = await stub.stats(identity);
+    expect(stats.ok && stats.value.memories.active).toBe(1);
+  });
+
   it("writes to a user's cube create it in the caller's tenant only", async () => {
     const a = await newTenant();
     const b = await newTenant();

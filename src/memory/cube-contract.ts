@@ -162,6 +162,17 @@ export const feedbackSchema = z
     idempotency: idempotencySchema.optional(),
   })
   .strict();
+/** Arguments of the cube's positional RPC methods, checked like the object-shaped ones. */
+const recordId = z.string().min(1).max(200);
+export const positionalArgs = {
+  byId: z.tuple([identitySchema, recordId]),
+  planJob: z.tuple([identitySchema, z.string().min(1).max(200), z.array(z.unknown()).max(20_000)]),
+  entities: z.tuple([identitySchema, z.number().int().min(1).max(500), z.string().max(100).nullable()]),
+  failJob: z.tuple([identitySchema, recordId, z.string().max(10_000), z.boolean()]),
+  deleteMemory: z.tuple([identitySchema, recordId, idempotencySchema.optional()]),
+  deleteScope: z.tuple([identitySchema, z.unknown(), idempotencySchema.optional()]),
+} as const;
+
 export type FeedbackRequest = z.input<typeof feedbackSchema>;
 
 export const memoryFilterSchema = z
