@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import { runSearch } from "../src/services/search";
+import { depsFromEnv } from "../src/services/deps";
 import { searchBody } from "../src/api/schemas";
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
 import { getEmbedder } from "../src/services/providers";
@@ -111,10 +112,10 @@ describe("tenant-wide search", () => {
       { id: foreign!, values: vb!, metadata: { tenant_id: b.id, cube_id: "user:x", state: "active", created_at: now } },
     ]);
     const body = searchBody.parse({ query: "paintings", weights: { keyword: 0, entity: 0, vector: 1 }, record_access: false });
-    const out = await runSearch(env, a.id, body, false, { vectorIndex: index });
+    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, a.id, body, false);
     expect(out.results.map((r) => r.memory.id)).toEqual([target]);
     expect(out.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
-    const outB = await runSearch(env, b.id, body, false, { vectorIndex: index });
+    const outB = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, b.id, body, false);
     expect(outB.results.map((r) => r.memory.id)).not.toContain(target);
   });
 

@@ -5,7 +5,7 @@ import { api, newTenant, uniq, type Tenant, waitForJob, type Job } from "./helpe
 import worker from "../src/index";
 import type { JobMessage } from "../src/jobs/messages";
 import { cubeStub } from "../src/services/cubes";
-import { registerJob } from "../src/services/jobs";
+import { d1JobRegistry } from "../src/services/jobs";
 import { contentHash } from "../src/memory/text";
 
 
@@ -14,7 +14,7 @@ async function storedJob(t: Tenant, user: string) {
   const identity = { tenant_id: t.id, cube_id: `user:${user}` };
   await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
   const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
-  await registerJob(env, identity, jobId);
+  await d1JobRegistry(env.DB, env.JOBS).register(identity, jobId);
   const res = await cubeStub(env, identity).addMessages({
     identity,
     job_id: jobId,

@@ -7,5 +7,5 @@ import { resolveCube } from "../services/cubes";
 /** Throws 403 without the scope, 404 when the cube is not the caller's tenant's. */
 export async function authorizeCube(c: Context<AppEnv>, cubeId: string, need: "read" | "write"): Promise<void> {
   requireScope(c, need === "read" ? "memories:read" : "memories:write");
-  await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: cubeId });
+  await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: cubeId });
 }

@@ -1,5 +1,6 @@
 // Typed per-request variables (c.var) shared by every route module.
 import type { Env } from "../env";
+import type { Deps } from "../services/deps";
 
 export const SCOPES = ["memories:read", "memories:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -15,5 +16,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     auth: AuthContext;
+    /** The flows' dependencies, built once per request. */
+    deps: Deps;
   };
 }

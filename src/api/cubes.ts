@@ -3,10 +3,10 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { cubeIdSchema, scopeIdSchema, USER_CUBE_PREFIX } from "../memory/cube-contract";
-import { cubeStub, resolveCube, unwrap } from "../services/cubes";
-import { createCube, listCubes, type CubeRecord } from "../services/cube-registry";
+import { resolveCube, unwrap } from "../services/cubes";
+import { createCube, listCubes } from "../services/cube-registry";
+import type { CubeRecord } from "../services/registry";
 import { deleteCube } from "../services/cube-delete";
-import { selectVectorIndex } from "../providers/select-vector-index";
 
 export const cubes = routes();
 
@@ -38,7 +38,7 @@ const create = defineRoute({
   responses: { 201: jsonAnswer(cubeSchema, "Created"), 200: jsonAnswer(cubeSchema, "Already existed") },
 });
 cubes.openapi(create, async (c) => {
-  const { cube, created } = await createCube(c.env, c.get("auth").tenant_id, c.req.valid("json"));
+  const { cube, created } = await createCube(c.get("deps"), c.get("auth").tenant_id, c.req.valid("json"));
   return created ? c.json(cubeOut(cube), 201) : c.json(cubeOut(cube), 200);
 });
 
@@ -54,7 +54,7 @@ const list = defineRoute({
 cubes.openapi(list, async (c) => {
   const q = c.req.valid("query");
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ i: z.string() })).i : "";
-  const page = await listCubes(c.env, c.get("auth").tenant_id, q.limit, after);
+  const page = await listCubes(c.get("deps"), c.get("auth").tenant_id, q.limit, after);
   return c.json({ cubes: page.cubes.map(cubeOut), next_cursor: page.last === null ? null : encodeCursor({ i: page.last }) }, 200);
 });
 
@@ -68,8 +68,8 @@ const stats = defineRoute({
   responses: { 200: jsonAnswer(z.record(z.string(), z.unknown())) },
 });
 cubes.openapi(stats, async (c) => {
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
-  return c.json(unwrap(await cubeStub(c.env, identity).stats(identity)), 200);
+  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  return c.json(unwrap(await c.get("deps").cube(identity).stats(identity)), 200);
 });
 
 const remove = defineRoute({
@@ -82,6 +82,6 @@ const remove = defineRoute({
   responses: { 200: jsonAnswer(z.object({ id: z.string(), deleted: z.boolean(), memories: z.number().int() })) },
 });
 cubes.openapi(remove, async (c) => {
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
-  return c.json(await deleteCube({ env: c.env, vectorIndex: selectVectorIndex(c.env) }, identity), 200);
+  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  return c.json(await deleteCube(c.get("deps"), identity), 200);
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineRoute, jsonAnswer, routes } from "./route";
 import { cubeIdSchema, scopeIdSchema } from "../memory/cube-contract";
-import { cubeStub, resolveCube, unwrap } from "../services/cubes";
+import { resolveCube, unwrap } from "../services/cubes";
 
 export const entities = routes();
 
@@ -30,8 +30,8 @@ const listEntities = defineRoute({
 });
 entities.openapi(listEntities, async (c) => {
   const q = c.req.valid("query");
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q);
-  const list = unwrap(await cubeStub(c.env, identity).entities(identity, q.limit, q.prefix ?? null));
+  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, q);
+  const list = unwrap(await c.get("deps").cube(identity).entities(identity, q.limit, q.prefix ?? null));
   return c.json(
     { entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })) },
     200,

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, routes } from "./route";
 import { jobSchema } from "./schemas";
 import { ApiError } from "../errors";
-import { cubeStub, unwrap } from "../services/cubes";
-import { jobOut, locateJob } from "../services/jobs";
+import { unwrap } from "../services/cubes";
+import { jobOut } from "../services/jobs";
 
 export const jobs = routes();
 
@@ -20,8 +20,8 @@ const getJob = defineRoute({
 jobs.openapi(getJob, async (c) => {
   const { id } = c.req.valid("param");
   const tenant = c.get("auth").tenant_id;
-  const cubeId = await locateJob(c.env, tenant, id);
+  const cubeId = await c.get("deps").jobs.locate(tenant, id);
   if (!cubeId) throw new ApiError("not_found", `job ${id} not found`);
   const identity = { tenant_id: tenant, cube_id: cubeId };
-  return c.json(jobOut(identity, unwrap(await cubeStub(c.env, identity).getJob(identity, id))), 200);
+  return c.json(jobOut(identity, unwrap(await c.get("deps").cube(identity).getJob(identity, id))), 200);
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { addMemoriesBody, deleteScopeQuery, jobSchema, listQuery, listResponse, locateQuery, memoryOut, memorySchema, patchMemoryBody } from "./schemas";
 import { cubeIdempotency } from "./idempotency";
-import { cubeStub, resolveCube, unwrap } from "../services/cubes";
+import { resolveCube, unwrap } from "../services/cubes";
 import { addMemories } from "../services/add-memories";
 import { editMemory, listMemories, locate } from "../services/memories";
 import { jobOut } from "../services/jobs";
@@ -32,7 +32,7 @@ const add = defineRoute({
 });
 memories.openapi(add, async (c) => {
   const body = c.req.valid("json");
-  const { cube_id, outcome } = await addMemories(c.env, c.get("auth").tenant_id, body, await cubeIdempotency(c, body));
+  const { cube_id, outcome } = await addMemories(c.get("deps"), c.get("auth").tenant_id, body, await cubeIdempotency(c, body));
   const identity = { tenant_id: c.get("auth").tenant_id, cube_id };
   if (outcome.kind === "stored") return c.json({ memories: outcome.memories.map(memoryOut) }, 201);
   if (outcome.kind === "known") return c.json({ job: jobOut(identity, outcome.job), replayed: outcome.replayed }, outcome.all_replayed ? 200 : 202);
@@ -50,7 +50,7 @@ const list = defineRoute({
   responses: { 200: jsonAnswer(listResponse) },
 });
 memories.openapi(list, async (c) => {
-  const page = await listMemories(c.env, c.get("auth").tenant_id, c.req.valid("query"));
+  const page = await listMemories(c.get("deps"), c.get("auth").tenant_id, c.req.valid("query"));
   return c.json({ memories: page.memories.map(memoryOut), next_cursor: page.next_cursor }, 200);
 });
 
@@ -66,9 +66,9 @@ const deleteScope = defineRoute({
 memories.openapi(deleteScope, async (c) => {
   const q = c.req.valid("query");
   const idem = await cubeIdempotency(c, q);
-  const identity = await resolveCube(c.env, c.get("auth").tenant_id, q);
+  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, q);
   const filter = { user_id: q.user_id, agent_id: q.agent_id, session_id: q.session_id };
-  return c.json(unwrap(await cubeStub(c.env, identity).deleteScope(identity, filter, idem)), 200);
+  return c.json(unwrap(await c.get("deps").cube(identity).deleteScope(identity, filter, idem)), 200);
 });
 
 const get = defineRoute({
@@ -82,8 +82,8 @@ const get = defineRoute({
 });
 memories.openapi(get, async (c) => {
   const { id } = c.req.valid("param");
-  const identity = await locate(c.env, c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(memoryOut(unwrap(await cubeStub(c.env, identity).getMemory(identity, id))), 200);
+  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
+  return c.json(memoryOut(unwrap(await c.get("deps").cube(identity).getMemory(identity, id))), 200);
 });
 
 const patch = defineRoute({
@@ -99,8 +99,8 @@ memories.openapi(patch, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
   const idem = await cubeIdempotency(c, body);
-  const identity = await locate(c.env, c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(memoryOut(await editMemory(c.env, identity, id, body, idem)), 200);
+  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
+  return c.json(memoryOut(await editMemory(c.get("deps"), identity, id, body, idem)), 200);
 });
 
 const remove = defineRoute({
@@ -115,8 +115,8 @@ const remove = defineRoute({
 memories.openapi(remove, async (c) => {
   const { id } = c.req.valid("param");
   const idem = await cubeIdempotency(c, { id });
-  const identity = await locate(c.env, c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(unwrap(await cubeStub(c.env, identity).deleteMemory(identity, id, idem)), 200);
+  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
+  return c.json(unwrap(await c.get("deps").cube(identity).deleteMemory(identity, id, idem)), 200);
 });
 
 const history = defineRoute({
@@ -130,7 +130,7 @@ const history = defineRoute({
 });
 memories.openapi(history, async (c) => {
   const { id } = c.req.valid("param");
-  const identity = await locate(c.env, c.get("auth").tenant_id, id, c.req.valid("query"));
-  const versions = unwrap(await cubeStub(c.env, identity).history(identity, id));
+  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
+  const versions = unwrap(await c.get("deps").cube(identity).history(identity, id));
   return c.json({ versions: versions.map((v) => ({ ...v, at: new Date(v.at).toISOString(), memory: memoryOut(v.memory) })) }, 200);
 });

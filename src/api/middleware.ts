@@ -10,6 +10,7 @@ import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
 import { newId } from "../lib/ids";
 import { ProviderError } from "../providers/errors";
+import { depsFromEnv } from "../services/deps";
 
 /** Seconds a client is asked to wait after a model provider failed. */
 const PROVIDER_RETRY_AFTER_S = 5;
@@ -63,6 +64,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const row = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
   if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "invalid or revoked API key");
   c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes) });
+  c.set("deps", depsFromEnv(c.env));
   await next();
 };
 

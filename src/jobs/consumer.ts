@@ -1,6 +1,6 @@
 // Queue consumers: the jobs queue (retry with backoff) and its dead-letter queue (mark failed).
 import type { Env } from "../env";
-import { cubeStub } from "../services/cubes";
+import { depsFromEnv, type Deps } from "../services/deps";
 import type { JobMessage } from "./messages";
 import { runExtractJob } from "./run-extract";
 import { ApiError } from "../errors";
@@ -13,9 +13,9 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-async function recordFailure(env: Env, body: JobMessage, error: string, final: boolean): Promise<void> {
+async function recordFailure(deps: Deps, body: JobMessage, error: string, final: boolean): Promise<void> {
   try {
-    await cubeStub(env, body.identity).failJob(body.identity, body.job_id, error, final);
+    await deps.cube(body.identity).failJob(body.identity, body.job_id, error, final);
   } catch (err) {
     console.error(JSON.stringify({ level: "error", job_id: body.job_id, message: "could not record job failure", error: describe(err) }));
   }
@@ -30,6 +30,7 @@ function isJobMessage(body: unknown): body is JobMessage {
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const deadLetter = batch.queue === DLQ_NAME || batch.queue.endsWith("-dlq");
+  const deps = depsFromEnv(env);
   for (const message of batch.messages) {
     const body = message.body;
     if (!isJobMessage(body)) {
@@ -39,12 +40,12 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       continue;
     }
     if (deadLetter) {
-      await recordFailure(env, body, `dead-lettered after ${message.attempts} attempt(s) on ${batch.queue}`, true);
+      await recordFailure(deps, body, `dead-lettered after ${message.attempts} attempt(s) on ${batch.queue}`, true);
       message.ack();
       continue;
     }
     try {
-      await runExtractJob(env, body);
+      await runExtractJob(deps, body);
       message.ack();
     } catch (err) {
       if (err instanceof ApiError && err.code === "not_found") {
@@ -53,7 +54,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
         message.ack();
         continue;
       }
-      await recordFailure(env, body, describe(err), false);
+      await recordFailure(deps, body, describe(err), false);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

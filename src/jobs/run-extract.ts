@@ -1,10 +1,9 @@
 // Runs one extraction job: raw messages from the cube → candidates → embeddings → organized by the cube.
-import type { Env } from "../env";
 import type { ExternalDecisionInput, JobRecord, NewMemory } from "../memory/cube-contract";
 import type { CandidateMemory } from "../memory/types";
-import { cubeStub, unwrap } from "../services/cubes";
+import { unwrap } from "../services/cubes";
+import type { Deps } from "../services/deps";
 import { embedUpdate, prepareMemories } from "../services/prepare";
-import { getEmbedder, getLlm } from "../services/providers";
 import { LlmJudge } from "../memory/dedup/judge-llm";
 import type { ExtractJobMessage } from "./messages";
 import { extractCandidates } from "./extract";
@@ -17,7 +16,7 @@ function toCandidate(item: NewMemory): CandidateMemory {
 }
 
 /** Fine mode: the LLM judges the conflicts the cube found; the cube applies them if nothing changed meanwhile. */
-async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; neighbours: Memory[] }>, items: NewMemory[]): Promise<ExternalDecisionInput[]> {
+async function judgeWithLlm(deps: Deps, llm: LLM, plan: Array<{ index: number; neighbours: Memory[] }>, items: NewMemory[]): Promise<ExternalDecisionInput[]> {
   const judge = new LlmJudge(llm);
   const out: ExternalDecisionInput[] = [];
   for (const p of plan) {
@@ -25,7 +24,7 @@ async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; nei
     if (!item) continue;
     const decision = await judge.decide(toCandidate(item), p.neighbours);
     const versions = Object.fromEntries(p.neighbours.map((n) => [n.id, n.version]));
-    const update = await embedUpdate(env, decision, item.text);
+    const update = await embedUpdate(deps.embedder, decision, item.text);
     out.push({ index: p.index, decision, versions, ...(update ? { update } : {}) });
   }
   return out;
@@ -35,11 +34,11 @@ async function judgeWithLlm(env: Env, llm: LLM, plan: Array<{ index: number; nei
  * Idempotent: a job that already succeeded is returned as it is. Throws on failure so the
  * queue retries it; the cube records each failed attempt.
  */
-export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<JobRecord> {
-  const cube = cubeStub(env, msg.identity);
+export async function runExtractJob(deps: Deps, msg: ExtractJobMessage): Promise<JobRecord> {
+  const cube = deps.cube(msg.identity);
   const input = unwrap(await cube.startJob(msg.identity, msg.job_id));
   if (input.job.state === "succeeded") return input.job;
-  const llm = input.job.mode === "fine" ? getLlm(env) : null;
+  const llm = input.job.mode === "fine" ? deps.llm : null;
   let t = performance.now();
   const extracted = await extractCandidates(input.job.mode, input.messages, llm);
   const { detail } = extracted;
@@ -65,12 +64,12 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
     source_message_ids: c.source_message_ids,
   }));
   t = performance.now();
-  const { items, embedder } = drafts.length ? await prepareMemories(env, drafts) : { items: [], embedder: getEmbedder(env).id };
+  const { items, embedder } = drafts.length ? await prepareMemories(deps.embedder, drafts) : { items: [], embedder: deps.embedder.id };
   timings.embed = performance.now() - t;
   let decisions: ExternalDecisionInput[] = [];
   if (llm && items.length) {
     const plan = unwrap(await cube.planJob(msg.identity, embedder, items));
-    decisions = await judgeWithLlm(env, llm, plan, items);
+    decisions = await judgeWithLlm(deps, llm, plan, items);
     detail.judge = llm.id;
   }
   t = performance.now();
@@ -85,12 +84,12 @@ export async function runExtractJob(env: Env, msg: ExtractJobMessage): Promise<J
  * queue will retry it, and then answers the request with the error. Sending the same messages
  * again runs them again (a failed job's messages are not replays).
  */
-export async function runSyncJob(env: Env, msg: ExtractJobMessage): Promise<JobRecord> {
+export async function runSyncJob(deps: Deps, msg: ExtractJobMessage): Promise<JobRecord> {
   try {
-    return await runExtractJob(env, msg);
+    return await runExtractJob(deps, msg);
   } catch (err) {
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await cubeStub(env, msg.identity).failJob(msg.identity, msg.job_id, reason, true);
+    await deps.cube(msg.identity).failJob(msg.identity, msg.job_id, reason, true);
     throw err;
   }
 }

@@ -1,14 +1,13 @@
 // The add flow: texts stored as memories directly (infer false), or messages stored raw and an
 // extraction job queued (or run at once with sync); a user's cube is registered once it accepted.
-import type { Env } from "../env";
 import type { AddMemoriesBody } from "../api/schemas";
 import type { Idempotency, JobRecord } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
 import { newId } from "../lib/ids";
 import { runSyncJob } from "../jobs/run-extract";
-import { cubeStub, resolveWriteTarget, unwrap } from "./cubes";
+import { resolveWriteTarget, unwrap } from "./cubes";
+import type { Deps } from "./deps";
 import { prepareMemories } from "./prepare";
-import { registerJob, unregisterJob } from "./jobs";
 
 export type AddOutcome =
   /** Stored directly (201). */
@@ -18,13 +17,13 @@ export type AddOutcome =
   /** Nothing new: an idempotent retry, or every message was a replay (200 when all were). */
   | { kind: "known"; job: JobRecord; replayed: number; all_replayed: boolean };
 
-export async function addMemories(env: Env, tenant: string, body: AddMemoriesBody, idem: Idempotency | undefined): Promise<{ cube_id: string; outcome: AddOutcome }> {
-  const target = await resolveWriteTarget(env, tenant, body);
+export async function addMemories(deps: Deps, tenant: string, body: AddMemoriesBody, idem: Idempotency | undefined): Promise<{ cube_id: string; outcome: AddOutcome }> {
+  const target = await resolveWriteTarget(deps.registry, tenant, body);
   const { identity } = target;
   const scope = { user_id: body.user_id ?? null, agent_id: body.agent_id ?? null, session_id: body.session_id ?? null };
   const now = Date.now();
   const messages = body.messages ?? [{ role: "user" as const, content: body.text as string, name: undefined, timestamp: undefined }];
-  const cube = cubeStub(env, identity);
+  const cube = deps.cube(identity);
 
   if (!body.infer) {
     const drafts = messages.map((m) => ({
@@ -38,14 +37,14 @@ export async function addMemories(env: Env, tenant: string, body: AddMemoriesBod
       event_time: m.timestamp ? Date.parse(m.timestamp) : null,
       source_message_ids: [],
     }));
-    const { items, embedder } = await prepareMemories(env, drafts);
+    const { items, embedder } = await prepareMemories(deps.embedder, drafts);
     const result = unwrap(await cube.addMemories({ identity, embedder, items, idempotency: idem }));
     await target.register();
     return { cube_id: identity.cube_id, outcome: { kind: "stored", memories: result.memories } };
   }
 
   const jobId = newId("job", now);
-  await registerJob(env, identity, jobId);
+  await deps.jobs.register(identity, jobId);
   const added = await cube.addMessages({
     identity,
     job_id: jobId,
@@ -54,16 +53,16 @@ export async function addMemories(env: Env, tenant: string, body: AddMemoriesBod
     messages: messages.map((m) => ({ ...scope, role: m.role, name: m.name ?? null, content: m.content, timestamp: m.timestamp ? Date.parse(m.timestamp) : now })),
     idempotency: idem,
   });
-  if (!added.ok || added.value.job.id !== jobId) await unregisterJob(env, identity, jobId);
+  if (!added.ok || added.value.job.id !== jobId) await deps.jobs.unregister(identity, jobId);
   const { job, replayed } = unwrap(added);
   await target.register();
   if (job.id !== jobId) return { cube_id: identity.cube_id, outcome: { kind: "known", job, replayed, all_replayed: replayed === messages.length } };
   const message = { kind: "extract" as const, job_id: job.id, identity };
   if (body.sync) {
-    const done = await runSyncJob(env, message);
+    const done = await runSyncJob(deps, message);
     const list = await Promise.all((done.result?.memory_ids ?? []).map(async (id) => unwrap(await cube.getMemory(identity, id))));
     return { cube_id: identity.cube_id, outcome: { kind: "job", job: done, replayed, memories: list } };
   }
-  await env.JOBS.send(message);
+  await deps.jobs.enqueue(message);
   return { cube_id: identity.cube_id, outcome: { kind: "job", job, replayed } };
 }

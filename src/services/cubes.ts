@@ -1,12 +1,9 @@
-// Finding a tenant's cube object, registering cubes in D1, and unwrapping cube RPC results.
-import { and, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+// Finding the cube a request addresses, the cube objects' RPC surface, and unwrapping its results.
 import type { Env } from "../env";
 import type { CubeObject } from "../../durable-objects/cube";
-import { cubes } from "../db/schema";
 import { ApiError } from "../errors";
 import { USER_CUBE_PREFIX, type CubeIdentity, type CubeResult } from "../memory/cube-contract";
-import { cubeRef } from "../lib/ids";
+import type { CubeRegistry } from "./registry";
 
 /** The cube of a user, created on first write: `user:<user_id>`. */
 export const userCubeId = (userId: string) => `${USER_CUBE_PREFIX}${userId}`;
@@ -32,71 +29,22 @@ export function unwrap<T>(result: CubeResult<T>): T {
   throw new ApiError(result.error.code, result.error.message, result.error.details);
 }
 
-// Cubes known to exist (with their ref recorded), per isolate: saves a D1 round trip on every
-// write to a known cube. A cube deleted through this isolate is forgotten here at once.
-const known = new Set<string>();
-const keyOf = (identity: CubeIdentity) => `${identity.tenant_id}/${identity.cube_id}`;
-
-export async function cubeExists(env: Env, identity: CubeIdentity): Promise<boolean> {
-  const key = keyOf(identity);
-  if (known.has(key)) return true;
-  const row = await drizzle(env.DB)
-    .select({ id: cubes.id, ref: cubes.ref })
-    .from(cubes)
-    .where(and(eq(cubes.tenantId, identity.tenant_id), eq(cubes.id, identity.cube_id)))
-    .get();
-  if (!row) return false;
-  // A cube registered before cubes had refs gets its ref now, so its new memory ids resolve.
-  if (row.ref === null) {
-    await drizzle(env.DB).update(cubes).set({ ref: cubeRef(identity.cube_id) }).where(and(eq(cubes.tenantId, identity.tenant_id), eq(cubes.id, identity.cube_id))).run();
-  }
-  known.add(key);
-  return true;
-}
-
-export function forgetKnownCube(identity: CubeIdentity): void {
-  known.delete(keyOf(identity));
-}
-
-export async function registerCube(
-  env: Env,
-  identity: CubeIdentity,
-  fields: { name?: string | null; owner_user_id?: string | null; owner_agent_id?: string | null } = {},
-): Promise<boolean> {
-  const res = await drizzle(env.DB)
-    .insert(cubes)
-    .values({
-      tenantId: identity.tenant_id,
-      id: identity.cube_id,
-      name: fields.name ?? null,
-      ownerUserId: fields.owner_user_id ?? null,
-      ownerAgentId: fields.owner_agent_id ?? null,
-      createdAt: Date.now(),
-      ref: cubeRef(identity.cube_id),
-    })
-    .onConflictDoNothing()
-    .run();
-  known.add(keyOf(identity));
-  return res.meta.changes > 0;
-}
-
-/** The tenant's cube whose memory ids end with `ref`, or null. */
-export async function cubeOfRef(env: Env, tenantId: string, ref: string): Promise<string | null> {
-  const row = await drizzle(env.DB).select({ id: cubes.id }).from(cubes).where(and(eq(cubes.tenantId, tenantId), eq(cubes.ref, ref))).get();
-  return row?.id ?? null;
+export interface CubeTarget {
+  cube_id?: string | undefined;
+  user_id?: string | undefined;
 }
 
 /** The cube id a target names: `cube_id`, else the user's cube. */
-function targetCubeId(target: { cube_id?: string | undefined; user_id?: string | undefined }): string {
+function targetCubeId(target: CubeTarget): string {
   const cubeId = target.cube_id ?? (target.user_id !== undefined ? userCubeId(target.user_id) : undefined);
   if (!cubeId) throw new ApiError("invalid_request", "give user_id or cube_id");
   return cubeId;
 }
 
 /** The cube a request reads: `cube_id` if given, else the user's cube; it must exist in the caller's tenant. */
-export async function resolveCube(env: Env, tenantId: string, target: { cube_id?: string | undefined; user_id?: string | undefined }): Promise<CubeIdentity> {
+export async function resolveCube(registry: CubeRegistry, tenantId: string, target: CubeTarget): Promise<CubeIdentity> {
   const identity = { tenant_id: tenantId, cube_id: targetCubeId(target) };
-  if (await cubeExists(env, identity)) return identity;
+  if (await registry.exists(identity)) return identity;
   throw new ApiError("not_found", `cube ${identity.cube_id} not found`);
 }
 
@@ -111,15 +59,14 @@ export interface WriteTarget {
  * only after the cube object accepted that write: a request the cube refuses leaves nothing
  * behind. A named cube must have been created first.
  */
-export async function resolveWriteTarget(env: Env, tenantId: string, target: { cube_id?: string | undefined; user_id?: string | undefined }): Promise<WriteTarget> {
+export async function resolveWriteTarget(registry: CubeRegistry, tenantId: string, target: CubeTarget): Promise<WriteTarget> {
   const identity = { tenant_id: tenantId, cube_id: targetCubeId(target) };
-  const noop = async () => {};
-  if (await cubeExists(env, identity)) return { identity, register: noop };
+  if (await registry.exists(identity)) return { identity, register: async () => {} };
   if (target.cube_id !== undefined || target.user_id === undefined) throw new ApiError("not_found", `cube ${identity.cube_id} not found`);
   return {
     identity,
     register: async () => {
-      await registerCube(env, identity, { owner_user_id: target.user_id });
+      await registry.register(identity, { owner_user_id: target.user_id });
     },
   };
 }

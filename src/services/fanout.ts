@@ -1,11 +1,8 @@
 // Tenant-wide fan-out over every cube of a tenant, in id order, a page at a time, with bounded
 // concurrency; a cube that fails is skipped and named, never failing the whole answer.
-import { and, asc, eq, gt } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
-import type { Env } from "../env";
-import { cubes as cubesTable } from "../db/schema";
 import { ApiError } from "../errors";
 import type { CubeIdentity } from "../memory/cube-contract";
+import type { CubeRegistry } from "./registry";
 
 /** At most this many cubes are asked per request (each is a subrequest); past it the answer says what was left out. */
 export const MAX_FANOUT = 500;
@@ -37,21 +34,14 @@ function failureOf(cubeId: string, err: unknown): CubeFailure {
  * tenant always gets the same cubes), CONCURRENCY at a time. Answers and failures come back
  * with a coverage report; an error thrown by `ask` for one cube is that cube's failure.
  */
-export async function fanOut<T>(env: Env, tenant: string, ask: (identity: CubeIdentity) => Promise<T>): Promise<{ answers: T[]; coverage: Coverage }> {
-  const db = drizzle(env.DB);
+export async function fanOut<T>(registry: CubeRegistry, tenant: string, ask: (identity: CubeIdentity) => Promise<T>): Promise<{ answers: T[]; coverage: Coverage }> {
   const answers: T[] = [];
   const failed: CubeFailure[] = [];
   let after = "";
   let asked = 0;
   for (;;) {
     const room = MAX_FANOUT - asked;
-    const page = await db
-      .select({ id: cubesTable.id })
-      .from(cubesTable)
-      .where(and(eq(cubesTable.tenantId, tenant), gt(cubesTable.id, after)))
-      .orderBy(asc(cubesTable.id))
-      .limit(Math.min(PAGE, room))
-      .all();
+    const page = await registry.list(tenant, after, Math.min(PAGE, room));
     for (let i = 0; i < page.length; i += CONCURRENCY) {
       const batch = page.slice(i, i + CONCURRENCY);
       const settled = await Promise.allSettled(batch.map((r) => ask({ tenant_id: tenant, cube_id: r.id })));
@@ -73,9 +63,6 @@ export async function fanOut<T>(env: Env, tenant: string, ask: (identity: CubeId
     if (asked >= MAX_FANOUT) break;
   }
   let left_out = 0;
-  if (asked >= MAX_FANOUT) {
-    const rest = await env.DB.prepare("SELECT COUNT(*) AS n FROM cubes WHERE tenant_id = ? AND id > ?").bind(tenant, after).first<{ n: number }>();
-    left_out = rest?.n ?? 0;
-  }
+  if (asked >= MAX_FANOUT) left_out = await registry.countAfter(tenant, after);
   return { answers, coverage: { cubes_searched: answers.length, failed, left_out } };
 }

@@ -1,6 +1,5 @@
 // The feedback flow: a natural-language correction of memories, judged (LLM or rules) in the
 // Worker and applied by the cube as versions with reason `feedback`.
-import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { Idempotency } from "../memory/cube-contract";
 import { feedbackToCandidate } from "../memory/feedback";
@@ -8,8 +7,8 @@ import { decideByRules } from "../memory/dedup/judge-rules";
 import { LlmJudge } from "../memory/dedup/judge-llm";
 import type { JudgeDecision } from "../memory/dedup/judge";
 import type { Memory } from "../memory/types";
-import { cubeStub, resolveCube, unwrap } from "./cubes";
-import { getLlm } from "./providers";
+import { resolveCube, unwrap } from "./cubes";
+import type { Deps } from "./deps";
 import { embedUpdate, prepareMemories } from "./prepare";
 import { locateMemory } from "./memory-catalog";
 
@@ -23,25 +22,25 @@ export interface Correction {
 }
 
 /** Applies a correction to the memories it names; the answer (decision included) is the cube's, so a retry replays it. */
-export async function applyCorrection(env: Env, tenant: string, body: Correction, idempotency: Idempotency | undefined): Promise<{ decision: JudgeDecision; judge: string; memories: Memory[] }> {
+export async function applyCorrection(deps: Deps, tenant: string, body: Correction, idempotency: Idempotency | undefined): Promise<{ decision: JudgeDecision; judge: string; memories: Memory[] }> {
   const ids = body.memory_ids ?? [body.memory_id as string];
   const hinted = body.cube_id !== undefined || body.user_id !== undefined;
-  const cubeId = hinted ? (await resolveCube(env, tenant, body)).cube_id : await locateMemory(env, tenant, ids[0] as string);
+  const cubeId = hinted ? (await resolveCube(deps.registry, tenant, body)).cube_id : await locateMemory(deps, tenant, ids[0] as string);
   if (!cubeId) throw new ApiError("not_found", `memory ${ids[0]} not found`);
   const identity = { tenant_id: tenant, cube_id: cubeId };
-  const cube = cubeStub(env, identity);
+  const cube = deps.cube(identity);
   const targets: Memory[] = [];
   for (const id of ids) targets.push(unwrap(await cube.getMemory(identity, id)));
   const first = targets[0] as Memory;
 
   const { candidate } = feedbackToCandidate(first, body.correction, { now: Date.now(), author: body.author ?? null });
-  const llm = getLlm(env);
+  const { llm } = deps;
   const decision = llm ? await new LlmJudge(llm).decide(candidate, targets) : decideByRules(candidate, targets);
   const versions = Object.fromEntries(targets.map((m) => [m.id, m.version]));
-  const { items, embedder } = await prepareMemories(env, [
+  const { items, embedder } = await prepareMemories(deps.embedder, [
     { user_id: first.user_id, agent_id: first.agent_id, session_id: first.session_id, text: candidate.text, type: candidate.type, tags: first.tags, entities: candidate.entities, metadata: { feedback: body.correction }, importance: candidate.importance, event_time: candidate.event_time, source_message_ids: candidate.source_message_ids },
   ]);
-  const update = await embedUpdate(env, decision, candidate.text);
+  const update = await embedUpdate(deps.embedder, decision, candidate.text);
   const result = unwrap(
     await cube.applyFeedback({ identity, item: items[0], decision: { decision, versions, ...(update ? { update } : {}) }, embedder, source: "feedback", judge: llm ? llm.id : "rules", idempotency }),
   );

@@ -1,20 +1,37 @@
-// The tenant's job registry in D1 (job id → cube), and the public shape of a job.
-import type { Env } from "../env";
+// The tenant's job registry in D1 (job id → cube), the jobs queue, and the public shape of a job.
 import type { CubeIdentity, JobRecord } from "../memory/cube-contract";
+import type { JobMessage } from "../jobs/messages";
 
-export async function registerJob(env: Env, identity: CubeIdentity, jobId: string): Promise<void> {
-  await env.DB.prepare("INSERT OR IGNORE INTO jobs (id, tenant_id, cube_id, created_at) VALUES (?, ?, ?, ?)")
-    .bind(jobId, identity.tenant_id, identity.cube_id, Date.now())
-    .run();
+export interface JobRegistry {
+  register(identity: CubeIdentity, jobId: string): Promise<void>;
+  unregister(identity: CubeIdentity, jobId: string): Promise<void>;
+  /** The cube that runs a job of the tenant, or null. */
+  locate(tenantId: string, jobId: string): Promise<string | null>;
+  /** Forgets the jobs of a cube (the cube is being deleted). */
+  removeCube(identity: CubeIdentity): Promise<void>;
+  /** Hands a job to the queue's consumers. */
+  enqueue(message: JobMessage): Promise<void>;
 }
 
-export async function unregisterJob(env: Env, identity: CubeIdentity, jobId: string): Promise<void> {
-  await env.DB.prepare("DELETE FROM jobs WHERE id = ? AND tenant_id = ?").bind(jobId, identity.tenant_id).run();
-}
-
-export async function locateJob(env: Env, tenantId: string, jobId: string): Promise<string | null> {
-  const row = await env.DB.prepare("SELECT cube_id FROM jobs WHERE id = ? AND tenant_id = ?").bind(jobId, tenantId).first<{ cube_id: string }>();
-  return row?.cube_id ?? null;
+export function d1JobRegistry(d1: D1Database, queue: Queue<JobMessage>): JobRegistry {
+  return {
+    async register(identity, jobId) {
+      await d1.prepare("INSERT OR IGNORE INTO jobs (id, tenant_id, cube_id, created_at) VALUES (?, ?, ?, ?)").bind(jobId, identity.tenant_id, identity.cube_id, Date.now()).run();
+    },
+    async unregister(identity, jobId) {
+      await d1.prepare("DELETE FROM jobs WHERE id = ? AND tenant_id = ?").bind(jobId, identity.tenant_id).run();
+    },
+    async locate(tenantId, jobId) {
+      const row = await d1.prepare("SELECT cube_id FROM jobs WHERE id = ? AND tenant_id = ?").bind(jobId, tenantId).first<{ cube_id: string }>();
+      return row?.cube_id ?? null;
+    },
+    async removeCube(identity) {
+      await d1.prepare("DELETE FROM jobs WHERE tenant_id = ? AND cube_id = ?").bind(identity.tenant_id, identity.cube_id).run();
+    },
+    async enqueue(message) {
+      await queue.send(message);
+    },
+  };
 }
 
 export function jobOut(identity: CubeIdentity, job: JobRecord) {

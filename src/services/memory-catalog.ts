@@ -1,30 +1,15 @@
-// Tenant-wide reads from D1's memory catalog (fed by the cubes' outboxes); always tenant-filtered.
+// The D1 memory catalog (fed by the cubes' outboxes) for tenant-wide reads; always tenant-filtered.
 import { and, desc, eq, getTableColumns, gte, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { Env } from "../env";
 import { memories } from "../db/schema";
 import type { Memory, MemoryState } from "../memory/types";
 import { fromRecord, type MemoryRecord } from "../memory/memory-record";
 import { refOfMemoryId } from "../lib/ids";
-import { cubeOfRef } from "./cubes";
+import type { CubeIdentity } from "../memory/cube-contract";
+import type { CubeRegistry } from "./registry";
 
 // The catalog's columns under their SQL names, so that a row reads as the one MemoryRecord shape.
 const RECORD_FIELDS = Object.fromEntries(Object.values(getTableColumns(memories)).map((col) => [col.name, col]));
-
-/**
- * Which cube of the tenant holds a memory id: the cube its id names (known from the moment the
- * write was acknowledged), else, for ids older than that, the catalog; null when unknown.
- */
-export async function locateMemory(env: Env, tenantId: string, id: string): Promise<string | null> {
-  const ref = refOfMemoryId(id);
-  if (ref !== null) return cubeOfRef(env, tenantId, ref);
-  const row = await drizzle(env.DB)
-    .select({ cubeId: memories.cubeId })
-    .from(memories)
-    .where(and(eq(memories.tenantId, tenantId), eq(memories.id, id)))
-    .get();
-  return row?.cubeId ?? null;
-}
 
 export interface CatalogQuery {
   agent_id?: string | undefined;
@@ -38,7 +23,7 @@ export interface CatalogQuery {
 }
 
 /** Tenant-wide listing, newest first, keyset-paged on (created_at, id). */
-export async function listCatalog(env: Env, tenantId: string, q: CatalogQuery): Promise<{ rows: Memory[]; last: { c: number; i: string } | null }> {
+async function listCatalog(d1: D1Database, tenantId: string, q: CatalogQuery): Promise<{ rows: Memory[]; last: { c: number; i: string } | null }> {
   const conds: SQL[] = [eq(memories.tenantId, tenantId), eq(memories.state, q.state ?? "active")];
   if (q.agent_id) conds.push(eq(memories.agentId, q.agent_id));
   if (q.session_id) conds.push(eq(memories.sessionId, q.session_id));
@@ -48,7 +33,7 @@ export async function listCatalog(env: Env, tenantId: string, q: CatalogQuery): 
   if (q.after) {
     conds.push(or(lt(memories.createdAt, q.after.c), and(eq(memories.createdAt, q.after.c), lt(memories.id, q.after.i))) as SQL);
   }
-  const rows = (await drizzle(env.DB)
+  const rows = (await drizzle(d1)
     .select(RECORD_FIELDS)
     .from(memories)
     .where(and(...conds))
@@ -59,4 +44,36 @@ export async function listCatalog(env: Env, tenantId: string, q: CatalogQuery): 
   const page = rows.slice(0, q.limit).map((r) => fromRecord(r));
   const last = rows.length > q.limit ? page[page.length - 1] : undefined;
   return { rows: page, last: last ? { c: last.created_at, i: last.id } : null };
+}
+
+/** The tenant-wide catalog of memories, fed by the cubes' outboxes; every query names the tenant. */
+export interface MemoryCatalog {
+  /** The cube that holds a memory id, per the catalog (ids older than ids that name their cube). */
+  cubeOf(tenantId: string, id: string): Promise<string | null>;
+  /** Newest first, keyset-paged on (created_at, id). */
+  list(tenantId: string, q: CatalogQuery): Promise<{ rows: Memory[]; last: { c: number; i: string } | null }>;
+  /** Forgets every row of a cube (the cube is being deleted). */
+  removeCube(identity: CubeIdentity): Promise<void>;
+}
+
+export function d1Catalog(d1: D1Database): MemoryCatalog {
+  return {
+    async cubeOf(tenantId, id) {
+      const row = await drizzle(d1).select({ cubeId: memories.cubeId }).from(memories).where(and(eq(memories.tenantId, tenantId), eq(memories.id, id))).get();
+      return row?.cubeId ?? null;
+    },
+    list: (tenantId, q) => listCatalog(d1, tenantId, q),
+    async removeCube(identity) {
+      await d1.prepare("DELETE FROM memories WHERE tenant_id = ? AND cube_id = ?").bind(identity.tenant_id, identity.cube_id).run();
+    },
+  };
+}
+
+/**
+ * Which cube of the tenant holds a memory id: the cube its id names (known from the moment the
+ * write was acknowledged), else, for ids older than that, the catalog; null when unknown.
+ */
+export async function locateMemory(deps: { registry: CubeRegistry; catalog: MemoryCatalog }, tenantId: string, id: string): Promise<string | null> {
+  const ref = refOfMemoryId(id);
+  return ref !== null ? deps.registry.ofRef(tenantId, ref) : deps.catalog.cubeOf(tenantId, id);
 }

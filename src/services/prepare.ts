@@ -1,9 +1,8 @@
 // Turns texts into cube-ready memories: normalized hash and embedding, computed in the Worker.
-import type { Env } from "../env";
 import type { NewMemory } from "../memory/cube-contract";
 import type { MemoryType, Metadata, Scope } from "../memory/types";
 import { contentHash } from "../memory/text";
-import { getEmbedder } from "./providers";
+import type { Embedder } from "../providers/embedder";
 import type { JudgeDecision } from "../memory/dedup/judge";
 
 export interface DraftMemory extends Scope {
@@ -19,8 +18,7 @@ export interface DraftMemory extends Scope {
   source_message_ids: string[];
 }
 
-export async function prepareMemories(env: Env, drafts: DraftMemory[]): Promise<{ items: NewMemory[]; embedder: string }> {
-  const embedder = getEmbedder(env);
+export async function prepareMemories(embedder: Embedder, drafts: DraftMemory[]): Promise<{ items: NewMemory[]; embedder: string }> {
   const [vectors, hashes] = await Promise.all([
     embedder.embed(drafts.map((d) => d.text)),
     Promise.all(drafts.map((d) => contentHash(d.text))),
@@ -35,8 +33,8 @@ export async function prepareMemories(env: Env, drafts: DraftMemory[]): Promise<
  * The hash and vector of the text a judge's UPDATE writes, when it differs from the candidate's
  * (which `prepareMemories` already embedded); undefined when nothing needs embedding again.
  */
-export async function embedUpdate(env: Env, decision: JudgeDecision, candidateText: string): Promise<{ hash: string; vector: Float32Array | null } | undefined> {
+export async function embedUpdate(embedder: Embedder, decision: JudgeDecision, candidateText: string): Promise<{ hash: string; vector: Float32Array | null } | undefined> {
   if (decision.action !== "UPDATE" || decision.text === candidateText) return undefined;
-  const [vector] = await getEmbedder(env).embed([decision.text]);
+  const [vector] = await embedder.embed([decision.text]);
   return { hash: await contentHash(decision.text), vector: vector ?? null };
 }

@@ -1,14 +1,12 @@
 // Runs a search for the API: embeds the query here (never in a cube), picks the cubes (one, or
 // the tenant's), lets each run every route, merges, and optionally packs a context block.
-import type { Env } from "../env";
 import type { SearchBody } from "../api/schemas";
-import { cubeStub, resolveCube, unwrap } from "./cubes";
-import { getEmbedder } from "./providers";
+import { resolveCube, unwrap } from "./cubes";
+import type { Deps } from "./deps";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
 import type { VectorIndex, VectorMatch } from "../memory/vector-index";
 import { packContext, type PackResult } from "../memory/packing";
 import { fanOut, type Coverage } from "./fanout";
-import { selectVectorIndex } from "../providers/select-vector-index";
 
 const DAY = 86_400_000;
 
@@ -19,11 +17,6 @@ export interface SearchOutcome {
   packed: PackResult | null;
   /** Which cubes answered a tenant-wide search, which failed and how many were left out; null for one cube. */
   coverage: Coverage | null;
-}
-
-export interface SearchDeps {
-  /** Tenant-wide VectorIndex (Vectorize); null: each cube scans its own vectors. */
-  vectorIndex: VectorIndex | null;
 }
 
 const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
@@ -68,27 +61,17 @@ async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<S
   return byCube;
 }
 
-export function defaultDeps(env: Env): SearchDeps {
-  return { vectorIndex: selectVectorIndex(env) };
-}
-
-export async function runSearch(
-  env: Env,
-  tenant: string,
-  body: Omit<SearchBody, "format">,
-  pack: boolean,
-  deps: SearchDeps = defaultDeps(env),
-): Promise<SearchOutcome> {
+export async function runSearch(deps: Deps, tenant: string, body: Omit<SearchBody, "format">, pack: boolean): Promise<SearchOutcome> {
   const timings: Record<string, number> = {};
   let t = performance.now();
-  const embedder = getEmbedder(env);
+  const { embedder } = deps;
   const [vector] = await embedder.embed([body.query]);
   timings.embed = performance.now() - t;
 
   t = performance.now();
   const single = body.cube_id !== undefined || body.user_id !== undefined;
   let hits: Map<string, VectorMatch[]> | null = null;
-  const target = single ? await resolveCube(env, tenant, body) : null;
+  const target = single ? await resolveCube(deps.registry, tenant, body) : null;
   // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
   if (!single && deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
   timings.route = performance.now() - t;
@@ -98,12 +81,12 @@ export async function runSearch(
   const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
     const req: CubeSearchRequest = { identity, ...base };
     if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
-    return unwrap(await cubeStub(env, identity).search(req));
+    return unwrap(await deps.cube(identity).search(req));
   };
   let answers: CubeSearchResult[];
   let coverage: Coverage | null = null;
   if (target) answers = [await ask(target)];
-  else ({ answers, coverage } = await fanOut(env, tenant, ask));
+  else ({ answers, coverage } = await fanOut(deps.registry, tenant, ask));
   timings.cube = performance.now() - t;
   for (const a of answers) {
     for (const [k, v] of Object.entries(a.timings)) timings[`cube_${k}`] = Math.max(timings[`cube_${k}`] ?? 0, v);

@@ -1,0 +1,38 @@
+// The narrow dependencies of every flow, built once per request (or queue batch) from the bindings,
+// so that a flow can run against fakes in plain Node.
+import type { Env } from "../env";
+import type { CubeIdentity } from "../memory/cube-contract";
+import type { VectorIndex } from "../memory/vector-index";
+import type { Embedder } from "../providers/embedder";
+import type { LLM } from "../providers/llm";
+import { selectVectorIndex } from "../providers/select-vector-index";
+import { cubeStub, type CubeRpc } from "./cubes";
+import { d1CubeRegistry, type CubeRegistry } from "./registry";
+import { d1Catalog, type MemoryCatalog } from "./memory-catalog";
+import { d1JobRegistry, type JobRegistry } from "./jobs";
+import { getEmbedder, getLlm } from "./providers";
+
+export interface Deps {
+  /** The cube object of an identity (the single writer of that cube). */
+  cube(identity: CubeIdentity): CubeRpc;
+  registry: CubeRegistry;
+  catalog: MemoryCatalog;
+  jobs: JobRegistry;
+  embedder: Embedder;
+  /** The configured LLM; null when the embedded rules extract and judge. */
+  llm: LLM | null;
+  /** The tenant-wide vector index (Vectorize); null when each cube scans its own vectors. */
+  vectorIndex: VectorIndex | null;
+}
+
+export function depsFromEnv(env: Env): Deps {
+  return {
+    cube: (identity) => cubeStub(env, identity),
+    registry: d1CubeRegistry(env.DB),
+    catalog: d1Catalog(env.DB),
+    jobs: d1JobRegistry(env.DB, env.JOBS),
+    embedder: getEmbedder(env),
+    llm: getLlm(env),
+    vectorIndex: selectVectorIndex(env),
+  };
+}
