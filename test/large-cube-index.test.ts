@@ -10,6 +10,7 @@ import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
 import type { VectorIndex, VectorMatch, VectorQuery } from "../src/memory/vector-index";
 import { getEmbedder } from "../src/services/providers";
 import { runSearch } from "../src/services/search";
+import { depsFromEnv } from "../src/services/deps";
 import { searchBody } from "../src/api/schemas";
 import { FakeVectorize } from "./fakes/vectorize";
 
@@ -146,7 +147,7 @@ describe("large cubes search the VectorIndex", () => {
     const [unseen] = await add(t, recent, ["the telescope mirror needs grinding"], spy);
     expect(fake.store.has(unseen as string)).toBe(false);
     const body = searchBody.parse({ query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
-    const out = await runSearch(env, t.id, body, false, { vectorIndex: spy });
+    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, body, false);
     expect(spy.queries).toHaveLength(1);
     const ids = out.results.map((r) => r.memory.id);
     expect(ids[0]).toBe(unseen);
