@@ -1,8 +1,8 @@
-// The three-stage dedup classifier, pure: exact repeat (hash), near duplicate (cosine), or a
-// conflict for the judge (middle band, or same subject and attribute); otherwise a plain add.
+// The three-stage dedup classifier, pure: exact repeat (hash), near duplicate (cosine and the same
+// wording), or a conflict for the judge (middle band, same slot, or near in meaning but not in wording).
 import type { CandidateMemory, Memory, Scope } from "../types";
 import { parseAttribute as parseAttributeRaw, sameSlot } from "./attributes";
-import { lexicalSignature as lexicalSignatureRaw, lexicalSimilarity, wordOverlap } from "./lexical";
+import { addedWords, lexicalSignature as lexicalSignatureRaw, lexicalSimilarity, sameWording, wordOverlap, wording } from "./lexical";
 
 /**
  * The same neighbour texts come back for candidate after candidate; their signature and parsed
@@ -25,9 +25,9 @@ const lexicalSignature = (text: string) => memo(signatures, text, lexicalSignatu
 const parseAttribute = (text: string) => memo(attributes, text, parseAttributeRaw);
 
 export interface DedupThresholds {
-  /** Cosine at or above which a candidate merges into its neighbour. */
+  /** Cosine at or above which a candidate merges into a neighbour of the same wording. */
   near: number;
-  /** Lower bound of the band [judgeLow, near) sent to the judge. */
+  /** Lower bound of the similarity sent to the judge when no neighbour merges: [judgeLow, near), and near ones worded otherwise. */
   judgeLow: number;
   /** Share of content terms in common (Jaccard) at or above which a candidate merges, whatever the cosine. */
   lexicalNear: number;
@@ -80,7 +80,10 @@ function inScope(m: Memory, scope: Pick<Scope, "user_id" | "agent_id">): boolean
 /**
  * Classifies one candidate. Only active, currently valid neighbours in scope count. A near
  * duplicate that fills the same slot with another value ("lives in Paris" / "lives in Berlin")
- * or flips a negation is a conflict for the judge, never a merge.
+ * or flips a negation is a conflict for the judge, never a merge. A merge also needs the same
+ * wording (`sameWording`): cosine and term overlap see a bag of words, blind to "plays the guitar"
+ * / "plays the drums" or to swapped names, so a neighbour near in those but worded otherwise is
+ * the judge's to decide.
  */
 export function classifyCandidate(input: ClassifyInput): DedupVerdict {
   const t = { ...DEFAULT_DEDUP_THRESHOLDS, ...input.thresholds };
@@ -103,6 +106,11 @@ export function classifyCandidate(input: ClassifyInput): DedupVerdict {
   const exact = live.find((n) => n.memory.hash === input.hash);
   if (exact) return { stage: "repeat", target: exact.memory };
 
+  // The same wording cannot fill a slot with another value, so a merge is decided before conflicts.
+  const words = wording(input.candidate.text);
+  const near = live.find((n) => n.similarity >= t.near && sameWording(words, wording(n.memory.text)));
+  if (near) return { stage: "merge", target: near.memory, similarity: near.similarity };
+
   const claim = parseAttribute(input.candidate.text);
   const conflicts = live.filter((n) => {
     const other = parseAttribute(n.memory.text);
@@ -110,9 +118,12 @@ export function classifyCandidate(input: ClassifyInput): DedupVerdict {
   });
   if (conflicts.length > 0) return { stage: "judge", neighbours: conflicts, reason: "slot" };
 
-  const top = live[0];
-  if (top && top.similarity >= t.near) return { stage: "merge", target: top.memory, similarity: top.similarity };
-  const band = live.filter((n) => n.similarity >= t.judgeLow && n.similarity < t.near);
+  // Short texts get no lexical lift (too few terms), so one that contains the other goes to the judge too.
+  const band = live.filter((n) => {
+    if (n.similarity >= t.judgeLow) return true;
+    const other = wording(n.memory.text);
+    return addedWords(words, other) !== null || addedWords(other, words) !== null;
+  });
   if (band.length > 0) return { stage: "judge", neighbours: band, reason: "band" };
   return { stage: "add" };
 }
