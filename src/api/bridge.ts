@@ -1,6 +1,7 @@
 // Routes for GPU memory of a cube (activation blocks, LoRA adapters), served through the gpu-bridge.
 // Mount with app.route("/v1/cubes", bridgeRoutes(deps)) after authentication.
-import { Hono } from "hono";
+import { z } from "zod";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   adapterAnswer,
@@ -23,8 +24,8 @@ import { bridgeClientFromEnv } from "../bridge/client";
 import type { BridgeClient, BridgeEnv } from "../bridge/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
-import { describeRoute } from "./openapi-registry";
-import { jsonBody } from "./validate";
+import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
+import { cubeIdSchema } from "../memory/cube-contract";
 
 export interface BridgeRouteDeps {
   /** Throws unless the caller may read or write the cube (scopes, ownership, grants). */
@@ -35,88 +36,105 @@ export interface BridgeRouteDeps {
 
 // Bodies are the bridge's own request schemas without the tenant and cube, which come from the
 // path and the key: strict like the rest of the API, so an unknown field is a 400, never ignored.
-const R = "memories:read";
-const W = "memories:write";
-const gpu = "gpu-memory";
-describeRoute({ method: "get", path: "/v1/cubes/{id}/activation", tag: gpu, scope: R, summary: "List the cube's activation blocks (KV cache on GPU nodes)", response: blockList });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/activation", tag: gpu, scope: W, status: 201, summary: "Register a memory block and warm its KV cache on a node (LRU eviction under the node's budget; pinning only where the node's backend can keep a block, else 501)", body: registerBlockBody, response: blockChange });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/activation/{blockId}/refresh", tag: gpu, scope: W, summary: "Re-warm a block; optionally pin or unpin it (body optional; pinning as on register)", body: refreshBlockBody, response: blockChange });
-describeRoute({ method: "delete", path: "/v1/cubes/{id}/activation/{blockId}", tag: gpu, scope: W, summary: "Evict a block; `release` says what the node did (forget: nothing, its own LRU frees it; erase_slot: llama.cpp slot erased)", response: evictResult });
-describeRoute({ method: "get", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: R, summary: "List the cube's LoRA adapters and where they are loaded", response: adapterList });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters", tag: gpu, scope: W, status: 201, summary: "Register a LoRA adapter (weights on the node or at an object-store URL)", body: registerAdapterBody, response: adapterAnswer });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/train", tag: gpu, scope: W, status: 202, summary: "Start a LoRA training job from memory texts; the adapter is registered when it succeeds", body: trainBody, response: jobAnswer });
-describeRoute({ method: "get", path: "/v1/cubes/{id}/adapters/jobs/{jobId}", tag: gpu, scope: R, summary: "A training job's state", response: jobAnswer });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/{name}/load", tag: gpu, scope: W, summary: "Load an adapter on a node (least recently used unloaded past the node's cap; body optional)", body: placeAdapterBody, response: adapterLoaded });
-describeRoute({ method: "post", path: "/v1/cubes/{id}/adapters/{name}/unload", tag: gpu, scope: W, summary: "Unload an adapter from one node or all (body optional)", body: placeAdapterBody, response: adapterUnloaded });
+const gpu = ["gpu-memory"];
+const cube = z.object({ id: cubeIdSchema });
+const block = cube.extend({ blockId: z.string().min(1).max(200) });
+const adapter = cube.extend({ name: adapterName });
+const job = cube.extend({ jobId: z.string().min(1).max(200) });
+/** A body that may be left out (a bare POST): validated when present. */
+const optionalJson = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: false }) as const;
 
-export function bridgeRoutes(deps: BridgeRouteDeps): Hono<AppEnv> {
+const listBlocks = defineRoute({ method: "get", path: "/{id}/activation", tags: gpu, scope: "memories:read", summary: "List the cube's activation blocks (KV cache on GPU nodes)", request: { params: cube }, responses: { 200: jsonAnswer(blockList) } });
+const registerBlock = defineRoute({
+  method: "post", path: "/{id}/activation", tags: gpu, scope: "memories:write",
+  summary: "Register a memory block and warm its KV cache on a node (LRU eviction under the node's budget; pinning only where the node's backend can keep a block, else 501)",
+  request: { params: cube, body: jsonContent(registerBlockBody) }, responses: { 201: jsonAnswer(blockChange, "Registered") },
+});
+const refreshBlock = defineRoute({
+  method: "post", path: "/{id}/activation/{blockId}/refresh", tags: gpu, scope: "memories:write",
+  summary: "Re-warm a block; optionally pin or unpin it (body optional; pinning as on register)",
+  request: { params: block, body: optionalJson(refreshBlockBody) }, responses: { 200: jsonAnswer(blockChange) },
+});
+const evictBlock = defineRoute({
+  method: "delete", path: "/{id}/activation/{blockId}", tags: gpu, scope: "memories:write",
+  summary: "Evict a block; `release` says what the node did (forget: nothing, its own LRU frees it; erase_slot: llama.cpp slot erased)",
+  request: { params: block }, responses: { 200: jsonAnswer(evictResult) },
+});
+const listAdapters = defineRoute({ method: "get", path: "/{id}/adapters", tags: gpu, scope: "memories:read", summary: "List the cube's LoRA adapters and where they are loaded", request: { params: cube }, responses: { 200: jsonAnswer(adapterList) } });
+const registerAdapter = defineRoute({
+  method: "post", path: "/{id}/adapters", tags: gpu, scope: "memories:write", summary: "Register a LoRA adapter (weights on the node or at an object-store URL)",
+  request: { params: cube, body: jsonContent(registerAdapterBody) }, responses: { 201: jsonAnswer(adapterAnswer, "Registered") },
+});
+const train = defineRoute({
+  method: "post", path: "/{id}/adapters/train", tags: gpu, scope: "memories:write", summary: "Start a LoRA training job from memory texts; the adapter is registered when it succeeds",
+  request: { params: cube, body: jsonContent(trainBody) }, responses: { 202: jsonAnswer(jobAnswer, "Started") },
+});
+const trainingJob = defineRoute({ method: "get", path: "/{id}/adapters/jobs/{jobId}", tags: gpu, scope: "memories:read", summary: "A training job's state", request: { params: job }, responses: { 200: jsonAnswer(jobAnswer) } });
+const loadAdapter = defineRoute({
+  method: "post", path: "/{id}/adapters/{name}/load", tags: gpu, scope: "memories:write", summary: "Load an adapter on a node (least recently used unloaded past the node's cap; body optional)",
+  request: { params: adapter, body: optionalJson(placeAdapterBody) }, responses: { 200: jsonAnswer(adapterLoaded) },
+});
+const unloadAdapter = defineRoute({
+  method: "post", path: "/{id}/adapters/{name}/unload", tags: gpu, scope: "memories:write", summary: "Unload an adapter from one node or all (body optional)",
+  request: { params: adapter, body: optionalJson(placeAdapterBody) }, responses: { 200: jsonAnswer(adapterUnloaded) },
+});
+
+export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
   const pick = deps.client ?? bridgeClientFromEnv;
-  const app = new Hono<AppEnv>();
+  const app = routes();
 
-  /** Authorizes, then resolves the client; without a configured bridge the answer is 503. */
-  async function prepare(c: Context<AppEnv>, need: "read" | "write"): Promise<{ client: BridgeClient; scope: BridgeScope }> {
-    const cubeId = c.req.param("id");
-    if (!cubeId) throw new ApiError("invalid_request", "cube id is required");
+  /** Checks the cube is the caller's, then resolves the client; without a configured bridge the answer is 503. */
+  async function prepare(c: Context<AppEnv>, cubeId: string, need: "read" | "write"): Promise<{ client: BridgeClient; scope: BridgeScope }> {
     await deps.authorize(c, cubeId, need);
     const client = pick(c.env);
     if (!client) throw new ApiError("upstream_unavailable", "GPU memory is not configured on this deployment (BRIDGE_URL, BRIDGE_SECRET)");
     return { client, scope: { tenant_id: c.var.auth.tenant_id, cube_id: cubeId } };
   }
 
-  app.get("/:id/activation", async (c) => {
-    const { client, scope } = await prepare(c, "read");
-    return c.json(await client.listBlocks(scope));
+  app.openapi(listBlocks, async (c) => {
+    const { client, scope } = await prepare(c, c.req.valid("param").id, "read");
+    return c.json(await client.listBlocks(scope), 200);
   });
-
-  app.post("/:id/activation", async (c) => {
-    const body = await jsonBody(c, registerBlockBody);
-    const { client, scope } = await prepare(c, "write");
-    return c.json(await client.registerBlock(scope, body), 201);
+  app.openapi(registerBlock, async (c) => {
+    const { client, scope } = await prepare(c, c.req.valid("param").id, "write");
+    return c.json(await client.registerBlock(scope, c.req.valid("json")), 201);
   });
-
-  app.post("/:id/activation/:blockId/refresh", async (c) => {
-    // The body is optional here: a bare POST refreshes without changing pinning.
-    const body = c.req.header("content-type") ? await jsonBody(c, refreshBlockBody) : {};
-    const { client, scope } = await prepare(c, "write");
-    return c.json(await client.refreshBlock(scope, c.req.param("blockId"), body.pinned));
+  app.openapi(refreshBlock, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "write");
+    return c.json(await client.refreshBlock(scope, p.blockId, c.req.valid("json").pinned), 200);
   });
-
-  app.delete("/:id/activation/:blockId", async (c) => {
-    const { client, scope } = await prepare(c, "write");
-    return c.json(await client.evictBlock(scope, c.req.param("blockId")));
+  app.openapi(evictBlock, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "write");
+    return c.json(await client.evictBlock(scope, p.blockId), 200);
   });
-
-  app.get("/:id/adapters", async (c) => {
-    const { client, scope } = await prepare(c, "read");
-    return c.json(await client.listAdapters(scope));
+  app.openapi(listAdapters, async (c) => {
+    const { client, scope } = await prepare(c, c.req.valid("param").id, "read");
+    return c.json(await client.listAdapters(scope), 200);
   });
-
-  app.post("/:id/adapters", async (c) => {
-    const body = await jsonBody(c, registerAdapterBody);
-    const { client, scope } = await prepare(c, "write");
-    return c.json(await client.registerAdapter(scope, body), 201);
+  app.openapi(registerAdapter, async (c) => {
+    const { client, scope } = await prepare(c, c.req.valid("param").id, "write");
+    return c.json(await client.registerAdapter(scope, c.req.valid("json")), 201);
   });
-
-  app.post("/:id/adapters/train", async (c) => {
-    const body = await jsonBody(c, trainBody);
-    const { client, scope } = await prepare(c, "write");
-    return c.json(await client.train(scope, body), 202);
+  app.openapi(train, async (c) => {
+    const { client, scope } = await prepare(c, c.req.valid("param").id, "write");
+    return c.json(await client.train(scope, c.req.valid("json")), 202);
   });
-
-  app.get("/:id/adapters/jobs/:jobId", async (c) => {
-    const { client, scope } = await prepare(c, "read");
-    return c.json(await client.trainingJob(scope, c.req.param("jobId")));
+  app.openapi(trainingJob, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "read");
+    return c.json(await client.trainingJob(scope, p.jobId), 200);
   });
-
-  for (const action of ["load", "unload"] as const) {
-    app.post(`/:id/adapters/:name/${action}`, async (c) => {
-      const parsed = adapterName.safeParse(c.req.param("name"));
-      if (!parsed.success) throw new ApiError("invalid_request", "adapter name is invalid");
-      const body = c.req.header("content-type") ? await jsonBody(c, placeAdapterBody) : {};
-      const { client, scope } = await prepare(c, "write");
-      return c.json(action === "load" ? await client.loadAdapter(scope, parsed.data, body.node) : await client.unloadAdapter(scope, parsed.data, body.node));
-    });
-  }
-
+  app.openapi(loadAdapter, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "write");
+    return c.json(await client.loadAdapter(scope, p.name, c.req.valid("json").node), 200);
+  });
+  app.openapi(unloadAdapter, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "write");
+    return c.json(await client.unloadAdapter(scope, p.name, c.req.valid("json").node), 200);
+  });
   return app;
 }

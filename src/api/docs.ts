@@ -3,28 +3,21 @@ import { Hono } from "hono";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { secureHeaders } from "hono/secure-headers";
-import { buildOpenApiDocument } from "./openapi-registry";
 
-/**
- * The OpenAPI 3.1 document, generated from the route definitions of `app` (and, until the GPU
- * routes are defined the same way, the operations they still register by hand).
- */
-function documentOf(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
+/** The OpenAPI 3.1 document, generated from the route definitions mounted on `app`. */
+function documentOf(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "API key (mk_...)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN secret" });
-  const doc = app.getOpenAPI31Document({
+  return app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: "memos-edge", version: "1.0.0", description: "Memory operating system for AI agents: explicit memory, search and context packing." },
     servers: [{ url: "/" }],
-  }) as unknown as { paths: Record<string, Record<string, unknown>> } & Record<string, unknown>;
-  const legacy = buildOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
-  for (const [path, ops] of Object.entries(legacy.paths)) doc.paths[path] = { ...ops, ...(doc.paths[path] ?? {}) };
-  return doc;
+  });
 }
 
 export function docs(app: OpenAPIHono<AppEnv>): Hono {
   const sub = new Hono();
-  let cached: Record<string, unknown> | null = null;
+  let cached: ReturnType<typeof documentOf> | null = null;
   sub.get("/v1/openapi.json", (c) => {
     cached ??= documentOf(app);
     return c.json(cached);

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AppEnv, Scope } from "./app-env";
+import type { AppEnv } from "./app-env";
 import { ApiError, errorBody, retryAfterOf } from "../errors";
 import { apiKeys } from "../db/schema";
 import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
@@ -67,10 +67,3 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("deps", depsFromEnv(c.env));
   await next();
 };
-
-export function requireScope(c: Context<AppEnv>, scope: Scope): void {
-  const scopes = c.get("auth").scopes;
-  if (!scopes.includes(scope) && !scopes.includes("admin")) {
-    throw new ApiError("forbidden", `this key lacks the ${scope} scope`);
-  }
-}

@@ -1,7 +1,7 @@
 // A route is defined once: its schemas, its answers and the scope it needs. The OpenAPI document,
 // the validation and the authorization all come from this one definition.
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Scope } from "./app-env";
 import { ApiError } from "../errors";
 
@@ -14,11 +14,16 @@ const errorResponses = {
   "5XX": { description: "Server or upstream error", content: { "application/json": { schema: errorSchema } } },
 } as const;
 
-/** Refuses a key without the scope (admin implies every scope of its tenant). */
+/** Throws 403 unless the caller's key holds the scope (admin implies every scope of its tenant). */
+export function assertScope(c: Context<AppEnv>, scope: Scope): void {
+  const scopes = c.get("auth").scopes;
+  if (!scopes.includes(scope) && !scopes.includes("admin")) throw new ApiError("forbidden", `this key lacks the ${scope} scope`);
+}
+
+/** Refuses a key without the scope, before the route validates anything. */
 export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
   return async function scoped(c, next) {
-    const scopes = c.get("auth").scopes;
-    if (!scopes.includes(scope) && !scopes.includes("admin")) throw new ApiError("forbidden", `this key lacks the ${scope} scope`);
+    assertScope(c, scope);
     await next();
   };
 }
