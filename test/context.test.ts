@@ -111,6 +111,8 @@ describe("tenant-wide search", () => {
       { id: target!, values: va!, metadata: { tenant_id: a.id, cube_id: `user:${ua}`, state: "active", created_at: now } },
       { id: foreign!, values: vb!, metadata: { tenant_id: b.id, cube_id: "user:x", state: "active", created_at: now } },
     ]);
+    // Written straight into the index, not through a cube's outbox: wait as long as Vectorize would.
+    fake.settle();
     const body = searchBody.parse({ query: "paintings", weights: { keyword: 0, entity: 0, vector: 1 }, record_access: false });
     const out = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, a.id, body, false);
     expect(out.results.map((r) => r.memory.id)).toEqual([target]);
