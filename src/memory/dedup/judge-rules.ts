@@ -12,6 +12,9 @@ const RETRACT = /\b(forget (that|this|it)|that's (not true|wrong)|that is (not t
 const NEGATION_WORDS: ReadonlySet<string> = new Set(["not", "no", "never", "nor"]);
 const CHANGE_CUE = /\b(no longer|not anymore|anymore|moved to|now|these days|switched to|changed to|instead)\b/i;
 
+/** The change cue a text says, lowercased, or undefined; a cue in an aside is about a name, not the fact: "Dongnae (now Busan)". */
+const changeCue = (text: string): string | undefined => CHANGE_CUE.exec(text.replace(/\([^)]*\)/g, " "))?.[0].toLowerCase();
+
 function termSet(text: string): Set<string> {
   return new Set(terms(text));
 }
@@ -82,15 +85,15 @@ export function decideByRules(candidate: CandidateMemory, neighbours: readonly M
         ? { action: "UPDATE", target_id: n.id, text: candidate.text, reason: `more detail on ${c.attribute}` }
         : { action: "NOOP", target_id: n.id, reason: `same ${c.attribute}` };
     }
-    // Someone is a mother and a painter at once: "is a" changes only when the candidate says so.
-    if (c.attribute === "is a" && !c.change) continue;
+    // Someone is a mother and a painter at once: "is a" changes only when the candidate says so
+    // (a cue, not any "new": "a place in New Zealand" is no change).
+    if (c.attribute === "is a" && !changeCue(candidate.text)) continue;
     return { action: "SUPERSEDE", target_id: n.id, reason: `${c.attribute} changed from "${o.value}" to "${c.value}"` };
   }
 
   // A change cue ("now", "no longer", "moved to") over a neighbour about the same subject and topic;
   // not over one that says the same cue: "moved to" in both is two moves, not a change between them.
-  // A cue in an aside is about a name, not the fact: "Dongnae (now Busan)".
-  const cue = CHANGE_CUE.exec(candidate.text.replace(/\([^)]*\)/g, " "))?.[0].toLowerCase();
+  const cue = changeCue(candidate.text);
   if (cue) {
     let best: { n: Memory; overlap: number } | null = null;
     for (const n of live) {
