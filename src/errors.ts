@@ -1,30 +1,9 @@
-// One error type for the API: a status, a stable snake_case code, and optional details.
+// The API's error type: a stable code of the shared table (@memos-edge/errors), its status, details.
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ERROR_STATUS, errorBody as bodyOf, type ApiErrorCode } from "@memos-edge/errors";
 
-export type ErrorCode =
-  | "invalid_request"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "payload_too_large"
-  | "rate_limited"
-  | "upstream_unavailable"
-  | "not_implemented"
-  | "internal";
-
-const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
-  invalid_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  upstream_unavailable: 503,
-  not_implemented: 501,
-  internal: 500,
-};
+/** The codes the API answers with: those of the one table shared with the cubes and the bridge. */
+export type ErrorCode = ApiErrorCode;
 
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
@@ -35,16 +14,13 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = "ApiError";
-    this.status = STATUS[code];
+    this.status = ERROR_STATUS[code];
   }
 }
 
 /** The JSON body of every error answer. */
 export function errorBody(err: ApiError, requestId: string) {
-  return {
-    error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
-    request_id: requestId,
-  };
+  return bodyOf(err.code, err.message, err.details, requestId);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The bridge's Hono app: metrics, signature check, routes, one error handler.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { requestId, type RequestIdVariables } from "hono/request-id";
 import { requireSignature } from "./auth.js";
 import type { Verify } from "./auth.js";
 import type { BridgeDeps } from "./context.js";
@@ -12,8 +13,10 @@ import { adapterRoutes } from "./routes/adapters.js";
  * Every route but POST /v1/generate, which server.ts serves on plain node:http (routes/generate.ts)
  * with the same `verify`, so one replay cache covers both.
  */
-export function createBridgeApp(deps: BridgeDeps, verify: Verify): Hono {
-  const app = new Hono();
+export function createBridgeApp(deps: BridgeDeps, verify: Verify): Hono<{ Variables: RequestIdVariables }> {
+  const app = new Hono<{ Variables: RequestIdVariables }>();
+  // The Worker sends its own request id, so one id names a request in both services' logs.
+  app.use("*", requestId());
 
   app.use("*", async function measure(c, next) {
     const t0 = performance.now();
@@ -53,7 +56,9 @@ export function createBridgeApp(deps: BridgeDeps, verify: Verify): Hono {
 
   app.route("/", activationRoutes(deps));
   app.route("/", adapterRoutes(deps));
-  app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
+  app.notFound(() => {
+    throw new BridgeError("not_found", "no such route");
+  });
   app.onError(onBridgeError);
   return app;
 }

@@ -32,6 +32,18 @@ describe("bridge signature checks", () => {
     expect(await res.json()).toMatchObject({ ok: true });
   });
 
+  it("answers errors in the shared shape, with the caller's request id or a new one", async () => {
+    const echoed = await fetch(`${b.url}${path}`, { headers: { "x-request-id": "req_from_worker-1" } });
+    expect(echoed.status).toBe(401);
+    expect(echoed.headers.get("x-request-id")).toBe("req_from_worker-1");
+    expect(await echoed.json()).toEqual({ error: { code: "signature_missing", message: expect.any(String) }, request_id: "req_from_worker-1" });
+    const fresh = (await (await fetch(`${b.url}${path}`, { headers: { "x-request-id": "<script>" } })).json()) as { request_id: string };
+    expect(fresh.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    const generate = await fetch(`${b.url}/v1/generate`, { method: "POST", headers: { "x-request-id": "req_gen-2", "content-type": "application/json" }, body: "{}" });
+    expect(generate.status).toBe(401);
+    expect(((await generate.json()) as { request_id: string }).request_id).toBe("req_gen-2");
+  });
+
   it("refuses an unsigned request, /metrics included", async () => {
     for (const p of [path, "/metrics", "/v1/nodes"]) {
       const res = await fetch(`${b.url}${p}`);

@@ -19,9 +19,8 @@ import {
   registerBlockBody,
   trainBody,
 } from "@memos-edge/bridge-protocol";
-import type { BridgeScope } from "@memos-edge/bridge-protocol";
 import { bridgeClientFromEnv } from "../bridge/client";
-import type { BridgeClient, BridgeEnv } from "../bridge/client";
+import type { BridgeClient, BridgeEnv, CallScope } from "../bridge/client";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
@@ -84,11 +83,11 @@ export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
   const app = routes();
 
   /** Checks the cube is the caller's, then resolves the client; without a configured bridge the answer is 503. */
-  async function prepare(c: Context<AppEnv>, cubeId: string, need: "read" | "write"): Promise<{ client: BridgeClient; scope: BridgeScope }> {
+  async function prepare(c: Context<AppEnv>, cubeId: string, need: "read" | "write"): Promise<{ client: BridgeClient; scope: CallScope }> {
     await deps.authorize(c, cubeId, need);
     const client = pick(c.env);
     if (!client) throw new ApiError("upstream_unavailable", "GPU memory is not configured on this deployment (BRIDGE_URL, BRIDGE_SECRET)");
-    return { client, scope: { tenant_id: c.var.auth.tenant_id, cube_id: cubeId } };
+    return { client, scope: { tenant_id: c.var.auth.tenant_id, cube_id: cubeId, request_id: c.var.requestId } };
   }
 
   app.openapi(listBlocks, async (c) => {

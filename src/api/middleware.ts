@@ -1,5 +1,6 @@
 // Request id, error handling and API-key authentication for every /v1 route.
 import type { Context, MiddlewareHandler } from "hono";
+import { requestId as honoRequestId } from "hono/request-id";
 import { HTTPException } from "hono/http-exception";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -15,15 +16,8 @@ import { depsFromEnv } from "../services/deps";
 /** Seconds a client is asked to wait after a model provider failed. */
 const PROVIDER_RETRY_AFTER_S = 5;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const given = c.req.header("x-request-id");
-  const id = given && REQUEST_ID.test(given) ? given : newId("req");
-  c.set("requestId", id);
-  c.header("X-Request-Id", id);
-  await next();
-};
+/** X-Request-Id: the caller's when it is well formed (word characters, - and =, 128 at most), else a new `req_` id; echoed. */
+export const requestId = honoRequestId({ limitLength: 128, generator: () => newId("req") });
 
 export function onError(err: Error, c: Context<AppEnv>): Response {
   const rid = c.get("requestId") ?? newId("req");

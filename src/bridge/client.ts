@@ -69,7 +69,7 @@ export class BridgeClient {
    * bridge cannot serve now: unreachable, slower than the timeout, 5xx, refused signature, or
    * the circuit open. Only the latter kind counts towards opening the circuit.
    */
-  async request<T>(method: "GET" | "POST" | "DELETE", path: string, opts: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: "GET" | "POST" | "DELETE", path: string, opts: { query?: Record<string, string>; body?: unknown; requestId?: string | undefined } = {}): Promise<T> {
     if (!this.breaker.allow()) {
       throw new ApiError("upstream_unavailable", "GPU bridge is unavailable (circuit open)", { retry_after_ms: this.breaker.retryAfterMs() });
     }
@@ -84,7 +84,7 @@ export class BridgeClient {
       const headers = await this.signer.sign({ method, pathWithQuery: url.pathname + url.search, body });
       res = await this.fetcher(url.toString(), {
         method,
-        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }), ...(opts.requestId ? { "x-request-id": opts.requestId } : {}) },
         ...(body === undefined ? {} : { body }),
         signal: ctrl.signal,
       });
@@ -118,16 +118,16 @@ export class BridgeClient {
     throw new ApiError("upstream_unavailable", why, { bridge_code: err.code ?? null, status: res.status });
   }
 
-  private scoped(s: BridgeScope): Record<string, string> {
+  private scoped(s: CallScope): Record<string, string> {
     return { tenant_id: s.tenant_id, cube_id: s.cube_id };
   }
 
-  listBlocks(s: BridgeScope) {
-    return this.request<{ blocks: ActivationBlock[] }>("GET", "/v1/activation", { query: this.scoped(s) });
+  listBlocks(s: CallScope) {
+    return this.request<{ blocks: ActivationBlock[] }>("GET", "/v1/activation", { query: this.scoped(s), requestId: s.request_id });
   }
   // Bodies name each field the bridge knows: its schemas are strict, so anything more a caller's
   // object carries would be refused rather than ignored.
-  registerBlock(s: BridgeScope, input: RegisterBlockBody) {
+  registerBlock(s: CallScope, input: RegisterBlockBody) {
     const body = {
       ...this.scoped(s),
       memory_ids: input.memory_ids,
@@ -137,34 +137,37 @@ export class BridgeClient {
       ...(input.node === undefined ? {} : { node: input.node }),
       ...(input.pinned === undefined ? {} : { pinned: input.pinned }),
     };
-    return this.request<BlockChange>("POST", "/v1/activation", { body });
+    return this.request<BlockChange>("POST", "/v1/activation", { body, requestId: s.request_id });
   }
-  refreshBlock(s: BridgeScope, id: string, pinned?: boolean) {
+  refreshBlock(s: CallScope, id: string, pinned?: boolean) {
     return this.request<BlockChange>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
       body: { ...this.scoped(s), ...(pinned === undefined ? {} : { pinned }) },
+      requestId: s.request_id,
     });
   }
-  evictBlock(s: BridgeScope, id: string) {
-    return this.request<EvictResult>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s) });
+  evictBlock(s: CallScope, id: string) {
+    return this.request<EvictResult>("DELETE", `/v1/activation/${encodeURIComponent(id)}`, { query: this.scoped(s), requestId: s.request_id });
   }
-  listAdapters(s: BridgeScope) {
-    return this.request<{ adapters: AdapterView[] }>("GET", "/v1/adapters", { query: this.scoped(s) });
+  listAdapters(s: CallScope) {
+    return this.request<{ adapters: AdapterView[] }>("GET", "/v1/adapters", { query: this.scoped(s), requestId: s.request_id });
   }
-  registerAdapter(s: BridgeScope, input: RegisterAdapterBody) {
+  registerAdapter(s: CallScope, input: RegisterAdapterBody) {
     const body = { ...this.scoped(s), name: input.name, base_model: input.base_model, source: input.source };
-    return this.request<{ adapter: AdapterView }>("POST", "/v1/adapters", { body });
+    return this.request<{ adapter: AdapterView }>("POST", "/v1/adapters", { body, requestId: s.request_id });
   }
-  loadAdapter(s: BridgeScope, name: string, node?: string) {
+  loadAdapter(s: CallScope, name: string, node?: string) {
     return this.request<AdapterLoaded>("POST", `/v1/adapters/${encodeURIComponent(name)}/load`, {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
+      requestId: s.request_id,
     });
   }
-  unloadAdapter(s: BridgeScope, name: string, node?: string) {
+  unloadAdapter(s: CallScope, name: string, node?: string) {
     return this.request<AdapterUnloaded>("POST", `/v1/adapters/${encodeURIComponent(name)}/unload`, {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
+      requestId: s.request_id,
     });
   }
-  train(s: BridgeScope, input: TrainBody) {
+  train(s: CallScope, input: TrainBody) {
     const body = {
       ...this.scoped(s),
       adapter_name: input.adapter_name,
@@ -172,12 +175,15 @@ export class BridgeClient {
       dataset: { texts: input.dataset.texts },
       ...(input.hyperparameters === undefined ? {} : { hyperparameters: input.hyperparameters }),
     };
-    return this.request<{ job: TrainingJob }>("POST", "/v1/training-jobs", { body });
+    return this.request<{ job: TrainingJob }>("POST", "/v1/training-jobs", { body, requestId: s.request_id });
   }
-  trainingJob(s: BridgeScope, id: string) {
-    return this.request<{ job: TrainingJob }>("GET", `/v1/training-jobs/${encodeURIComponent(id)}`, { query: this.scoped(s) });
+  trainingJob(s: CallScope, id: string) {
+    return this.request<{ job: TrainingJob }>("GET", `/v1/training-jobs/${encodeURIComponent(id)}`, { query: this.scoped(s), requestId: s.request_id });
   }
 }
+
+/** The cube a call is for, and the Worker's request id, which the bridge echoes in its logs and errors. */
+export type CallScope = BridgeScope & { request_id?: string | undefined };
 
 export interface BridgeEnv {
   BRIDGE_URL?: string | undefined;

@@ -3,6 +3,7 @@
 // The Hono adapter for Node builds a Request, a ReadableStream and a TransformStream per call
 // and writes every SSE event separately; here the body is read once, checked, and the answer
 // is written straight to the socket, with the events of one upstream chunk in one write.
+import { randomUUID } from "node:crypto";
 import { generateRequest } from "@memos-edge/bridge-protocol";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Verify } from "../auth.js";
@@ -22,6 +23,12 @@ const JSON_HEADERS: OutgoingHttpHeaders = { "content-type": "application/json" }
 type Headers = { get(name: string): string | null };
 
 /** The handler for POST /v1/generate; `verify` is the signature check shared with the other routes. */
+/** The caller's request id (the Worker sends its own), when it is one; else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && given.length <= 255 && !/[^\w\-=]/.test(given) ? given : randomUUID();
+}
+
 export function generateHandler(deps: BridgeDeps, verify: Verify): (req: IncomingMessage, res: ServerResponse) => void {
   return function generate(req, res) {
     const started = performance.now();
@@ -32,7 +39,7 @@ export function generateHandler(deps: BridgeDeps, verify: Verify): (req: Incomin
         return;
       }
       record(deps, started, e.status);
-      answer(res, e.status, errorJson(e), unread(req));
+      answer(res, e.status, errorJson(e, requestIdOf(req)), unread(req));
     });
   };
 }
@@ -109,7 +116,7 @@ async function serve(deps: BridgeDeps, verify: Verify, req: IncomingMessage, res
     // Nothing sent yet: the caller answers with the error's own status.
     if (!out.opened) throw err;
     const e = err instanceof BridgeError ? err : new BridgeError("upstream_stream_failed", "stream failed");
-    return out.end(`event: error\ndata: ${JSON.stringify(errorJson(e).error)}\n\n`);
+    return out.end(`event: error\ndata: ${JSON.stringify(errorJson(e, requestIdOf(req)).error)}\n\n`);
   }
   out.end(`event: done\ndata: ${JSON.stringify(run.summarize(done, ttftMs))}\n\n`);
 }

@@ -1,12 +1,14 @@
-// The gpu-bridge's error answers: stable codes and the one body shape every refusal has.
+// The gpu-bridge's error answers: codes of the shared table and the one body shape every refusal has.
+import type { ErrorBody, ErrorCode } from "@memos-edge/errors";
 import type { SignatureFailure } from "./signing.js";
 
 /**
- * Stable codes the bridge answers with. The bridge gives each its HTTP status; the Worker maps
- * the ones that mean "your request is wrong" onto its own API codes and treats the rest as the
- * bridge being unavailable.
+ * Stable codes the bridge answers with, each with its HTTP status in the shared table. The Worker
+ * maps the ones that mean "your request is wrong" onto its own API codes and treats the rest as
+ * the bridge being unavailable.
  */
-export type BridgeErrorCode =
+export type BridgeErrorCode = Extract<
+  ErrorCode,
   | "invalid_request"
   | "not_found"
   | "conflict"
@@ -20,9 +22,8 @@ export type BridgeErrorCode =
   | "upstream_stream_failed"
   | "trainer_unavailable"
   | "internal"
-  | SignatureFailure;
+  | SignatureFailure
+>;
 
 /** The body of every error answer (and, as `error`'s value, of an SSE `error` event). */
-export interface BridgeErrorBody {
-  error: { code: BridgeErrorCode; message: string; details?: unknown };
-}
+export type BridgeErrorBody = ErrorBody<BridgeErrorCode>;
