@@ -33,3 +33,14 @@ export function retryAfterOf(err: ApiError): number | undefined {
   const s = (d as { retry_after_s: unknown }).retry_after_s;
   return typeof s === "number" && Number.isFinite(s) && s > 0 ? Math.ceil(s) : undefined;
 }
+
+/**
+ * Whether an error thrown by a Durable Object stub says that trying again can help: the runtime
+ * marks an overloaded object (`overloaded`) and a transient failure such as a reset or a moved
+ * object (`retryable`). Such failures are answered 503 with Retry-After, never 500.
+ */
+export function isTransientObjectError(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { overloaded?: unknown; retryable?: unknown };
+  return e.overloaded === true || e.retryable === true;
+}

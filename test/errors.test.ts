@@ -1,5 +1,8 @@
 // Bad input of every class gets a 4xx with a stable code and changes nothing.
 import { describe, expect, it } from "vitest";
+import { Hono } from "hono";
+import type { AppEnv } from "../src/api/app-env";
+import { onError, requestId } from "../src/api/middleware";
 import { SELF } from "cloudflare:test";
 import { api, BASE, newTenant, uniq } from "./helpers";
 
@@ -92,6 +95,26 @@ describe("bad input", () => {
     const nf = await api<Err>(t, "GET", "/v1/nothing-here");
     expect(nf.status).toBe(404);
     expect(nf.body.error.code).toBe("not_found");
+  });
+
+  it("answers 503 with Retry-After, not 500, when a cube object is overloaded or resetting", async () => {
+    const probe = new Hono<AppEnv>();
+    probe.use("*", requestId);
+    probe.get("/busy", () => {
+      // What a Durable Object stub throws when the object is overloaded.
+      throw Object.assign(new Error("Durable Object is overloaded. Requests queued for too long."), { overloaded: true, retryable: false });
+    });
+    probe.get("/broken", () => {
+      throw new Error("a bug");
+    });
+    probe.onError(onError);
+    const busy = await probe.request("/busy");
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("1");
+    expect(((await busy.json()) as Err).error.code).toBe("upstream_unavailable");
+    const broken = await probe.request("/broken");
+    expect(broken.status).toBe(500);
+    expect(((await broken.json()) as Err).error.code).toBe("internal");
   });
 
   it("echoes a well-formed X-Request-Id and replaces a hostile one", async () => {

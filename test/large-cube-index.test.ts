@@ -155,6 +155,19 @@ describe("large cubes search the VectorIndex", () => {
     expect(out.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
   });
 
+  it("a tenant-wide as_of search through the index asks for superseded memories too", async () => {
+    const t = await newTenant();
+    const me = uniq("u");
+    const fake = new FakeVectorize(getEmbedder(env).dimensions);
+    const spy = new Spy(new VectorizeVectorIndex(fake));
+    await fill(t, me, ["Ann lives in Oslo"], spy, fake);
+    const body = searchBody.parse({ query: "where does Ann live", as_of: "2020-01-01T00:00:00Z" });
+    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, body, false);
+    expect(spy.queries[0]?.filter.state).toEqual({ $in: ["active", "superseded"] });
+    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, searchBody.parse({ query: "where does Ann live" }), false);
+    expect(spy.queries[1]?.filter.state).toBe("active");
+  });
+
   it("reads the threshold from configuration only when Vectorize is the index", () => {
     const VECTORIZE = new FakeVectorize(4);
     expect(largeCubeIndex({})).toBeNull();

@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { AppEnv } from "./app-env";
-import { ApiError, errorBody, retryAfterOf } from "../errors";
+import { ApiError, errorBody, isTransientObjectError, retryAfterOf } from "../errors";
 import { apiKeys } from "../db/schema";
 import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
@@ -32,6 +32,9 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     console.warn(JSON.stringify({ level: "warn", request_id: rid, provider: err.provider, message: err.message, retryable: err.retryable }));
     apiErr = new ApiError("upstream_unavailable", `the ${err.provider} model provider is unavailable`, { provider: err.provider, retryable: err.retryable });
     if (err.retryable) c.header("Retry-After", String(PROVIDER_RETRY_AFTER_S));
+  } else if (isTransientObjectError(err)) {
+    console.warn(JSON.stringify({ level: "warn", request_id: rid, message: "cube object unavailable", error: err.message }));
+    apiErr = new ApiError("upstream_unavailable", "the memory cube is busy or restarting; retry", { retry_after_s: 1 });
   } else {
     console.error(JSON.stringify({ level: "error", request_id: rid, name: err.name, message: err.message, stack: err.stack }));
     apiErr = new ApiError("internal", "internal error");

@@ -1,6 +1,6 @@
 // Tenant-wide fan-out over every cube of a tenant, in id order, a page at a time, with bounded
 // concurrency; a cube that fails is skipped and named, never failing the whole answer.
-import { ApiError } from "../errors";
+import { ApiError, isTransientObjectError } from "../errors";
 import type { CubeIdentity } from "../memory/cube-contract";
 import type { CubeRegistry } from "./registry";
 
@@ -26,6 +26,7 @@ export interface Coverage {
 
 function failureOf(cubeId: string, err: unknown): CubeFailure {
   if (err instanceof ApiError) return { cube_id: cubeId, code: err.code, message: err.message };
+  if (isTransientObjectError(err)) return { cube_id: cubeId, code: "upstream_unavailable", message: "the cube is busy or restarting" };
   return { cube_id: cubeId, code: "internal", message: "the cube did not answer" };
 }
 

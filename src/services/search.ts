@@ -49,7 +49,12 @@ function cubeRequest(body: Omit<SearchBody, "format">, vector: Float32Array | nu
 async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<SearchBody, "format">, vector: Float32Array): Promise<Map<string, VectorMatch[]>> {
   const matches = await index.query(vector, {
     topK: 100,
-    filter: { tenant_id: tenant, state: body.state ?? "active", ...(body.agent_id ? { agent_id: body.agent_id } : {}) },
+    // Superseded memories are indexed as "superseded": an as_of search asks for them too, as a large cube's own query does.
+    filter: {
+      tenant_id: tenant,
+      state: body.as_of === undefined ? (body.state ?? "active") : { $in: [body.state ?? "active", "superseded"] },
+      ...(body.agent_id ? { agent_id: body.agent_id } : {}),
+    },
   });
   const byCube = new Map<string, VectorMatch[]>();
   for (const m of matches) {
