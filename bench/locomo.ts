@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { countTokens } from "../src/memory/packing";
+import { countTokens } from "../src/memory/retrieval/packing";
 import { Bm25, plainTokens } from "./lib/bm25";
 import { loadLocomo, type LocomoConversation } from "./lib/locomo";
 import { ingestFast, ingestRaw, questions, turnContent, type ContextAnswer, type SearchAnswer } from "./lib/locomo-ingest";

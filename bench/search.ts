@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { QuantizedIndex } from "../src/memory/quantized-index";
+import { QuantizedIndex } from "../src/memory/vectors/quantized-index";
 import { LocalEmbedder } from "../src/providers/embedder-local";
 import { percentile } from "./lib/metrics";
 import { call, startServer, type Server } from "./lib/server";

@@ -25,12 +25,12 @@ import {
   type NewMemory,
 } from "../src/memory/cube-contract";
 import { migrate } from "./cube/schema";
-import { VectorCache } from "./cube/vectors";
+import { VectorCache } from "./cube/search/vectors";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
 import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
-import { drainOutbox, outboxStats, type DrainReport, type OutboxSink } from "./cube/outbox";
-import { D1CatalogSink } from "./cube/d1-sink";
-import { VectorIndexSink } from "./cube/vector-sink";
+import { drainOutbox, outboxStats, type DrainReport, type OutboxSink } from "./cube/outbox/outbox";
+import { D1CatalogSink } from "./cube/outbox/d1-sink";
+import { VectorIndexSink } from "./cube/outbox/vector-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import {
@@ -46,15 +46,15 @@ import {
   jobMessages,
   jobOptions,
   setJobState,
-} from "./cube/job-store";
-import { searchCube } from "./cube/search";
-import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/index-route";
-import { INDEX_LOAD_LIMIT, IndexWarmer, indexLoading } from "./cube/index-warmup";
-import { pruneUnseen } from "./cube/unseen";
-import { resolveWeights } from "../src/memory/retrieval";
+} from "./cube/jobs/job-store";
+import { searchCube } from "./cube/search/search";
+import { indexVectorHits, largeCubeIndex, withPendingHits, type LargeCubeIndex } from "./cube/search/index-route";
+import { INDEX_LOAD_LIMIT, IndexWarmer, indexLoading } from "./cube/search/index-warmup";
+import { pruneUnseen } from "./cube/search/unseen";
+import { resolveWeights } from "../src/memory/retrieval/query";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
-import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/dispatch";
+import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import type { CubeObject } from "../durable-objects/cube";
-import { VectorCache } from "../durable-objects/cube/vectors";
+import { VectorCache } from "../durable-objects/cube/search/vectors";
 
 interface SearchOut {
   results: Array<{ memory: { id: string; text: string }; score_breakdown: Record<string, number> }>;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq } from "./helpers";
 import type { CubeObject } from "../durable-objects/cube";
-import type { OutboxSink } from "../durable-objects/cube/outbox";
+import type { OutboxSink } from "../durable-objects/cube/outbox/outbox";
 
 const stubFor = (tenant: string, user: string) => env.CUBE.get(env.CUBE.idFromName(`${tenant}/user:${user}`));
 

@@ -6,7 +6,7 @@ import type { JudgeDecision } from "../../src/memory/dedup/judge";
 import { decideByRules } from "../../src/memory/dedup/judge-rules";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
 import { getRow, insertMemory, updateMemory, type StoreContext } from "./memory-store";
-import { enqueueOutbox } from "./outbox";
+import { enqueueOutbox } from "./outbox/outbox";
 
 /** Neighbours looked at per candidate: the nearest few are enough to catch a duplicate or conflict. */
 const NEIGHBOURS = 8;

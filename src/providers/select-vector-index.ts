@@ -1,5 +1,5 @@
 // Chooses the tenant-wide VectorIndex once from configuration: none locally, Vectorize when deployed.
-import type { VectorIndex } from "../memory/vector-index";
+import type { VectorIndex } from "../memory/vectors/vector-index";
 import { VectorizeVectorIndex, type VectorizeLike } from "./vectorize-index";
 
 export interface VectorIndexConfig {

@@ -8,7 +8,7 @@ import {
   type VectorMatch,
   type VectorMetadata,
   type VectorQuery,
-} from "../memory/vector-index";
+} from "../memory/vectors/vector-index";
 import { ProviderError } from "./errors";
 
 /**

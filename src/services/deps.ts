@@ -2,7 +2,7 @@
 // so that a flow can run against fakes in plain Node.
 import type { Env } from "../env";
 import type { CubeIdentity } from "../memory/cube-contract";
-import type { VectorIndex } from "../memory/vector-index";
+import type { VectorIndex } from "../memory/vectors/vector-index";
 import type { Embedder } from "../providers/embedder";
 import type { LLM } from "../providers/llm";
 import { selectVectorIndex } from "../providers/select-vector-index";

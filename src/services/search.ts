@@ -4,8 +4,8 @@ import type { SearchBody } from "../api/schemas";
 import { resolveCube, unwrap } from "./cubes";
 import type { Deps } from "./deps";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
-import type { VectorIndex, VectorMatch } from "../memory/vector-index";
-import { packContext, type PackResult } from "../memory/packing";
+import type { VectorIndex, VectorMatch } from "../memory/vectors/vector-index";
+import { packContext, type PackResult } from "../memory/retrieval/packing";
 import { fanOut, type Coverage } from "./fanout";
 
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 // Adjacency of memories for the neighbouring-turns boost: by source messages, else by seq in a session.
 import { describe, expect, it } from "vitest";
-import { adjacentMemories, type PlacedMemory } from "../../src/memory/adjacency";
+import { adjacentMemories, type PlacedMemory } from "../../src/memory/retrieval/adjacency";
 
 const place = (seq: number, positions: number[], extra: Partial<PlacedMemory> = {}): [number, PlacedMemory] => [
   seq,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyDecayAndHeat, demoteSiblings, heatBoost, mmr, removeNearDuplicates, rrf, timeDecay } from "../../src/memory/fusion";
+import { applyDecayAndHeat, demoteSiblings, heatBoost, mmr, removeNearDuplicates, rrf, timeDecay } from "../../src/memory/retrieval/fusion";
 
 const DAY = 86_400_000;
 

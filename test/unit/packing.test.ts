@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countTokens, escapeMemoryText, packContext, type PackItem } from "../../src/memory/packing";
+import { countTokens, escapeMemoryText, packContext, type PackItem } from "../../src/memory/retrieval/packing";
 
 const D = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { QuantizedIndex, TopK, decode, dequantize, encode, quantize } from "../../src/memory/quantized-index";
+import { QuantizedIndex, TopK, decode, dequantize, encode, quantize } from "../../src/memory/vectors/quantized-index";
 
 /** Deterministic PRNG (mulberry32) and gaussian vectors, so failures reproduce. */
 function rng(seed: number): () => number {

@@ -1,7 +1,7 @@
 // Query analysis of the retrieval routes, without storage: FTS5 MATCH building, name candidates,
 // nicknames, spreading to neighbours, default weights.
 import { describe, expect, it } from "vitest";
-import { defaultWeights, entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours } from "../../src/memory/retrieval";
+import { defaultWeights, entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours } from "../../src/memory/retrieval/query";
 
 describe("ftsMatch", () => {
   it("ORs quoted words so that no FTS5 operator in the query takes effect", () => {

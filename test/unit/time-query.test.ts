@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anchoredRange, parseEventAnchor, parseTimeQuery } from "../../src/memory/time-query";
+import { anchoredRange, parseEventAnchor, parseTimeQuery } from "../../src/memory/retrieval/time-query";
 
 // Reference: Wednesday 15 May 2024, 13:30 UTC.
 const REF = Date.UTC(2024, 4, 15, 13, 30);

@@ -2,7 +2,7 @@
 // (namespaces, metadata indexes, delayed visibility, topK limits, async-mutation answers).
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
-import type { VectorFilter, VectorItem } from "../../src/memory/vector-index";
+import type { VectorFilter, VectorItem } from "../../src/memory/vectors/vector-index";
 import {
   VECTORIZE_MAX_METADATA_INDEXES,
   VECTORIZE_METADATA_INDEXES,

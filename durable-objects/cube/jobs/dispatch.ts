@@ -1,7 +1,7 @@
 // Safety net for extraction jobs: the cube's alarm re-sends jobs whose queue message was lost and
 // jobs whose consumer died while running them (their lease ran out).
-import type { CubeIdentity } from "../../src/memory/cube-contract";
-import type { JobMessage } from "../../src/jobs/messages";
+import type { CubeIdentity } from "../../../src/memory/cube-contract";
+import type { JobMessage } from "../../../src/jobs/messages";
 
 /** A job not started this long after it was stored (or last re-sent) is sent to the queue again. */
 export const REDISPATCH_AFTER_MS = 2 * 60_000;

@@ -1,9 +1,9 @@
 // Raw messages and extraction jobs of a cube: stored durably before any derived memory.
-import type { RawMessage } from "../../src/memory/types";
-import type { AddMessagesRequest, ExtractionMode, JobOptions, JobRecord, JobState } from "../../src/memory/cube-contract";
-import { newId } from "../../src/lib/ids";
-import { sha256Hex } from "../../src/governance/crypto";
-import { scrubColumns } from "./scrub";
+import type { RawMessage } from "../../../src/memory/types";
+import type { AddMessagesRequest, ExtractionMode, JobOptions, JobRecord, JobState } from "../../../src/memory/cube-contract";
+import { newId } from "../../../src/lib/ids";
+import { sha256Hex } from "../../../src/governance/crypto";
+import { scrubColumns } from "../scrub";
 
 interface JobRow extends Record<string, SqlStorageValue> {
   id: string;

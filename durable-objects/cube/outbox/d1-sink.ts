@@ -1,9 +1,9 @@
 // Outbox sink that mirrors a cube's memories into D1's tenant-wide catalog, idempotently.
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray } from "drizzle-orm";
-import { memories as catalog } from "../../src/db/schema";
-import type { Memory } from "../../src/memory/types";
-import { RECORD_COLUMNS, toRecord } from "../../src/memory/memory-record";
+import { memories as catalog } from "../../../src/db/schema";
+import type { Memory } from "../../../src/memory/types";
+import { RECORD_COLUMNS, toRecord } from "../../../src/memory/memory-record";
 import type { OutboxSink } from "./outbox";
 
 // One prepared statement text for every row: D1 binds at most 100 parameters, and a plain

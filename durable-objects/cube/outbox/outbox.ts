@@ -1,6 +1,6 @@
 // The outbox: changes recorded with the memory in one transaction, drained to D1 and Vectorize.
-import type { Memory } from "../../src/memory/types";
-import { recordUnseen } from "./unseen";
+import type { Memory } from "../../../src/memory/types";
+import { recordUnseen } from "../search/unseen";
 
 export type OutboxOp = "upsert" | "delete";
 

@@ -1,6 +1,6 @@
 // Outbox sink that mirrors a cube's vectors into the tenant-wide VectorIndex (Vectorize).
-import type { Memory } from "../../src/memory/types";
-import type { VectorIndex, VectorItem } from "../../src/memory/vector-index";
+import type { Memory } from "../../../src/memory/types";
+import type { VectorIndex, VectorItem } from "../../../src/memory/vectors/vector-index";
 import type { OutboxSink } from "./outbox";
 
 export class VectorIndexSink implements OutboxSink {

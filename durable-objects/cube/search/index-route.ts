@@ -1,10 +1,10 @@
 // The vector route of a cube too large to scan in memory: the tenant's VectorIndex (Vectorize)
 // answers, filtered by tenant, cube and state, and the cube keeps only what passes its own filter.
-import type { CubeIdentity, CubeSearchRequest } from "../../src/memory/cube-contract";
-import { cosine } from "../../src/memory/fusion";
-import type { VectorFilter, VectorIndex } from "../../src/memory/vector-index";
-import { selectVectorIndex, type VectorIndexConfig } from "../../src/providers/select-vector-index";
-import { ROUTE_DEPTH } from "./search-routes";
+import type { CubeIdentity, CubeSearchRequest } from "../../../src/memory/cube-contract";
+import { cosine } from "../../../src/memory/retrieval/fusion";
+import type { VectorFilter, VectorIndex } from "../../../src/memory/vectors/vector-index";
+import { selectVectorIndex, type VectorIndexConfig } from "../../../src/providers/select-vector-index";
+import { ROUTE_DEPTH } from "./routes";
 import { unseenMemories } from "./unseen";
 import type { VectorCache } from "./vectors";
 

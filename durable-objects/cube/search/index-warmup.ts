@@ -1,6 +1,6 @@
 // Reading a cube's in-memory vector index between requests, a chunk per turn, and the answer a
 // search gets while the index is too far from ready to read on its request path.
-import { fail, type CubeResult } from "../../src/memory/cube-contract";
+import { fail, type CubeResult } from "../../../src/memory/cube-contract";
 import type { VectorCache } from "./vectors";
 
 /**

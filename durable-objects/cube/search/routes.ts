@@ -1,8 +1,8 @@
 // The SQL side of the retrieval routes of one cube: keyword (FTS5 BM25 with neighbouring turns),
 // entity (linked entities, else the entities column), time and recency. Each returns seqs, best first.
-import { entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../src/memory/retrieval";
-import type { TimeRange } from "../../src/memory/time-query";
-import { ADJACENCY_WINDOW, adjacentMemories, type PlacedMemory } from "../../src/memory/adjacency";
+import { entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../../src/memory/retrieval/query";
+import type { TimeRange } from "../../../src/memory/retrieval/time-query";
+import { ADJACENCY_WINDOW, adjacentMemories, type PlacedMemory } from "../../../src/memory/retrieval/adjacency";
 
 /** A filter already compiled by `filterSql` for the memories table aliased `m`. */
 export interface CompiledFilter {

@@ -1,14 +1,14 @@
 // Search inside one cube: every route in one call, then weighted RRF → decay → MMR →
 // near-duplicate removal → threshold → top_k. Results carry each route's contribution.
-import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../src/memory/cube-contract";
-import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../src/memory/fusion";
-import { resolveWeights } from "../../src/memory/retrieval";
-import { anchoredRange, parseEventAnchor, parseTimeQuery, type TimeRange } from "../../src/memory/time-query";
-import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./rows";
-import { filterSql } from "./memory-store";
+import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../../src/memory/cube-contract";
+import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../../src/memory/retrieval/fusion";
+import { resolveWeights } from "../../../src/memory/retrieval/query";
+import { anchoredRange, parseEventAnchor, parseTimeQuery, type TimeRange } from "../../../src/memory/retrieval/time-query";
+import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "../rows";
+import { filterSql } from "../memory-store";
 import type { VectorCache } from "./vectors";
-import { ROUTE_DEPTH, candidateFacts, entityRoute, eventTime, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./search-routes";
-import { heatBoost, timeDecay } from "../../src/memory/fusion";
+import { ROUTE_DEPTH, candidateFacts, entityRoute, eventTime, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./routes";
+import { heatBoost, timeDecay } from "../../../src/memory/retrieval/fusion";
 import { vectorRoute } from "./vector-route";
 
 const RRF_K = 60;

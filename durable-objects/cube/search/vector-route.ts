@@ -1,6 +1,6 @@
 // Vector route of one cube: an int8 scan of the in-memory index, filtered with as few SQL calls as possible.
 import type { VectorCache, VectorHit } from "./vectors";
-import { ROUTE_DEPTH, acceptor, type CompiledFilter } from "./search-routes";
+import { ROUTE_DEPTH, acceptor, type CompiledFilter } from "./routes";
 
 /** Unfiltered passes ask for this many times the hits needed before filtering during the scan. */
 const OVERFETCH = [2, 8] as const;

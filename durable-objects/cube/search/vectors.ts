@@ -1,6 +1,6 @@
 // The cube's vectors: persisted as Float32 BLOBs (full precision, the source of truth), held in
 // memory as an int8 QuantizedIndex (a quarter of the bytes) for brute-force cosine scans.
-import { QuantizedIndex, type SearchHit } from "../../src/memory/quantized-index";
+import { QuantizedIndex, type SearchHit } from "../../../src/memory/vectors/quantized-index";
 
 /** A vector route hit: the memory's seq and its cosine with the query. */
 export interface VectorHit {

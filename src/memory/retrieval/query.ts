@@ -1,7 +1,7 @@
 // Query analysis and scoring rules of the retrieval routes that need no storage: FTS5 MATCH
 // building, entity name candidates, spreading keyword evidence to neighbouring turns, weights.
-import { isStopWord, normalize, tokenize } from "./text";
-import type { RouteWeights, SearchRoute } from "./cube-contract";
+import { isStopWord, normalize, tokenize } from "../text";
+import type { RouteWeights, SearchRoute } from "../cube-contract";
 
 /** Most distinct query words sent to FTS5; longer queries keep their first words. */
 const MAX_MATCH_TERMS = 32;

@@ -1,7 +1,7 @@
 // Finds a date or range in a search query ("in May 2023", "last week", "3 days ago",
 // "before 8 May, 2023") and resolves it against a reference time, in UTC. Pure and deterministic.
 
-import { DAY, MONTH_RE, dayStart, monthIndex, parseCount, validDay } from "./date-words";
+import { DAY, MONTH_RE, dayStart, monthIndex, parseCount, validDay } from "../date-words";
 
 /** Half-open range [from, to) in ms; null on a side means open-ended. */
 export interface TimeRange {
