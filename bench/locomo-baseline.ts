@@ -1,8 +1,9 @@
-// Quick LoCoMo retrieval experiment over single turns, no server: the README's plain BM25
-// baseline, then purely local ideas (stemmed BM25 without stop words, LocalEmbedder cosine, RRF).
+// Quick LoCoMo retrieval experiments over turns, no server: the baselines bench:locomo reports
+// (plain BM25, stemmed BM25, stemmed BM25 over a window of the session's turns), then purely local
+// ideas beside them (LocalEmbedder cosine, RRF fusions).
 // Usage: npx tsx bench/locomo-baseline.ts [path/to/locomo.json]
-import { terms } from "../src/memory/text";
 import { LocalEmbedder } from "../src/providers/embedder-local";
+import { bm25Plain, bm25Stemmed as stemmedTurns, bm25Window, turnText, type TurnRanker } from "./lib/baselines";
 import { Bm25, plainTokens } from "./lib/bm25";
 import { type LocomoConversation, type LocomoTurn, loadLocomo } from "./lib/locomo";
 import { RecallTable } from "./lib/metrics";
@@ -17,7 +18,6 @@ interface ConvContext {
   embedder: LocalEmbedder;
 }
 
-const turnText = (t: LocomoTurn): string => `${t.speaker}: ${t.text}${t.caption ? ` [shared ${t.caption}]` : ""}`;
 
 function topByScore(scores: ArrayLike<number>, k: number, positiveOnly = true): number[] {
   const idx: number[] = [];
@@ -34,15 +34,17 @@ function rrf(lists: readonly (readonly number[])[], weights: readonly number[], 
   return [...score.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([d]) => d);
 }
 
-const bm25Plain = (textOf: (t: LocomoTurn) => string): Ranker => (conv) => {
+const fromTurns = (rank: TurnRanker): Ranker => (conv) => {
+  const r = rank(conv);
+  return (q) => r(q, DEPTH);
+};
+
+const bm25TextOnly = (textOf: (t: LocomoTurn) => string): Ranker => (conv) => {
   const index = new Bm25(conv.turns.map((t) => plainTokens(textOf(t))));
   return (q) => index.rank(plainTokens(q), DEPTH);
 };
 
-const bm25Stemmed: Ranker = (conv) => {
-  const index = new Bm25(conv.turns.map((t) => terms(turnText(t))));
-  return (q) => index.rank(terms(q), DEPTH);
-};
+const bm25Stemmed: Ranker = fromTurns(stemmedTurns);
 
 const cosine: Ranker = (conv, ctx) => (q) => {
   const qv = ctx.embedder.embedOne(q);
@@ -66,13 +68,17 @@ function main(): void {
   const embedder = new LocalEmbedder();
 
   const experiments: [string, Ranker][] = [
-    ["bm25 plain (turn text only)", bm25Plain((t) => t.text)],
-    ["bm25 plain (speaker + text + caption; reproduces the README baseline)", bm25Plain(turnText)],
+    ["bm25 plain (turn text only)", bm25TextOnly((t) => t.text)],
+    ["bm25 plain (speaker + text + caption; bench:locomo's plain baseline)", fromTurns(bm25Plain)],
     ["bm25 stemmed, stop words removed", bm25Stemmed],
+    ["bm25 stemmed over a window of ±1 turn of the session", fromTurns(bm25Window(1))],
+    ["bm25 stemmed over a window of ±2 turns of the session", fromTurns(bm25Window(2))],
+    ["bm25 stemmed over a window of ±3 turns of the session", fromTurns(bm25Window(3))],
     ["local embedder cosine", cosine],
     ["rrf(bm25 stemmed, cosine) 1:1", fused([bm25Stemmed, cosine], [1, 1])],
     ["rrf(bm25 stemmed, cosine) 1:0.5", fused([bm25Stemmed, cosine], [1, 0.5])],
-    ["rrf(bm25 plain, bm25 stemmed, cosine)", fused([bm25Plain((t) => t.text), bm25Stemmed, cosine], [1, 1, 1])],
+    ["rrf(bm25 plain, bm25 stemmed, cosine)", fused([bm25TextOnly((t) => t.text), bm25Stemmed, cosine], [1, 1, 1])],
+    ["rrf(bm25 window ±2, cosine)", fused([fromTurns(bm25Window(2)), cosine], [1, 1])],
   ];
 
   const tables = experiments.map(() => new RecallTable(KS));

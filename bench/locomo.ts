@@ -1,11 +1,13 @@
 // bench:locomo — evidence recall@k of /v1/search on LoCoMo through a real `wrangler dev`, in raw-turn
-// mode (infer false, one memory per turn) and fast mode (rule extraction), against plain BM25.
+// mode (infer false, one memory per turn) and fast mode (rule extraction), beside simple baselines
+// computed in the same run (plain BM25, stemmed BM25, stemmed BM25 over a window of the session's
+// turns) and the ratio of ours to the strongest of them at each k.
 // Usage: npm run bench:locomo [path/to/locomo.json]   (LOCOMO_MODES=raw,fast; default both)
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { countTokens } from "../src/memory/retrieval/packing";
-import { Bm25, plainTokens } from "./lib/bm25";
+import { BASELINES, baselineRecall } from "./lib/baselines";
 import { loadLocomo, type LocomoConversation } from "./lib/locomo";
 import { ingestFast, ingestRaw, questions, turnContent, type ContextAnswer, type SearchAnswer } from "./lib/locomo-ingest";
 import { RecallTable, percentile } from "./lib/metrics";
@@ -80,15 +82,16 @@ async function runMode(server: Server, mode: "raw" | "fast", conversations: Loco
   };
 }
 
-function baseline(conversations: LocomoConversation[]): ReturnType<RecallTable["result"]> {
-  const table = new RecallTable(KS);
-  for (const conv of conversations) {
-    const index = new Bm25(conv.turns.map((t) => plainTokens(`${t.speaker}: ${turnContent(t)}`)));
-    for (const qa of questions(conv)) {
-      table.add(`cat${qa.category}`, index.rank(plainTokens(qa.question), DEPTH).map((d) => [conv.turns[d]!.diaId]), qa.evidence);
-    }
-  }
-  return table.result();
+type Recall = ReturnType<RecallTable["result"]>;
+
+/** At each k: the strongest baseline (overall recall_any) and ours divided by it. */
+function ratios(ours: Recall, baselines: ReadonlyArray<{ label: string; recall: Recall }>): Array<{ k: number; ours: number; best: string; baseline: number; ratio: number }> {
+  return KS.map((k) => {
+    const best = baselines.reduce((a, b) => (b.recall.all!.any[k]! > a.recall.all!.any[k]! ? b : a));
+    const baseline = best.recall.all!.any[k]!;
+    const value = ours.all!.any[k]!;
+    return { k, ours: value, best: best.label, baseline, ratio: value / baseline };
+  });
 }
 
 function printRecall(label: string, r: ReturnType<RecallTable["result"]>): void {
@@ -108,8 +111,8 @@ async function main(): Promise<void> {
   const convTokens = new Map(
     conversations.map((c) => [c.sampleId, countTokens(c.turns.map((t) => `[${t.sessionDate ?? ""}] ${t.speaker}: ${turnContent(t)}`).join("\n"))]),
   );
-  const base = baseline(conversations);
-  printRecall("\nbaseline: plain BM25 over single turns (same run)", base);
+  const baselines = BASELINES.map((b) => ({ label: b.label, recall: baselineRecall(b.rank, conversations, KS, DEPTH) }));
+  for (const b of baselines) printRecall(`\nbaseline (same run): ${b.label}`, b.recall);
 
   const server = await startServer();
   const reports: ModeReport[] = [];
@@ -131,21 +134,34 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-  for (const r of reports.filter((x) => !x.note)) {
+  const done = reports.filter((x) => !x.note);
+  console.log(`\nrecall_any, all ${done[0]?.recall.all?.n ?? ""} questions   ${KS.map((k) => `@${k}`.padStart(6)).join(" ")}`);
+  for (const b of baselines) console.log(`  ${b.label.padEnd(42)} ${KS.map((k) => b.recall.all!.any[k]!.toFixed(3).padStart(6)).join(" ")}`);
+  for (const r of done) {
+    console.log(`  ${`ours, ${r.mode} mode`.padEnd(42)} ${KS.map((k) => r.recall.all!.any[k]!.toFixed(3).padStart(6)).join(" ")}`);
+    console.log(`  ${`  ratio to the strongest baseline`.padEnd(42)} ${ratios(r.recall, baselines).map((x) => x.ratio.toFixed(2).padStart(6)).join(" ")}`);
+  }
+  const strongest = done[0] ? ratios(done[0].recall, baselines) : [];
+  if (strongest.length) console.log(`  strongest baseline at each k: ${strongest.map((x) => `@${x.k} ${x.best}`).join("; ")}`);
+  for (const r of done) {
     const ok = r.recall.all!.any[10]! >= 0.75 && r.recall.all!.any[5]! >= 0.65 && r.context.max_ratio <= 0.05;
-    console.log(`${r === reports[0] ? "\n" : ""}targets (${r.mode}): recall_any@10 >= 0.75, @5 >= 0.65, context <= 5%: ${ok ? "met" : "NOT met"}`);
+    console.log(`${r === done[0] ? "\n" : ""}targets (${r.mode}): recall_any@10 >= 0.75, @5 >= 0.65, context <= 5%: ${ok ? "met" : "NOT met"}`);
   }
 
   const out = path.join(ROOT, "bench", "results");
   mkdirSync(out, { recursive: true });
   writeFileSync(
     path.join(out, "locomo.json"),
-    JSON.stringify({ data: path.basename(file), stats, ks: KS, baseline_bm25: base, modes: reports, node: process.version }, null, 2) + "\n",
+    JSON.stringify(
+      { data: path.basename(file), stats, ks: KS, baselines, modes: reports.map((r) => ({ ...r, ...(r.note ? {} : { ratio_to_strongest_baseline: ratios(r.recall, baselines) }) })), node: process.version },
+      null,
+      2,
+    ) + "\n",
   );
   const colors: Record<string, string> = { raw: "#1f6feb", fast: "#2da44e" };
   const series = [
     ...reports.filter((r) => !r.note).map((r) => ({ label: `ours, ${r.mode} mode`, color: colors[r.mode] ?? "#888", points: KS.map((k) => ({ x: k, y: r.recall.all!.any[k]! })) })),
-    { label: "plain BM25 (turns)", color: "#cf222e", dashed: true, points: KS.map((k) => ({ x: k, y: base.all!.any[k]! })) },
+    ...baselines.map((b, i) => ({ label: b.label.replace("stemmed BM25 over a window of", "BM25 window"), color: ["#cf222e", "#bf8700", "#8250df", "#57606a"][i] ?? "#888", dashed: true, points: KS.map((k) => ({ x: k, y: b.recall.all!.any[k]! })) })),
   ];
   writeFileSync(path.join(out, "locomo.svg"), lineChart(`LoCoMo ${path.basename(file)}: evidence recall_any@k`, KS, series) + "\n");
   console.log(`\nwrote bench/results/locomo.json and bench/results/locomo.svg`);
