@@ -1,6 +1,6 @@
 // The cube object: the single writer of one memory cube. Thin RPC methods over storage modules.
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../src/env";
+import type { CubeEnv } from "./cube/cube-env";
 import type { Memory } from "../src/memory/types";
 import {
   addMemoriesSchema,
@@ -80,7 +80,7 @@ function invalid<T>(error: z.ZodError): CubeResult<T> {
   return fail("invalid_request", "invalid cube request", error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
 }
 
-export class CubeObject extends DurableObject<Env> {
+export class CubeObject extends DurableObject<CubeEnv> {
   private readonly sql: SqlStorage;
   private readonly schemaVersion: number;
   private vectors: VectorCache;
@@ -98,7 +98,7 @@ export class CubeObject extends DurableObject<Env> {
   indexLoadLimit = INDEX_LOAD_LIMIT;
   private readonly warmer = new IndexWarmer(() => this.vectors);
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.schemaVersion = migrate(this.sql);

@@ -1,0 +1,13 @@
+// The bindings a cube object uses: a narrow view of the Worker's Env (which satisfies it), so that
+// the object does not import the Worker's declaration, which names the object's class.
+import type { JobMessage } from "../../src/jobs/messages";
+import type { VectorIndexConfig } from "../../src/providers/select-vector-index";
+
+export interface CubeEnv extends VectorIndexConfig {
+  /** The tenant-wide catalog the outbox feeds. */
+  DB: D1Database;
+  /** Where the alarm re-sends jobs whose message was lost or whose consumer died. */
+  JOBS: Queue<JobMessage>;
+  /** With VECTOR_INDEX=vectorize: above this many vectors a cube's vector route asks Vectorize. */
+  VECTOR_INDEX_CUBE_THRESHOLD?: string;
+}
