@@ -12,6 +12,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
+      // The production entry, with a cube class that adds test probes (test/fixtures/cube-probe.ts).
+      main: "./test/fixtures/worker.ts",
       remoteBindings: false,
       miniflare: {
         bindings: {

@@ -87,15 +87,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private identity: CubeIdentity | null = null;
   /** Set by `close` while the cube is being deleted: every call but `close` and `destroy` is refused. */
   private closing = false;
-  /** Outbox destinations; tests replace them to inject failures. */
-  sinks: OutboxSink[] | null = null;
+  /** Outbox destinations, built from the bindings on first drain (a test fixture may replace them). */
+  protected sinks: OutboxSink[] | null = null;
   /** VectorIndex for the vector route of a large cube; undefined until read from env, null when off. Tests replace it. */
-  largeIndex: LargeCubeIndex | null | undefined = undefined;
+  protected largeIndex: LargeCubeIndex | null | undefined = undefined;
   /**
    * Most vectors a search reads into the in-memory index on its own request; a larger index is
    * read between requests while searches that need it answer 503 with Retry-After. Tests lower it.
    */
-  indexLoadLimit = INDEX_LOAD_LIMIT;
+  protected indexLoadLimit = INDEX_LOAD_LIMIT;
   private readonly warmer = new IndexWarmer(() => this.vectors);
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
-import type { CubeObject } from "../durable-objects/cube";
+import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import { VectorCache } from "../durable-objects/cube/search/vectors";
 
 interface SearchOut {
@@ -13,7 +13,7 @@ interface ErrorOut {
   error: { code: string; message: string; details?: { reason: string; retry_after_s: number; vectors_read: number; vectors_total: number } };
 }
 
-const stubOf = (t: Tenant, user: string) => env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
+const stubOf = (t: Tenant, user: string) => probeStub(`${t.id}/user:${user}`);
 const identityOf = (t: Tenant, user: string) => ({ tenant_id: t.id, cube_id: `user:${user}` });
 
 async function fill(t: Tenant, user: string, n: number): Promise<void> {
@@ -34,7 +34,7 @@ describe("reading a large in-memory vector index off the request path", () => {
     const user = uniq("u");
     await fill(t, user, 300);
     await runInDurableObject(stubOf(t, user), (cube: CubeObject) => {
-      cube.indexLoadLimit = 100;
+      cube.setIndexLoadLimit(100);
     });
     const query = { user_id: user, query: "telescope mirror", weights: { keyword: 0, entity: 0 } };
 
@@ -71,7 +71,7 @@ describe("reading a large in-memory vector index off the request path", () => {
     await runInDurableObject(stubOf(t, user), (cube: CubeObject, state) => {
       // As after an eviction or a deploy: a new cache, nothing in memory; then the cube grew.
       (cube as unknown as { vectors: VectorCache }).vectors = new VectorCache(state.storage.sql);
-      cube.indexLoadLimit = 100;
+      cube.setIndexLoadLimit(100);
     });
     expect(await cached(t, user)).toBe(0);
     await fill(t, user, 50);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
-import type { CubeObject } from "../durable-objects/cube";
+import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import { VectorIndexSink } from "../durable-objects/cube/outbox/vector-sink";
 import { DEFAULT_CUBE_THRESHOLD, largeCubeIndex } from "../durable-objects/cube/search/index-route";
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
@@ -18,7 +18,7 @@ interface SearchOut {
   results: Array<{ memory: { id: string; text: string }; score_breakdown: Record<string, number> }>;
 }
 
-const stubOf = (t: Tenant, user: string) => env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
+const stubOf = (t: Tenant, user: string) => probeStub(`${t.id}/user:${user}`);
 
 /** Adds memories to a user's cube and sends them to `index` through the outbox (not yet visible there). */
 async function add(t: Tenant, user: string, texts: string[], index: VectorIndex): Promise<string[]> {
@@ -28,7 +28,7 @@ async function add(t: Tenant, user: string, texts: string[], index: VectorIndex)
     messages: texts.map((content) => ({ role: "user", content })),
   });
   await runInDurableObject(stubOf(t, user), async (cube: CubeObject) => {
-    cube.sinks = [new VectorIndexSink(index)];
+    cube.setSinks([new VectorIndexSink(index)]);
     await cube.drain();
   });
   return body.memories.map((m) => m.id);
@@ -70,7 +70,7 @@ describe("large cubes search the VectorIndex", () => {
     expect(fake.store.size).toBe(9);
 
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
-      cube.largeIndex = { index: spy, threshold: 2 };
+      cube.setLargeIndex({ index: spy, threshold: 2 });
     });
     const { body } = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
     expect(spy.queries).toHaveLength(1);
@@ -89,7 +89,7 @@ describe("large cubes search the VectorIndex", () => {
 
     // At or below the threshold: the in-memory scan answers, the index is not asked.
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
-      cube.largeIndex = { index: spy, threshold: 3 };
+      cube.setLargeIndex({ index: spy, threshold: 3 });
     });
     const scanned = await api<SearchOut>(t, "POST", "/v1/search", { user_id: me, query: "telescope", weights: { keyword: 0, entity: 0 } });
     expect(spy.queries).toHaveLength(1);
@@ -103,7 +103,7 @@ describe("large cubes search the VectorIndex", () => {
     const spy = new Spy(new VectorizeVectorIndex(fake));
     await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy, fake);
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
-      cube.largeIndex = { index: spy, threshold: 2 };
+      cube.setLargeIndex({ index: spy, threshold: 2 });
     });
     // Written after the drain: in the cube and its outbox, not in the index.
     const { body: added } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", {
@@ -126,7 +126,7 @@ describe("large cubes search the VectorIndex", () => {
     const spy = new Spy(new VectorizeVectorIndex(fake));
     await fill(t, me, ["grocery list for sunday", "the bike tyre is flat", "call the dentist"], spy, fake);
     await runInDurableObject(stubOf(t, me), (cube: CubeObject) => {
-      cube.largeIndex = { index: spy, threshold: 2 };
+      cube.setLargeIndex({ index: spy, threshold: 2 });
     });
     // Drained: the outbox is empty and the upsert was acknowledged, but queries do not see it yet.
     const [fresh] = await add(t, me, ["the telescope mirror needs grinding"], spy);

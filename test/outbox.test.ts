@@ -2,10 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq } from "./helpers";
-import type { CubeObject } from "../durable-objects/cube";
+import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import type { OutboxSink } from "../durable-objects/cube/outbox/outbox";
 
-const stubFor = (tenant: string, user: string) => env.CUBE.get(env.CUBE.idFromName(`${tenant}/user:${user}`));
+const stubFor = (tenant: string, user: string) => probeStub(`${tenant}/user:${user}`);
 
 async function catalogRow(tenant: string, id: string) {
   return env.DB.prepare("SELECT id, text, version, state FROM memories WHERE tenant_id = ? AND id = ?").bind(tenant, id).first<{ id: string; text: string; version: number }>();
@@ -38,7 +38,7 @@ describe("outbox", () => {
     const stub = stubFor(t.id, user);
     await api(t, "POST", "/v1/memories", { user_id: user, text: "warm up", infer: false });
     await runInDurableObject(stub, (cube: CubeObject) => {
-      cube.sinks = [failing];
+      cube.setSinks([failing]);
     });
     const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "written during outage", infer: false });
     const id = (body.memories[0] as { id: string }).id;
@@ -55,7 +55,7 @@ describe("outbox", () => {
 
     // D1 recovers: the backed-off rows are retried on the next alarm.
     await runInDurableObject(stub, (cube: CubeObject, state) => {
-      cube.sinks = null;
+      cube.setSinks(null);
       state.storage.sql.exec("UPDATE outbox SET next_at = 0");
     });
     const after = await runInDurableObject(stub, (cube: CubeObject) => cube.drain());

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq } from "./helpers";
-import type { CubeObject } from "../durable-objects/cube";
+import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import { D1CatalogSink } from "../durable-objects/cube/outbox/d1-sink";
 import { VectorIndexSink } from "../durable-objects/cube/outbox/vector-sink";
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
@@ -14,13 +14,13 @@ describe("Vectorize through the outbox", () => {
   it("upserts vectors with tenant metadata, and deletes them with the memory", async () => {
     const t = await newTenant();
     const user = uniq("u");
-    const stub = env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`));
+    const stub = probeStub(`${t.id}/user:${user}`);
     const fake = new FakeVectorize(getEmbedder(env).dimensions);
     const index = new VectorizeVectorIndex(fake);
     await api(t, "POST", "/v1/memories", { user_id: user, text: "first", infer: false });
     await runInDurableObject(stub, async (cube: CubeObject) => {
       await cube.drain();
-      cube.sinks = [new D1CatalogSink(env.DB, t.id), new VectorIndexSink(index)];
+      cube.setSinks([new D1CatalogSink(env.DB, t.id), new VectorIndexSink(index)]);
     });
     const { body } = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "the quarterly report is due friday", infer: false });
     const id = (body.memories[0] as { id: string }).id;
