@@ -9,9 +9,8 @@ import type { CubeRegistry } from "./registry";
 export const userCubeId = (userId: string) => `${USER_CUBE_PREFIX}${userId}`;
 
 /**
- * The cube's RPC surface as the Worker sees it. The runtime's generated stub types turn
- * `unknown` fields (metadata) into `never`; every method returns plain structured-cloneable
- * data, so the class's own signatures are the truthful contract.
+ * The cube's RPC surface as the Worker uses it: the class's own method signatures (every method
+ * returns plain structured-cloneable data). The stub is checked against it by the compiler.
  */
 export type CubeRpc = Pick<
   CubeObject,
@@ -21,7 +20,7 @@ export type CubeRpc = Pick<
 
 export function cubeStub(env: Env, identity: CubeIdentity): CubeRpc {
   // The object name carries the tenant, so two tenants can never reach the same object.
-  return env.CUBE.get(env.CUBE.idFromName(`${identity.tenant_id}/${identity.cube_id}`)) as unknown as CubeRpc;
+  return env.CUBE.get(env.CUBE.idFromName(`${identity.tenant_id}/${identity.cube_id}`));
 }
 
 export function unwrap<T>(result: CubeResult<T>): T {
