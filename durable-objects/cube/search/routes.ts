@@ -1,5 +1,6 @@
 // The SQL side of the retrieval routes of one cube: keyword (FTS5 BM25 with neighbouring turns),
 // entity (linked entities, else the entities column), time and recency. Each returns seqs, best first.
+import type { RankFacts } from "../../../src/memory/retrieval/rank";
 import { entityCandidates, ftsMatch, nicknameCandidates, queryWords, restrictThenAppend, spreadToNeighbours, type ScoredSeq } from "../../../src/memory/retrieval/query";
 import type { TimeRange } from "../../../src/memory/retrieval/time-query";
 import { ADJACENCY_WINDOW, adjacentMemories, type PlacedMemory } from "../../../src/memory/retrieval/adjacency";
@@ -234,18 +235,9 @@ export function eventTime(sql: SqlStorage, event: string, f: CompiledFilter): { 
 }
 
 /** Facts the recency route, decay and heat need, for the candidates only. */
-export interface CandidateFacts {
+/** A candidate's facts as ranking reads them, with its seq. */
+export interface CandidateFacts extends RankFacts {
   seq: number;
-  created_at: number;
-  /** When it was said or became true (the source message's time for extracted memories). */
-  valid_from: number;
-  event_time: number | null;
-  importance: number;
-  access_count: number;
-  last_access_at: number | null;
-  hash: string;
-  /** JSON list of source message ids. */
-  source_message_ids: string;
 }
 
 export function candidateFacts(sql: SqlStorage, seqs: readonly number[]): Map<number, CandidateFacts> {

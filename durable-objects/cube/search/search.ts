@@ -1,37 +1,14 @@
 // Search inside one cube: every route in one call, then weighted RRF → decay → MMR →
 // near-duplicate removal → threshold → top_k. Results carry each route's contribution.
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory, SearchRoute } from "../../../src/memory/cube-contract";
-import { applyDecayAndHeat, demoteSiblings, mmr, removeNearDuplicates, rrf, type RouteList } from "../../../src/memory/retrieval/fusion";
 import { resolveWeights } from "../../../src/memory/retrieval/query";
 import { anchoredRange, parseEventAnchor, parseTimeQuery, type TimeRange } from "../../../src/memory/retrieval/time-query";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "../rows";
 import { filterSql } from "../memory-store";
 import type { VectorCache } from "./vectors";
 import { ROUTE_DEPTH, candidateFacts, entityRoute, eventTime, keywordRoute, seqsOfIds, timeRoute, type CompiledFilter } from "./routes";
-import { heatBoost, timeDecay } from "../../../src/memory/retrieval/fusion";
+import { DEFAULT_HALF_LIFE_MS, DEFAULT_MMR_LAMBDA, rank, recencyOrder } from "../../../src/memory/retrieval/rank";
 import { vectorRoute } from "./vector-route";
-
-const RRF_K = 60;
-/**
- * Each further result drawn from exactly the same source messages as a better one is scaled by
- * this (compounding): the same turn repeated fills slots another turn could use. Measured on
- * LoCoMo fast mode the value barely matters (0.3 to 0.8 alike); the demotion does.
- */
-const SIBLING = 0.6;
-const DAY = 86_400_000;
-/** Default half-life of decay: a month; importance stretches it (see `timeDecay`). */
-export const DEFAULT_HALF_LIFE_MS = 30 * DAY;
-/** Default MMR λ: mostly relevance, enough diversity to skip a second copy of the same point. */
-export const DEFAULT_MMR_LAMBDA = 0.9;
-/** Near-identical results (cosine above this, or the same content hash) keep only the best. */
-const NEAR_DUPLICATE_COSINE = 0.97;
-/**
- * Heat (how often and how lately a memory was retrieved) orders the recency route, with age and
- * importance; it does not scale every result. Retrieval counts say what was asked before, not what
- * this query needs: on LoCoMo even a 2% boost on every result let earlier questions' answers crowd
- * out later ones (recall_any@10 0.749 against 0.758 without, @1 0.397 against 0.422).
- */
-const HEAT = { alpha: 0.1, halfLifeMs: 7 * DAY };
 
 /** The request's filter with validity (now or `as_of`) and the event-time range applied. */
 function compileFilter(req: CubeSearchRequest): CompiledFilter {
@@ -109,69 +86,38 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
   for (const list of Object.values(routes)) for (const s of list) candidates.add(s);
   const facts = candidateFacts(sql, [...candidates]);
   const halfLifeMs = req.half_life_ms ?? DEFAULT_HALF_LIFE_MS;
-  if (weights.recency > 0) {
-    const value = (s: number): number => {
-      const x = facts.get(s);
-      if (!x) return 0;
-      const age = timeDecay(reference - (x.event_time ?? x.valid_from), x.importance, { halfLifeMs, floor: 0 });
-      return age * heatBoost(x.access_count, x.last_access_at ?? x.created_at, reference, HEAT);
-    };
-    routes.recency = [...candidates].sort((a, b) => value(b) - value(a) || b - a).slice(0, ROUTE_DEPTH);
-  }
+  if (weights.recency > 0) routes.recency = recencyOrder(candidates, facts, reference, halfLifeMs, ROUTE_DEPTH);
   lap("recency");
 
-  // Weighted RRF, normalized so that first place on every route scores 1.
-  const lists: RouteList[] = Object.entries(routes).map(([route, seqs]) => ({ route, ids: seqs.map(String), weight: weights[route as SearchRoute] }));
-  const maxRaw = lists.reduce((s, l) => s + (l.ids.length ? (l.weight ?? 1) : 0), 0) / (RRF_K + 1);
-  const fused = rrf(lists, RRF_K).map((r) => ({
-    id: r.id,
-    score: maxRaw > 0 ? r.score / maxRaw : 0,
-    score_breakdown: Object.fromEntries(Object.entries(r.score_breakdown).map(([k, v]) => [k, maxRaw > 0 ? v / maxRaw : 0])),
-  }));
-  const decayed = applyDecayAndHeat(
-    fused,
-    (id) => {
-      const x = facts.get(Number(id));
-      return x && { created_at: x.valid_from, importance: x.importance, seen_count: 0, last_seen_at: x.created_at };
-    },
-    reference,
-    { halfLifeMs },
-    null,
-  );
-
   const dims = req.vector?.length ?? 0;
-  const spread = demoteSiblings(
-    decayed,
-    (id) => {
-      const src = facts.get(Number(id))?.source_message_ids;
-      return src && src !== "[]" ? src : undefined;
+  const kept = rank(routes, facts, {
+    weights,
+    reference,
+    halfLifeMs,
+    mmrLambda: req.mmr_lambda ?? DEFAULT_MMR_LAMBDA,
+    threshold: req.threshold ?? 0,
+    topK: req.top_k,
+    vectorsFor: (pool) => {
+      if (dims === 0) return () => undefined;
+      // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan), or an index not
+      // in memory (a search without the vector route): the few vectors MMR needs come from SQLite in
+      // one query rather than from loading the whole in-memory index.
+      if (req.vector_hits || !vectors.ready(req.embedder, dims)) {
+        const fromSql = vectors.stored(req.embedder, dims, pool);
+        return (seq) => fromSql.get(seq);
+      }
+      // MMR and near-duplicate removal ask for the same vectors many times: dequantize each once.
+      const cache = new Map<number, Float32Array | undefined>();
+      return (seq) => {
+        if (!cache.has(seq)) cache.set(seq, vectors.vectorOf(req.embedder, dims, seq));
+        return cache.get(seq);
+      };
     },
-    SIBLING,
-  );
-  const pool = spread.slice(0, Math.max(req.top_k * 3, 30));
-  // Vector hits from the VectorIndex (tenant-wide, or a cube too large to scan), or an index not
-  // in memory (a search without the vector route): the few vectors MMR needs come from SQLite in
-  // one query rather than from loading the whole in-memory index.
-  const fromSql = dims > 0 && (req.vector_hits || !vectors.ready(req.embedder, dims)) ? vectors.stored(req.embedder, dims, pool.map((r) => Number(r.id))) : null;
-  const vecCache = new Map<string, Float32Array | undefined>();
-  const vectorOf = (id: string): Float32Array | undefined => {
-    if (dims === 0) return undefined;
-    if (fromSql) return fromSql.get(Number(id));
-    // MMR and near-duplicate removal ask for the same vectors many times: dequantize each once.
-    if (!vecCache.has(id)) vecCache.set(id, vectors.vectorOf(req.embedder, dims, Number(id)));
-    return vecCache.get(id);
-  };
-  const diverse = mmr(pool, vectorOf, req.mmr_lambda ?? DEFAULT_MMR_LAMBDA, pool.length);
-  const unique = removeNearDuplicates(diverse, {
-    hash: (id) => facts.get(Number(id))?.hash || undefined,
-    vectors: vectorOf,
-    threshold: NEAR_DUPLICATE_COSINE,
   });
-  const kept = unique.filter((r) => r.score >= (req.threshold ?? 0)).slice(0, req.top_k);
   lap("fusion");
 
   const results: ScoredMemory[] = [];
-  const seqs = kept.map((r) => Number(r.id));
+  const seqs = kept.map((r) => r.seq);
   const rows = new Map(
     sql
       .exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE seq IN (SELECT value FROM json_each(?))`, JSON.stringify(seqs))
@@ -179,7 +125,7 @@ export function searchCube(sql: SqlStorage, vectors: VectorCache, identity: Cube
       .map((r) => [r.seq, r]),
   );
   for (const r of kept) {
-    const row = rows.get(Number(r.id));
+    const row = rows.get(r.seq);
     if (row) results.push({ memory: rowToMemory(row, identity), score: r.score, score_breakdown: r.score_breakdown });
   }
   if (req.record_access !== false && seqs.length) {
