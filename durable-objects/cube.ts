@@ -123,6 +123,14 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return ok({ sql: this.sql, identity: this.identity, vectors: this.vectors });
   }
 
+  /** Checks a positional method's arguments (the identity first), then opens the cube with them. */
+  private openArgs<T extends readonly [CubeIdentity, ...unknown[]]>(schema: z.ZodType<T>, raw: readonly unknown[]): CubeResult<StoreContext & { args: T }> {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data[0]);
+    return opened.ok ? ok({ ...opened.value, args: parsed.data }) : opened;
+  }
+
   private outboxSinks(identity: CubeIdentity): OutboxSink[] {
     if (!this.sinks) {
       const index = selectVectorIndex(this.env);
@@ -185,22 +193,18 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   async getJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobRecord>> {
-    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);
     if (!opened.ok) return opened;
+    const [, id] = opened.value.args;
     const job = getJob(this.sql, id);
     return job ? ok(job) : fail("not_found", `job ${id} not found`);
   }
 
   /** What a queue consumer needs to run a job; counts the attempt and marks the job running. */
   async startJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobInput>> {
-    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);
     if (!opened.ok) return opened;
+    const [, id] = opened.value.args;
     const job = getJob(this.sql, id);
     if (!job) return fail("not_found", `job ${id} not found`);
     const now = Date.now();
@@ -219,11 +223,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
    * LLM judge can decide in the Worker. Reads only; `completeJob` re-checks the versions.
    */
   async planJob(rawIdentity: unknown, rawEmbedder: unknown, rawList: unknown): Promise<CubeResult<Array<{ index: number; neighbours: Memory[] }>>> {
-    const input = positionalArgs.planJob.safeParse([rawIdentity, rawEmbedder, rawList]);
-    if (!input.success) return invalid(input.error);
-    const [identity, embedder, rawItems] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.planJob, [rawIdentity, rawEmbedder, rawList]);
     if (!opened.ok) return opened;
+    const [, embedder, rawItems] = opened.value.args;
     const items: NewMemory[] = [];
     for (const item of rawItems) {
       const p = newMemorySchema.safeParse(item);
@@ -306,21 +308,17 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   async entities(rawIdentity: unknown, rawLimit: unknown, rawPrefix: unknown): Promise<CubeResult<EntityOut[]>> {
-    const input = positionalArgs.entities.safeParse([rawIdentity, rawLimit, rawPrefix]);
-    if (!input.success) return invalid(input.error);
-    const [identity, limit, prefix] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.entities, [rawIdentity, rawLimit, rawPrefix]);
     if (!opened.ok) return opened;
+    const [, limit, prefix] = opened.value.args;
     return ok(listEntities(this.sql, Math.max(1, Math.min(500, limit)), prefix ? normEntity(prefix) : null));
   }
 
   /** Records a failed attempt; `final` marks the job failed for good (dead-lettered). */
   async failJob(rawIdentity: unknown, rawId: unknown, rawError: unknown, rawFinal: unknown): Promise<CubeResult<JobRecord>> {
-    const input = positionalArgs.failJob.safeParse([rawIdentity, rawId, rawError, rawFinal]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id, error, final] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.failJob, [rawIdentity, rawId, rawError, rawFinal]);
     if (!opened.ok) return opened;
+    const [, id, error, final] = opened.value.args;
     const job = getJob(this.sql, id);
     if (!job) return fail("not_found", `job ${id} not found`);
     if (job.state === "succeeded") return ok(job);
@@ -331,22 +329,18 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   async getMemory(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<Memory>> {
-    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);
     if (!opened.ok) return opened;
+    const [, id] = opened.value.args;
     const row = getRow(this.sql, id);
     if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
     return ok(rowToMemory(row, opened.value.identity));
   }
 
   async history(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<Array<{ version: number; reason: string; source: string | null; at: number; memory: Memory }>>> {
-    const input = positionalArgs.byId.safeParse([rawIdentity, rawId]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);
     if (!opened.ok) return opened;
+    const [, id] = opened.value.args;
     const row = getRow(this.sql, id);
     if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
     const versions = this.sql
@@ -399,11 +393,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   async deleteMemory(rawIdentity: unknown, rawId: unknown, rawIdempotency?: unknown): Promise<CubeResult<{ id: string; deleted: boolean }>> {
-    const input = positionalArgs.deleteMemory.safeParse([rawIdentity, rawId, rawIdempotency]);
-    if (!input.success) return invalid(input.error);
-    const [identity, id, idempotency] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.deleteMemory, [rawIdentity, rawId, rawIdempotency]);
     if (!opened.ok) return opened;
+    const [, id, idempotency] = opened.value.args;
     return this.idempotent(idempotency, (now) => {
       const row = getRow(this.sql, id);
       if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
@@ -415,11 +407,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
 
   /** Deletes every memory that matches a scope filter (all states but deleted). */
   async deleteScope(rawIdentity: unknown, rawScope: unknown, rawIdempotency?: unknown): Promise<CubeResult<{ deleted: number }>> {
-    const input = positionalArgs.deleteScope.safeParse([rawIdentity, rawScope, rawIdempotency]);
-    if (!input.success) return invalid(input.error);
-    const [identity, rawFilter, idempotency] = input.data;
-    const opened = this.open(identity);
+    const opened = this.openArgs(positionalArgs.deleteScope, [rawIdentity, rawScope, rawIdempotency]);
     if (!opened.ok) return opened;
+    const [, rawFilter, idempotency] = opened.value.args;
     const parsed = memoryFilterSchema.safeParse(rawFilter);
     if (!parsed.success) return invalid(parsed.error);
     return this.idempotent(idempotency, (now) => {

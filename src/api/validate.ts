@@ -1,11 +1,6 @@
-// Edge validation: parse JSON bodies and queries with zod; any failure is a 400 that changed nothing.
+// Edge checks of a JSON body before any route's schema sees it: UTF-8, JSON, no lone surrogate.
 import type { Context, MiddlewareHandler } from "hono";
-import type { z } from "zod";
 import { ApiError } from "../errors";
-
-function issues(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-}
 
 /**
  * The body as text. Bytes that are not UTF-8 are refused rather than replaced by U+FFFD, which
@@ -40,33 +35,6 @@ function illFormedPath(v: unknown, path: string): string | null {
     }
   }
   return null;
-}
-
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) throw new ApiError("invalid_request", "Content-Type must be application/json");
-  const text = await bodyText(c);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ApiError("invalid_request", "request body is not valid JSON");
-  }
-  const bad = illFormedPath(raw, "");
-  if (bad) throw new ApiError("invalid_request", "request body holds an ill-formed Unicode string (a lone surrogate)", [{ path: bad, message: "lone surrogate" }]);
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ApiError("invalid_request", "request body does not match the schema", issues(parsed.error));
-  return parsed.data;
-}
-
-/** Validates the query string; repeated keys (tags=a&tags=b) arrive as arrays. */
-export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  const all = c.req.queries();
-  const flat: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(all)) flat[k] = v.length === 1 ? (v[0] as string) : v;
-  const parsed = schema.safeParse(flat);
-  if (!parsed.success) throw new ApiError("invalid_request", "query parameters are invalid", issues(parsed.error));
-  return parsed.data;
 }
 
 /**
