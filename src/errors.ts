@@ -1,21 +1,12 @@
 // The API's error type: a stable code of the shared table (@memos-edge/errors), its status, details.
-import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ERROR_STATUS, errorBody as bodyOf, type ApiErrorCode } from "@memos-edge/errors";
+import { CodedError, errorBody as bodyOf, type ApiErrorCode } from "@memos-edge/errors";
 
 /** The codes the API answers with: those of the one table shared with the cubes and the bridge. */
 export type ErrorCode = ApiErrorCode;
 
-export class ApiError extends Error {
-  readonly status: ContentfulStatusCode;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "ApiError";
-    this.status = ERROR_STATUS[code];
-  }
+/** What a route throws to answer an error; `onError` turns it into the one error body. */
+export class ApiError extends CodedError<ErrorCode> {
+  override readonly name = "ApiError";
 }
 
 /** The JSON body of every error answer. */

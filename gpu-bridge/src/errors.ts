@@ -1,21 +1,12 @@
 // One error type for the bridge: an HTTP status, a stable snake_case code, optional details.
 import type { BridgeErrorBody, BridgeErrorCode } from "@memos-edge/bridge-protocol";
-import { ERROR_STATUS, errorBody } from "@memos-edge/errors";
+import { CodedError, errorBody } from "@memos-edge/errors";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export class BridgeError extends Error {
-  readonly status: ContentfulStatusCode;
-  constructor(
-    readonly code: BridgeErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "BridgeError";
-    this.status = ERROR_STATUS[code];
-  }
+/** What the bridge throws to answer an error; `onBridgeError` turns it into the shared error body. */
+export class BridgeError extends CodedError<BridgeErrorCode> {
+  override readonly name = "BridgeError";
 }
 
 /** The error body of the shared shape; `requestId` is the caller's X-Request-Id (the Worker's), or one made here. */

@@ -62,3 +62,16 @@ export function errorBody<C extends string>(code: C, message: string, details: u
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && Object.hasOwn(ERROR_STATUS, code);
 }
+
+/** An error that carries a code of the table, its status and optional details: what both services throw. */
+export class CodedError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly status: (typeof ERROR_STATUS)[C];
+  constructor(
+    readonly code: C,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
