@@ -34,6 +34,8 @@ const REF_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
  * alone finds its cube the moment it is written, before the catalog has it.
  */
 export function cubeRef(cubeId: string): string {
+  const cached = refs.get(cubeId);
+  if (cached !== undefined) return cached;
   let h = 0xcbf29ce484222325n;
   for (const byte of new TextEncoder().encode(cubeId)) {
     h ^= BigInt(byte);
@@ -44,8 +46,13 @@ export function cubeRef(cubeId: string): string {
     out += REF_ALPHABET[Number(h & 31n)];
     h >>= 5n;
   }
+  if (refs.size > 10_000) refs.clear();
+  refs.set(cubeId, out);
   return out;
 }
+
+// Refs computed in this isolate: a cube names every memory it writes with the same one.
+const refs = new Map<string, string>();
 
 /** A memory id that names its cube: `mem_<time><random>_<cube ref>`. */
 export function newMemoryId(ref: string, now = Date.now()): string {
