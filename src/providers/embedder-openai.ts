@@ -1,7 +1,7 @@
 // Embedder over any OpenAI-compatible `POST {base}/v1/embeddings` endpoint.
 import type { Embedder } from "./embedder";
 import { ProviderError } from "./errors";
-import { postOpenAiJson, openAiEndpoint, fetchOf } from "./openai-http";
+import { OpenAiEndpoint } from "./openai-http";
 
 export interface OpenAiEmbedderOptions {
   /** Base URL without the `/v1` suffix (a trailing `/v1` or slash is tolerated). */
@@ -49,21 +49,17 @@ function isEmbeddingsResponse(x: unknown): x is EmbeddingsResponse {
 export class OpenAiEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
-  private readonly url: string;
+  private readonly endpoint: OpenAiEndpoint;
   private readonly model: string;
-  private readonly timeoutMs: number;
   private readonly maxBatch: number;
-  private readonly fetchFn: typeof fetch;
 
-  constructor(private readonly options: OpenAiEmbedderOptions) {
-    this.url = openAiEndpoint(options.baseUrl, "embeddings");
+  constructor(options: OpenAiEmbedderOptions) {
+    this.endpoint = new OpenAiEndpoint(options.baseUrl, "embeddings", { apiKey: options.apiKey, timeoutMs: options.timeoutMs ?? 15_000, fetch: options.fetch });
     this.model = options.model ?? DEFAULT_MODEL;
     const dims = options.dimensions ?? KNOWN_DIMENSIONS[this.model];
     if (dims === undefined) throw new Error(`embedding model ${this.model} needs explicit dimensions`);
     this.dimensions = dims;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxBatch = options.maxBatch ?? 256;
-    this.fetchFn = fetchOf(options.fetch);
     this.id = `openai:${this.model}`;
   }
 
@@ -76,7 +72,7 @@ export class OpenAiEmbedder implements Embedder {
   }
 
   private async request(input: string[]): Promise<Float32Array[]> {
-    const json = await postOpenAiJson({ fetchFn: this.fetchFn, url: this.url, apiKey: this.options.apiKey, body: { model: this.model, input }, timeoutMs: this.timeoutMs });
+    const json = await this.endpoint.post({ model: this.model, input });
     if (!isEmbeddingsResponse(json) || json.data.length !== input.length) {
       throw new ProviderError("openai", `expected ${input.length} embeddings, got a malformed answer`, false);
     }

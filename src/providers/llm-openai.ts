@@ -1,6 +1,6 @@
 // LLM over any OpenAI-compatible `POST {base}/v1/chat/completions` endpoint.
 import { ProviderError } from "./errors";
-import { postOpenAiJson, openAiEndpoint, fetchOf } from "./openai-http";
+import { OpenAiEndpoint } from "./openai-http";
 import type { LLM, LlmRequest, LlmResponse } from "./llm";
 
 export interface OpenAiLlmOptions {
@@ -26,16 +26,12 @@ function contentOf(x: unknown): string | null {
 
 export class OpenAiLlm implements LLM {
   readonly id: string;
-  private readonly url: string;
+  private readonly endpoint: OpenAiEndpoint;
   private readonly model: string;
-  private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
 
-  constructor(private readonly options: OpenAiLlmOptions) {
-    this.url = openAiEndpoint(options.baseUrl, "chat/completions");
+  constructor(options: OpenAiLlmOptions) {
+    this.endpoint = new OpenAiEndpoint(options.baseUrl, "chat/completions", { apiKey: options.apiKey, timeoutMs: options.timeoutMs ?? 30_000, fetch: options.fetch });
     this.model = options.model ?? DEFAULT_OPENAI_LLM;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.fetchFn = fetchOf(options.fetch);
     this.id = `openai:${this.model}`;
   }
 
@@ -49,7 +45,7 @@ export class OpenAiLlm implements LLM {
     if (req.json_schema) {
       body.response_format = { type: "json_schema", json_schema: { name: req.schema_name ?? "output", schema: req.json_schema } };
     }
-    const json = await postOpenAiJson({ fetchFn: this.fetchFn, url: this.url, apiKey: this.options.apiKey, body, timeoutMs: this.timeoutMs });
+    const json = await this.endpoint.post(body);
     const content = contentOf(json);
     if (content === null) throw new ProviderError("openai", "answer has no choices[0].message.content", false);
     return { text: content };

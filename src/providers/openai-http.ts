@@ -36,12 +36,24 @@ export async function postOpenAiJson(p: OpenAiPost): Promise<unknown> {
   }
 }
 
-/** The URL of an endpoint (`/v1/embeddings`, `/v1/chat/completions`) under OPENAI_BASE_URL, with or without its `/v1`. */
-export function openAiEndpoint(baseUrl: string, endpoint: string): string {
-  const base = baseUrl.trim().replace(/\/+$/, "");
-  if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
-  return `${base.replace(/\/v1$/, "")}/v1/${endpoint}`;
-}
+/** One endpoint of an OpenAI-compatible server (`embeddings`, `chat/completions`) under OPENAI_BASE_URL. */
+export class OpenAiEndpoint {
+  readonly url: string;
+  private readonly fetchFn: typeof fetch;
 
-/** The fetch an adapter uses: the injected one, else the global (called unbound, as workerd requires). */
-export const fetchOf = (injected: typeof fetch | undefined): typeof fetch => injected ?? ((input, init) => fetch(input, init));
+  constructor(
+    baseUrl: string,
+    endpoint: string,
+    private readonly options: { apiKey?: string | undefined; timeoutMs: number; fetch?: typeof fetch | undefined },
+  ) {
+    const base = baseUrl.trim().replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+    // With or without its `/v1`; the global fetch is called unbound, as workerd requires.
+    this.url = `${base.replace(/\/v1$/, "")}/v1/${endpoint}`;
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  post(body: unknown): Promise<unknown> {
+    return postOpenAiJson({ fetchFn: this.fetchFn, url: this.url, apiKey: this.options.apiKey, body, timeoutMs: this.options.timeoutMs });
+  }
+}
