@@ -1,4 +1,5 @@
 // Embedder over any OpenAI-compatible `POST {base}/v1/embeddings` endpoint.
+import { ConfigError } from "./config-error";
 import type { Embedder } from "./embedder";
 import { ProviderError } from "./errors";
 import { OpenAiEndpoint } from "./openai-http";
@@ -57,7 +58,7 @@ export class OpenAiEmbedder implements Embedder {
     this.endpoint = new OpenAiEndpoint(options.baseUrl, "embeddings", { apiKey: options.apiKey, timeoutMs: options.timeoutMs ?? 15_000, fetch: options.fetch });
     this.model = options.model ?? DEFAULT_MODEL;
     const dims = options.dimensions ?? KNOWN_DIMENSIONS[this.model];
-    if (dims === undefined) throw new Error(`embedding model ${this.model} needs explicit dimensions`);
+    if (dims === undefined) throw new ConfigError(`embedding model ${this.model} needs explicit dimensions`);
     this.dimensions = dims;
     this.maxBatch = options.maxBatch ?? 256;
     this.id = `openai:${this.model}`;

@@ -1,4 +1,5 @@
 // Embedder over the Workers AI binding (`env.AI`), a bge model by default.
+import { ConfigError } from "./config-error";
 import type { Embedder } from "./embedder";
 import { ProviderError } from "./errors";
 
@@ -47,7 +48,7 @@ export class WorkersAiEmbedder implements Embedder {
     this.model = options.model ?? "@cf/baai/bge-base-en-v1.5";
     const dims = options.dimensions ?? KNOWN_DIMENSIONS[this.model];
     if (dims === undefined) {
-      throw new Error(`Workers AI model ${this.model} needs explicit dimensions`);
+      throw new ConfigError(`Workers AI model ${this.model} needs explicit dimensions`);
     }
     this.dimensions = dims;
     this.pooling = options.pooling ?? "cls";

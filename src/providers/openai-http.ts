@@ -1,4 +1,5 @@
 // One JSON POST to an OpenAI-compatible endpoint, with the error mapping both adapters share.
+import { ConfigError } from "./config-error";
 import { ProviderError } from "./errors";
 
 export interface OpenAiPost {
@@ -47,7 +48,7 @@ export class OpenAiEndpoint {
     private readonly options: { apiKey?: string | undefined; timeoutMs: number; fetch?: typeof fetch | undefined },
   ) {
     const base = baseUrl.trim().replace(/\/+$/, "");
-    if (!/^https?:\/\//.test(base)) throw new Error(`OPENAI_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+    if (!/^https?:\/\//.test(base)) throw new ConfigError(`OPENAI_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
     // With or without its `/v1`; the global fetch is called unbound, as workerd requires.
     this.url = `${base.replace(/\/v1$/, "")}/v1/${endpoint}`;
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));

@@ -1,4 +1,5 @@
 // Chooses the embedder once at start from configuration: local (default), workers-ai or openai.
+import { ConfigError } from "./config-error";
 import type { Embedder } from "./embedder";
 import { LocalEmbedder } from "./embedder-local";
 import { OpenAiEmbedder } from "./embedder-openai";
@@ -15,7 +16,7 @@ export interface EmbedderConfig {
 }
 
 /** Thrown at start when the configuration names a provider it cannot build. */
-export class EmbedderConfigError extends Error {
+export class EmbedderConfigError extends ConfigError {
   override readonly name = "EmbedderConfigError";
 }
 

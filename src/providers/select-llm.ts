@@ -1,4 +1,5 @@
 // Chooses the LLM once at start from configuration: "rules" (default: no model), workers-ai, openai.
+import { ConfigError } from "./config-error";
 import type { LLM } from "./llm";
 import { OpenAiLlm } from "./llm-openai";
 import { type AiTextRunner, WorkersAiLlm } from "./llm-workers-ai";
@@ -12,7 +13,7 @@ export interface LlmConfig {
 }
 
 /** Thrown at start when the configuration names a provider it cannot build. */
-export class LlmConfigError extends Error {
+export class LlmConfigError extends ConfigError {
   override readonly name = "LlmConfigError";
 }
 

@@ -1,4 +1,5 @@
 // Chooses the tenant-wide VectorIndex once from configuration: none locally, Vectorize when deployed.
+import { ConfigError } from "./config-error";
 import type { VectorIndex } from "../memory/vectors/vector-index";
 import { VectorizeVectorIndex, type VectorizeLike } from "./vectorize-index";
 
@@ -16,8 +17,8 @@ export function selectVectorIndex(config: VectorIndexConfig): VectorIndex | null
   const kind = (config.VECTOR_INDEX ?? "local").trim().toLowerCase() || "local";
   if (kind === "local") return null;
   if (kind === "vectorize") {
-    if (!config.VECTORIZE) throw new Error('VECTOR_INDEX="vectorize" needs the VECTORIZE binding');
+    if (!config.VECTORIZE) throw new ConfigError('VECTOR_INDEX="vectorize" needs the VECTORIZE binding');
     return new VectorizeVectorIndex(config.VECTORIZE);
   }
-  throw new Error(`unknown VECTOR_INDEX "${config.VECTOR_INDEX}" (expected local or vectorize)`);
+  throw new ConfigError(`unknown VECTOR_INDEX "${config.VECTOR_INDEX}" (expected local or vectorize)`);
 }

@@ -1,5 +1,6 @@
 // The vector route of a cube too large to scan in memory: the tenant's VectorIndex (Vectorize)
 // answers, filtered by tenant, cube and state, and the cube keeps only what passes its own filter.
+import { ConfigError } from "../../../src/providers/config-error";
 import type { CubeIdentity, CubeSearchRequest } from "../../../src/memory/cube-contract";
 import { cosine } from "../../../src/memory/retrieval/fusion";
 import type { VectorFilter, VectorIndex } from "../../../src/memory/vectors/vector-index";
@@ -27,7 +28,7 @@ export function largeCubeIndex(env: VectorIndexConfig & { VECTOR_INDEX_CUBE_THRE
   if (!index) return null;
   const raw = env.VECTOR_INDEX_CUBE_THRESHOLD?.trim();
   const threshold = raw ? Number(raw) : DEFAULT_CUBE_THRESHOLD;
-  if (!Number.isInteger(threshold) || threshold < 0) throw new Error(`VECTOR_INDEX_CUBE_THRESHOLD must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(threshold) || threshold < 0) throw new ConfigError(`VECTOR_INDEX_CUBE_THRESHOLD must be a non-negative integer, got "${raw}"`);
   return { index, threshold };
 }
 
