@@ -34,7 +34,7 @@ export interface Env {
   OPENAI_API_KEY?: string;
   /** "local" (default: each cube's in-memory index) or "vectorize". */
   VECTOR_INDEX?: string;
-  /** With VECTOR_INDEX=vectorize: a cube holding more vectors than this (default 200000) searches Vectorize instead of its in-memory index. */
+  /** With VECTOR_INDEX=vectorize: a cube holding more vectors than this (default 100000) searches Vectorize instead of its in-memory index. */
   VECTOR_INDEX_CUBE_THRESHOLD?: string;
 
   /** gpu-bridge base URL and shared HMAC secret; without both the GPU routes answer 503. */
