@@ -9,9 +9,11 @@ import { ROUTE_DEPTH } from "./routes";
 import { unseenMemories } from "./unseen";
 import type { VectorCache } from "./vectors";
 
-/** Default size above which a cube's vector route asks the VectorIndex instead of scanning. */
-// 100,000 vectors of 384 dimensions are a 38 MB int8 index, which briefly doubles while it grows:
-// well inside a Durable Object's 128 MB, where 200,000 would not be.
+/**
+ * Default size above which a cube's vector route asks the VectorIndex instead of scanning:
+ * 100,000 vectors of 384 dimensions are a 38 MB int8 index, which briefly doubles while it grows,
+ * well inside a Durable Object's 128 MB, where 200,000 would not be.
+ */
 export const DEFAULT_CUBE_THRESHOLD = 100_000;
 
 export interface LargeCubeIndex {
