@@ -19,6 +19,7 @@ import { bridgeRoutes } from "./api/bridge";
 import { authorizeCube } from "./api/access";
 import { d1Idempotency, tenantIdempotency } from "./api/idempotency";
 import { keys, redactKeySecret } from "./api/keys";
+import { mcp } from "./mcp/route";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -58,6 +59,7 @@ v1.route("/keys", keys);
 v1.route("/feedback", feedback);
 v1.route("/entities", entities);
 app.route("/v1", v1);
+app.route("/mcp", mcp);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
