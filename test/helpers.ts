@@ -1,5 +1,8 @@
 // Test helpers: tenants and keys through the real admin API, and JSON requests through SELF.
 import { SELF, env } from "cloudflare:test";
+import { cubeStub } from "../src/services/cubes";
+import { d1JobRegistry } from "../src/services/jobs";
+import type { JobMessage } from "../src/jobs/messages";
 
 export const BASE = "http://memos.test";
 export const ADMIN = `Bearer ${env.ADMIN_TOKEN}`;
@@ -70,4 +73,24 @@ export async function waitForJob(t: Tenant, id: string, until: (j: Job) => boole
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error(`job ${id} never reached the expected state`);
+}
+
+/**
+ * A job stored in a user's cube with one message and registered in D1, but not enqueued: the test
+ * drives the consumer (or plays one). The user's cube exists (one memory is added first).
+ */
+export async function storedJob(t: Tenant, user: string, content = "I adopted a cat named Miso.") {
+  const identity = { tenant_id: t.id, cube_id: `user:${user}` };
+  await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
+  const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
+  await d1JobRegistry(env.DB, env.JOBS).register(identity, jobId);
+  const res = await cubeStub(env, identity).addMessages({
+    identity,
+    job_id: jobId,
+    mode: "fast",
+    options: { user_id: user, agent_id: null, session_id: null, tags: [], metadata: {} },
+    messages: [{ role: "user", name: "Ann", content, timestamp: Date.now(), user_id: user, agent_id: null, session_id: null }],
+  });
+  if (!res.ok) throw new Error(`storedJob: ${res.error.message}`);
+  return { identity, jobId, message: { kind: "extract", job_id: jobId, identity } satisfies JobMessage };
 }

@@ -2,7 +2,7 @@
 // that dies mid-run, and a model provider that refuses connections.
 import { describe, expect, it } from "vitest";
 import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
-import { api, BASE, newTenant, uniq, type Tenant, waitForJob, type Job } from "./helpers";
+import { api, BASE, newTenant, storedJob, uniq, type Tenant, waitForJob, type Job } from "./helpers";
 import worker from "../src/index";
 import { cubeStub } from "../src/services/cubes";
 import type { Env } from "../src/env";
@@ -62,18 +62,8 @@ describe("candidates past the cube's limits", () => {
   it("skips a candidate the cube refuses with its reason in the job's report, keeping the rest", async () => {
     const t = await newTenant();
     const user = uniq("u");
-    const identity = { tenant_id: t.id, cube_id: `user:${user}` };
-    await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
+    const { identity, jobId } = await storedJob(t, user);
     const cube = cubeStub(env, identity);
-    const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
-    const stored = await cube.addMessages({
-      identity,
-      job_id: jobId,
-      mode: "fast",
-      options: { user_id: user, agent_id: null, session_id: null, tags: [], metadata: {} },
-      messages: [{ role: "user", name: "Ann", content: "I adopted a cat named Miso.", timestamp: Date.now(), user_id: user, agent_id: null, session_id: null }],
-    });
-    expect(stored.ok).toBe(true);
     const item = (text: string, entities: string[]) => ({
       user_id: user, agent_id: null, session_id: null, text, type: "fact" as const, tags: [], entities, metadata: {}, importance: 0.5,
       event_time: null, valid_from: null, source_message_ids: [], hash: "a".repeat(64), vector: null,
@@ -129,16 +119,7 @@ describe("a consumer that dies mid-run", () => {
     await waitForJob(t, jobId, (j) => j.state === "succeeded");
     // Another job, taken by a consumer that is then killed: it started, and never reported back.
     const cube = cubeStub(env, identity);
-    const lost = `job_${crypto.randomUUID().replace(/-/g, "")}`;
-    await env.DB.prepare("INSERT INTO jobs (id, tenant_id, cube_id, created_at) VALUES (?, ?, ?, ?)").bind(lost, t.id, identity.cube_id, Date.now()).run();
-    const stored = await cube.addMessages({
-      identity,
-      job_id: lost,
-      mode: "fast",
-      options: { user_id: user, agent_id: null, session_id: null, tags: [], metadata: {} },
-      messages: [{ role: "user", name: "Ann", content: "I sold forty jars of honey.", timestamp: Date.now(), user_id: user, agent_id: null, session_id: null }],
-    });
-    expect(stored.ok).toBe(true);
+    const { jobId: lost } = await storedJob(t, user, "I sold forty jars of honey.");
     expect((await cube.startJob(identity, lost)).ok).toBe(true);
     expect((await api<Job>(t, "GET", `/v1/jobs/${lost}`)).body.state).toBe("running");
     // The lease runs out (time moved on past it).

@@ -1,30 +1,13 @@
 // Inferred adds run as queue jobs: the real local queue, retries, and the dead-letter queue.
 import { describe, expect, it } from "vitest";
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { api, newTenant, uniq, type Tenant, waitForJob, type Job } from "./helpers";
+import { api, newTenant, storedJob, uniq, type Tenant, waitForJob, type Job } from "./helpers";
 import worker from "../src/index";
 import type { JobMessage } from "../src/jobs/messages";
 import { cubeStub } from "../src/services/cubes";
 import { d1JobRegistry } from "../src/services/jobs";
 import { contentHash } from "../src/memory/text";
 
-
-/** A job stored in its cube and registered in D1, but not enqueued: tests drive the consumer. */
-async function storedJob(t: Tenant, user: string) {
-  const identity = { tenant_id: t.id, cube_id: `user:${user}` };
-  await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
-  const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
-  await d1JobRegistry(env.DB, env.JOBS).register(identity, jobId);
-  const res = await cubeStub(env, identity).addMessages({
-    identity,
-    job_id: jobId,
-    mode: "fast",
-    options: { user_id: user, agent_id: null, session_id: null, tags: [], metadata: {} },
-    messages: [{ role: "user", name: "Ann", content: "I adopted a cat named Miso.", timestamp: Date.now(), user_id: user, agent_id: null, session_id: null }],
-  });
-  expect(res.ok).toBe(true);
-  return { identity, jobId, message: { kind: "extract", job_id: jobId, identity } satisfies JobMessage };
-}
 
 /** Raw messages stored in a user's cube. */
 const messageCount = (t: Tenant, user: string) =>

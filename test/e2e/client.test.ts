@@ -1,20 +1,14 @@
 // The TypeScript client against a real `wrangler dev`: the main flows, typed errors, a key reused on retry, and the served document.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWrangler, type Dev } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { useWrangler } from "./helpers";
 import { clientFor, MemosError } from "./memos-client";
 
 describe("@memos-edge/client against wrangler dev", () => {
-  let dev: Dev;
-  beforeAll(async () => {
-    dev = await startWrangler();
-  });
-  afterAll(async () => {
-    await dev.stop();
-    dev.remove();
-  });
+  const server = useWrangler();
 
   it("adds, searches, gets, patches, shows history and deletes a memory", async () => {
+    const dev = server();
     const client = clientFor(dev);
     const user = `client-${Date.now()}`;
     const added = await client.memories.add({ user_id: user, text: "Alice prefers green tea in the morning", infer: false });
@@ -41,6 +35,7 @@ describe("@memos-edge/client against wrangler dev", () => {
   });
 
   it("a 4xx is a MemosError with the code, the message, the details and the request id", async () => {
+    const dev = server();
     const client = clientFor(dev);
     const error = await client.memories.update("mem_missing", { text: "x", expected_version: 1 }, { headers: { "X-Request-Id": "req-client-e2e-1" } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemosError);
@@ -59,6 +54,7 @@ describe("@memos-edge/client against wrangler dev", () => {
   });
 
   it("reuses the Idempotency-Key when the first attempt reached the server but its answer was lost", async () => {
+    const dev = server();
     const user = `client-retry-${Date.now()}`;
     const keys: string[] = [];
     let lost = false;
@@ -90,6 +86,7 @@ describe("@memos-edge/client against wrangler dev", () => {
   });
 
   it("the committed openapi.json is the document this Worker serves", async () => {
+    const dev = server();
     const served: unknown = await (await fetch(`${dev.url}/v1/openapi.json`)).json();
     const committed: unknown = JSON.parse(readFileSync(new URL("../../packages/client/openapi.json", import.meta.url), "utf8"));
     expect(served).toEqual(committed);

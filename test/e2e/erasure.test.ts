@@ -2,8 +2,8 @@
 // `wrangler dev` writes markers, the cube is deleted, and every file of its Durable Object is read.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, startWrangler, type Dev } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { call, useWrangler } from "./helpers";
 
 const marker = () => `qzv${Math.floor(Math.random() * 1e12)}`;
 
@@ -24,16 +24,10 @@ function filesHolding(dir: string, markers: readonly string[]): string[] {
 }
 
 describe("erasure on disk", () => {
-  let dev: Dev;
-  beforeAll(async () => {
-    dev = await startWrangler();
-  });
-  afterAll(async () => {
-    await dev.stop();
-    dev.remove();
-  });
+  const server = useWrangler();
 
   it("leaves no marker in any file of the cube's Durable Object once the cube is deleted", async () => {
+    const dev = server();
     const user = `erase-${Date.now()}`;
     const m = [marker(), marker(), marker()];
     expect((await call(dev, "POST", "/v1/memories", { user_id: user, text: `Ann hides the key under ${m[0]}`, tags: [m[1]], infer: false }, { "idempotency-key": marker() })).status).toBe(201);

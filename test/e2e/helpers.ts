@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll } from "vitest";
 // @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
 import { applyMigrations, ensureDevVars, startDev } from "../../scripts/dev-lib.mjs";
 
@@ -59,4 +60,20 @@ export async function call<T = Record<string, unknown>>(dev: Dev, method: string
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, headers: res.headers };
+}
+
+/** A wrangler dev for the enclosing describe block, started before its tests and removed after: call the getter inside a test. */
+export function useWrangler(vars: Record<string, string> = {}): () => Dev {
+  let dev: Dev | null = null;
+  beforeAll(async () => {
+    dev = await startWrangler(vars);
+  });
+  afterAll(async () => {
+    await dev?.stop();
+    dev?.remove();
+  });
+  return () => {
+    if (!dev) throw new Error("wrangler dev is not started: call the getter inside a test");
+    return dev;
+  };
 }
