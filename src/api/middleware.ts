@@ -51,10 +51,10 @@ export function bearer(c: Context): string | null {
   return m?.[1] ?? null;
 }
 
-/** Authenticates the API key; the tenant and scopes land in c.var.auth. */
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+/** Authenticates the API key that `read` finds in the request; the tenant and scopes land in c.var.auth. */
+export const authenticateWith = (read: (c: Context) => string | null): MiddlewareHandler<AppEnv> => async (c, next) => {
   await ensureDevTenant(c.env);
-  const key = bearer(c);
+  const key = read(c);
   if (!key || !looksLikeApiKey(key)) throw new ApiError("unauthorized", "missing or malformed API key");
   const { hash } = await hashApiKey(key);
   // The lookup is by hash: the key itself is never compared, so no timing of it leaks.
@@ -64,3 +64,6 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("deps", depsFromEnv(c.env));
   await next();
 };
+
+/** Authenticates the API key sent as a Bearer token. */
+export const authenticate = authenticateWith(bearer);
