@@ -20,6 +20,7 @@ import { authorizeCube } from "./api/access";
 import { d1Idempotency, tenantIdempotency } from "./api/idempotency";
 import { keys, redactKeySecret } from "./api/keys";
 import { mcp } from "./mcp/route";
+import { mem0 } from "./compat/mem0/app";
 import { memos } from "./compat/memos";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -60,6 +61,7 @@ v1.route("/keys", keys);
 v1.route("/feedback", feedback);
 v1.route("/entities", entities);
 app.route("/api/openmem/v1", memos);
+app.route("/mem0", mem0);
 app.route("/v1", v1);
 app.route("/mcp", mcp);
 
