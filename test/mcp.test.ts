@@ -217,4 +217,24 @@ describe("mcp", () => {
     await ca.close();
     await cb.close();
   });
+  it("applies a write tool once per idempotency_key, and refuses the key for other arguments", async () => {
+    const t = await newTenant();
+    const client = await connect(t.key);
+    const user = uniq("u");
+    const args = { user_id: user, text: "Bea plays the cello", infer: false, idempotency_key: "retry-1" };
+    const first = await call<{ memories: Mem[] }>(client, "add_memories", args);
+    const again = await call<{ memories: Mem[] }>(client, "add_memories", args);
+    expect(again.memories.map((m) => m.id)).toEqual(first.memories.map((m) => m.id));
+    expect(await fails(client, "add_memories", { ...args, text: "Bea plays the drums" })).toMatch(/^conflict:/);
+    const id = (first.memories[0] as Mem).id;
+    const edit = { id, text: "Bea plays the viola", idempotency_key: "edit-1" };
+    expect((await call<Mem>(client, "update_memory", edit)).version).toBe(2);
+    expect((await call<Mem>(client, "update_memory", edit)).version).toBe(2);
+    const listed = await call<{ memories: Mem[] }>(client, "list_memories", { user_id: user });
+    expect(listed.memories.map((m) => [m.text, m.version])).toEqual([["Bea plays the viola", 2]]);
+    const del = { id, idempotency_key: "del-1" };
+    expect(await call(client, "delete_memory", del)).toEqual({ id, deleted: true });
+    expect(await call(client, "delete_memory", del)).toEqual({ id, deleted: true });
+    await client.close();
+  });
 });

@@ -6,6 +6,7 @@ import { jobOut } from "../../services/jobs";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
+import { idempotencyArgument, toolIdempotency } from "../idempotency";
 
 export function registerAdd(server: McpServer, td: ToolDeps): void {
   addTool(server, td, {
@@ -13,7 +14,7 @@ export function registerAdd(server: McpServer, td: ToolDeps): void {
     title: "Add memories",
     description: "Add memories for a user (user_id) or a cube (cube_id): give messages to have memories extracted (a job; sync waits for it), or text with infer false to store it as one memory as is.",
     scope: "memories:write",
-    input: addMemoriesBody,
+    input: addMemoriesBody.safeExtend(idempotencyArgument),
     output: z.object({
       cube_id: z.string(),
       memories: z.array(memorySchema).optional().describe("the memories stored (infer false, or sync extraction)"),
@@ -21,8 +22,8 @@ export function registerAdd(server: McpServer, td: ToolDeps): void {
       replayed: z.number().optional().describe("messages recognized as replays and not stored again"),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    async run({ deps, tenant }, args) {
-      const { cube_id, outcome } = await addMemories(deps, tenant, args, undefined);
+    async run({ deps, tenant }, { idempotency_key, ...args }) {
+      const { cube_id, outcome } = await addMemories(deps, tenant, args, await toolIdempotency("add_memories", idempotency_key, args));
       const identity = { tenant_id: tenant, cube_id };
       if (outcome.kind === "stored") return { cube_id, memories: outcome.memories.map(memoryOut) };
       const job = { job: jobOut(identity, outcome.job), replayed: outcome.replayed };

@@ -5,6 +5,7 @@ import { locate } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
+import { idempotencyArgument, toolIdempotency } from "../idempotency";
 import { memoryTarget } from "./target";
 
 export function registerDelete(server: McpServer, td: ToolDeps): void {
@@ -13,12 +14,12 @@ export function registerDelete(server: McpServer, td: ToolDeps): void {
     title: "Delete a memory",
     description: "Delete a memory: its text and vector are erased and a tombstone remains.",
     scope: "memories:write",
-    input: memoryTarget,
+    input: memoryTarget.extend(idempotencyArgument),
     output: z.object({ id: z.string(), deleted: z.boolean() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    async run({ deps, tenant }, { id, ...hint }) {
+    async run({ deps, tenant }, { id, idempotency_key, ...hint }) {
       const identity = await locate(deps, tenant, id, hint);
-      return unwrap(await deps.cube(identity).deleteMemory(identity, id, undefined));
+      return unwrap(await deps.cube(identity).deleteMemory(identity, id, await toolIdempotency("delete_memory", idempotency_key, { id })));
     },
   });
 }

@@ -4,11 +4,13 @@ import { editMemory, locate } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
+import { idempotencyArgument, toolIdempotency } from "../idempotency";
 import { memoryTarget } from "./target";
 
-const NOT_CHANGES = new Set(["id", "cube_id", "user_id", "expected_version"]);
+const NOT_CHANGES = new Set(["id", "cube_id", "user_id", "expected_version", "idempotency_key"]);
 const input = memoryTarget
   .extend(patchMemoryBody.shape)
+  .extend(idempotencyArgument)
   .refine((b) => Object.keys(b).some((k) => !NOT_CHANGES.has(k)), { message: "nothing to change" });
 
 export function registerUpdate(server: McpServer, td: ToolDeps): void {
@@ -20,9 +22,9 @@ export function registerUpdate(server: McpServer, td: ToolDeps): void {
     input,
     output: memorySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    async run({ deps, tenant }, { id, cube_id, user_id, ...edit }) {
+    async run({ deps, tenant }, { id, cube_id, user_id, idempotency_key, ...edit }) {
       const identity = await locate(deps, tenant, id, { cube_id, user_id });
-      return memoryOut(await editMemory(deps, identity, id, edit, undefined));
+      return memoryOut(await editMemory(deps, identity, id, edit, await toolIdempotency("update_memory", idempotency_key, { id, ...edit })));
     },
   });
 }
