@@ -56,6 +56,18 @@ describe("cube ids and registration", () => {
     expect(await registered(t.id, `user:${other}`)).toBe(true);
   });
 
+  it("registers a cube again from its outbox when a write reached it unregistered", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const add = await api<{ memories: Mem[] }>(t, "POST", "/v1/memories", { user_id: user, text: "Dora grows figs", infer: false });
+    // What an isolate whose cache still held a deleted cube would leave: the cube has the write, D1 has no row.
+    await env.DB.prepare("DELETE FROM cubes WHERE tenant_id = ? AND id = ?").bind(t.id, `user:${user}`).run();
+    await runDurableObjectAlarm(stubOf(t.id, `user:${user}`));
+    expect(await registered(t.id, `user:${user}`)).toBe(true);
+    const wide = await api<SearchOut>(t, "POST", "/v1/search", { query: "figs" });
+    expect(wide.body.results.map((r) => r.memory.id)).toEqual([(add.body.memories[0] as Mem).id]);
+  });
+
   it("reads, updates and deletes a memory by its id alone right after it was written", async () => {
     const t = await newTenant();
     const user = uniq("u");

@@ -5,6 +5,8 @@ import { memories as catalog } from "../../../src/db/schema";
 import type { Memory } from "../../../src/memory/types";
 import { RECORD_COLUMNS, toRecord } from "../../../src/memory/memory-record";
 import type { OutboxSink } from "./outbox";
+import { USER_CUBE_PREFIX } from "../../../src/memory/cube-contract";
+import { cubeRef } from "../../../src/lib/ids";
 
 // One prepared statement text for every row: D1 binds at most 100 parameters, and a plain
 // statement skips the query builder's cost on a path that runs for every change.
@@ -32,7 +34,14 @@ export class D1CatalogSink implements OutboxSink {
   async upsert(memories: Memory[]): Promise<void> {
     // A row of another tenant with the same id is never overwritten (the WHERE of the upsert).
     const stmt = this.d1.prepare(UPSERT);
-    if (memories.length) await this.d1.batch(memories.map((m) => stmt.bind(...values(m))));
+    const first = memories[0];
+    if (!first) return;
+    // The cube's registration rides along: a write that an isolate still believing in a deleted
+    // cube let through without registering it is registered here, once the cube has it.
+    const register = this.d1
+      .prepare(`INSERT INTO cubes (tenant_id, id, owner_user_id, created_at, ref) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+      .bind(first.tenant_id, first.cube_id, first.cube_id.startsWith(USER_CUBE_PREFIX) ? first.cube_id.slice(USER_CUBE_PREFIX.length) : null, first.created_at, cubeRef(first.cube_id));
+    await this.d1.batch([register, ...memories.map((m) => stmt.bind(...values(m)))]);
   }
 
   async delete(ids: string[]): Promise<void> {
