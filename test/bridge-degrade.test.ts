@@ -42,7 +42,7 @@ describe("GPU routes when the bridge is unavailable", () => {
   it("answer 503 within the configured timeout when the bridge hangs, then fail fast once the circuit opens", async () => {
     const { t, cube } = await tenantWithCube();
     // A distinct URL and timeout give this test its own client and breaker (5 failures open it).
-    const hung = { BRIDGE_URL: "http://127.0.0.1:18793", BRIDGE_TIMEOUT_MS: "250" };
+    const hung = { BRIDGE_URL: env.TEST_SILENT_URL, BRIDGE_TIMEOUT_MS: "250" };
     const first = await call(t, hung, "GET", `/v1/cubes/${cube}/activation`);
     expect(first.status).toBe(503);
     expect(first.body.error.code).toBe("upstream_unavailable");
@@ -65,7 +65,7 @@ describe("GPU routes when the bridge is unavailable", () => {
     // (A refused connection is covered by the client tests in gpu-bridge/test/client.test.ts:
     // in workerd it also prints "Network connection lost" noise into the suite's output.)
     const { t, cube } = await tenantWithCube();
-    const failing = { BRIDGE_URL: "http://127.0.0.1:18793", BRIDGE_TIMEOUT_MS: "2500" };
+    const failing = { BRIDGE_URL: env.TEST_SILENT_URL, BRIDGE_TIMEOUT_MS: "2500" };
     const r = await call(t, failing, "POST", `/v1/cubes/${cube}/activation`, { text: "hot block" });
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: "upstream_unavailable", details: { status: 503 } });

@@ -6,6 +6,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** A loopback server that accepts and answers 503 after a second. */
+      TEST_SILENT_URL: string;
     }
   }
 }

@@ -10,12 +10,12 @@ import { parseNodes } from "../src/config.js";
 import { startBridge } from "../src/server.js";
 import { startVllm } from "./standins/vllm.js";
 
-/** Must match BRIDGE_URL / BRIDGE_SECRET in the root vitest.config.ts. */
-export const BRIDGE_PORT = 18792;
+/** The root vitest.config.ts picks free ports and passes them here and to the Worker (BRIDGE_URL). */
+export const BRIDGE_PORT = Number(process.env.TEST_BRIDGE_PORT ?? 18792);
 export const BRIDGE_SECRET = "e2e-bridge-secret-0123456789abcdef";
 export const E2E_MODEL = "llama-3-8b";
 /** A bridge that answers only after a second, far past the Worker's timeout there (test/bridge-degrade.test.ts). */
-export const SILENT_PORT = 18793;
+export const SILENT_PORT = Number(process.env.TEST_SILENT_PORT ?? 18793);
 
 /**
  * Retries while the port is taken: the ports are fixed (the Worker's bindings are static), so a
