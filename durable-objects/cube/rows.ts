@@ -13,7 +13,7 @@ export interface MemoryRow extends Omit<MemoryRecord, "tenant_id" | "cube_id">, 
 }
 
 export const MEMORY_COLUMNS =
-  "seq, id, user_id, agent_id, session_id, text, type, tags, entities, metadata, importance, state, version, hash, created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at, access_count, last_access_at";
+  "seq, id, user_id, agent_id, session_id, text, type, tags, entities, metadata, importance, state, version, hash, created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at, access_count, last_access_at, expires_at";
 
 /** The cube's row as a Memory of `identity` (the cube's rows do not repeat the tenant and cube). */
 export function rowToMemory(row: MemoryRow, identity: CubeIdentity): Memory {

@@ -136,6 +136,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX vector_unseen_visible ON vector_unseen(visible_at);
   `,
+  // v5 (lifecycle): when a memory expires (ms; NULL never), indexed for the alarm's expiry pass.
+  `
+  ALTER TABLE memories ADD COLUMN expires_at INTEGER;
+  CREATE INDEX memories_expires ON memories(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

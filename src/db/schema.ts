@@ -96,6 +96,7 @@ export const memories = sqliteTable(
     validTo: integer("valid_to"),
     eventTime: integer("event_time"),
     sourceMessageIds: text("source_message_ids").notNull(), // JSON array
+    expiresAt: integer("expires_at"), // ms; null: never expires
   },
   (t) => [
     index("memories_tenant_created").on(t.tenantId, t.createdAt, t.id),

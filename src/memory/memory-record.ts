@@ -6,6 +6,7 @@ import type { Memory, MemoryState, MemoryType, Metadata } from "./types";
 export const RECORD_COLUMNS = [
   "id", "tenant_id", "cube_id", "user_id", "agent_id", "session_id", "text", "type", "tags", "entities", "metadata",
   "importance", "state", "version", "hash", "created_at", "updated_at", "valid_from", "valid_to", "event_time", "source_message_ids",
+  "expires_at",
 ] as const;
 
 export interface MemoryRecord {
@@ -30,6 +31,7 @@ export interface MemoryRecord {
   valid_to: number | null;
   event_time: number | null;
   source_message_ids: string;
+  expires_at: number | null;
 }
 
 export function toRecord(m: Memory): MemoryRecord {
@@ -55,6 +57,7 @@ export function toRecord(m: Memory): MemoryRecord {
     valid_to: m.valid_to,
     event_time: m.event_time,
     source_message_ids: JSON.stringify(m.source_message_ids),
+    expires_at: m.expires_at ?? null,
   };
 }
 
@@ -84,5 +87,6 @@ export function fromRecord(r: MemoryRecord, seen: { seen_count: number; last_see
     source_message_ids: JSON.parse(r.source_message_ids) as string[],
     seen_count: seen.seen_count,
     last_seen_at: seen.last_seen_at,
+    expires_at: r.expires_at ?? null,
   };
 }

@@ -47,6 +47,8 @@ export interface Memory extends Scope {
   source_message_ids: string[];
   seen_count: number;
   last_seen_at: number;
+  /** When it expires (never returned from then on); null or absent (versions written before expiry existed): never. */
+  expires_at?: number | null;
 }
 
 export type MessageRole = "user" | "assistant" | "system" | "tool";
@@ -71,4 +73,4 @@ export interface CandidateMemory {
   tags?: string[];
 }
 
-export type ChangeReason = "create" | "extract" | "merge" | "update" | "supersede" | "retract" | "edit" | "feedback" | "delete" | "archive" | "restore";
+export type ChangeReason = "create" | "extract" | "merge" | "update" | "supersede" | "retract" | "edit" | "feedback" | "delete" | "archive" | "restore" | "expire";
