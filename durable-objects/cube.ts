@@ -31,6 +31,7 @@ import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type Store
 import { drainOutbox, outboxStats, type DrainReport, type OutboxSink } from "./cube/outbox/outbox";
 import { D1CatalogSink } from "./cube/outbox/d1-sink";
 import { VectorIndexSink } from "./cube/outbox/vector-sink";
+import { WebhookEventSink } from "./cube/outbox/event-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
 import { recall, remember, purgeIdempotency } from "./cube/idempotency";
 import {
@@ -134,7 +135,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private outboxSinks(identity: CubeIdentity): OutboxSink[] {
     if (!this.sinks) {
       const index = selectVectorIndex(this.env);
-      this.sinks = [new D1CatalogSink(this.env.DB, identity.tenant_id), ...(index ? [new VectorIndexSink(index)] : [])];
+      this.sinks = [new D1CatalogSink(this.env.DB, identity.tenant_id), ...(index ? [new VectorIndexSink(index)] : []), new WebhookEventSink(this.env, identity)];
     }
     return this.sinks;
   }

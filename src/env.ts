@@ -1,6 +1,7 @@
 // The one declaration of the Worker's bindings and configuration; tests extend it, never copy it.
 import type { CubeObject } from "../durable-objects/cube";
 import type { JobMessage } from "./jobs/messages";
+import type { WebhookQueueMessage } from "./webhooks/messages";
 
 export interface Env {
   /** One SQLite-backed Durable Object per memory cube. */
@@ -9,6 +10,8 @@ export interface Env {
   DB: D1Database;
   /** Extraction and Mem2Skill jobs; failures land in the dead-letter queue. */
   JOBS: Queue<JobMessage>;
+  /** Webhook events (from the cubes' outboxes and the jobs consumer) and their deliveries; given-up deliveries land in memos-events-dlq. */
+  EVENTS: Queue<WebhookQueueMessage>;
 
   /** Workers AI; only bound in deployed environments (no local form). */
   AI?: Ai;
@@ -41,4 +44,7 @@ export interface Env {
   BRIDGE_URL?: string;
   BRIDGE_SECRET?: string;
   BRIDGE_TIMEOUT_MS?: string;
+
+  /** Factor on the webhook retry delays (default 1: 5 s, 30 s, 2 min, ... 4 h); tests set 0 to retry at once. */
+  WEBHOOK_BACKOFF_SCALE?: string;
 }

@@ -25,6 +25,8 @@ function comparable(body: unknown): unknown {
   return out;
 }
 
+// A loopback port nothing listens on: webhook deliveries of the samples fail at once and go nowhere.
+const HOOK_URL = "http://127.0.0.1:9/hook";
 const TEXT = "Alice lives in Lyon. She prefers tea over coffee. ".repeat(4);
 
 /** A valid request for each write route, made against fresh objects of `t` so that each runs once. */
@@ -34,6 +36,7 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     const r = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text, infer: false });
     return (r.body.memories[0] as { id: string }).id;
   };
+  const webhook = async () => (await api<{ id: string }>(t, "POST", "/v1/webhooks", { url: HOOK_URL })).body.id;
   const gpuCube = async () => {
     const id = uniq("gpu");
     await api(t, "POST", "/v1/cubes", { id, name: "GPU memory" });
@@ -95,6 +98,16 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
       if (route.endsWith("unload")) await api(t, "POST", `/v1/cubes/${cube}/adapters/style/load`, {});
       return { path: `/v1/cubes/${cube}/adapters/style/${route.endsWith("unload") ? "unload" : "load"}`, body: {}, other: { node: "elsewhere" } };
     }
+    case "POST /v1/webhooks":
+      return { path: "/v1/webhooks", body: { url: HOOK_URL, events: ["memory.created"] }, other: { url: HOOK_URL, events: ["memory.deleted"] } };
+    case "PATCH /v1/webhooks/{id}":
+      return { path: `/v1/webhooks/${await webhook()}`, body: { enabled: false }, other: { enabled: true } };
+    case "DELETE /v1/webhooks/{id}":
+      return { path: `/v1/webhooks/${await webhook()}` };
+    case "POST /v1/webhooks/{id}/rotate-secret":
+      return { path: `/v1/webhooks/${await webhook()}/rotate-secret`, other: {} };
+    case "POST /v1/webhooks/{id}/test":
+      return { path: `/v1/webhooks/${await webhook()}/test`, other: {} };
     default:
       throw new Error(`no idempotency sample for write route ${route}: add one here`);
   }
@@ -123,7 +136,8 @@ describe("Idempotency-Key on every write route", () => {
       expect(first.status, `${route} first: ${JSON.stringify(first.body)}`).toBeLessThan(300);
       const retry = await send(t, call, method, key, call.body);
       expect(retry.status, `${route} retry`).toBe(first.status);
-      const expected = route.endsWith("/keys") ? { ...first.body, key: null } : first.body;
+      // Secrets are shown once: a replay answers them as null (API keys, webhook signing secrets).
+      const expected = route.endsWith("/keys") ? { ...first.body, key: null } : "secret" in first.body ? { ...first.body, secret: null } : first.body;
       expect(comparable(retry.body), `${route} retry body`).toEqual(comparable(expected));
       if (call.other !== undefined) {
         const other = await send(t, call, method, key, call.other);

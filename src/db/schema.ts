@@ -104,3 +104,50 @@ export const memories = sqliteTable(
     index("memories_tenant_user").on(t.tenantId, t.userId, t.createdAt),
   ],
 );
+
+/** Webhook subscriptions of a tenant: where to POST which events, and the secret they are signed with. */
+export const webhookSubscriptions = sqliteTable(
+  "webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** JSON array of event types, or ["*"] for all. */
+    events: text("events").notNull(),
+    /** The `whsec_` signing secret: kept (not hashed) since every delivery is signed with it; shown once. */
+    secret: text("secret").notNull(),
+    enabled: integer("enabled").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("webhook_subscriptions_tenant").on(t.tenantId, t.createdAt)],
+);
+
+/** One event for one subscription: the body as signed, its state and every attempt; deleted with its subscription. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    subscriptionId: text("subscription_id").notNull(),
+    /** The `webhook-id`: the same on every attempt, so receivers can drop a repeat. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The JSON body exactly as POSTed. */
+    payload: text("payload").notNull(),
+    /** "pending", "succeeded", "failed" (will be retried) or "dead" (given up). */
+    state: text("state").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    /** JSON array of { at, status, error, duration_ms }, one per attempt. */
+    log: text("log").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event").on(t.subscriptionId, t.eventId),
+    index("webhook_deliveries_subscription").on(t.tenantId, t.subscriptionId, t.createdAt, t.id),
+  ],
+);

@@ -4,6 +4,9 @@ import { depsFromEnv, type Deps } from "../services/deps";
 import type { JobMessage } from "./messages";
 import { runExtractJob } from "./run-extract";
 import { ApiError } from "../errors";
+import { isWebhookQueue } from "../webhooks/messages";
+import { handleWebhookQueue } from "./webhook-consumer";
+import { emitJobEvent, emitJobFailed } from "./webhook-job-events";
 
 export const DLQ_NAME = "memos-jobs-dlq";
 
@@ -29,6 +32,7 @@ function isJobMessage(body: unknown): body is JobMessage {
 }
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (isWebhookQueue(batch.queue)) return handleWebhookQueue(batch, env);
   const deadLetter = batch.queue === DLQ_NAME || batch.queue.endsWith("-dlq");
   const deps = depsFromEnv(env);
   for (const message of batch.messages) {
@@ -41,11 +45,21 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     }
     if (deadLetter) {
       await recordFailure(deps, body, `dead-lettered after ${message.attempts} attempt(s) on ${batch.queue}`, true);
+      try {
+        await emitJobFailed(env, deps, body.identity, body.job_id);
+      } catch (err) {
+        // The job is failed for good either way; the event is retried once with the message.
+        console.error(JSON.stringify({ level: "error", job_id: body.job_id, message: "could not emit job.failed", error: describe(err) }));
+        message.retry();
+        continue;
+      }
       message.ack();
       continue;
     }
     try {
-      await runExtractJob(deps, body);
+      const job = await runExtractJob(deps, body);
+      // Before the ack: a failed send retries the message, which finds the job done and emits again.
+      await emitJobEvent(env, body.identity, job);
       message.ack();
     } catch (err) {
       if (err instanceof ApiError && err.code === "not_found") {

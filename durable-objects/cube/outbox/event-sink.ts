@@ -1,0 +1,38 @@
+// Outbox sink that announces a cube's memory changes as webhook events on the events queue.
+import type { Memory } from "../../../src/memory/types";
+import type { CubeIdentity } from "../../../src/memory/cube-contract";
+import { emitEvents, hasSubscriptions, type EmitEnv } from "../../../src/services/webhooks-emit";
+import { memoryChanged, memoryDeleted } from "../../../src/webhooks/sources";
+import type { OutboxSink } from "./outbox";
+
+/**
+ * Runs after the catalog and vector sinks, so that a receiver reading the memory back finds it.
+ * The outbox drains at least once and event ids derive from the memory's state, so a repeated
+ * drain sends the same `webhook-id` again (and the fan-out records it once per subscription).
+ * Without an EVENTS binding, or while the tenant has no enabled subscription, nothing is sent.
+ */
+export class WebhookEventSink implements OutboxSink {
+  readonly needsVectors = false;
+  readonly name = "webhook-events";
+
+  constructor(
+    private readonly env: EmitEnv,
+    private readonly identity: CubeIdentity,
+  ) {}
+
+  /** Checked before any event is built: most tenants have no subscription (cached per isolate). */
+  private async wanted(): Promise<boolean> {
+    return this.env.EVENTS !== undefined && (await hasSubscriptions(this.env.DB, this.identity.tenant_id));
+  }
+
+  async upsert(memories: Memory[]): Promise<void> {
+    if (!(await this.wanted())) return;
+    await emitEvents(this.env, this.identity.tenant_id, await Promise.all(memories.map(memoryChanged)));
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    if (!(await this.wanted())) return;
+    const now = Date.now();
+    await emitEvents(this.env, this.identity.tenant_id, await Promise.all(ids.map((id) => memoryDeleted(this.identity, id, now))));
+  }
+}
