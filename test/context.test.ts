@@ -2,7 +2,7 @@
 // search (fan-out and the Vectorize route) never crossing tenants.
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { api, newTenant, principal, uniq, type Tenant } from "./helpers";
 import { runSearch } from "../src/services/search";
 import { depsFromEnv } from "../src/services/deps";
 import { searchBody } from "../src/api/schemas";
@@ -114,10 +114,10 @@ describe("tenant-wide search", () => {
     // Written straight into the index, not through a cube's outbox: wait as long as Vectorize would.
     fake.settle();
     const body = searchBody.parse({ query: "paintings", weights: { keyword: 0, entity: 0, vector: 1 }, record_access: false });
-    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, a.id, body, false);
+    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, principal(a.id), body, false);
     expect(out.results.map((r) => r.memory.id)).toEqual([target]);
     expect(out.results[0]?.score_breakdown.vector).toBeGreaterThan(0);
-    const outB = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, b.id, body, false);
+    const outB = await runSearch({ ...depsFromEnv(env), vectorIndex: index }, principal(b.id), body, false);
     expect(outB.results.map((r) => r.memory.id)).not.toContain(target);
   });
 

@@ -94,3 +94,6 @@ export async function storedJob(t: Tenant, user: string, content = "I adopted a 
   if (!res.ok) throw new Error(`storedJob: ${res.error.message}`);
   return { identity, jobId, message: { kind: "extract", job_id: jobId, identity } satisfies JobMessage };
 }
+
+/** A caller that reaches its whole tenant, for tests that call a flow directly. */
+export const principal = (tenantId: string) => ({ tenant_id: tenantId, key_id: "key_test", limits: null });

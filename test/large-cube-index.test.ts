@@ -2,7 +2,7 @@
 // fake, whose writes become visible seconds later); so does a tenant-wide search, cube by cube.
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
-import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { api, newTenant, principal, uniq, type Tenant } from "./helpers";
 import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import { VectorIndexSink } from "../durable-objects/cube/outbox/vector-sink";
 import { DEFAULT_CUBE_THRESHOLD, largeCubeIndex } from "../durable-objects/cube/search/index-route";
@@ -147,7 +147,7 @@ describe("large cubes search the VectorIndex", () => {
     const [unseen] = await add(t, recent, ["the telescope mirror needs grinding"], spy);
     expect(fake.store.has(unseen as string)).toBe(false);
     const body = searchBody.parse({ query: "telescope mirror", weights: { keyword: 0, entity: 0 } });
-    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, body, false);
+    const out = await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, principal(t.id), body, false);
     expect(spy.queries).toHaveLength(1);
     const ids = out.results.map((r) => r.memory.id);
     expect(ids[0]).toBe(unseen);
@@ -162,9 +162,9 @@ describe("large cubes search the VectorIndex", () => {
     const spy = new Spy(new VectorizeVectorIndex(fake));
     await fill(t, me, ["Ann lives in Oslo"], spy, fake);
     const body = searchBody.parse({ query: "where does Ann live", as_of: "2020-01-01T00:00:00Z" });
-    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, body, false);
+    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, principal(t.id), body, false);
     expect(spy.queries[0]?.filter.state).toEqual({ $in: ["active", "superseded"] });
-    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, t.id, searchBody.parse({ query: "where does Ann live" }), false);
+    await runSearch({ ...depsFromEnv(env), vectorIndex: spy }, principal(t.id), searchBody.parse({ query: "where does Ann live" }), false);
     expect(spy.queries[1]?.filter.state).toBe("active");
   });
 

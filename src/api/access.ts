@@ -2,10 +2,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 import { assertScope } from "./route";
-import { resolveCube } from "../services/cubes";
+import { reachCube } from "../services/access";
 
-/** Throws 403 without the scope, 404 when the cube is not the caller's tenant's. */
+/** Throws 403 without the scope, 404 when the cube is not within the caller's reach (tenant, key limits, grants). */
 export async function authorizeCube(c: Context<AppEnv>, cubeId: string, need: "read" | "write"): Promise<void> {
   assertScope(c, need === "read" ? "memories:read" : "memories:write");
-  await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: cubeId });
+  await reachCube(c.get("deps"), c.get("auth"), { cube_id: cubeId }, need);
 }

@@ -1,13 +1,18 @@
 // Typed per-request variables (c.var) shared by every route module.
 import type { Env } from "../env";
 import type { Deps } from "../services/deps";
+import type { Principal } from "../services/access";
 
-export const SCOPES = ["memories:read", "memories:write", "admin"] as const;
+/**
+ * What a key may do. `memories:*` read and write memory; `pii:read` reveals masked personal data;
+ * `audit:read` reads the audit log; `export` streams a scope out; `admin` manages keys, grants
+ * and webhooks and implies every other scope of its tenant.
+ */
+export const SCOPES = ["memories:read", "memories:write", "pii:read", "audit:read", "export", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export interface AuthContext {
-  tenant_id: string;
-  key_id: string;
+/** The authenticated caller: its tenant, key, limits (a Principal) and scopes. */
+export interface AuthContext extends Principal {
   scopes: Scope[];
 }
 

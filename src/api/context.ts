@@ -24,7 +24,7 @@ const contextRouteDef = defineRoute({
 });
 contextRoute.openapi(contextRouteDef, async (c) => {
   const body = c.req.valid("json");
-  const out = await runSearch(c.get("deps"), c.get("auth").tenant_id, body, true);
+  const out = await runSearch(c.get("deps"), c.get("auth"), body, true);
   c.header("Server-Timing", serverTiming(out.timings));
   const packed = out.packed as NonNullable<typeof out.packed>;
   return c.json({ ...packed, considered: out.results.length, ...(out.coverage ? { coverage: out.coverage } : {}), timings_ms: out.timings }, 200);

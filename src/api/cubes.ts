@@ -3,8 +3,9 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { cubeIdSchema, scopeIdSchema, USER_CUBE_PREFIX } from "../memory/cube-contract";
-import { resolveCube, unwrap } from "../services/cubes";
-import { createCube, listCubes } from "../services/cube-registry";
+import { unwrap } from "../services/cubes";
+import { reachCube } from "../services/access";
+import { createCube, listCubes, ownCube } from "../services/cube-registry";
 import type { CubeRecord } from "../services/registry";
 import { deleteCube } from "../services/cube-delete";
 
@@ -38,7 +39,7 @@ const create = defineRoute({
   responses: { 201: jsonAnswer(cubeSchema, "Created"), 200: jsonAnswer(cubeSchema, "Already existed") },
 });
 cubes.openapi(create, async (c) => {
-  const { cube, created } = await createCube(c.get("deps"), c.get("auth").tenant_id, c.req.valid("json"));
+  const { cube, created } = await createCube(c.get("deps"), c.get("auth"), c.req.valid("json"));
   return created ? c.json(cubeOut(cube), 201) : c.json(cubeOut(cube), 200);
 });
 
@@ -54,7 +55,7 @@ const list = defineRoute({
 cubes.openapi(list, async (c) => {
   const q = c.req.valid("query");
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ i: z.string() })).i : "";
-  const page = await listCubes(c.get("deps"), c.get("auth").tenant_id, q.limit, after);
+  const page = await listCubes(c.get("deps"), c.get("auth"), q.limit, after);
   return c.json({ cubes: page.cubes.map(cubeOut), next_cursor: page.last === null ? null : encodeCursor({ i: page.last }) }, 200);
 });
 
@@ -68,7 +69,7 @@ const stats = defineRoute({
   responses: { 200: jsonAnswer(z.record(z.string(), z.unknown())) },
 });
 cubes.openapi(stats, async (c) => {
-  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  const { identity } = await reachCube(c.get("deps"), c.get("auth"), { cube_id: c.req.valid("param").id }, "read");
   return c.json(unwrap(await c.get("deps").cube(identity).stats(identity)), 200);
 });
 
@@ -82,6 +83,6 @@ const remove = defineRoute({
   responses: { 200: jsonAnswer(z.object({ id: z.string(), deleted: z.boolean(), memories: z.number().int() })) },
 });
 cubes.openapi(remove, async (c) => {
-  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, { cube_id: c.req.valid("param").id });
+  const identity = await ownCube(c.get("deps"), c.get("auth"), c.req.valid("param").id);
   return c.json(await deleteCube(c.get("deps"), identity), 200);
 });

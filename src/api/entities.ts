@@ -2,7 +2,9 @@
 import { z } from "zod";
 import { defineRoute, jsonAnswer, routes } from "./route";
 import { cubeIdSchema, scopeIdSchema } from "../memory/cube-contract";
-import { resolveCube, unwrap } from "../services/cubes";
+import { unwrap } from "../services/cubes";
+import { reachCube } from "../services/access";
+import { ApiError } from "../errors";
 
 export const entities = routes();
 
@@ -30,7 +32,10 @@ const listEntities = defineRoute({
 });
 entities.openapi(listEntities, async (c) => {
   const q = c.req.valid("query");
-  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, q);
+  const reach = await reachCube(c.get("deps"), c.get("auth"), q, "read");
+  // A cube's entities are counted over all its memories: a key that sees only some agents' memories would learn the others'.
+  if (reach.visible_agents !== null) throw new ApiError("forbidden", "entities of a shared cube are not available to a key limited to agents");
+  const { identity } = reach;
   const list = unwrap(await c.get("deps").cube(identity).entities(identity, q.limit, q.prefix ?? null));
   return c.json(
     { entities: list.map((e) => ({ ...e, first_seen_at: new Date(e.first_seen_at).toISOString(), last_seen_at: new Date(e.last_seen_at).toISOString() })) },

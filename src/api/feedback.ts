@@ -35,7 +35,7 @@ const correct = defineRoute({
 });
 feedback.openapi(correct, async (c) => {
   const body = c.req.valid("json");
-  const out = await applyCorrection(c.get("deps"), c.get("auth").tenant_id, body, await cubeIdempotency(c, body));
+  const out = await applyCorrection(c.get("deps"), c.get("auth"), body, await cubeIdempotency(c, body));
   const d = out.decision;
   return c.json({ decision: { action: d.action, target_id: d.action === "ADD" ? null : d.target_id, reason: d.reason, judge: out.judge }, memories: out.memories.map(memoryOut) }, 200);
 });

@@ -2,9 +2,7 @@
 import { z } from "zod";
 import { defineRoute, jsonAnswer, routes } from "./route";
 import { jobSchema } from "./schemas";
-import { ApiError } from "../errors";
-import { unwrap } from "../services/cubes";
-import { jobOut } from "../services/jobs";
+import { jobOut, readJob } from "../services/jobs";
 
 export const jobs = routes();
 
@@ -19,9 +17,6 @@ const getJob = defineRoute({
 });
 jobs.openapi(getJob, async (c) => {
   const { id } = c.req.valid("param");
-  const tenant = c.get("auth").tenant_id;
-  const cubeId = await c.get("deps").jobs.locate(tenant, id);
-  if (!cubeId) throw new ApiError("not_found", `job ${id} not found`);
-  const identity = { tenant_id: tenant, cube_id: cubeId };
-  return c.json(jobOut(identity, unwrap(await c.get("deps").cube(identity).getJob(identity, id))), 200);
+  const { identity, job } = await readJob(c.get("deps"), c.get("auth"), id);
+  return c.json(jobOut(identity, job), 200);
 });

@@ -7,14 +7,26 @@ import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
 import { apiKeys } from "../db/schema";
-import { generateApiKey, hashApiKey, parseScopes } from "../governance/keys";
+import { generateApiKey, hashApiKey, parseLimits, parseScopes } from "../governance/keys";
+import { keyLimitsSchema, limitsAllowScopes } from "../governance/access";
 import { newId } from "../lib/ids";
 
 export const createKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
   scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
+  limits: keyLimitsSchema
+    .optional()
+    .describe("narrow the key to some cubes, users or agents (each given list must match); a limited key cannot hold the admin scope"),
 });
-const keySchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()), created_at: z.string(), revoked_at: z.string().nullable() });
+const keySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  limits: keyLimitsSchema.nullable().describe("null: the key reaches every cube of its tenant"),
+  created_at: z.string(),
+  revoked_at: z.string().nullable(),
+});
 export const keyCreatedSchema = keySchema.extend({
   key: z.string().nullable().describe("the secret, shown once; null when an Idempotency-Key retry replays the answer (it is never stored)"),
   tenant_id: z.string(),
@@ -31,15 +43,29 @@ function keyOut(r: typeof apiKeys.$inferSelect) {
     name: r.name,
     prefix: r.prefix,
     scopes: parseScopes(r.scopes),
+    limits: parseLimits(r.limits),
     created_at: new Date(r.createdAt).toISOString(),
     revoked_at: r.revokedAt === null ? null : new Date(r.revokedAt).toISOString(),
   };
 }
 
 export async function createKey(env: Env, tenantId: string, body: z.infer<typeof createKeyBody>) {
+  const limits = body.limits ?? null;
+  if (!limitsAllowScopes(limits, body.scopes)) throw new ApiError("invalid_request", "a key with limits cannot hold the admin scope");
   const key = generateApiKey();
   const { hash, prefix } = await hashApiKey(key);
-  const row = { id: newId("key"), tenantId, name: body.name, hash, prefix, scopes: JSON.stringify([...new Set(body.scopes)]), createdAt: Date.now(), revokedAt: null, lastUsedAt: null };
+  const row = {
+    id: newId("key"),
+    tenantId,
+    name: body.name,
+    hash,
+    prefix,
+    scopes: JSON.stringify([...new Set(body.scopes)]),
+    limits: limits === null ? null : JSON.stringify(limits),
+    createdAt: Date.now(),
+    revokedAt: null,
+    lastUsedAt: null,
+  };
   await drizzle(env.DB).insert(apiKeys).values(row).run();
   return { ...keyOut(row), key, tenant_id: tenantId };
 }

@@ -7,7 +7,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { AppEnv } from "./app-env";
 import { ApiError, errorBody, isTransientObjectError, retryAfterOf } from "../errors";
 import { apiKeys } from "../db/schema";
-import { hashApiKey, looksLikeApiKey, parseScopes } from "../governance/keys";
+import { hashApiKey, looksLikeApiKey, parseLimits, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
 import { newId } from "../lib/ids";
 import { ProviderError } from "../providers/errors";
@@ -60,7 +60,7 @@ export const authenticateWith = (read: (c: Context) => string | null): Middlewar
   // The lookup is by hash: the key itself is never compared, so no timing of it leaks.
   const row = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
   if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "invalid or revoked API key");
-  c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes) });
+  c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes), limits: parseLimits(row.limits) });
   c.set("deps", depsFromEnv(c.env));
   await next();
 };

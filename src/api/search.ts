@@ -42,7 +42,7 @@ const searchRoute = defineRoute({
 });
 search.openapi(searchRoute, async (c) => {
   const body = c.req.valid("json");
-  const out = await runSearch(c.get("deps"), c.get("auth").tenant_id, body, body.format === "context");
+  const out = await runSearch(c.get("deps"), c.get("auth"), body, body.format === "context");
   c.header("Server-Timing", serverTiming(out.timings));
   const u = out.understood;
   return c.json({

@@ -1,6 +1,7 @@
 // API keys: generation (shown once), hashing at rest, scopes.
 import { sha256Hex } from "./crypto";
 import { SCOPES, type Scope } from "../api/app-env";
+import { keyLimitsSchema, type KeyLimits } from "./access";
 
 const KEY_PREFIX = "mk_";
 
@@ -25,4 +26,20 @@ export function parseScopes(json: string): Scope[] {
   const raw: unknown = JSON.parse(json);
   if (!Array.isArray(raw)) return [];
   return raw.filter((s): s is Scope => typeof s === "string" && (SCOPES as readonly string[]).includes(s));
+}
+
+/**
+ * A stored key's limits. Limits that no longer parse narrow the key to nothing rather than
+ * widening it to the whole tenant: fail closed.
+ */
+export function parseLimits(json: string | null): KeyLimits | null {
+  if (json === null) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = keyLimitsSchema.safeParse(raw);
+  return parsed.success ? parsed.data : { cube_ids: [] };
 }

@@ -2,7 +2,7 @@
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export type IdPrefix = "mem" | "msg" | "cube" | "job" | "key" | "tnt" | "skl" | "req" | "ver";
+export type IdPrefix = "mem" | "msg" | "cube" | "job" | "key" | "tnt" | "skl" | "req" | "ver" | "grt";
 
 function encodeTime(ms: number): string {
   let out = "";

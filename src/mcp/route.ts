@@ -15,7 +15,7 @@ mcp.use("*", authenticate);
 
 mcp.post("/", async (c) => {
   const auth = c.get("auth");
-  const server = mcpServer({ deps: c.get("deps"), tenant: auth.tenant_id, scopes: auth.scopes });
+  const server = mcpServer({ deps: c.get("deps"), who: auth, scopes: auth.scopes });
   // Stateless: no session id; JSON answers rather than an SSE stream, since no request outlives its answer.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: MAX_BODY_BYTES });
   await server.connect(transport);

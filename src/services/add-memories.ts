@@ -5,9 +5,13 @@ import type { Idempotency, JobRecord } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
 import { newId } from "../lib/ids";
 import { runSyncJob } from "../jobs/run-extract";
-import { resolveWriteTarget, unwrap } from "./cubes";
+import { unwrap } from "./cubes";
+import { reachWrite, type Principal } from "./access";
+import { writeAgent } from "../governance/access";
+import { ApiError } from "../errors";
 import type { Deps } from "./deps";
 import { prepareMemories } from "./prepare";
+import { requestedExpiry } from "../memory/lifecycle";
 
 export type AddOutcome =
   /** Stored directly (201). */
@@ -17,10 +21,13 @@ export type AddOutcome =
   /** Nothing new: an idempotent retry, or every message was a replay (200 when all were). */
   | { kind: "known"; job: JobRecord; replayed: number; all_replayed: boolean };
 
-export async function addMemories(deps: Deps, tenant: string, body: AddMemoriesBody, idem: Idempotency | undefined): Promise<{ cube_id: string; outcome: AddOutcome }> {
-  const target = await resolveWriteTarget(deps.registry, tenant, body);
+export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesBody, idem: Idempotency | undefined): Promise<{ cube_id: string; outcome: AddOutcome }> {
+  // A key limited to agents writes as one of them: the one named, else its only one.
+  const agent = writeAgent(who.limits, body.agent_id);
+  if (!agent.ok) throw new ApiError("forbidden", agent.message);
+  const target = await reachWrite(deps, who, body);
   const { identity } = target;
-  const scope = { user_id: body.user_id ?? null, agent_id: body.agent_id ?? null, session_id: body.session_id ?? null };
+  const scope = { user_id: body.user_id ?? null, agent_id: agent.agent_id ?? null, session_id: body.session_id ?? null };
   const now = Date.now();
   const messages = body.messages ?? [{ role: "user" as const, content: body.text as string, name: undefined, timestamp: undefined }];
   const cube = deps.cube(identity);
@@ -36,6 +43,7 @@ export async function addMemories(deps: Deps, tenant: string, body: AddMemoriesB
       importance: body.importance ?? 0.5,
       event_time: m.timestamp ? Date.parse(m.timestamp) : null,
       source_message_ids: [],
+      expires_at: requestedExpiry(body, now),
     }));
     const { items, embedder } = await prepareMemories(deps.embedder, drafts);
     const result = unwrap(await cube.addMemories({ identity, embedder, items, idempotency: idem }));

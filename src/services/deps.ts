@@ -10,6 +10,7 @@ import { cubeStub, type CubeRpc } from "./cubes";
 import { d1CubeRegistry, type CubeRegistry } from "./registry";
 import { d1Catalog, type MemoryCatalog } from "./memory-catalog";
 import { d1JobRegistry, type JobRegistry } from "./jobs";
+import { d1Grants, type GrantStore } from "./grants";
 import { getEmbedder, getLlm } from "./providers";
 
 export interface Deps {
@@ -18,6 +19,7 @@ export interface Deps {
   registry: CubeRegistry;
   catalog: MemoryCatalog;
   jobs: JobRegistry;
+  grants: GrantStore;
   embedder: Embedder;
   /** The configured LLM; null when the embedded rules extract and judge. */
   llm: LLM | null;
@@ -31,6 +33,7 @@ export function depsFromEnv(env: Env): Deps {
     registry: d1CubeRegistry(env.DB),
     catalog: d1Catalog(env.DB),
     jobs: d1JobRegistry(env.DB, env.JOBS),
+    grants: d1Grants(env.DB),
     embedder: getEmbedder(env),
     llm: getLlm(env),
     vectorIndex: selectVectorIndex(env),

@@ -7,10 +7,12 @@ import { decideByRules } from "../memory/dedup/judge-rules";
 import { LlmJudge } from "../memory/dedup/judge-llm";
 import type { JudgeDecision } from "../memory/dedup/judge";
 import type { Memory } from "../memory/types";
-import { resolveCube, unwrap } from "./cubes";
+import { unwrap } from "./cubes";
+import { assertVisible, reachCube, type Principal } from "./access";
 import type { Deps } from "./deps";
 import { embedUpdate, prepareMemories } from "./prepare";
 import { locateMemory } from "./memory-catalog";
+import { targetCubeId as targetOf } from "./access";
 
 export interface Correction {
   memory_id?: string | undefined;
@@ -22,15 +24,20 @@ export interface Correction {
 }
 
 /** Applies a correction to the memories it names; the answer (decision included) is the cube's, so a retry replays it. */
-export async function applyCorrection(deps: Deps, tenant: string, body: Correction, idempotency: Idempotency | undefined): Promise<{ decision: JudgeDecision; judge: string; memories: Memory[] }> {
+export async function applyCorrection(deps: Deps, who: Principal, body: Correction, idempotency: Idempotency | undefined): Promise<{ decision: JudgeDecision; judge: string; memories: Memory[] }> {
   const ids = body.memory_ids ?? [body.memory_id as string];
   const hinted = body.cube_id !== undefined || body.user_id !== undefined;
-  const cubeId = hinted ? (await resolveCube(deps.registry, tenant, body)).cube_id : await locateMemory(deps, tenant, ids[0] as string);
+  const cubeId = hinted ? targetOf(body) : await locateMemory(deps, who.tenant_id, ids[0] as string);
   if (!cubeId) throw new ApiError("not_found", `memory ${ids[0]} not found`);
-  const identity = { tenant_id: tenant, cube_id: cubeId };
+  const reach = await reachCube(deps, who, { cube_id: cubeId }, "write");
+  const { identity } = reach;
   const cube = deps.cube(identity);
   const targets: Memory[] = [];
-  for (const id of ids) targets.push(unwrap(await cube.getMemory(identity, id)));
+  for (const id of ids) {
+    const memory = unwrap(await cube.getMemory(identity, id));
+    assertVisible(reach, memory);
+    targets.push(memory);
+  }
   const first = targets[0] as Memory;
 
   const { candidate } = feedbackToCandidate(first, body.correction, { now: Date.now(), author: body.author ?? null });

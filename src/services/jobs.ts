@@ -1,6 +1,10 @@
 // The tenant's job registry in D1 (job id → cube), the jobs queue, and the public shape of a job.
 import type { CubeIdentity, JobRecord } from "../memory/cube-contract";
 import type { JobMessage } from "../jobs/messages";
+import { ApiError } from "../errors";
+import { reachCube, type Principal } from "./access";
+import { unwrap } from "./cubes";
+import type { Deps } from "./deps";
 
 export interface JobRegistry {
   register(identity: CubeIdentity, jobId: string): Promise<void>;
@@ -47,4 +51,17 @@ export function jobOut(identity: CubeIdentity, job: JobRecord) {
     created_at: new Date(job.created_at).toISOString(),
     updated_at: new Date(job.updated_at).toISOString(),
   };
+}
+
+/** A job of the caller's tenant, in a cube within its reach (else 404, as if absent), and its cube. */
+export async function readJob(deps: Deps, who: Principal, jobId: string): Promise<{ identity: CubeIdentity; job: JobRecord }> {
+  const cubeId = await deps.jobs.locate(who.tenant_id, jobId);
+  if (!cubeId) throw new ApiError("not_found", `job ${jobId} not found`);
+  try {
+    const { identity } = await reachCube(deps, who, { cube_id: cubeId }, "read");
+    return { identity, job: unwrap(await deps.cube(identity).getJob(identity, jobId)) };
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found") throw new ApiError("not_found", `job ${jobId} not found`);
+    throw err;
+  }
 }

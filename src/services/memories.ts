@@ -4,17 +4,83 @@ import { ApiError } from "../errors";
 import type { CubeIdentity, Idempotency, ListResult } from "../memory/cube-contract";
 import type { Memory, MemoryState } from "../memory/types";
 import { contentHash } from "../memory/text";
+import { requestedExpiry } from "../memory/lifecycle";
 import { decodeCursor, encodeCursor } from "../api/cursor";
-import { resolveCube, unwrap } from "./cubes";
+import { unwrap } from "./cubes";
+import { assertVisible, reachableCubes, reachCube, type Principal, type Reach } from "./access";
+import { writeAgent, type Permission } from "../governance/access";
+import { MAX_FANOUT } from "./fanout";
 import type { Deps } from "./deps";
 import { locateMemory } from "./memory-catalog";
 
-/** The cube of a memory: the cube the caller names, else the one its id names (or, for older ids, the catalog). */
-export async function locate(deps: Deps, tenant: string, id: string, hint: { cube_id?: string | undefined; user_id?: string | undefined }): Promise<CubeIdentity> {
-  if (hint.cube_id !== undefined || hint.user_id !== undefined) return resolveCube(deps.registry, tenant, hint);
-  const cubeId = await locateMemory(deps, tenant, id);
+/**
+ * The cube of a memory, within the caller's reach: the cube the caller names, else the one its id
+ * names (or, for older ids, the catalog).
+ */
+export async function locate(deps: Deps, who: Principal, id: string, hint: { cube_id?: string | undefined; user_id?: string | undefined }, need: Permission): Promise<Reach> {
+  if (hint.cube_id !== undefined || hint.user_id !== undefined) return reachCube(deps, who, hint, need);
+  const cubeId = await locateMemory(deps, who.tenant_id, id);
   if (!cubeId) throw new ApiError("not_found", `memory ${id} not found`);
-  return { tenant_id: tenant, cube_id: cubeId };
+  try {
+    return await reachCube(deps, who, { cube_id: cubeId }, need);
+  } catch (err) {
+    // A memory of a cube out of reach is not found: its id must not tell that the cube exists.
+    if (err instanceof ApiError && err.code === "not_found") throw new ApiError("not_found", `memory ${id} not found`);
+    throw err;
+  }
+}
+
+type Hint = { cube_id?: string | undefined; user_id?: string | undefined };
+
+/** A memory by id, within the caller's reach and agent visibility. */
+export async function getVisible(deps: Deps, reach: Reach, id: string): Promise<Memory> {
+  const memory = unwrap(await deps.cube(reach.identity).getMemory(reach.identity, id));
+  assertVisible(reach, memory);
+  return memory;
+}
+
+/** One memory for the caller. */
+export async function readMemory(deps: Deps, who: Principal, id: string, hint: Hint): Promise<Memory> {
+  return getVisible(deps, await locate(deps, who, id, hint, "read"), id);
+}
+
+/** Every version of a memory for the caller, oldest first. */
+export async function memoryHistory(deps: Deps, who: Principal, id: string, hint: Hint) {
+  const reach = await locate(deps, who, id, hint, "read");
+  if (reach.visible_agents !== null) await getVisible(deps, reach, id);
+  return unwrap(await deps.cube(reach.identity).history(reach.identity, id));
+}
+
+/** Edits a memory the caller may write. */
+export async function editMemoryFor(deps: Deps, who: Principal, id: string, hint: Hint, edit: MemoryEdit, idempotency: Idempotency | undefined): Promise<Memory> {
+  const reach = await locate(deps, who, id, hint, "write");
+  if (reach.visible_agents !== null) await getVisible(deps, reach, id);
+  return editMemory(deps, reach.identity, id, edit, idempotency);
+}
+
+/** Deletes a memory the caller may write. */
+export async function deleteMemoryFor(deps: Deps, who: Principal, id: string, hint: Hint, idempotency: Idempotency | undefined): Promise<{ id: string; deleted: boolean }> {
+  const reach = await locate(deps, who, id, hint, "write");
+  if (reach.visible_agents !== null) await getVisible(deps, reach, id);
+  return unwrap(await deps.cube(reach.identity).deleteMemory(reach.identity, id, idempotency));
+}
+
+export interface ScopeQuery extends Hint {
+  agent_id?: string | undefined;
+  session_id?: string | undefined;
+}
+
+/** Deletes every memory of a scope; a key limited to agents deletes only one of its agents' memories. */
+export async function deleteScopeFor(deps: Deps, who: Principal, q: ScopeQuery, idempotency: Idempotency | undefined): Promise<{ deleted: number }> {
+  const reach = await reachCube(deps, who, q, "write");
+  let agentId = q.agent_id;
+  if (reach.visible_agents !== null) {
+    const agent = writeAgent({ agent_ids: reach.visible_agents }, q.agent_id);
+    if (!agent.ok) throw new ApiError("forbidden", agent.message);
+    agentId = agent.agent_id;
+  }
+  const filter = { user_id: q.user_id, agent_id: agentId, session_id: q.session_id };
+  return unwrap(await deps.cube(reach.identity).deleteScope(reach.identity, filter, idempotency));
 }
 
 export interface ListQuery {
@@ -31,20 +97,26 @@ export interface ListQuery {
 }
 
 /** A cube's memories (user_id or cube_id) newest first, or the tenant's from the catalog; cursor paged. */
-export async function listMemories(deps: Deps, tenant: string, q: ListQuery): Promise<{ memories: Memory[]; next_cursor: string | null }> {
+export async function listMemories(deps: Deps, who: Principal, q: ListQuery): Promise<{ memories: Memory[]; next_cursor: string | null }> {
   const created_after = q.created_after ? Date.parse(q.created_after) : undefined;
   const created_before = q.created_before ? Date.parse(q.created_before) : undefined;
   if (q.cube_id === undefined && q.user_id === undefined) {
     const after = q.cursor ? decodeCursor(q.cursor, z.object({ c: z.number(), i: z.string() })) : undefined;
-    const { rows, last } = await deps.catalog.list(tenant, { ...q, created_after, created_before, after });
+    const reach = await reachableCubes(deps, who, MAX_FANOUT);
+    const within = reach === null ? undefined : reach.map((r) => ({ cube_id: r.identity.cube_id, visible_agents: r.visible_agents }));
+    const { rows, last } = await deps.catalog.list(who.tenant_id, { ...q, created_after, created_before, after, within });
     return { memories: rows, next_cursor: last ? encodeCursor(last) : null };
   }
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ s: z.number().int() })) : undefined;
-  const identity = await resolveCube(deps.registry, tenant, q);
-  const filter = { user_id: q.user_id, agent_id: q.agent_id, session_id: q.session_id, tags: q.tags, state: q.state, created_after, created_before };
+  const reach = await reachCube(deps, who, q, "read");
+  const { identity } = reach;
+  const filter = { user_id: q.user_id, agent_id: q.agent_id, session_id: q.session_id, tags: q.tags, state: q.state, created_after, created_before, ...visibleFilter(reach) };
   const page: ListResult = unwrap(await deps.cube(identity).listMemories({ identity, filter, limit: q.limit, after_seq: after?.s ?? null }));
   return { memories: page.memories, next_cursor: page.next_seq === null ? null : encodeCursor({ s: page.next_seq }) };
 }
+
+/** The cube filter that keeps a reach's agent visibility (nothing to add when it sees every memory). */
+export const visibleFilter = (reach: Reach): { visible_agents?: string[] } => (reach.visible_agents === null ? {} : { visible_agents: reach.visible_agents });
 
 export interface MemoryEdit {
   text?: string | undefined;
@@ -53,13 +125,18 @@ export interface MemoryEdit {
   metadata?: Record<string, unknown> | undefined;
   importance?: number | undefined;
   state?: "active" | "archived" | undefined;
+  /** A new expiry (ISO time), or null to clear it; or `ttl` seconds from now. */
+  expires_at?: string | null | undefined;
+  ttl?: number | undefined;
   expected_version?: number | undefined;
 }
 
 /** Writes a new version of a memory (a new text is embedded here, never in the cube). */
 export async function editMemory(deps: Deps, identity: CubeIdentity, id: string, edit: MemoryEdit, idempotency: Idempotency | undefined): Promise<Memory> {
-  const { expected_version, text, ...rest } = edit;
+  const { expected_version, text, expires_at, ttl, ...rest } = edit;
   const patch: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const expiry = requestedExpiry({ expires_at, ttl }, Date.now());
+  if (expiry !== undefined) patch.expires_at = expiry;
   const { embedder } = deps;
   if (text !== undefined) {
     const [vector] = await embedder.embed([text]);

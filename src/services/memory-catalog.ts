@@ -1,5 +1,5 @@
 // The D1 memory catalog (fed by the cubes' outboxes) for tenant-wide reads; always tenant-filtered.
-import { and, desc, eq, getTableColumns, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { memories } from "../db/schema";
 import type { Memory, MemoryState } from "../memory/types";
@@ -20,11 +20,36 @@ export interface CatalogQuery {
   tags?: string[] | undefined;
   limit: number;
   after?: { c: number; i: string } | undefined;
+  /** Only these cubes, each with its agent visibility (null: every memory); absent: every cube of the tenant. */
+  within?: Array<{ cube_id: string; visible_agents: string[] | null }> | undefined;
+}
+
+/** The catalog condition of a `within` list: whole cubes, and cubes seen through an agent filter. */
+function withinSql(within: NonNullable<CatalogQuery["within"]>): SQL {
+  const whole = within.filter((w) => w.visible_agents === null).map((w) => w.cube_id);
+  const parts: SQL[] = [sql`${memories.cubeId} IN (SELECT value FROM json_each(${JSON.stringify(whole)}))`];
+  const narrowed = new Map<string, { agents: string[]; cubes: string[] }>();
+  for (const w of within) {
+    if (w.visible_agents === null) continue;
+    const key = JSON.stringify(w.visible_agents);
+    const group = narrowed.get(key) ?? { agents: w.visible_agents, cubes: [] };
+    group.cubes.push(w.cube_id);
+    narrowed.set(key, group);
+  }
+  for (const { agents, cubes } of narrowed.values()) {
+    parts.push(
+      sql`(${memories.cubeId} IN (SELECT value FROM json_each(${JSON.stringify(cubes)})) AND (${memories.agentId} IS NULL OR ${memories.agentId} IN (SELECT value FROM json_each(${JSON.stringify(agents)}))))`,
+    );
+  }
+  return or(...parts) as SQL;
 }
 
 /** Tenant-wide listing, newest first, keyset-paged on (created_at, id). */
 async function listCatalog(d1: D1Database, tenantId: string, q: CatalogQuery): Promise<{ rows: Memory[]; last: { c: number; i: string } | null }> {
   const conds: SQL[] = [eq(memories.tenantId, tenantId), eq(memories.state, q.state ?? "active")];
+  // An expired memory is gone at once, before its cube's alarm removes its row here.
+  conds.push(or(isNull(memories.expiresAt), gt(memories.expiresAt, Date.now())) as SQL);
+  if (q.within) conds.push(withinSql(q.within));
   if (q.agent_id) conds.push(eq(memories.agentId, q.agent_id));
   if (q.session_id) conds.push(eq(memories.sessionId, q.session_id));
   if (q.created_after !== undefined) conds.push(gte(memories.createdAt, q.created_after));

@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { cubes } from "../db/schema";
 import type { CubeIdentity } from "../memory/cube-contract";
 import { cubeRef } from "../lib/ids";
+import type { KeyLimits } from "../governance/access";
 
 export interface CubeRecord {
   id: string;
@@ -29,6 +30,8 @@ export interface CubeRegistry {
   ofRef(tenant: string, ref: string): Promise<string | null>;
   /** Cubes in id order after `after`, at most `limit`. */
   list(tenant: string, after: string, limit: number): Promise<CubeRecord[]>;
+  /** Cubes a key with these limits owns (by id, owner user and owner agent), in id order, at most `limit`. */
+  owned(tenant: string, limits: KeyLimits, limit: number): Promise<CubeRecord[]>;
   /** How many cubes sort after `after`. */
   countAfter(tenant: string, after: string): Promise<number>;
   remove(identity: CubeIdentity): Promise<void>;
@@ -82,6 +85,20 @@ export function d1CubeRegistry(d1: D1Database): CubeRegistry {
     async list(tenant, after, limit) {
       const rows = await db.select().from(cubes).where(and(eq(cubes.tenantId, tenant), gt(cubes.id, after))).orderBy(asc(cubes.id)).limit(limit).all();
       return rows.map(record);
+    },
+    async owned(tenant, limits, limit) {
+      const list = (ids: string[] | undefined) => (ids === undefined ? null : JSON.stringify(ids));
+      const { results } = await d1
+        .prepare(
+          `SELECT * FROM cubes WHERE tenant_id = ?1
+             AND (?2 IS NULL OR id IN (SELECT value FROM json_each(?2)))
+             AND (?3 IS NULL OR owner_user_id IN (SELECT value FROM json_each(?3)))
+             AND (?4 IS NULL OR owner_agent_id IS NULL OR owner_agent_id IN (SELECT value FROM json_each(?4)))
+           ORDER BY id LIMIT ?5`,
+        )
+        .bind(tenant, list(limits.cube_ids), list(limits.user_ids), list(limits.agent_ids), limit)
+        .all<{ id: string; name: string | null; owner_user_id: string | null; owner_agent_id: string | null; created_at: number }>();
+      return results.map((r) => ({ id: r.id, name: r.name, owner_user_id: r.owner_user_id, owner_agent_id: r.owner_agent_id, created_at: r.created_at }));
     },
     async countAfter(tenant, after) {
       const row = await d1.prepare("SELECT COUNT(*) AS n FROM cubes WHERE tenant_id = ? AND id > ?").bind(tenant, after).first<{ n: number }>();

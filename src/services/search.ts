@@ -1,12 +1,14 @@
 // Runs a search for the API: embeds the query here (never in a cube), picks the cubes (one, or
 // the tenant's), lets each run every route, merges, and optionally packs a context block.
 import type { SearchBody } from "../api/schemas";
-import { resolveCube, unwrap } from "./cubes";
+import { unwrap } from "./cubes";
+import { reachableCubes, reachCube, type Principal, type Reach } from "./access";
+import { ApiError } from "../errors";
 import type { Deps } from "./deps";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
 import type { VectorIndex, VectorMatch } from "../memory/vectors/vector-index";
 import { packContext, type PackResult } from "../memory/retrieval/packing";
-import { fanOut, type Coverage } from "./fanout";
+import { fanOut, fanOutOver, MAX_FANOUT, type Coverage } from "./fanout";
 
 const DAY = 86_400_000;
 
@@ -47,6 +49,7 @@ function cubeRequest(body: Omit<SearchBody, "format">, vector: Float32Array | nu
  * Writes the index does not show yet (seconds, with Vectorize) are added by each cube itself.
  */
 async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<SearchBody, "format">, vector: Float32Array): Promise<Map<string, VectorMatch[]>> {
+  // (A caller limited to some cubes still gets only their hits: the fan-out asks only those cubes.)
   const matches = await index.query(vector, {
     topK: 100,
     // Superseded memories are indexed as "superseded": an as_of search asks for them too, as a large cube's own query does.
@@ -66,31 +69,48 @@ async function tenantVectorHits(index: VectorIndex, tenant: string, body: Omit<S
   return byCube;
 }
 
-export async function runSearch(deps: Deps, tenant: string, body: Omit<SearchBody, "format">, pack: boolean): Promise<SearchOutcome> {
+/**
+ * The cubes a search covers, each with what the caller sees in it: one cube (cube_id or user_id),
+ * several (cube_ids), or every cube within reach (null: the whole tenant, paged by the fan-out).
+ */
+async function searchTargets(deps: Deps, who: Principal, body: Omit<SearchBody, "format">): Promise<{ single: boolean; reach: Reach[] | null }> {
+  if (body.cube_ids !== undefined) {
+    if (body.cube_id !== undefined || body.user_id !== undefined) throw new ApiError("invalid_request", "give cube_ids, or cube_id / user_id, not both");
+    const ids = [...new Set(body.cube_ids)];
+    return { single: false, reach: await Promise.all(ids.map((cube_id) => reachCube(deps, who, { cube_id }, "read"))) };
+  }
+  if (body.cube_id !== undefined || body.user_id !== undefined) return { single: true, reach: [await reachCube(deps, who, body, "read")] };
+  return { single: false, reach: await reachableCubes(deps, who, MAX_FANOUT) };
+}
+
+export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBody, "format">, pack: boolean): Promise<SearchOutcome> {
   const timings: Record<string, number> = {};
   let t = performance.now();
   const { embedder } = deps;
+  const tenant = who.tenant_id;
   const [vector] = await embedder.embed([body.query]);
   timings.embed = performance.now() - t;
 
   t = performance.now();
-  const single = body.cube_id !== undefined || body.user_id !== undefined;
+  const { single, reach } = await searchTargets(deps, who, body);
   let hits: Map<string, VectorMatch[]> | null = null;
-  const target = single ? await resolveCube(deps.registry, tenant, body) : null;
   // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
   if (!single && deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
   timings.route = performance.now() - t;
 
   t = performance.now();
   const base = cubeRequest(body, vector ?? null, embedder.id);
+  const visibility = new Map((reach ?? []).map((r) => [r.identity.cube_id, r.visible_agents]));
   const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
-    const req: CubeSearchRequest = { identity, ...base };
+    const visible = visibility.get(identity.cube_id) ?? null;
+    const req: CubeSearchRequest = { identity, ...base, filter: { ...base.filter, ...(visible ? { visible_agents: visible } : {}) } };
     if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
     return unwrap(await deps.cube(identity).search(req));
   };
   let answers: CubeSearchResult[];
   let coverage: Coverage | null = null;
-  if (target) answers = [await ask(target)];
+  if (single && reach?.[0]) answers = [await ask(reach[0].identity)];
+  else if (reach) ({ answers, coverage } = await fanOutOver(reach.map((r) => r.identity), ask));
   else ({ answers, coverage } = await fanOut(deps.registry, tenant, ask));
   timings.cube = performance.now() - t;
   for (const a of answers) {
@@ -111,7 +131,7 @@ export async function runSearch(deps: Deps, tenant: string, body: Omit<SearchBod
     );
     timings.packing = performance.now() - t;
   }
-  return { results, understood: target ? (answers[0]?.understood ?? null) : null, timings, packed, coverage };
+  return { results, understood: single ? (answers[0]?.understood ?? null) : null, timings, packed, coverage };
 }
 
 /** `Server-Timing` value: one entry per stage, in milliseconds. */

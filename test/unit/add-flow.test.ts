@@ -21,6 +21,7 @@ function fakeDeps(cube: Partial<CubeRpc>) {
       get: async () => null,
       ofRef: async () => null,
       list: async () => [],
+      owned: async () => [],
       countAfter: async () => 0,
       remove: async () => {},
     },
@@ -35,32 +36,45 @@ function fakeDeps(cube: Partial<CubeRpc>) {
     embedder: new LocalEmbedder(),
     llm: null,
     vectorIndex: null,
+    grants: {
+      onCube: async () => [],
+      history: async () => [],
+      received: async () => [],
+      grant: async () => {
+        throw new Error("not used");
+      },
+      revoke: async () => null,
+      removeCube: async () => {},
+    },
   };
   return { deps, registered, queued, jobs };
 }
+
+/** A key of tenant tnt_a that reaches its whole tenant. */
+const tenantA = { tenant_id: "tnt_a", key_id: "key_a", limits: null };
 
 const refused: CubeResult<never> = { ok: false, error: { code: "not_found", message: "cube is being deleted" } };
 
 describe("the add flow", () => {
   it("registers a user's cube after the cube accepted the write, and never when it refused", async () => {
     const accepting = fakeDeps({ addMemories: async () => ({ ok: true, value: { memories: [] } }) });
-    await addMemories(accepting.deps, "tnt_a", addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined);
+    await addMemories(accepting.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined);
     expect(accepting.registered).toEqual(["user:ann"]);
 
     const refusing = fakeDeps({ addMemories: async () => refused });
-    await expect(addMemories(refusing.deps, "tnt_a", addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined)).rejects.toMatchObject({ code: "not_found" });
+    await expect(addMemories(refusing.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined)).rejects.toMatchObject({ code: "not_found" });
     expect(refusing.registered).toEqual([]);
   });
 
   it("queues a job the cube stored, and unregisters one it refused", async () => {
     const job = { id: "", kind: "extract" as const, mode: "fast" as const, state: "queued" as const, attempts: 0, error: null, result: null, message_ids: [], created_at: 0, updated_at: 0 };
     const stored = fakeDeps({ addMessages: async (raw: unknown) => ({ ok: true, value: { job: { ...job, id: (raw as { job_id: string }).job_id }, replayed: 0 } }) });
-    const out = await addMemories(stored.deps, "tnt_a", addMemoriesBody.parse({ user_id: "ann", messages: [{ role: "user", content: "I moved to Lisbon." }] }), undefined);
+    const out = await addMemories(stored.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", messages: [{ role: "user", content: "I moved to Lisbon." }] }), undefined);
     expect(out.outcome.kind).toBe("job");
     expect(stored.queued.map((m) => m.job_id)).toEqual(stored.jobs);
 
     const refusing = fakeDeps({ addMessages: async () => refused });
-    await expect(addMemories(refusing.deps, "tnt_a", addMemoriesBody.parse({ user_id: "ann", messages: [{ role: "user", content: "I moved to Lisbon." }] }), undefined)).rejects.toMatchObject({ code: "not_found" });
+    await expect(addMemories(refusing.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", messages: [{ role: "user", content: "I moved to Lisbon." }] }), undefined)).rejects.toMatchObject({ code: "not_found" });
     expect(refusing.jobs).toEqual([]);
     expect(refusing.queued).toEqual([]);
   });

@@ -8,12 +8,15 @@ import { assertScope } from "../../api/route";
 import { addMemoriesBody, searchBody } from "../../api/schemas";
 import { wellFormedJson } from "../../api/validate";
 import { ApiError } from "../../errors";
-import { LIMITS, USER_CUBE_PREFIX, type CubeIdentity } from "../../memory/cube-contract";
+import { LIMITS, USER_CUBE_PREFIX } from "../../memory/cube-contract";
 import type { JobRecord } from "../../memory/cube-contract";
 import { addMemories } from "../../services/add-memories";
 import { deleteCube } from "../../services/cube-delete";
-import { resolveCube, unwrap, userCubeId } from "../../services/cubes";
-import { editMemory, listMemories, locate } from "../../services/memories";
+import { unwrap } from "../../services/cubes";
+import { reachableCubes, targetCubeId, userCubeId } from "../../services/access";
+import { readJob } from "../../services/jobs";
+import { ownCube } from "../../services/cube-registry";
+import { deleteMemoryFor, deleteScopeFor, editMemoryFor, listMemories, memoryHistory, readMemory } from "../../services/memories";
 import { runSearch } from "../../services/search";
 import { entityScope, historyEntry, parseFilters, toMem0, type Mem0Scope } from "./shape";
 
@@ -131,7 +134,7 @@ mem0.on("POST", at("/v3/memories/add/"), async (c) => {
     { user_id, agent_id: scope.agent_id, session_id: scope.session_id, messages, infer: body.infer ?? true, sync: body.async_mode === false, metadata: body.metadata ?? {} },
     "request body does not match the schema",
   );
-  const { outcome } = await addMemories(c.get("deps"), tenant, input, undefined);
+  const { outcome } = await addMemories(c.get("deps"), c.get("auth"), input, undefined);
   const added = (ms: Parameters<typeof toMem0>[0][]) => ms.map((m) => ({ ...toMem0(m), event: "ADD" }));
   if (outcome.kind === "stored") return c.json({ results: added(outcome.memories), status: "SUCCEEDED" }, 200);
   if (outcome.kind === "job" && outcome.memories) return c.json({ results: added(outcome.memories), status: STATUS[outcome.job.state], event_id: outcome.job.id }, 200);
@@ -142,10 +145,7 @@ mem0.on("POST", at("/v3/memories/add/"), async (c) => {
 mem0.on("GET", at("/v1/event/:id/"), async (c) => {
   const tenant = tenantWith(c, "memories:read");
   const id = param(c, "id");
-  const cubeId = await c.get("deps").jobs.locate(tenant, id);
-  if (!cubeId) throw new ApiError("not_found", `event ${id} not found`);
-  const identity = { tenant_id: tenant, cube_id: cubeId };
-  const job = unwrap(await c.get("deps").cube(identity).getJob(identity, id));
+  const { job } = await readJob(c.get("deps"), c.get("auth"), id);
   return c.json(
     {
       id: job.id,
@@ -184,7 +184,7 @@ mem0.on("POST", at("/v3/memories/search/"), async (c) => {
     "request body does not match the schema",
   );
   if (await unknownUser(c, tenant, scope)) return c.json({ results: [] }, 200);
-  const out = await runSearch(c.get("deps"), tenant, input, false);
+  const out = await runSearch(c.get("deps"), c.get("auth"), input, false);
   return c.json({ results: out.results.map((r) => ({ ...toMem0(r.memory), score: r.score })) }, 200);
 });
 
@@ -199,7 +199,7 @@ mem0.on("POST", at("/v3/memories/"), async (c) => {
   let results: ReturnType<typeof toMem0>[] = [];
   let more = false;
   for (let p = 1; p <= page; p++) {
-    const got = await listMemories(c.get("deps"), tenant, { ...scope, limit: page_size, cursor });
+    const got = await listMemories(c.get("deps"), c.get("auth"), { ...scope, limit: page_size, cursor });
     more = got.next_cursor !== null;
     results = p === page ? got.memories.map(toMem0) : [];
     if (got.next_cursor === null) {
@@ -219,14 +219,10 @@ mem0.on("POST", at("/v3/memories/"), async (c) => {
   );
 });
 
-/** The cube of a memory id, in the caller's tenant. */
-const cubeOf = (c: Ctx, tenant: string, id: string): Promise<CubeIdentity> => locate(c.get("deps"), tenant, id, {});
-
 mem0.on("GET", at("/v1/memories/:id/"), async (c) => {
-  const tenant = tenantWith(c, "memories:read");
+  tenantWith(c, "memories:read");
   const id = param(c, "id");
-  const identity = await cubeOf(c, tenant, id);
-  return c.json(toMem0(unwrap(await c.get("deps").cube(identity).getMemory(identity, id))), 200);
+  return c.json(toMem0(await readMemory(c.get("deps"), c.get("auth"), id, {})), 200);
 });
 
 const updateBody = z.object({
@@ -237,21 +233,19 @@ const updateBody = z.object({
 });
 
 mem0.on("PUT", at("/v1/memories/:id/"), async (c) => {
-  const tenant = tenantWith(c, "memories:write");
+  tenantWith(c, "memories:write");
   const id = param(c, "id");
   const body = await jsonBody(c, updateBody);
   if (body.timestamp !== undefined && body.timestamp !== null) throw new ApiError("invalid_request", "timestamp is not supported here");
   if (body.expiration_date !== undefined && body.expiration_date !== null) throw new ApiError("invalid_request", "expiration_date is not supported here");
   if (body.text === undefined && body.metadata === undefined) throw new ApiError("invalid_request", "give text or metadata");
-  const identity = await cubeOf(c, tenant, id);
-  return c.json(toMem0(await editMemory(c.get("deps"), identity, id, { text: body.text, metadata: body.metadata }, undefined)), 200);
+  return c.json(toMem0(await editMemoryFor(c.get("deps"), c.get("auth"), id, {}, { text: body.text, metadata: body.metadata }, undefined)), 200);
 });
 
 mem0.on("DELETE", at("/v1/memories/:id/"), async (c) => {
-  const tenant = tenantWith(c, "memories:write");
+  tenantWith(c, "memories:write");
   const id = param(c, "id");
-  const identity = await cubeOf(c, tenant, id);
-  unwrap(await c.get("deps").cube(identity).deleteMemory(identity, id, undefined));
+  await deleteMemoryFor(c.get("deps"), c.get("auth"), id, {}, undefined);
   return c.json({ message: "Memory deleted successfully!" }, 200);
 });
 
@@ -262,16 +256,14 @@ mem0.on("DELETE", at("/v1/memories/"), async (c) => {
   const user_id = requireUser(scope, "delete all");
   const identity = { tenant_id: tenant, cube_id: userCubeId(user_id) };
   if (!(await c.get("deps").registry.exists(identity))) return c.json({ message: "Memories deleted successfully!", deleted: 0 }, 200);
-  const filter = { user_id, agent_id: scope.agent_id, session_id: scope.session_id };
-  const { deleted } = unwrap(await c.get("deps").cube(identity).deleteScope(identity, filter, undefined));
+  const { deleted } = await deleteScopeFor(c.get("deps"), c.get("auth"), { user_id, agent_id: scope.agent_id, session_id: scope.session_id }, undefined);
   return c.json({ message: "Memories deleted successfully!", deleted }, 200);
 });
 
 mem0.on("GET", at("/v1/memories/:id/history/"), async (c) => {
-  const tenant = tenantWith(c, "memories:read");
+  tenantWith(c, "memories:read");
   const id = param(c, "id");
-  const identity = await cubeOf(c, tenant, id);
-  const versions = unwrap(await c.get("deps").cube(identity).history(identity, id));
+  const versions = await memoryHistory(c.get("deps"), c.get("auth"), id, {});
   return c.json(
     versions.map((v, i) => historyEntry(v, i > 0 ? (versions[i - 1]?.memory.text ?? null) : null)),
     200,
@@ -288,10 +280,13 @@ mem0.on("GET", at("/v1/entities/"), async (c) => {
   const deps = c.get("deps");
   const wanted = page * page_size + 1;
   const users: Array<{ id: string; created_at: number }> = [];
+  // A limited key lists only the users' cubes within its reach.
+  const reach = await reachableCubes(deps, c.get("auth"), MAX_CUBES_SCANNED);
+  const reachable = reach === null ? null : new Set(reach.map((r) => r.identity.cube_id));
   let after = "";
   for (let scanned = 0; users.length < wanted && scanned < MAX_CUBES_SCANNED; ) {
     const rows = await deps.registry.list(tenant, after, LIMITS.listLimit);
-    for (const r of rows) if (r.id.startsWith(USER_CUBE_PREFIX)) users.push({ id: r.id, created_at: r.created_at });
+    for (const r of rows) if (r.id.startsWith(USER_CUBE_PREFIX) && (reachable === null || reachable.has(r.id))) users.push({ id: r.id, created_at: r.created_at });
     scanned += rows.length;
     const last = rows[rows.length - 1];
     if (!last || rows.length < LIMITS.listLimit) break;
@@ -319,11 +314,11 @@ mem0.on("GET", at("/v1/entities/"), async (c) => {
 
 // Deleting a user deletes its cube and everything in it, as DELETE /v1/cubes/{id}.
 mem0.on("DELETE", at("/v2/entities/:type/:name/"), async (c) => {
-  const tenant = tenantWith(c, "memories:write");
+  tenantWith(c, "memories:write");
   const type = param(c, "type");
   if (type !== "user") throw new ApiError("invalid_request", `deleting a ${type} entity is not supported here: only users`);
   const { user_id } = entityScope({ user_id: param(c, "name") });
-  const identity = await resolveCube(c.get("deps").registry, tenant, { user_id });
+  const identity = await ownCube(c.get("deps"), c.get("auth"), targetCubeId({ user_id }));
   await deleteCube(c.get("deps"), identity);
   return c.json({ message: "Entity deleted successfully." }, 200);
 });

@@ -8,9 +8,11 @@ import { requireScope } from "../../api/route";
 import { ApiError } from "../../errors";
 import type { Memory } from "../../memory/types";
 import { addMemories } from "../../services/add-memories";
-import { unwrap, userCubeId } from "../../services/cubes";
+import { unwrap } from "../../services/cubes";
+import { userCubeId } from "../../services/access";
+import { readJob } from "../../services/jobs";
 import { applyCorrection } from "../../services/feedback";
-import { listMemories, locate } from "../../services/memories";
+import { deleteMemoryFor, listMemories, readMemory } from "../../services/memories";
 import { runSearch } from "../../services/search";
 import { bodyOf, memosOnError, memosToken, ok } from "./envelope";
 import { addFeedbackBody, addMessageBody, deleteMemoryBody, getMemoryBody, getStatusBody, searchMemoryBody } from "./schemas";
@@ -43,7 +45,7 @@ const userKnown = (c: Context<AppEnv>, userId: string) => c.get("deps").registry
 memos.post("/add/message", requireScope("memories:write"), async (c) => {
   const raw = await bodyOf(c, addMessageBody);
   const body = addBody(raw);
-  const { outcome } = await addMemories(c.get("deps"), tenantOf(c), body, await cubeIdempotency(c, raw));
+  const { outcome } = await addMemories(c.get("deps"), c.get("auth"), body, await cubeIdempotency(c, raw));
   if (outcome.kind === "stored") return ok(c, { success: true, status: "completed" });
   return ok(c, { success: outcome.job.state !== "failed", task_id: outcome.job.id, status: taskStatus(outcome.job) });
 });
@@ -55,7 +57,7 @@ memos.post("/search/memory", requireScope("memories:read"), async (c) => {
   const empty = { memory_detail_list: [], preference_detail_list: [], tool_memory_detail_list: [], preference_note: "" };
   if (!(await userKnown(c, b.user_id))) return ok(c, empty);
   const top_k = b.memory_limit_number + (withPrefs ? b.preference_limit_number : 0);
-  const out = await runSearch(c.get("deps"), tenantOf(c), searchOf({ query: b.query, user_id: b.user_id, top_k, agent_id: agent, threshold: b.relativity }), false);
+  const out = await runSearch(c.get("deps"), c.get("auth"), searchOf({ query: b.query, user_id: b.user_id, top_k, agent_id: agent, threshold: b.relativity }), false);
   const facts = out.results.filter((r) => !isPreference(r.memory)).slice(0, b.memory_limit_number);
   const prefs = withPrefs ? out.results.filter((r) => isPreference(r.memory)).slice(0, b.preference_limit_number) : [];
   return ok(c, {
@@ -78,7 +80,7 @@ memos.post("/get/memory", requireScope("memories:read"), async (c) => {
     // Newest first; each category is paged on its own, as MemOS pages them.
     let cursor: string | undefined;
     for (let scanned = 0; scanned < GET_SCAN_LIMIT; ) {
-      const page = await listMemories(c.get("deps"), tenantOf(c), { user_id: b.user_id, agent_id: agent, state: "active", limit: 200, cursor });
+      const page = await listMemories(c.get("deps"), c.get("auth"), { user_id: b.user_id, agent_id: agent, state: "active", limit: 200, cursor });
       for (const m of page.memories) {
         if (isPreference(m)) {
           if (nPrefs >= from && nPrefs < from + b.size) prefs.push(m);
@@ -108,40 +110,36 @@ memos.post("/get/memory", requireScope("memories:read"), async (c) => {
 memos.post("/delete/memory", requireScope("memories:write"), async (c) => {
   const b = await bodyOf(c, deleteMemoryBody);
   const deps = c.get("deps");
-  const tenant = tenantOf(c);
+  const who = c.get("auth");
+  const hint = b.user_id !== undefined ? { user_id: b.user_id } : {};
   // Every id is found first, so that one unknown id deletes nothing.
   const targets = [];
   for (const id of new Set(b.memory_ids)) {
-    const identity = await locate(deps, tenant, id, b.user_id !== undefined ? { user_id: b.user_id } : {});
-    const m = unwrap(await deps.cube(identity).getMemory(identity, id));
+    const m = await readMemory(deps, who, id, hint);
     if (m.state === "deleted") throw new ApiError("not_found", `memory ${id} not found`);
-    targets.push({ identity, id });
+    targets.push(id);
   }
-  for (const { identity, id } of targets) unwrap(await deps.cube(identity).deleteMemory(identity, id, undefined));
+  for (const id of targets) await deleteMemoryFor(deps, who, id, hint, undefined);
   return ok(c, { success: true });
 });
 
 memos.post("/add/feedback", requireScope("memories:write"), async (c) => {
   const b = await bodyOf(c, addFeedbackBody);
   const deps = c.get("deps");
-  const tenant = tenantOf(c);
+  const who = c.get("auth");
   if (!(await userKnown(c, b.user_id))) throw new ApiError("not_found", `user ${b.user_id} has no memories to correct`);
   // MemOS feedback names no memory: the user's memories closest to it are the judge's candidates.
-  const found = await runSearch(deps, tenant, searchOf({ query: b.feedback_content, user_id: b.user_id, top_k: FEEDBACK_CANDIDATES, agent_id: b.agent_id, record_access: false }), false);
+  const found = await runSearch(deps, who, searchOf({ query: b.feedback_content, user_id: b.user_id, top_k: FEEDBACK_CANDIDATES, agent_id: b.agent_id, record_access: false }), false);
   const ids = found.results.map((r) => r.memory.id);
   if (ids.length === 0) throw new ApiError("not_found", `no memory of user ${b.user_id} matches the feedback`);
-  const out = await applyCorrection(deps, tenant, { memory_ids: ids, correction: b.feedback_content, user_id: b.user_id }, await cubeIdempotency(c, b));
+  const out = await applyCorrection(deps, who, { memory_ids: ids, correction: b.feedback_content, user_id: b.user_id }, await cubeIdempotency(c, b));
   return ok(c, { success: true, status: "completed", action: out.decision.action, memory_ids: out.memories.map((m) => m.id) });
 });
 
 memos.post("/get/status", requireScope("memories:read"), async (c) => {
   const b = await bodyOf(c, getStatusBody);
   const deps = c.get("deps");
-  const tenant = tenantOf(c);
-  const cubeId = await deps.jobs.locate(tenant, b.task_id);
-  if (!cubeId) throw new ApiError("not_found", `task ${b.task_id} not found`);
-  const identity = { tenant_id: tenant, cube_id: cubeId };
-  const job = unwrap(await deps.cube(identity).getJob(identity, b.task_id));
+  const { job } = await readJob(deps, c.get("auth"), b.task_id);
   return ok(c, { task_id: job.id, status: taskStatus(job), ...(job.error ? { error: job.error } : {}) });
 });
 

@@ -22,9 +22,9 @@ export function registerAdd(server: McpServer, td: ToolDeps): void {
       replayed: z.number().optional().describe("messages recognized as replays and not stored again"),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    async run({ deps, tenant }, { idempotency_key, ...args }) {
-      const { cube_id, outcome } = await addMemories(deps, tenant, args, await toolIdempotency("add_memories", idempotency_key, args));
-      const identity = { tenant_id: tenant, cube_id };
+    async run({ deps, who }, { idempotency_key, ...args }) {
+      const { cube_id, outcome } = await addMemories(deps, who, args, await toolIdempotency("add_memories", idempotency_key, args));
+      const identity = { tenant_id: who.tenant_id, cube_id };
       if (outcome.kind === "stored") return { cube_id, memories: outcome.memories.map(memoryOut) };
       const job = { job: jobOut(identity, outcome.job), replayed: outcome.replayed };
       if (outcome.kind === "job" && outcome.memories) return { cube_id, ...job, memories: outcome.memories.map(memoryOut) };

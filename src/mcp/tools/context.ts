@@ -19,8 +19,8 @@ export function registerContext(server: McpServer, td: ToolDeps): void {
       coverage: coverageSchema.optional(),
     }),
     annotations: { readOnlyHint: true, openWorldHint: false },
-    async run({ deps, tenant }, args) {
-      const out = await runSearch(deps, tenant, args, true);
+    async run({ deps, who }, args) {
+      const out = await runSearch(deps, who, args, true);
       if (!out.packed) throw new ApiError("internal", "the search packed no context");
       return { ...out.packed, considered: out.results.length, ...(out.coverage ? { coverage: out.coverage } : {}) };
     },

@@ -1,7 +1,6 @@
 // delete_memory: erase a memory's text and vector (a tombstone remains), as DELETE /v1/memories/{id}.
 import { z } from "zod";
-import { unwrap } from "../../services/cubes";
-import { locate } from "../../services/memories";
+import { deleteMemoryFor } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
@@ -17,9 +16,8 @@ export function registerDelete(server: McpServer, td: ToolDeps): void {
     input: memoryTarget.extend(idempotencyArgument),
     output: z.object({ id: z.string(), deleted: z.boolean() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    async run({ deps, tenant }, { id, idempotency_key, ...hint }) {
-      const identity = await locate(deps, tenant, id, hint);
-      return unwrap(await deps.cube(identity).deleteMemory(identity, id, await toolIdempotency("delete_memory", idempotency_key, { id })));
+    async run({ deps, who }, { id, idempotency_key, ...hint }) {
+      return deleteMemoryFor(deps, who, id, hint, await toolIdempotency("delete_memory", idempotency_key, { id }));
     },
   });
 }

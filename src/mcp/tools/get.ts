@@ -1,7 +1,6 @@
 // get_memory: one memory by id, as GET /v1/memories/{id}.
 import { memoryOut, memorySchema } from "../../api/schemas";
-import { unwrap } from "../../services/cubes";
-import { locate } from "../../services/memories";
+import { readMemory } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
@@ -16,9 +15,8 @@ export function registerGet(server: McpServer, td: ToolDeps): void {
     input: memoryTarget,
     output: memorySchema,
     annotations: { readOnlyHint: true, openWorldHint: false },
-    async run({ deps, tenant }, { id, ...hint }) {
-      const identity = await locate(deps, tenant, id, hint);
-      return memoryOut(unwrap(await deps.cube(identity).getMemory(identity, id)));
+    async run({ deps, who }, { id, ...hint }) {
+      return memoryOut(await readMemory(deps, who, id, hint));
     },
   });
 }

@@ -1,8 +1,7 @@
 // memory_history: every version of a memory, oldest first, as GET /v1/memories/{id}/history.
 import { z } from "zod";
 import { memoryOut, memorySchema } from "../../api/schemas";
-import { unwrap } from "../../services/cubes";
-import { locate } from "../../services/memories";
+import { memoryHistory } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
@@ -17,9 +16,8 @@ export function registerHistory(server: McpServer, td: ToolDeps): void {
     input: memoryTarget,
     output: z.object({ versions: z.array(z.object({ version: z.number(), reason: z.string(), source: z.string().nullable(), at: z.string(), memory: memorySchema })) }),
     annotations: { readOnlyHint: true, openWorldHint: false },
-    async run({ deps, tenant }, { id, ...hint }) {
-      const identity = await locate(deps, tenant, id, hint);
-      const versions = unwrap(await deps.cube(identity).history(identity, id));
+    async run({ deps, who }, { id, ...hint }) {
+      const versions = await memoryHistory(deps, who, id, hint);
       return { versions: versions.map((v) => ({ ...v, at: new Date(v.at).toISOString(), memory: memoryOut(v.memory) })) };
     },
   });

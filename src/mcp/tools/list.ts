@@ -22,8 +22,8 @@ export function registerList(server: McpServer, td: ToolDeps): void {
     input,
     output: listResponse,
     annotations: { readOnlyHint: true, openWorldHint: false },
-    async run({ deps, tenant }, args) {
-      const page = await listMemories(deps, tenant, args);
+    async run({ deps, who }, args) {
+      const page = await listMemories(deps, who, args);
       return { memories: page.memories.map(memoryOut), next_cursor: page.next_cursor };
     },
   });

@@ -15,9 +15,9 @@ export function registerSearch(server: McpServer, td: ToolDeps): void {
     input: searchBody.omit({ format: true, budget_tokens: true, order: true }),
     output: z.object({ results: z.array(scoredMemorySchema), coverage: coverageSchema.optional() }),
     annotations: { readOnlyHint: true, openWorldHint: false },
-    async run({ deps, tenant }, args) {
+    async run({ deps, who }, args) {
       // Packing is get_context's; its options are irrelevant here and keep their REST defaults.
-      const out = await runSearch(deps, tenant, { ...searchBody.pick({ budget_tokens: true, order: true }).parse({}), ...args }, false);
+      const out = await runSearch(deps, who, { ...searchBody.pick({ budget_tokens: true, order: true }).parse({}), ...args }, false);
       return {
         results: out.results.map((r) => ({ memory: memoryOut(r.memory), score: r.score, score_breakdown: r.score_breakdown })),
         ...(out.coverage ? { coverage: out.coverage } : {}),

@@ -1,6 +1,6 @@
 // update_memory: edit a memory as a new version (optionally only at expected_version), as PATCH /v1/memories/{id}.
 import { memoryOut, memorySchema, patchMemoryBody } from "../../api/schemas";
-import { editMemory, locate } from "../../services/memories";
+import { editMemoryFor } from "../../services/memories";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../deps";
 import { addTool } from "../tool";
@@ -22,9 +22,8 @@ export function registerUpdate(server: McpServer, td: ToolDeps): void {
     input,
     output: memorySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    async run({ deps, tenant }, { id, cube_id, user_id, idempotency_key, ...edit }) {
-      const identity = await locate(deps, tenant, id, { cube_id, user_id });
-      return memoryOut(await editMemory(deps, identity, id, edit, await toolIdempotency("update_memory", idempotency_key, { id, ...edit })));
+    async run({ deps, who }, { id, cube_id, user_id, idempotency_key, ...edit }) {
+      return memoryOut(await editMemoryFor(deps, who, id, { cube_id, user_id }, edit, await toolIdempotency("update_memory", idempotency_key, { id, ...edit })));
     },
   });
 }
