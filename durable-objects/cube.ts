@@ -56,6 +56,8 @@ import { resolveWeights } from "../src/memory/retrieval/query";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
+import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/lifecycle";
+import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
 
@@ -98,6 +100,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
    */
   protected indexLoadLimit = INDEX_LOAD_LIMIT;
   private readonly warmer = new IndexWarmer(() => this.vectors);
+  /** "Now" of the lifecycle task; a test moves it forward to see archive and purge happen. */
+  protected lifecycleNow: () => number = () => Date.now();
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -296,7 +300,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return this.idempotent(req.idempotency, (now) => {
       for (const [id, version] of Object.entries(req.decision.versions)) {
         const row = getRow(this.sql, id);
-        if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+        if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
         if (row.version !== version) return fail("conflict", `memory ${id} changed (version ${row.version}, judged at ${version})`, { id, version: row.version });
       }
       const report = emptyReport();
@@ -334,7 +338,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     const [, id] = opened.value.args;
     const row = getRow(this.sql, id);
-    if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+    if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
     return ok(rowToMemory(row, opened.value.identity));
   }
 
@@ -343,7 +347,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     const [, id] = opened.value.args;
     const row = getRow(this.sql, id);
-    if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+    if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
     const versions = this.sql
       .exec<{ version: number; reason: string; source: string | null; at: number; snapshot: string }>(
         "SELECT version, reason, source, at, snapshot FROM memory_versions WHERE memory_id = ? ORDER BY version",
@@ -385,7 +389,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     return this.idempotent(req.idempotency, (now) => {
       const row = getRow(this.sql, req.id);
-      if (!row || row.state === "deleted") return fail("not_found", `memory ${req.id} not found`);
+      if (!liveRow(row)) return fail("not_found", `memory ${req.id} not found`);
       if (req.expected_version !== null && row.version !== req.expected_version) {
         return fail("conflict", `memory ${req.id} is at version ${row.version}, not ${req.expected_version}`, { version: row.version });
       }
@@ -399,7 +403,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const [, id, idempotency] = opened.value.args;
     return this.idempotent(idempotency, (now) => {
       const row = getRow(this.sql, id);
-      if (!row || row.state === "deleted") return fail("not_found", `memory ${id} not found`);
+      if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
       deleteMemory(opened.value, row, null, now);
       forgetMergesOf(this.sql, id);
       return ok({ id, deleted: true });
@@ -458,6 +462,24 @@ export class CubeObject extends DurableObject<CubeEnv> {
       }
     }
     return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
+  }
+
+  /** The cube's lifecycle policy and the state of its task (last and next run, what the last run did). */
+  async lifecycle(identity: unknown): Promise<CubeResult<{ policy: LifecyclePolicy; run: LifecycleRun }>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    return ok({ policy: readPolicy(this.sql), run: readRun(this.sql) });
+  }
+
+  /** Replaces the lifecycle policy; the task runs on the next wake-up, which comes at once. */
+  async setLifecycle(identity: unknown, rawPolicy: unknown): Promise<CubeResult<{ policy: LifecyclePolicy; run: LifecycleRun }>> {
+    const opened = this.open(identity);
+    if (!opened.ok) return opened;
+    const parsed = lifecyclePolicySchema.safeParse(rawPolicy);
+    if (!parsed.success) return invalid(parsed.error);
+    this.ctx.storage.transactionSync(() => writePolicy(this.sql, parsed.data));
+    await this.scheduleDrain(Date.now() + DRAIN_DELAY_MS);
+    return ok({ policy: parsed.data, run: readRun(this.sql) });
   }
 
   async stats(identity: unknown): Promise<CubeResult<CubeStats>> {
@@ -569,5 +591,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const nextJobCheck = await redispatchStaleJobs(this.sql, this.env.JOBS, identity, now);
     if (nextJobCheck !== null) await this.scheduleDrain(nextJobCheck);
     purgeIdempotency(this.sql, now);
+    // Lifecycle after the drain, so that it never delays the derived stores; what it changes
+    // goes out on the next drain.
+    const lifecycle = this.ctx.storage.transactionSync(() => runLifecycle({ sql: this.sql, identity, vectors: this.vectors }, this.lifecycleNow()));
+    const { expired, archived, purged } = lifecycle.counts;
+    if (expired + archived + purged > 0) await this.scheduleDrain(Date.now() + DRAIN_DELAY_MS);
+    if (lifecycle.next_in_ms !== null) await this.scheduleDrain(Date.now() + lifecycle.next_in_ms);
   }
 }

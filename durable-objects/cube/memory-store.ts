@@ -8,6 +8,7 @@ import { enqueueOutbox } from "./outbox/outbox";
 import { linkEntities, relinkEntities, unlinkEntities } from "./entities";
 import { forgetAnswersOf } from "./idempotency";
 import { scrubColumns, scrubFts } from "./scrub";
+import { policyExpiry } from "./lifecycle";
 
 export interface StoreContext {
   sql: SqlStorage;
@@ -44,10 +45,12 @@ export function getRow(sql: SqlStorage, id: string): MemoryRow | undefined {
 /** Inserts a new memory (version 1) with its FTS row, vector, version and outbox row. */
 export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: string, reason: ChangeReason, source: string | null, now: number): Memory {
   const id = newMemoryId(cubeRef(ctx.identity.cube_id), now);
+  // An add that names no expiry takes the cube's policy for the memory's type.
+  const expiresAt = item.expires_at !== undefined ? item.expires_at : policyExpiry(ctx.sql, item.type, now);
   const cursor = ctx.sql.exec<{ seq: number }>(
     `INSERT INTO memories (id, user_id, agent_id, session_id, text, type, tags, entities, metadata, importance, state, version, hash,
-       created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, NULL, ?, ?, 1, ?) RETURNING seq`,
+       created_at, updated_at, valid_from, valid_to, event_time, source_message_ids, seen_count, last_seen_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 1, ?, ?, ?, ?, NULL, ?, ?, 1, ?, ?) RETURNING seq`,
     id,
     item.user_id,
     item.agent_id,
@@ -65,6 +68,7 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
     item.event_time,
     json(item.source_message_ids),
     now,
+    expiresAt,
   );
   const seq = cursor.one().seq;
   const memory: Memory = {
@@ -91,6 +95,7 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
     source_message_ids: item.source_message_ids,
     seen_count: 1,
     last_seen_at: now,
+    expires_at: expiresAt,
   };
   ftsInsert(ctx.sql, seq, memory);
   linkEntities(ctx.sql, seq, memory.entities, now);
@@ -113,6 +118,8 @@ export interface MemoryPatch {
   valid_to?: number | null;
   source_message_ids?: string[];
   event_time?: number | null;
+  /** A new expiry (ms), or null to clear it. */
+  expires_at?: number | null;
 }
 
 /** Writes a new version of an existing memory. Returns the new current row. */
@@ -130,13 +137,14 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
     state: patch.state ?? current.state,
     valid_to: patch.valid_to === undefined ? current.valid_to : patch.valid_to,
     event_time: patch.event_time === undefined ? current.event_time : patch.event_time,
+    expires_at: patch.expires_at === undefined ? (current.expires_at ?? null) : patch.expires_at,
     source_message_ids: patch.source_message_ids ?? current.source_message_ids,
     version: current.version + 1,
     updated_at: now,
   };
   ctx.sql.exec(
     `UPDATE memories SET text = ?, hash = ?, type = ?, tags = ?, entities = ?, metadata = ?, importance = ?, state = ?,
-       valid_to = ?, event_time = ?, source_message_ids = ?, version = ?, updated_at = ? WHERE seq = ?`,
+       valid_to = ?, event_time = ?, source_message_ids = ?, version = ?, updated_at = ?, expires_at = ? WHERE seq = ?`,
     next.text,
     next.hash,
     next.type,
@@ -150,6 +158,7 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
     json(next.source_message_ids),
     next.version,
     now,
+    next.expires_at ?? null,
     row.seq,
   );
   if (patch.text !== undefined || patch.tags !== undefined || patch.entities !== undefined) {
@@ -167,7 +176,7 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
  * Hard-deletes a memory's content: text, FTS row, vector and the text of every version go;
  * a tombstone (id, state, version, time) stays for audit and so that the id is never reused.
  */
-export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string | null, now: number): void {
+export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string | null, now: number, reason: "delete" | "expire" = "delete"): void {
   const version = row.version + 1;
   scrubColumns(ctx.sql, "memories", ["text", "tags", "entities", "metadata", "source_message_ids"], "seq = ?", row.seq);
   scrubColumns(ctx.sql, "memory_versions", ["snapshot"], "memory_id = ?", row.id);
@@ -176,7 +185,7 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
   forgetAnswersOf(ctx.sql, row.id);
   ctx.sql.exec(
     `UPDATE memories SET text = '', hash = '', tags = '[]', entities = '[]', metadata = '{}', source_message_ids = '[]',
-       state = 'deleted', version = ?, updated_at = ?, valid_to = COALESCE(valid_to, ?) WHERE seq = ?`,
+       state = 'deleted', version = ?, updated_at = ?, valid_to = COALESCE(valid_to, ?), expires_at = NULL WHERE seq = ?`,
     version,
     now,
     now,
@@ -187,9 +196,10 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
   ctx.vectors.remove(row.seq);
   ctx.sql.exec("DELETE FROM memory_versions WHERE memory_id = ?", row.id);
   ctx.sql.exec(
-    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, 'delete', ?, ?, ?)",
+    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
     row.id,
     version,
+    reason,
     source,
     now,
     json({ id: row.id, state: "deleted", version }),
@@ -200,8 +210,10 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
 export interface FilterOptions {
   /** Search only sees memories valid now, or valid at `asOf`; listings see every version's current row. */
   validity?: "now" | "any" | { asOf: number };
-  /** Match every state but deleted, whatever the filter says (used by scope deletes). */
+  /** Match every state but deleted, whatever the filter says (used by scope deletes, which take expired memories too). */
   anyState?: boolean;
+  /** "Now" for expiry: expired memories never match, unless `anyState`. Default the real now. */
+  now?: number;
 }
 
 /** SQL condition and bindings for a filter over the memories table (aliased `m`). */
@@ -213,6 +225,9 @@ export function filterSql(filter: MemoryFilter, opts: FilterOptions = {}): { whe
   } else {
     parts.push("m.state = ?");
     args.push(filter.state ?? "active");
+    // Gone once expired, even before the alarm turns it into a tombstone.
+    parts.push("(m.expires_at IS NULL OR m.expires_at > ?)");
+    args.push(opts.now ?? Date.now());
   }
   for (const key of ["user_id", "agent_id", "session_id"] as const) {
     const v = filter[key];

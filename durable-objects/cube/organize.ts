@@ -46,8 +46,11 @@ function toCandidate(item: NewMemory): CandidateMemory {
   return { text: item.text, type: item.type, entities: item.entities, importance: item.importance, event_time: item.event_time, source_message_ids: item.source_message_ids, tags: item.tags };
 }
 
+/** Current, active, unexpired rows: a candidate is never merged into a memory that is gone. */
 function liveRows(ctx: StoreContext, where: string, ...args: SqlStorageValue[]): MemoryRow[] {
-  return ctx.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE state = 'active' AND valid_to IS NULL AND ${where}`, ...args).toArray();
+  return ctx.sql
+    .exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories WHERE state = 'active' AND valid_to IS NULL AND (expires_at IS NULL OR expires_at > ?) AND ${where}`, Date.now(), ...args)
+    .toArray();
 }
 
 /** Exact-hash matches and nearest vectors among the live memories of the candidate's scope. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { MEMORY_STATES, MEMORY_TYPES, type Memory } from "../memory/types";
 import { cubeIdSchema, LIMITS, scopeIdSchema, textSchema } from "../memory/cube-contract";
+import { MAX_TTL_SECONDS } from "../memory/lifecycle";
 
 const isoTime = z.iso.datetime({ offset: true });
 const tags = z.array(z.string().min(1).max(LIMITS.tagChars)).max(LIMITS.tags);
@@ -33,6 +34,7 @@ export const memorySchema = z.object({
   source_message_ids: z.array(z.string()),
   seen_count: z.number().int(),
   last_seen_at: z.string(),
+  expires_at: z.string().nullable().describe("when it expires (it is never returned from then on); null: never"),
 });
 export type MemoryOut = z.infer<typeof memorySchema>;
 
@@ -47,7 +49,21 @@ export function memoryOut(m: Memory): MemoryOut {
     valid_to: m.valid_to === null ? null : iso(m.valid_to),
     event_time: m.event_time === null ? null : iso(m.event_time),
     last_seen_at: iso(m.last_seen_at),
+    expires_at: m.expires_at === null || m.expires_at === undefined ? null : iso(m.expires_at),
   };
+}
+
+/** Expiry of a memory as an add or an edit asks for it: a time or a TTL, never both. */
+const expiryFields = {
+  expires_at: isoTime.nullable().optional().describe("when the memory expires (never returned from then on); null: never, whatever the cube's policy"),
+  ttl: z.number().int().min(1).max(MAX_TTL_SECONDS).optional().describe("seconds until the memory expires; not with expires_at"),
+};
+type ExpiryFields = { expires_at?: string | null | undefined; ttl?: number | undefined };
+
+/** The checks of `expiryFields`: not both, and a time still ahead (a past one would store a memory already gone). */
+function checkExpiry(b: ExpiryFields, ctx: z.RefinementCtx): void {
+  if (b.expires_at !== undefined && b.ttl !== undefined) ctx.addIssue({ code: "custom", path: ["ttl"], message: "give expires_at or ttl, not both" });
+  if (typeof b.expires_at === "string" && Date.parse(b.expires_at) <= Date.now()) ctx.addIssue({ code: "custom", path: ["expires_at"], message: "expires_at must be in the future" });
 }
 
 const scope = {
@@ -76,8 +92,14 @@ export const addMemoriesBody = z
     importance: z.number().min(0).max(1).optional(),
     tags: tags.default([]),
     metadata: metadata.default({}),
+    ...expiryFields,
   })
   .refine((b) => (b.messages === undefined) !== (b.text === undefined), { message: "give exactly one of messages or text" })
+  .superRefine(checkExpiry)
+  .refine((b) => !b.infer || (b.expires_at === undefined && b.ttl === undefined), {
+    path: ["ttl"],
+    message: "expires_at and ttl apply to memories stored directly (infer false); extracted memories take the cube's lifecycle policy",
+  })
   .refine((b) => b.user_id !== undefined || b.cube_id !== undefined, { message: "give user_id or cube_id" });
 export type AddMemoriesBody = z.infer<typeof addMemoriesBody>;
 
@@ -107,8 +129,10 @@ export const patchMemoryBody = z
     metadata: metadata.optional(),
     importance: z.number().min(0).max(1).optional(),
     state: z.enum(["active", "archived"]).optional(),
+    ...expiryFields,
     expected_version: z.number().int().min(1).optional(),
   })
+  .superRefine(checkExpiry)
   .refine((b) => Object.keys(b).some((k) => k !== "expected_version"), { message: "nothing to change" });
 
 const routeWeight = z.number().min(0).max(10).optional();

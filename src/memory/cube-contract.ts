@@ -68,6 +68,8 @@ export const newMemorySchema = z
     source_message_ids: z.array(z.string()).max(1_000),
     hash: z.string().length(64),
     vector: float32.nullable(),
+    /** When it expires (ms), null for never; absent: the cube's lifecycle policy decides by type. */
+    expires_at: z.number().int().nullable().optional(),
   })
   .strict();
 export type NewMemory = z.infer<typeof newMemorySchema>;
@@ -214,6 +216,8 @@ export const updateSchema = z
         metadata: metadata.optional(),
         importance: z.number().min(0).max(1).optional(),
         state: z.enum(["active", "archived"]).optional(),
+        /** A new expiry (ms), or null to clear it. */
+        expires_at: z.number().int().nullable().optional(),
       })
       .strict(),
     embedder: z.string(),

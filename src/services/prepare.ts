@@ -16,6 +16,8 @@ export interface DraftMemory extends Scope {
   /** When it was said or became true; defaults to event_time, then the time of the write. */
   valid_from?: number | null;
   source_message_ids: string[];
+  /** When it expires (ms), null for never; undefined: the cube's policy decides. */
+  expires_at?: number | null | undefined;
 }
 
 export async function prepareMemories(embedder: Embedder, drafts: DraftMemory[]): Promise<{ items: NewMemory[]; embedder: string }> {
