@@ -54,6 +54,16 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     }
     case "DELETE /v1/memories/{id}":
       return { path: `/v1/memories/${await mem("delete me once")}` };
+    case "POST /v1/memories/{id}/archive":
+      return { path: `/v1/memories/${await mem("archive me once")}/archive`, body: {} };
+    case "POST /v1/memories/{id}/restore": {
+      const id = await mem("restore me once");
+      await api(t, "POST", `/v1/memories/${id}/archive`, {});
+      return { path: `/v1/memories/${id}/restore`, body: {} };
+    }
+    case "PUT /v1/cubes/{id}/lifecycle":
+      await mem("a cube with a policy");
+      return { path: `/v1/cubes/user:${user}/lifecycle`, body: { archive_after_days: 30 }, other: { archive_after_days: 60 } };
     case "POST /v1/feedback": {
       const id = await mem("Ann lives in Oslo");
       return { path: "/v1/feedback", body: { memory_id: id, correction: "Actually Ann lives in Paris now" }, other: { memory_id: id, correction: "Actually Ann lives in Rome now" } };
@@ -144,7 +154,8 @@ describe("Idempotency-Key on every write route", () => {
         expect(other.status, `${route} other request`).toBe(409);
       }
     }
-  });
+    // One request after another over every write route: more than the default 5 s on a busy machine.
+  }, 60_000);
 
   it("stores one memory, one cube and one key for three identical writes", async () => {
     const t = await newTenant(["memories:read", "memories:write", "admin"]);
