@@ -141,6 +141,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE memories ADD COLUMN expires_at INTEGER;
   CREATE INDEX memories_expires ON memories(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // v6 (privacy): the PII vault, one row per placeholder of the cube. `key` is the vault cipher's
+  // index of (type, normalized value); `value` the first spelling seen, as the cipher sealed it.
+  `
+  CREATE TABLE pii_vault (
+    placeholder TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    value TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX pii_vault_type_n ON pii_vault(type, n);
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;
