@@ -1,8 +1,11 @@
 // Memory lifecycle: expiry (ttl, expires_at, policy by type) hidden at read time on every path,
 // tombstoned by the cube's alarm; archive after inactivity, restore, purge of tombstones; isolation.
 import { describe, expect, it } from "vitest";
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { ADMIN, api, newTenant, uniq, type Tenant } from "./helpers";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import { ADMIN, BASE, api, newTenant, uniq, type Tenant } from "./helpers";
 import { probeStub, type CubeObject } from "./fixtures/cube-probe";
 import { D1CatalogSink } from "../durable-objects/cube/outbox/d1-sink";
 import { VectorIndexSink } from "../durable-objects/cube/outbox/vector-sink";
@@ -170,6 +173,50 @@ describe("an expired memory", () => {
     expect(lc.body.totals.expired).toBe(1);
     expect(Date.parse(lc.body.last_run_at as string)).toBeGreaterThanOrEqual(expiresAt);
     expect(lc.body.next_run_at).toBeNull();
+  });
+
+  it("is not a dedup target: the same fact extracted again after it expired is a new memory", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    // Each in its own session, so that none is a replay of the message before (dedup spans sessions).
+    const say = (timestamp: string) =>
+      api<{ memories: Mem[]; job: { result: { added: number } } }>(t, "POST", "/v1/memories", {
+        user_id: user,
+        session_id: uniq("s"),
+        sync: true,
+        messages: [{ role: "user", name: "Ines", content: "Ines plays the harp in an orchestra.", timestamp }],
+      });
+    const first = await say("2024-01-01T10:00:00Z");
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const original = first.body.memories[0] as Mem;
+    // While it lives, the same fact said again is a repeat of it, not a new memory.
+    const repeat = await say("2024-02-01T10:00:00Z");
+    expect(repeat.body.job.result.added).toBe(0);
+    await setClock(t, user, -DAY);
+    expect((await api(t, "PATCH", `/v1/memories/${original.id}`, { ttl: 1 })).status).toBe(200);
+    await sleep(1_100);
+    const again = await say("2024-03-01T10:00:00Z");
+    expect(again.body.job.result.added).toBe(1);
+    expect(again.body.memories.map((m) => m.id)).not.toContain(original.id);
+    expect(again.body.memories[0]?.text).toBe(original.text);
+  });
+
+  it("is left out by the MCP search tool too", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await add(t, user, "Yusuf keeps the spare key under the blue pot", { expires_at: new Date(Date.now() + 800).toISOString() });
+    const kept = await add(t, user, "Yusuf keeps a spare bike in the shed");
+    await setClock(t, user, -DAY);
+    await sleep(900);
+    const client = new Client({ name: "lifecycle-test", version: "1.0.0" }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { fetch: (url, init) => SELF.fetch(url, init), requestInit: { headers: { authorization: `Bearer ${t.key}` } } }),
+    );
+    const r = await client.callTool({ name: "search_memories", arguments: { query: "Yusuf spare key", user_id: user } });
+    expect(r.isError).toBeFalsy();
+    const ids = (r.structuredContent as { results: Array<{ memory: Mem }> }).results.map((x) => x.memory.id);
+    expect(ids).toEqual([kept.id]);
+    await client.close();
   });
 
   it("arms the alarm for the next expiry and shows it as next_run_at", async () => {
