@@ -43,6 +43,15 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     return id;
   };
   switch (route) {
+    case "POST /v1/cubes/{id}/grants": {
+      await mem("a cube to share");
+      return { path: `/v1/cubes/user:${user}/grants`, body: { grantee: { kind: "user", id: "bob" }, permission: "read" }, other: { grantee: { kind: "user", id: "bob" }, permission: "write" } };
+    }
+    case "DELETE /v1/cubes/{id}/grants/{grant_id}": {
+      await mem("a cube to share once");
+      const g = await api<{ id: string }>(t, "POST", `/v1/cubes/user:${user}/grants`, { grantee: { kind: "agent", id: "helper" }, permission: "read" });
+      return { path: `/v1/cubes/user:${user}/grants/${g.body.id}` };
+    }
     case "POST /v1/memories":
       return { path: "/v1/memories", body: { user_id: user, text: "Bea plays the cello", infer: false }, other: { user_id: user, text: "Bea plays the drums", infer: false } };
     case "DELETE /v1/memories":

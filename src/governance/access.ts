@@ -70,9 +70,11 @@ export function grantMatches(limits: KeyLimits, grant: GrantFact): boolean {
 export function decide(limits: KeyLimits | null, cube: CubeOwner, grants: readonly GrantFact[], need: Permission): Decision {
   if (limits === null) return { allowed: true, via: "tenant", visible_agents: null };
   const mine = ownership(limits, cube);
-  if (mine.own) return { allowed: true, via: "own", visible_agents: mine.visible_agents };
   const matching = grants.filter((g) => grantMatches(limits, g));
-  if (matching.some((g) => g.permission === "write" || need === "read")) return { allowed: true, via: "grant", visible_agents: null };
+  const granted = matching.some((g) => g.permission === "write" || need === "read");
+  // A grant widens even an own cube's view: an agent granted its user's cube sees every agent's memories.
+  if (mine.own) return granted ? { allowed: true, via: "own", visible_agents: null } : { allowed: true, via: "own", visible_agents: mine.visible_agents };
+  if (granted) return { allowed: true, via: "grant", visible_agents: null };
   return { allowed: false, known: matching.length > 0 };
 }
 

@@ -43,7 +43,8 @@ const owner = (r: CubeRecord): CubeOwner => ({ id: r.id, owner_user_id: r.owner_
 async function decideOn(deps: Deps, who: Principal, cube: CubeOwner, need: Permission): Promise<Reach> {
   const identity = { tenant_id: who.tenant_id, cube_id: cube.id };
   let d = decide(who.limits, cube, [], need);
-  if (!d.allowed) d = decide(who.limits, cube, await deps.grants.onCube(who.tenant_id, cube.id), need);
+  // Grants matter when the cube is not the key's own, or is but seen through an agent filter.
+  if (!d.allowed || d.visible_agents !== null) d = decide(who.limits, cube, await deps.grants.onCube(who.tenant_id, cube.id), need);
   if (d.allowed) return { identity, visible_agents: d.visible_agents, via: d.via };
   if (d.known) throw new ApiError("forbidden", `this key may only read cube ${cube.id}`);
   throw new ApiError("not_found", `cube ${cube.id} not found`);
@@ -103,11 +104,12 @@ export async function reachableCubes(deps: Deps, who: Principal, max: number): P
   if (who.limits === null) return null;
   const own = await deps.registry.owned(who.tenant_id, who.limits, max);
   const reach = new Map<string, Reach>();
+  const received = await deps.grants.received(who.tenant_id, who.limits);
   for (const r of own) {
-    const d = decide(who.limits, owner(r), [], "read");
+    const d = decide(who.limits, owner(r), received.filter((g) => g.cube_id === r.id), "read");
     if (d.allowed) reach.set(r.id, { identity: { tenant_id: who.tenant_id, cube_id: r.id }, visible_agents: d.visible_agents, via: d.via });
   }
-  for (const g of await deps.grants.received(who.tenant_id, who.limits)) {
+  for (const g of received) {
     // A grant shows the whole cube, even where the key's own view of it is narrower.
     if (reach.size >= max && !reach.has(g.cube_id)) continue;
     reach.set(g.cube_id, { identity: { tenant_id: who.tenant_id, cube_id: g.cube_id }, visible_agents: null, via: "grant" });

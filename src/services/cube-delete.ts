@@ -1,4 +1,4 @@
-// Deleting a whole cube: its object's database, its catalog rows, its vectors, its job and cube registrations.
+// Deleting a whole cube: its object's database, its catalog rows, its vectors, its grants, its job and cube registrations.
 import type { CubeIdentity } from "../memory/cube-contract";
 import { unwrap } from "./cubes";
 import type { Deps } from "./deps";
@@ -9,7 +9,7 @@ const VECTOR_DELETE_BATCH = 1_000;
 /**
  * Deletes a cube and everything in it, in every store, in an order that a retry can resume:
  * the cube first stops writing and draining (`close`), then the derived stores forget it (D1
- * catalog, Vectorize, job registry), then its whole database goes (`destroy`), and last its
+ * catalog, Vectorize, job registry, grants), then its whole database goes (`destroy`), and last its
  * registration. A failure at any step leaves the cube closed; calling this again finishes it.
  */
 export async function deleteCube(deps: Deps, identity: CubeIdentity): Promise<{ id: string; deleted: true; memories: number }> {
@@ -20,6 +20,8 @@ export async function deleteCube(deps: Deps, identity: CubeIdentity): Promise<{ 
     for (let i = 0; i < memory_ids.length; i += VECTOR_DELETE_BATCH) await deps.vectorIndex.deleteByIds(memory_ids.slice(i, i + VECTOR_DELETE_BATCH));
   }
   await deps.jobs.removeCube(identity);
+  // Grants on the cube, and grants to it: a new cube of the same id starts with none.
+  await deps.grants.removeCube(identity.tenant_id, identity.cube_id);
   unwrap(await cube.destroy(identity));
   await deps.registry.remove(identity);
   return { id: identity.cube_id, deleted: true, memories: memory_ids.length };

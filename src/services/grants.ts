@@ -1,5 +1,5 @@
 // The tenant's grants in D1: read or write on a cube for another user, agent or cube; every query names the tenant.
-import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { grants } from "../db/schema";
 import type { GrantFact, GranteeKind, KeyLimits, Permission } from "../governance/access";
@@ -26,6 +26,8 @@ export interface GrantStore {
   onCube(tenant: string, cubeId: string): Promise<GrantRecord[]>;
   /** Every grant on a cube, revoked ones included, newest first. */
   history(tenant: string, cubeId: string): Promise<GrantRecord[]>;
+  /** Live grants of the tenant, newest first, at most `limit`. */
+  all(tenant: string, limit: number): Promise<GrantRecord[]>;
   /** Live grants naming any of the limits' cubes, users or agents. */
   received(tenant: string, limits: KeyLimits): Promise<GrantRecord[]>;
   /**
@@ -61,6 +63,9 @@ export function d1Grants(d1: D1Database): GrantStore {
     async history(tenant, cubeId) {
       const rows = await db.select().from(grants).where(and(eq(grants.tenantId, tenant), eq(grants.cubeId, cubeId))).all();
       return rows.map(record).sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+    },
+    async all(tenant, limit) {
+      return (await db.select().from(grants).where(live(tenant)).orderBy(desc(grants.createdAt)).limit(limit).all()).map(record);
     },
     async received(tenant, limits) {
       const by: SQL[] = [];

@@ -38,6 +38,7 @@ function fakeDeps(cube: Partial<CubeRpc>) {
     vectorIndex: null,
     grants: {
       onCube: async () => [],
+      all: async () => [],
       history: async () => [],
       received: async () => [],
       grant: async () => {
