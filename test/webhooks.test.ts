@@ -1,8 +1,11 @@
 // Webhooks in workerd: the routes and their rules, isolation across tenants, signing against the spec's example, events into the delivery log.
 import { describe, expect, it } from "vitest";
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
-import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { api, newTenant, storedJob, uniq, type Tenant } from "./helpers";
+import worker from "../src/index";
+import type { JobMessage } from "../src/jobs/messages";
+import type { WebhookQueueMessage } from "../src/webhooks/messages";
 import { probeStub } from "./fixtures/cube-probe";
 import { sign, generateSecret, secretBytes } from "../src/webhooks/signing";
 import { retryDelaySeconds, backoffScale, RETRY_SCHEDULE_S } from "../src/webhooks/backoff";
@@ -334,5 +337,75 @@ describe("webhook events into the delivery log", () => {
     const body = JSON.parse((rows[0] as { payload: string }).payload) as { data: { job: { id: string; state: string } } };
     expect(body.data.job).toMatchObject({ id: r.body.job.id, state: "succeeded" });
     expect(rows.map((d) => d.event_type)).toEqual(["job.completed"]);
+  });
+
+  it("records job.failed when the jobs dead-letter queue gives a job up", async () => {
+    const t = await newTenant(ADMIN_SCOPES);
+    await subscribe(t, { events: ["job.failed"] });
+    const { jobId, message } = await storedJob(t, uniq("u"));
+    const dlq = createMessageBatch<JobMessage>("memos-jobs-dlq", [{ id: "d1", timestamp: new Date(), attempts: 4, body: message }]);
+    const ctx = createExecutionContext();
+    await worker.queue(dlq, env);
+    expect((await getQueueResult(dlq, ctx)).explicitAcks).toEqual(["d1"]);
+    const rows = await waitForDeliveries(t.id, (x) => x.some((d) => d.event_type === "job.failed"));
+    const body = JSON.parse((rows[0] as { payload: string }).payload) as { data: { job: { id: string; state: string; error: string } } };
+    expect(body.data.job).toMatchObject({ id: jobId, state: "failed" });
+    expect(body.data.job.error).toMatch(/dead-lettered/);
+  });
+});
+
+describe("webhook delivery consumer", () => {
+  it("asks the queue to retry a failed attempt and logs the attempt", async () => {
+    const t = await newTenant(ADMIN_SCOPES);
+    const sub = await subscribe(t);
+    // The test plays the queue's second delivery of the ping (its delay is checked against the schedule above:
+    // the test harness's queue result does not report it). The local queue may attempt it too.
+    const ping = await api<Delivery>(t, "POST", `/v1/webhooks/${sub.id}/test`);
+    const message: WebhookQueueMessage = { kind: "delivery", tenant_id: t.id, delivery_id: ping.body.id };
+    const batch = createMessageBatch<WebhookQueueMessage>("memos-events", [{ id: "w1", timestamp: new Date(), attempts: 2, body: message }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages).toEqual([{ msgId: "w1" }]);
+    expect(result.explicitAcks).toEqual([]);
+    const log = await deliveriesOf(t, sub.id);
+    const d = log.body.deliveries.find((x) => x.id === ping.body.id) as Delivery & { last_error: string; log: Array<{ status: number | null; error: string }> };
+    expect(d.state).toBe("failed");
+    expect(d.log.length).toBeGreaterThanOrEqual(1);
+    expect(d.last_error).toBeTruthy();
+  });
+
+  it("marks a delivery dead from the dead-letter queue, never a delivery that succeeded, and never another tenant's", async () => {
+    const t = await newTenant(ADMIN_SCOPES);
+    const other = await newTenant(ADMIN_SCOPES);
+    const sub = await subscribe(t);
+    const ping = await api<Delivery>(t, "POST", `/v1/webhooks/${sub.id}/test`);
+    const done = await api<Delivery>(t, "POST", `/v1/webhooks/${sub.id}/test`);
+    await env.DB.prepare("UPDATE webhook_deliveries SET state = 'succeeded' WHERE id = ?").bind(done.body.id).run();
+    const msgs = [
+      { id: "x1", timestamp: new Date(), attempts: 1, body: { kind: "delivery", tenant_id: other.id, delivery_id: ping.body.id } satisfies WebhookQueueMessage },
+      { id: "x2", timestamp: new Date(), attempts: 1, body: { kind: "delivery", tenant_id: t.id, delivery_id: done.body.id } satisfies WebhookQueueMessage },
+    ];
+    const first = createMessageBatch<WebhookQueueMessage>("memos-events-dlq", msgs);
+    const ctx = createExecutionContext();
+    await worker.queue(first, env);
+    expect((await getQueueResult(first, ctx)).explicitAcks.sort()).toEqual(["x1", "x2"]);
+    const state = async (id: string) => (await env.DB.prepare("SELECT state FROM webhook_deliveries WHERE id = ?").bind(id).first<{ state: string }>())?.state;
+    expect(await state(ping.body.id)).not.toBe("dead");
+    expect(await state(done.body.id)).toBe("succeeded");
+    const own = createMessageBatch<WebhookQueueMessage>("memos-events-dlq", [{ id: "x3", timestamp: new Date(), attempts: 1, body: { kind: "delivery", tenant_id: t.id, delivery_id: ping.body.id } }]);
+    const octx = createExecutionContext();
+    await worker.queue(own, env);
+    await getQueueResult(own, octx);
+    expect(await state(ping.body.id)).toBe("dead");
+  });
+
+  it("drops a message it cannot read instead of retrying it", async () => {
+    const batch = createMessageBatch<unknown>("memos-events", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "delivery" } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["m1"]);
+    expect(result.retryMessages).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ interface Body {
 
 /**
  * A loopback receiver: `/flaky` answers 500 to the first attempt of each webhook-id and 200 after,
- * `/down` always 500, anything else 200. It keeps every request it got.
+ * `/down` always 500, `/redirect` 302 to `/after-redirect`, anything else 200. It keeps every request it got.
  */
 function receiver() {
   const got: Received[] = [];
@@ -43,12 +43,13 @@ function receiver() {
       const id = String(req.headers["webhook-id"]);
       let status = 200;
       if (path === "/down") status = 500;
+      if (path === "/redirect") status = 302;
       if (path === "/flaky" && !seen.has(id)) {
         seen.add(id);
         status = 500;
       }
       got.push({ path, headers: req.headers, body, answered: status });
-      res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "not now");
+      res.writeHead(status, { "content-type": "text/plain", ...(status === 302 ? { location: "/after-redirect" } : {}) }).end(status === 200 ? "ok" : "not now");
     });
   });
   return { got, server };
@@ -160,5 +161,25 @@ describe("webhooks on wrangler dev", () => {
     expect(dead).toMatchObject({ event_type: "memory.created", state: "dead", attempts: 9, last_status: 500 });
     expect(dead.log.map((a) => a.status)).toEqual(Array(9).fill(500));
     expect(rx.got.filter((r) => r.path === "/down" && r.headers["webhook-id"] === dead.event_id)).toHaveLength(9);
+  });
+
+  it("sends a signed webhook.test ping on request, and never follows a redirect", async () => {
+    const dev = server();
+    const ping = await call<{ id: string; secret: string }>(dev, "POST", "/v1/webhooks", { url: `${base}/ping`, events: ["job.failed"] });
+    const sent = await call<{ event_id: string }>(dev, "POST", `/v1/webhooks/${ping.body.id}/test`);
+    expect(sent.status).toBe(202);
+    const got = await until("the ping", () => rx.got.find((r) => r.path === "/ping"));
+    expect(got.headers["webhook-id"]).toBe(sent.body.event_id);
+    const headers = { "webhook-id": String(got.headers["webhook-id"]), "webhook-timestamp": String(got.headers["webhook-timestamp"]), "webhook-signature": String(got.headers["webhook-signature"]) };
+    expect(new Webhook(ping.body.secret).verify(got.body, headers)).toMatchObject({ type: "webhook.test", data: { subscription_id: ping.body.id } });
+
+    const moved = await call<{ id: string }>(dev, "POST", "/v1/webhooks", { url: `${base}/redirect`, events: ["job.failed"] });
+    await call(dev, "POST", `/v1/webhooks/${moved.body.id}/test`);
+    const dead = await until("the redirected delivery given up", async () => {
+      const r = await call<{ deliveries: Delivery[] }>(dev, "GET", `/v1/webhooks/${moved.body.id}/deliveries?state=dead`);
+      return r.body.deliveries[0];
+    });
+    expect(dead.log.every((a) => a.status === 302 && /redirect/.test(a.error ?? ""))).toBe(true);
+    expect(rx.got.filter((r) => r.path === "/after-redirect")).toEqual([]);
   });
 });
