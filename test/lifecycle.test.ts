@@ -12,6 +12,7 @@ import { VectorIndexSink } from "../durable-objects/cube/outbox/vector-sink";
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
 import { getEmbedder } from "../src/services/providers";
 import { FakeVectorize } from "./fakes/vectorize";
+import { CATCH_UP_MS, LIFECYCLE_BATCH, defaultExpiresAt, isExpired, lifecyclePolicySchema, nextRunAt, requestedExpiry } from "../src/memory/lifecycle";
 
 const DAY = 86_400_000;
 const stubOf = (t: Tenant, user: string) => probeStub(`${t.id}/user:${user}`);
@@ -219,6 +220,29 @@ describe("an expired memory", () => {
     await client.close();
   });
 
+  it("expires at most a batch per wake-up, and comes back within a second for the rest", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const stub = stubOf(t, user);
+    await add(t, user, "first, so that the cube exists");
+    await setClock(t, user, -DAY);
+    const messages = Array.from({ length: LIFECYCLE_BATCH + 5 }, (_, i) => ({ role: "user", content: `short-lived line ${i}` }));
+    const added = await api<{ memories: Mem[] }>(t, "POST", "/v1/memories", { user_id: user, messages, infer: false, ttl: 1 });
+    expect(added.body.memories).toHaveLength(LIFECYCLE_BATCH + 5);
+    await sleep(1_100);
+    expect(await listIds(t, `user_id=${user}&limit=200`)).toHaveLength(1);
+    await setClock(t, user, 0);
+    await runDurableObjectAlarm(stub);
+    let lc = (await api<Lifecycle>(t, "GET", `/v1/cubes/user:${user}/lifecycle`)).body;
+    expect(lc.last_run.expired).toBe(LIFECYCLE_BATCH);
+    expect(Date.parse(lc.next_run_at as string) - Date.parse(lc.last_run_at as string)).toBe(CATCH_UP_MS);
+    await runDurableObjectAlarm(stub);
+    lc = (await api<Lifecycle>(t, "GET", `/v1/cubes/user:${user}/lifecycle`)).body;
+    expect(lc.last_run.expired).toBe(5);
+    expect(lc.totals.expired).toBe(LIFECYCLE_BATCH + 5);
+    expect(lc.next_run_at).toBeNull();
+  });
+
   it("arms the alarm for the next expiry and shows it as next_run_at", async () => {
     const t = await newTenant();
     const user = uniq("u");
@@ -382,5 +406,27 @@ describe("lifecycle isolation and scopes", () => {
     expect((await api(ro, "GET", `/v1/cubes/user:${user}/lifecycle`)).status).toBe(200);
     const put = await api<{ error: { code: string } }>(ro, "PUT", `/v1/cubes/user:${user}/lifecycle`, { archive_after_days: 1 });
     expect([put.status, put.body.error.code]).toEqual([403, "forbidden"]);
+  });
+});
+
+describe("lifecycle decisions (pure)", () => {
+  it("reads a ttl before a time, null as never, and nothing as undefined", () => {
+    expect(requestedExpiry({ ttl: 10 }, 1_000)).toBe(11_000);
+    expect(requestedExpiry({ expires_at: "2030-01-01T00:00:00.000Z" }, 0)).toBe(Date.UTC(2030, 0, 1));
+    expect(requestedExpiry({ expires_at: null }, 0)).toBeNull();
+    expect(requestedExpiry({}, 0)).toBeUndefined();
+  });
+
+  it("gives a type its TTL, expires at the exact time, and runs next at the earliest due time", () => {
+    const policy = lifecyclePolicySchema.parse({ ttl_seconds: { message: 60, note: null } });
+    expect(defaultExpiresAt(policy, "message", 1_000)).toBe(61_000);
+    expect(defaultExpiresAt(policy, "note", 1_000)).toBeNull();
+    expect(defaultExpiresAt(policy, "fact", 1_000)).toBeNull();
+    expect([isExpired(100, 99), isExpired(100, 100), isExpired(null, 1e15), isExpired(undefined, 1e15)]).toEqual([false, true, false, false]);
+    expect(nextRunAt({ nextExpiry: 5_000, nextSweep: 9_000, leftWork: false, now: 1_000 })).toBe(5_000);
+    expect(nextRunAt({ nextExpiry: 5_000, nextSweep: 9_000, leftWork: true, now: 1_000 })).toBe(1_000 + CATCH_UP_MS);
+    expect(nextRunAt({ nextExpiry: 500, nextSweep: null, leftWork: false, now: 1_000 })).toBe(1_000);
+    expect(nextRunAt({ nextExpiry: 500, nextSweep: null, leftWork: true, now: 1_000 })).toBe(1_000 + CATCH_UP_MS);
+    expect(nextRunAt({ nextExpiry: null, nextSweep: null, leftWork: false, now: 1_000 })).toBeNull();
   });
 });

@@ -117,17 +117,24 @@ export interface LifecycleOutcome {
 }
 
 /**
- * One run of the task, at `now`, inside the caller's transaction: the expiry pass always, the
- * archive and purge pass when due (hourly while the policy asks for one); at most a batch each.
+ * One run of the task, at `now`, inside the caller's transaction, when something is due: the
+ * expiry pass when a memory expired, the archive and purge pass when the sweep is due (hourly
+ * while the policy asks for one); at most a batch each. When nothing is due, only the time of
+ * the next run is kept, so that `last_run` reports the last run that had work.
  */
 export function runLifecycle(ctx: StoreContext, now: number): LifecycleOutcome {
   const policy = readPolicy(ctx.sql);
   const run = readRun(ctx.sql);
   const counts = emptyCounts();
-  counts.expired = expirePass(ctx, now);
-  let nextSweep: number | null = null;
-  if (needsSweep(policy)) {
-    nextSweep = run.next_sweep_at ?? now;
+  const firstExpiry = nextExpiry(ctx.sql);
+  let nextSweep: number | null = needsSweep(policy) ? (run.next_sweep_at ?? now) : null;
+  if ((firstExpiry === null || firstExpiry > now) && (nextSweep === null || nextSweep > now)) {
+    const next = nextRunAt({ nextExpiry: firstExpiry, nextSweep, leftWork: false, now });
+    if (next !== run.next_run_at) writeMeta(ctx.sql, RUN_KEY, { ...run, next_run_at: next, next_sweep_at: nextSweep } satisfies LifecycleRun);
+    return { counts, next_in_ms: next === null ? null : next - now };
+  }
+  if (firstExpiry !== null && firstExpiry <= now) counts.expired = expirePass(ctx, now);
+  if (nextSweep !== null) {
     if (nextSweep <= now) {
       const archive = archiveCutoff(policy, now);
       const purge = purgeCutoff(policy, now);
@@ -138,7 +145,7 @@ export function runLifecycle(ctx: StoreContext, now: number): LifecycleOutcome {
   }
   const sweepLeft = counts.archived === LIFECYCLE_BATCH || counts.purged === LIFECYCLE_BATCH;
   const leftWork = sweepLeft || counts.expired === LIFECYCLE_BATCH;
-  const next = nextRunAt({ nextExpiry: nextExpiry(ctx.sql), nextSweep, leftWork, now });
+  const next = nextRunAt({ nextExpiry: nextExpiry(ctx.sql), nextSweep: sweepLeft ? now : nextSweep, leftWork, now });
   const totals = { expired: run.totals.expired + counts.expired, archived: run.totals.archived + counts.archived, purged: run.totals.purged + counts.purged };
   writeMeta(ctx.sql, RUN_KEY, { last_run_at: now, next_run_at: next, next_sweep_at: sweepLeft ? now : nextSweep, last_run: counts, totals } satisfies LifecycleRun);
   return { counts, next_in_ms: next === null ? null : next - now };

@@ -77,8 +77,11 @@ export const archiveCutoff = (p: LifecyclePolicy, now: number): number | null =>
 export const purgeCutoff = (p: LifecyclePolicy, now: number): number | null =>
   p.purge_tombstones_after_days === null ? null : now - p.purge_tombstones_after_days * DAY_MS;
 
-/** When the task must run next: the earliest of the next expiry, the next sweep, and a catch-up when work was left. */
+/**
+ * When the task must run next: the earlier of the next expiry and the next sweep, not before now;
+ * when a batch left work behind, not before a short pause, so that requests get the cube in between.
+ */
 export function nextRunAt(opts: { nextExpiry: number | null; nextSweep: number | null; leftWork: boolean; now: number }): number | null {
   const times = [opts.nextExpiry, opts.nextSweep, opts.leftWork ? opts.now + CATCH_UP_MS : null].filter((t): t is number => t !== null);
-  return times.length ? Math.max(opts.now, Math.min(...times)) : null;
+  return times.length ? Math.max(opts.now + (opts.leftWork ? CATCH_UP_MS : 0), Math.min(...times)) : null;
 }
