@@ -102,7 +102,13 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("memories:read" | "memories:write" | "admin")[];
+                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "admin")[];
+                        /** @description narrow the key to some cubes, users or agents (each given list must match); a limited key cannot hold the admin scope */
+                        limits?: {
+                            cube_ids?: string[];
+                            user_ids?: string[];
+                            agent_ids?: string[];
+                        };
                     };
                 };
             };
@@ -118,6 +124,12 @@ export interface paths {
                             name: string;
                             prefix: string;
                             scopes: string[];
+                            /** @description null: the key reaches every cube of its tenant */
+                            limits: {
+                                cube_ids?: string[];
+                                user_ids?: string[];
+                                agent_ids?: string[];
+                            } | null;
                             created_at: string;
                             revoked_at: string | null;
                             /** @description the secret, shown once; null when an Idempotency-Key retry replays the answer (it is never stored) */
@@ -229,6 +241,8 @@ export interface paths {
                                 source_message_ids: string[];
                                 seen_count: number;
                                 last_seen_at: string;
+                                /** @description when it expires (it is never returned from then on); null: never */
+                                expires_at: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -318,6 +332,13 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /**
+                         * Format: date-time
+                         * @description when the memory expires (never returned from then on); null: never, whatever the cube's policy
+                         */
+                        expires_at?: string | null;
+                        /** @description seconds until the memory expires; not with expires_at */
+                        ttl?: number;
                     };
                 };
             };
@@ -357,6 +378,8 @@ export interface paths {
                                 source_message_ids: string[];
                                 seen_count: number;
                                 last_seen_at: string;
+                                /** @description when it expires (it is never returned from then on); null: never */
+                                expires_at: string | null;
                             }[];
                             job?: {
                                 id: string;
@@ -411,6 +434,8 @@ export interface paths {
                                 source_message_ids: string[];
                                 seen_count: number;
                                 last_seen_at: string;
+                                /** @description when it expires (it is never returned from then on); null: never */
+                                expires_at: string | null;
                             }[];
                             job?: {
                                 id: string;
@@ -465,6 +490,8 @@ export interface paths {
                                 source_message_ids: string[];
                                 seen_count: number;
                                 last_seen_at: string;
+                                /** @description when it expires (it is never returned from then on); null: never */
+                                expires_at: string | null;
                             }[];
                             job?: {
                                 id: string;
@@ -639,6 +666,8 @@ export interface paths {
                             source_message_ids: string[];
                             seen_count: number;
                             last_seen_at: string;
+                            /** @description when it expires (it is never returned from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -767,6 +796,13 @@ export interface paths {
                         importance?: number;
                         /** @enum {string} */
                         state?: "active" | "archived";
+                        /**
+                         * Format: date-time
+                         * @description when the memory expires (never returned from then on); null: never, whatever the cube's policy
+                         */
+                        expires_at?: string | null;
+                        /** @description seconds until the memory expires; not with expires_at */
+                        ttl?: number;
                         expected_version?: number;
                     };
                 };
@@ -806,6 +842,8 @@ export interface paths {
                             source_message_ids: string[];
                             seen_count: number;
                             last_seen_at: string;
+                            /** @description when it expires (it is never returned from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -907,8 +945,321 @@ export interface paths {
                                     source_message_ids: string[];
                                     seen_count: number;
                                     last_seen_at: string;
+                                    /** @description when it expires (it is never returned from then on); null: never */
+                                    expires_at: string | null;
                                 };
                             }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a memory: left out of search and default listings (list with state=archived), kept with its versions */
+        post: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string;
+                            cube_id: string;
+                            user_id: string | null;
+                            agent_id: string | null;
+                            session_id: string | null;
+                            text: string;
+                            /** @enum {string} */
+                            type: "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
+                            tags: string[];
+                            entities: string[];
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            importance: number;
+                            /** @enum {string} */
+                            state: "active" | "archived" | "deleted";
+                            version: number;
+                            hash: string;
+                            created_at: string;
+                            updated_at: string;
+                            valid_from: string;
+                            valid_to: string | null;
+                            event_time: string | null;
+                            source_message_ids: string[];
+                            seen_count: number;
+                            last_seen_at: string;
+                            /** @description when it expires (it is never returned from then on); null: never */
+                            expires_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore an archived memory to active */
+        post: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string;
+                            cube_id: string;
+                            user_id: string | null;
+                            agent_id: string | null;
+                            session_id: string | null;
+                            text: string;
+                            /** @enum {string} */
+                            type: "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
+                            tags: string[];
+                            entities: string[];
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            importance: number;
+                            /** @enum {string} */
+                            state: "active" | "archived" | "deleted";
+                            version: number;
+                            hash: string;
+                            created_at: string;
+                            updated_at: string;
+                            valid_from: string;
+                            valid_to: string | null;
+                            event_time: string | null;
+                            source_message_ids: string[];
+                            seen_count: number;
+                            last_seen_at: string;
+                            /** @description when it expires (it is never returned from then on); null: never */
+                            expires_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A memory with its placeholders filled from the cube's vault (needs pii:read); redacted values are gone for good */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tenant_id: string;
+                            cube_id: string;
+                            user_id: string | null;
+                            agent_id: string | null;
+                            session_id: string | null;
+                            text: string;
+                            /** @enum {string} */
+                            type: "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
+                            tags: string[];
+                            entities: string[];
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            importance: number;
+                            /** @enum {string} */
+                            state: "active" | "archived" | "deleted";
+                            version: number;
+                            hash: string;
+                            created_at: string;
+                            updated_at: string;
+                            valid_from: string;
+                            valid_to: string | null;
+                            event_time: string | null;
+                            source_message_ids: string[];
+                            seen_count: number;
+                            last_seen_at: string;
+                            /** @description when it expires (it is never returned from then on); null: never */
+                            expires_at: string | null;
+                            /** @description placeholders filled from the vault */
+                            revealed: number;
                         };
                     };
                 };
@@ -979,6 +1330,8 @@ export interface paths {
                         agent_id?: string;
                         session_id?: string;
                         cube_id?: string;
+                        /** @description search these cubes together: the caller's own and those granted to it (not with cube_id or user_id); each result names its cube */
+                        cube_ids?: string[];
                         /** @description every tag must be present */
                         tags?: string[];
                         types?: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
@@ -1082,6 +1435,8 @@ export interface paths {
                                     source_message_ids: string[];
                                     seen_count: number;
                                     last_seen_at: string;
+                                    /** @description when it expires (it is never returned from then on); null: never */
+                                    expires_at: string | null;
                                 };
                                 score: number;
                                 /** @description each route's RRF contribution, and the decay factor */
@@ -1197,6 +1552,8 @@ export interface paths {
                         agent_id?: string;
                         session_id?: string;
                         cube_id?: string;
+                        /** @description search these cubes together: the caller's own and those granted to it (not with cube_id or user_id); each result names its cube */
+                        cube_ids?: string[];
                         /** @description every tag must be present */
                         tags?: string[];
                         types?: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
@@ -1705,6 +2062,354 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{id}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's lifecycle policy, and its task's last run, next run and counts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            policy: {
+                                /** @description default TTL of a new memory, by type, when its add gives none */
+                                ttl_seconds: {
+                                    [key: string]: number | null;
+                                };
+                                archive_after_days: number | null;
+                                purge_tombstones_after_days: number | null;
+                            };
+                            /** @description when the cube's alarm last ran the lifecycle task */
+                            last_run_at: string | null;
+                            /** @description when it must run next (next expiry or sweep); null: nothing due */
+                            next_run_at: string | null;
+                            /** @description what the last run did */
+                            last_run: {
+                                expired: number;
+                                archived: number;
+                                purged: number;
+                            };
+                            /** @description what every run did, added up */
+                            totals: {
+                                expired: number;
+                                archived: number;
+                                purged: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a cube's lifecycle policy: default TTL by memory type, archive after days unused, purge of tombstones after days */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default {} */
+                        ttl_seconds?: {
+                            fact?: number | null;
+                            preference?: number | null;
+                            event?: number | null;
+                            plan?: number | null;
+                            procedure?: number | null;
+                            relationship?: number | null;
+                            message?: number | null;
+                            note?: number | null;
+                        };
+                        /** @default null */
+                        archive_after_days?: number | null;
+                        /** @default null */
+                        purge_tombstones_after_days?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            policy: {
+                                /** @description default TTL of a new memory, by type, when its add gives none */
+                                ttl_seconds: {
+                                    [key: string]: number | null;
+                                };
+                                archive_after_days: number | null;
+                                purge_tombstones_after_days: number | null;
+                            };
+                            /** @description when the cube's alarm last ran the lifecycle task */
+                            last_run_at: string | null;
+                            /** @description when it must run next (next expiry or sweep); null: nothing due */
+                            next_run_at: string | null;
+                            /** @description what the last run did */
+                            last_run: {
+                                expired: number;
+                                archived: number;
+                                purged: number;
+                            };
+                            /** @description what every run did, added up */
+                            totals: {
+                                expired: number;
+                                archived: number;
+                                purged: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{id}/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's privacy mode: how personal data and secrets are desensitized before storage and before any model call */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            /**
+                             * @description mask: typed placeholders ([EMAIL_1]) stable within the cube, values kept in its vault; redact: typed markers ([EMAIL]), values dropped; off: stored as sent
+                             * @enum {string}
+                             */
+                            mode: "mask" | "redact" | "off";
+                            /** @description values the cube's vault holds */
+                            vault_entries: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Set a cube's privacy mode for later writes (new cubes mask); what is stored already stays as it was written */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description mask: typed placeholders ([EMAIL_1]) stable within the cube, values kept in its vault; redact: typed markers ([EMAIL]), values dropped; off: stored as sent
+                         * @enum {string}
+                         */
+                        mode: "mask" | "redact" | "off";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            /**
+                             * @description mask: typed placeholders ([EMAIL_1]) stable within the cube, values kept in its vault; redact: typed markers ([EMAIL]), values dropped; off: stored as sent
+                             * @enum {string}
+                             */
+                            mode: "mask" | "redact" | "off";
+                            /** @description values the cube's vault holds */
+                            vault_entries: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2606,6 +3311,370 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cubes/{id}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Grants on a cube the caller owns, newest first (revoked ones with include_revoked) */
+        get: {
+            parameters: {
+                query?: {
+                    include_revoked?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            grants: {
+                                id: string;
+                                cube_id: string;
+                                grantee: {
+                                    /** @enum {string} */
+                                    kind: "user" | "agent" | "cube";
+                                    id: string;
+                                };
+                                /** @enum {string} */
+                                permission: "read" | "write";
+                                created_at: string;
+                                /** @description id of the key that granted it */
+                                created_by: string;
+                                revoked_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Grant read or write on a cube the caller owns (a live grant to the same grantee is changed, not doubled) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description who receives the grant: a user (keys limited to that user), an agent (keys limited to that agent) or a cube (keys limited to that cube) */
+                        grantee: {
+                            /** @enum {string} */
+                            kind: "user" | "agent" | "cube";
+                            id: string;
+                        };
+                        /**
+                         * @description write implies read
+                         * @enum {string}
+                         */
+                        permission: "read" | "write";
+                    };
+                };
+            };
+            responses: {
+                /** @description The grantee held a grant already: its permission is now this one */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            cube_id: string;
+                            grantee: {
+                                /** @enum {string} */
+                                kind: "user" | "agent" | "cube";
+                                id: string;
+                            };
+                            /** @enum {string} */
+                            permission: "read" | "write";
+                            created_at: string;
+                            /** @description id of the key that granted it */
+                            created_by: string;
+                            revoked_at: string | null;
+                        };
+                    };
+                };
+                /** @description Granted */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            cube_id: string;
+                            grantee: {
+                                /** @enum {string} */
+                                kind: "user" | "agent" | "cube";
+                                id: string;
+                            };
+                            /** @enum {string} */
+                            permission: "read" | "write";
+                            created_at: string;
+                            /** @description id of the key that granted it */
+                            created_by: string;
+                            revoked_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{id}/grants/{grant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a grant (once; revoking again answers the same record) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    grant_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            cube_id: string;
+                            grantee: {
+                                /** @enum {string} */
+                                kind: "user" | "agent" | "cube";
+                                id: string;
+                            };
+                            /** @enum {string} */
+                            permission: "read" | "write";
+                            created_at: string;
+                            /** @description id of the key that granted it */
+                            created_by: string;
+                            revoked_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live grants the caller's key receives (through its users, agents or cubes); for a key without limits, every live grant of the tenant */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            grants: {
+                                id: string;
+                                cube_id: string;
+                                grantee: {
+                                    /** @enum {string} */
+                                    kind: "user" | "agent" | "cube";
+                                    id: string;
+                                };
+                                /** @enum {string} */
+                                permission: "read" | "write";
+                                created_at: string;
+                                /** @description id of the key that granted it */
+                                created_by: string;
+                                revoked_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys": {
         parameters: {
             query?: never;
@@ -2635,6 +3704,12 @@ export interface paths {
                                 name: string;
                                 prefix: string;
                                 scopes: string[];
+                                /** @description null: the key reaches every cube of its tenant */
+                                limits: {
+                                    cube_ids?: string[];
+                                    user_ids?: string[];
+                                    agent_ids?: string[];
+                                } | null;
                                 created_at: string;
                                 revoked_at: string | null;
                             }[];
@@ -2688,7 +3763,13 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("memories:read" | "memories:write" | "admin")[];
+                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "admin")[];
+                        /** @description narrow the key to some cubes, users or agents (each given list must match); a limited key cannot hold the admin scope */
+                        limits?: {
+                            cube_ids?: string[];
+                            user_ids?: string[];
+                            agent_ids?: string[];
+                        };
                     };
                 };
             };
@@ -2704,6 +3785,12 @@ export interface paths {
                             name: string;
                             prefix: string;
                             scopes: string[];
+                            /** @description null: the key reaches every cube of its tenant */
+                            limits: {
+                                cube_ids?: string[];
+                                user_ids?: string[];
+                                agent_ids?: string[];
+                            } | null;
                             created_at: string;
                             revoked_at: string | null;
                             /** @description the secret, shown once; null when an Idempotency-Key retry replays the answer (it is never stored) */
@@ -2785,6 +3872,12 @@ export interface paths {
                             name: string;
                             prefix: string;
                             scopes: string[];
+                            /** @description null: the key reaches every cube of its tenant */
+                            limits: {
+                                cube_ids?: string[];
+                                user_ids?: string[];
+                                agent_ids?: string[];
+                            } | null;
                             created_at: string;
                             revoked_at: string | null;
                         };
@@ -2824,6 +3917,636 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's webhook subscriptions (secrets are never shown) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhooks: {
+                                id: string;
+                                url: string;
+                                description: string | null;
+                                events: string[];
+                                enabled: boolean;
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to events (the signing secret is shown once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description https URL that receives the POSTs (http://localhost and 127.0.0.1 only in development) */
+                        url: string;
+                        /** @description event types to receive; "*" for all (the default) */
+                        events?: ("memory.created" | "memory.updated" | "memory.deleted" | "job.completed" | "job.failed" | "skill.created" | "*")[];
+                        description?: string;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            events: string[];
+                            enabled: boolean;
+                            created_at: string;
+                            updated_at: string;
+                            /** @description the whsec_ signing secret, shown once; null when an Idempotency-Key retry replays the answer */
+                            secret: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook subscription */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            events: string[];
+                            enabled: boolean;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a subscription and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            deleted: boolean;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a subscription's URL, events, description or enabled flag */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description https URL that receives the POSTs (http://localhost and 127.0.0.1 only in development) */
+                        url?: string;
+                        /** @description event types to receive; "*" for all (the default) */
+                        events?: ("memory.created" | "memory.updated" | "memory.deleted" | "job.completed" | "job.failed" | "skill.created" | "*")[];
+                        description?: string | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            events: string[];
+                            enabled: boolean;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret (shown once); the old one stops signing at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            events: string[];
+                            enabled: boolean;
+                            created_at: string;
+                            updated_at: string;
+                            /** @description the whsec_ signing secret, shown once; null when an Idempotency-Key retry replays the answer */
+                            secret: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event to this subscription (queued; see its deliveries) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            subscription_id: string;
+                            /** @description the webhook-id header: the same on every attempt */
+                            event_id: string;
+                            event_type: string;
+                            /**
+                             * @description failed: the last attempt failed and another is scheduled; dead: given up
+                             * @enum {string}
+                             */
+                            state: "pending" | "succeeded" | "failed" | "dead";
+                            attempts: number;
+                            last_status: number | null;
+                            last_error: string | null;
+                            log: {
+                                at: string;
+                                status: number | null;
+                                error: string | null;
+                                duration_ms: number;
+                            }[];
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's delivery log, newest first: state, attempts, statuses and errors */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    state?: "pending" | "succeeded" | "failed" | "dead";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                id: string;
+                                subscription_id: string;
+                                /** @description the webhook-id header: the same on every attempt */
+                                event_id: string;
+                                event_type: string;
+                                /**
+                                 * @description failed: the last attempt failed and another is scheduled; dead: given up
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "succeeded" | "failed" | "dead";
+                                attempts: number;
+                                last_status: number | null;
+                                last_error: string | null;
+                                log: {
+                                    at: string;
+                                    status: number | null;
+                                    error: string | null;
+                                    duration_ms: number;
+                                }[];
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2903,6 +4626,8 @@ export interface paths {
                                 source_message_ids: string[];
                                 seen_count: number;
                                 last_seen_at: string;
+                                /** @description when it expires (it is never returned from then on); null: never */
+                                expires_at: string | null;
                             }[];
                         };
                     };
