@@ -60,6 +60,8 @@ import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
+import { maskPrepared, plaintextVaultCipher, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
+import type { PrivacyMode } from "../src/governance/pii";
 
 export interface JobInput {
   job: JobRecord;
@@ -102,6 +104,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private readonly warmer = new IndexWarmer(() => this.vectors);
   /** "Now" of the lifecycle task; a test moves it forward to see archive and purge happen. */
   protected lifecycleNow: () => number = () => Date.now();
+  /** How PII vault values are stored: in plaintext until the per-tenant data key exists (cube/privacy.ts). */
+  protected vaultCipher: VaultCipher = plaintextVaultCipher;
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -170,9 +174,18 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const req = parsed.data;
     const opened = this.open(req.identity);
     if (!opened.ok) return opened;
-    return this.idempotent(req.idempotency, (now) =>
-      ok({ memories: req.items.map((item) => insertMemory(opened.value, item, req.embedder, "create", null, now)) }),
-    );
+    // The Worker desensitized the texts before embedding them (maskTexts); anything still found is
+    // masked here, and its vector, made from the raw text, is dropped.
+    const prepared = await prepareTexts(readMode(this.sql), req.items.map((i) => i.text), this.vaultCipher);
+    return this.idempotent(req.idempotency, (now) => {
+      const texts = maskPrepared(this.sql, prepared, now);
+      return ok({
+        memories: req.items.map((item, i) => {
+          const text = texts[i] ?? item.text;
+          return insertMemory(opened.value, text === item.text ? item : { ...item, text, vector: null }, req.embedder, "create", null, now);
+        }),
+      });
+    });
   }
 
   /** Stores raw messages durably and records an extraction job for them. */
@@ -182,10 +195,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const req = parsed.data;
     const opened = this.open(req.identity);
     if (!opened.ok) return opened;
-    const hashes = await hashMessages(req);
+    // Desensitized before anything is stored, hashed or read by the extractor; the vault's new rows
+    // are committed at once (a retry finds the same placeholders).
+    const prepared = await prepareTexts(readMode(this.sql), req.messages.map((m) => m.content), this.vaultCipher);
+    const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
+    const masked = { ...req, messages: req.messages.map((m, i) => ({ ...m, content: contents[i] ?? m.content })) };
+    const hashes = await hashMessages(masked);
     return this.idempotent(req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
-      const replays = findReplays(this.sql, req, hashes, now);
+      const replays = findReplays(this.sql, masked, hashes, now);
       if (replays.size === req.messages.length) {
         // Nothing new: no storage, no job, no model call. Answer with the job that stored them first.
         const firstJob = [...replays.values()].find((j): j is string => j !== null);
@@ -193,7 +211,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
         if (prior) return ok({ job: prior, replayed: replays.size });
       }
       dropFailedCopies(this.sql, hashes.filter((_, i) => !replays.has(i)));
-      return ok({ job: insertJobWithMessages(this.sql, req, hashes, now, replays), replayed: replays.size });
+      return ok({ job: insertJobWithMessages(this.sql, masked, hashes, now, replays), replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
   }
 
@@ -387,13 +405,22 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const req = parsed.data;
     const opened = this.open(req.identity);
     if (!opened.ok) return opened;
+    const newText = req.patch.text;
+    const prepared = newText === undefined ? null : await prepareTexts(readMode(this.sql), [newText], this.vaultCipher);
     return this.idempotent(req.idempotency, (now) => {
       const row = getRow(this.sql, req.id);
       if (!liveRow(row)) return fail("not_found", `memory ${req.id} not found`);
       if (req.expected_version !== null && row.version !== req.expected_version) {
         return fail("conflict", `memory ${req.id} is at version ${row.version}, not ${req.expected_version}`, { version: row.version });
       }
-      return ok(updateMemory(opened.value, row, req.patch, req.embedder, req.reason, null, now));
+      // As in addMemories: a text that still holds PII is masked here and its raw-text vector dropped.
+      let patch = req.patch;
+      const text = prepared ? maskPrepared(this.sql, prepared, now)[0] : undefined;
+      if (text !== undefined && text !== newText) {
+        const { vector: _raw, ...rest } = patch;
+        patch = { ...rest, text };
+      }
+      return ok(updateMemory(opened.value, row, patch, req.embedder, req.reason, null, now));
     });
   }
 
@@ -462,6 +489,41 @@ export class CubeObject extends DurableObject<CubeEnv> {
       }
     }
     return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
+  }
+
+  /**
+   * Desensitizes texts with the cube's privacy mode and vault, new values numbered and stored, so
+   * that the Worker embeds and sends to models only what the cube will store.
+   */
+  async maskTexts(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ mode: PrivacyMode; texts: string[] }>> {
+    const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
+    if (!opened.ok) return opened;
+    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
+    const texts = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
+    return ok({ mode: prepared.mode, texts });
+  }
+
+  /** The cube's privacy mode and how many values its vault holds. */
+  async privacy(rawIdentity: unknown): Promise<CubeResult<{ mode: PrivacyMode; vault_entries: number }>> {
+    const opened = this.open(rawIdentity);
+    if (!opened.ok) return opened;
+    return ok({ mode: readMode(this.sql), vault_entries: vaultSize(this.sql) });
+  }
+
+  /** Sets the privacy mode for later writes; what is stored already stays as it was written. */
+  async setPrivacy(rawIdentity: unknown, rawMode: unknown): Promise<CubeResult<{ mode: PrivacyMode; vault_entries: number }>> {
+    const opened = this.openArgs(privacyArgs.setMode, [rawIdentity, rawMode]);
+    if (!opened.ok) return opened;
+    const mode = opened.value.args[1];
+    this.ctx.storage.transactionSync(() => writeMode(this.sql, mode));
+    return ok({ mode, vault_entries: vaultSize(this.sql) });
+  }
+
+  /** The original values of the given placeholders that the vault holds (placeholder → value). */
+  async revealPlaceholders(rawIdentity: unknown, rawPlaceholders: unknown): Promise<CubeResult<Record<string, string>>> {
+    const opened = this.openArgs(privacyArgs.reveal, [rawIdentity, rawPlaceholders]);
+    if (!opened.ok) return opened;
+    return ok(await revealValues(this.sql, opened.value.args[1], this.vaultCipher));
   }
 
   /** The cube's lifecycle policy and the state of its task (last and next run, what the last run did). */

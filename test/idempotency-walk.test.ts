@@ -73,6 +73,9 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     case "PUT /v1/cubes/{id}/lifecycle":
       await mem("a cube with a policy");
       return { path: `/v1/cubes/user:${user}/lifecycle`, body: { archive_after_days: 30 }, other: { archive_after_days: 60 } };
+    case "PUT /v1/cubes/{id}/privacy":
+      await mem("a cube with a privacy mode");
+      return { path: `/v1/cubes/user:${user}/privacy`, body: { mode: "redact" }, other: { mode: "off" } };
     case "POST /v1/feedback": {
       const id = await mem("Ann lives in Oslo");
       return { path: "/v1/feedback", body: { memory_id: id, correction: "Actually Ann lives in Paris now" }, other: { memory_id: id, correction: "Actually Ann lives in Rome now" } };

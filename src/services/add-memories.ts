@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import type { Deps } from "./deps";
 import { prepareMemories } from "./prepare";
 import { requestedExpiry } from "../memory/lifecycle";
+import { maskForCube } from "./privacy";
 
 export type AddOutcome =
   /** Stored directly (201). */
@@ -33,9 +34,11 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
   const cube = deps.cube(identity);
 
   if (!body.infer) {
-    const drafts = messages.map((m) => ({
+    // Desensitized by the cube before anything is embedded.
+    const texts = await maskForCube(cube, identity, messages.map((m) => m.content));
+    const drafts = messages.map((m, i) => ({
       ...scope,
-      text: m.content,
+      text: texts[i] ?? m.content,
       type: body.type ?? (body.messages ? "message" : "note"),
       tags: body.tags,
       entities: m.name ? [m.name] : [],

@@ -13,6 +13,7 @@ import type { Deps } from "./deps";
 import { embedUpdate, prepareMemories } from "./prepare";
 import { locateMemory } from "./memory-catalog";
 import { targetCubeId as targetOf } from "./access";
+import { maskForCube } from "./privacy";
 
 export interface Correction {
   memory_id?: string | undefined;
@@ -39,13 +40,15 @@ export async function applyCorrection(deps: Deps, who: Principal, body: Correcti
     targets.push(memory);
   }
   const first = targets[0] as Memory;
+  // The judge (a model, with an LLM) and the embedder see the correction desensitized, as the cube stores it.
+  const [correction = body.correction] = await maskForCube(cube, identity, [body.correction]);
 
-  const { candidate } = feedbackToCandidate(first, body.correction, { now: Date.now(), author: body.author ?? null });
+  const { candidate } = feedbackToCandidate(first, correction, { now: Date.now(), author: body.author ?? null });
   const { llm } = deps;
   const decision = llm ? await new LlmJudge(llm).decide(candidate, targets) : decideByRules(candidate, targets);
   const versions = Object.fromEntries(targets.map((m) => [m.id, m.version]));
   const { items, embedder } = await prepareMemories(deps.embedder, [
-    { user_id: first.user_id, agent_id: first.agent_id, session_id: first.session_id, text: candidate.text, type: candidate.type, tags: first.tags, entities: candidate.entities, metadata: { feedback: body.correction }, importance: candidate.importance, event_time: candidate.event_time, source_message_ids: candidate.source_message_ids },
+    { user_id: first.user_id, agent_id: first.agent_id, session_id: first.session_id, text: candidate.text, type: candidate.type, tags: first.tags, entities: candidate.entities, metadata: { feedback: correction }, importance: candidate.importance, event_time: candidate.event_time, source_message_ids: candidate.source_message_ids },
   ]);
   const update = await embedUpdate(deps.embedder, decision, candidate.text);
   const result = unwrap(

@@ -12,6 +12,7 @@ import { writeAgent, type Permission } from "../governance/access";
 import { MAX_FANOUT } from "./fanout";
 import type { Deps } from "./deps";
 import { locateMemory } from "./memory-catalog";
+import { maskForCube } from "./privacy";
 
 /**
  * The cube of a memory, within the caller's reach: the cube the caller names, else the one its id
@@ -139,8 +140,10 @@ export async function editMemory(deps: Deps, identity: CubeIdentity, id: string,
   if (expiry !== undefined) patch.expires_at = expiry;
   const { embedder } = deps;
   if (text !== undefined) {
-    const [vector] = await embedder.embed([text]);
-    Object.assign(patch, { text, hash: await contentHash(text), ...(vector ? { vector } : {}) });
+    // Desensitized by the cube before it is embedded.
+    const [masked = text] = await maskForCube(deps.cube(identity), identity, [text]);
+    const [vector] = await embedder.embed([masked]);
+    Object.assign(patch, { text: masked, hash: await contentHash(masked), ...(vector ? { vector } : {}) });
   }
   const reason = edit.state === "archived" ? "archive" : edit.state === "active" ? "restore" : "edit";
   return unwrap(await deps.cube(identity).updateMemory({ identity, id, expected_version: expected_version ?? null, patch, embedder: embedder.id, reason, idempotency }));

@@ -41,18 +41,25 @@ export function mappingKey(span: Pick<Span, "type" | "normalized">): string {
  */
 export function desensitize(text: string, mode: PrivacyMode, mapping: PiiMapping = EMPTY_MAPPING, options: DetectOptions = {}): Desensitized {
   if (mode === "off") return { text, spans: [], mapping, added: [] };
-  const spans = detectPii(text, options);
-  if (spans.length === 0) return { text, spans, mapping, added: [] };
+  return applySpans(text, detectPii(text, options), mode, mapping);
+}
+
+/**
+ * desensitize over spans already detected (sorted, not overlapping). `keys[i]` is the mapping key
+ * of `spans[i]` (default `mappingKey`): a vault that looks values up by a keyed hash passes those.
+ */
+export function applySpans(text: string, spans: readonly Span[], mode: Exclude<PrivacyMode, "off">, mapping: PiiMapping, keys?: readonly string[]): Desensitized {
+  if (spans.length === 0) return { text, spans: [...spans], mapping, added: [] };
   const placeholders: Record<string, string> = { ...mapping.placeholders };
   const next: Partial<Record<PiiType, number>> = { ...mapping.next };
   const added: VaultEntry[] = [];
   let out = "";
   let at = 0;
-  for (const span of spans) {
+  spans.forEach((span, i) => {
     out += text.slice(at, span.start);
     if (mode === "redact") out += `[${span.type}]`;
     else {
-      const key = mappingKey(span);
+      const key = keys?.[i] ?? mappingKey(span);
       let placeholder = placeholders[key];
       if (!placeholder) {
         const n = next[span.type] ?? 1;
@@ -64,12 +71,17 @@ export function desensitize(text: string, mode: PrivacyMode, mapping: PiiMapping
       out += placeholder;
     }
     at = span.end;
-  }
+  });
   out += text.slice(at);
-  return { text: out, spans, mapping: added.length ? { placeholders, next } : mapping, added };
+  return { text: out, spans: [...spans], mapping: added.length ? { placeholders, next } : mapping, added };
 }
 
 /** Placeholders of `text` filled back from `values` (placeholder → original); unknown ones stay as they are. */
 export function reveal(text: string, values: Readonly<Record<string, string>>): string {
   return text.replace(/\[[A-Z_]+_\d+\]/g, (p) => values[p] ?? p);
+}
+
+/** The distinct placeholders of `text`, in order of first appearance. */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set(text.match(/\[[A-Z_]+_\d+\]/g) ?? [])];
 }

@@ -1,0 +1,200 @@
+// Desensitization in the write path: PII is masked (or redacted, or kept with mode off) before the
+// cube stores it and before the embedder or extractor sees it; reveal needs pii:read and stays in its tenant.
+import { describe, expect, it } from "vitest";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { cubeStub } from "../src/services/cubes";
+
+interface MemoryOut {
+  id: string;
+  text: string;
+}
+interface Added {
+  memories: MemoryOut[];
+}
+
+const stubOf = (tenant: string, user: string) => env.CUBE.get(env.CUBE.idFromName(`${tenant}/user:${user}`));
+
+const EMAIL = "Ann.Lee@Example.com";
+const PHONE = "+1 (415) 555-0132";
+
+/** A key of the same tenant with these scopes, made with the tenant's admin key. */
+async function keyFor(owner: Tenant, scopes: string[]): Promise<Tenant> {
+  const made = await api<{ key: string }>(owner, "POST", "/v1/keys", { name: uniq("k"), scopes });
+  expect(made.status).toBe(201);
+  return { id: owner.id, key: made.body.key, auth: { authorization: `Bearer ${made.body.key}` } };
+}
+
+async function add(t: Tenant, user: string, text: string): Promise<MemoryOut> {
+  const r = await api<Added>(t, "POST", "/v1/memories", { user_id: user, text, infer: false });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.memories[0] as MemoryOut;
+}
+
+/** Every "table.column" of the cube's SQLite (FTS shadow tables included) holding `needle`, lowercase. */
+async function cubeTablesHolding(tenant: string, user: string, needle: string): Promise<string[]> {
+  return runInDurableObject(stubOf(tenant, user), (_c, state) => {
+    const sql = state.storage.sql;
+    const hits: string[] = [];
+    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+    for (const { name } of tables) {
+      for (const row of sql.exec(`SELECT * FROM "${name}"`)) {
+        for (const [column, value] of Object.entries(row)) {
+          const text = typeof value === "string" ? value : value instanceof ArrayBuffer ? new TextDecoder("latin1").decode(value) : "";
+          if (text.toLowerCase().includes(needle)) hits.push(`${name}.${column}`);
+        }
+      }
+    }
+    return [...new Set(hits)];
+  });
+}
+
+describe("privacy: desensitization before storage", () => {
+  it("stores a message's email and phone masked: raw message, memory, FTS, D1 catalog; only the vault holds them", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const content = `My email is ${EMAIL} and my phone is ${PHONE}.`;
+    const r = await api<{ job: { id: string; state: string }; memories: MemoryOut[] }>(t, "POST", "/v1/memories", {
+      user_id: user,
+      messages: [{ role: "user", content }],
+      infer: true,
+      mode: "fast",
+      sync: true,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const direct = await add(t, user, `Ann's email is ${EMAIL.toLowerCase()}, call ${PHONE}`);
+    expect(direct.text).toBe("Ann's email is [EMAIL_1], call [PHONE_1]");
+
+    const messages = await runInDurableObject(stubOf(t.id, user), (_c, state) => state.storage.sql.exec<{ content: string }>("SELECT content FROM messages").toArray());
+    expect(messages.map((m) => m.content)).toEqual(["My email is [EMAIL_1] and my phone is [PHONE_1]."]);
+    for (const m of r.body.memories) expect(m.text).not.toMatch(/example\.com|555/i);
+
+    // Only the vault holds the values; no memory, version, FTS, message, job or idempotency row does.
+    // (Its lookup key is the normalized value in plaintext until the vault cipher has a data key.)
+    expect(await cubeTablesHolding(t.id, user, "ann.lee@example.com")).toEqual(["pii_vault.key", "pii_vault.value"]);
+    expect(await cubeTablesHolding(t.id, user, "555-0132")).toEqual(["pii_vault.value"]);
+
+    const found = await api<{ results: Array<{ memory: MemoryOut }> }>(t, "POST", "/v1/search", { user_id: user, query: "[EMAIL_1]", weights: { keyword: 1, vector: 0 }, record_access: false });
+    expect(found.status, JSON.stringify(found.body)).toBe(200);
+    expect(found.body.results.map((h) => h.memory.id)).toContain(direct.id);
+
+    await runDurableObjectAlarm(stubOf(t.id, user));
+    const row = await env.DB.prepare("SELECT text FROM memories WHERE tenant_id = ? AND id = ?").bind(t.id, direct.id).first<{ text: string }>();
+    expect(row?.text).toBe("Ann's email is [EMAIL_1], call [PHONE_1]");
+    const d1Raw = await env.DB.prepare("SELECT COUNT(*) AS n FROM memories WHERE tenant_id = ? AND lower(text) LIKE '%example.com%'").bind(t.id).first<{ n: number }>();
+    expect(d1Raw?.n).toBe(0);
+  });
+
+  it("gives the same value the same placeholder in every spelling and a new value the next number", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    expect((await add(t, user, "write to ann@example.com")).text).toBe("write to [EMAIL_1]");
+    expect((await add(t, user, "ANN@EXAMPLE.COM again, or bob@example.com")).text).toBe("[EMAIL_1] again, or [EMAIL_2]");
+    expect((await add(t, user, "call 415-555-0132 or +1 415 555 0132")).text).toBe("call [PHONE_1] or [PHONE_1]");
+    const privacy = await api<{ mode: string; vault_entries: number }>(t, "GET", `/v1/cubes/user:${user}/privacy`);
+    expect(privacy.body).toEqual({ cube_id: `user:${user}`, mode: "mask", vault_entries: 3 });
+    // Another cube numbers its own values: the same email is [EMAIL_1] there and tells nothing about this one.
+    const other = uniq("u");
+    expect((await add(t, other, "bob@example.com")).text).toBe("[EMAIL_1]");
+  });
+
+  it("masks a PATCHed text before it is stored and embedded", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const m = await add(t, user, "Ann moved");
+    const patched = await api<MemoryOut>(t, "PATCH", `/v1/memories/${m.id}`, { text: "Ann moved; new mail ann@example.org" });
+    expect(patched.status).toBe(200);
+    expect(patched.body.text).toBe("Ann moved; new mail [EMAIL_1]");
+  });
+
+  it("masks in the cube what a caller of its RPC sent raw, and drops the vector made from the raw text", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await add(t, user, "cube exists");
+    const identity = { tenant_id: t.id, cube_id: `user:${user}` };
+    const vector = new Float32Array(8).fill(0.5);
+    const added = await cubeStub(env, identity).addMemories({
+      identity,
+      embedder: "test",
+      items: [
+        { user_id: user, agent_id: null, session_id: null, text: "SSN 123-45-6789", type: "note", tags: [], entities: [], metadata: {}, importance: 0.5, event_time: null, source_message_ids: [], hash: "c".repeat(64), vector },
+        { user_id: user, agent_id: null, session_id: null, text: "nothing personal", type: "note", tags: [], entities: [], metadata: {}, importance: 0.5, event_time: null, source_message_ids: [], hash: "d".repeat(64), vector },
+      ],
+    });
+    expect(added.ok && added.value.memories.map((m) => m.text)).toEqual(["SSN [SSN_1]", "nothing personal"]);
+    const withVector = await runInDurableObject(stubOf(t.id, user), (_c, state) =>
+      state.storage.sql.exec<{ text: string }>("SELECT m.text FROM memories m JOIN vectors v ON v.seq = m.seq WHERE m.text IN ('SSN [SSN_1]', 'nothing personal')").toArray().map((r) => r.text),
+    );
+    expect(withVector).toEqual(["nothing personal"]);
+  });
+});
+
+describe("privacy: modes", () => {
+  it("redact drops the values (typed markers, nothing in the vault); off keeps them", async () => {
+    const admin = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    await add(admin, user, "cube exists");
+    const set = await api(admin, "PUT", `/v1/cubes/user:${user}/privacy`, { mode: "redact" });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ cube_id: `user:${user}`, mode: "redact", vault_entries: 0 });
+    expect((await add(admin, user, `mail ${EMAIL}, card 4242 4242 4242 4242`)).text).toBe("mail [EMAIL], card [CARD]");
+    expect((await api(admin, "GET", `/v1/cubes/user:${user}/privacy`)).body).toMatchObject({ mode: "redact", vault_entries: 0 });
+    expect(await cubeTablesHolding(admin.id, user, "ann.lee")).toEqual([]);
+
+    expect((await api(admin, "PUT", `/v1/cubes/user:${user}/privacy`, { mode: "off" })).status).toBe(200);
+    expect((await add(admin, user, `mail ${EMAIL}`)).text).toBe(`mail ${EMAIL}`);
+  });
+
+  it("refuses a bad mode (400), a key without admin (403) and another tenant's cube (404), changing nothing", async () => {
+    const admin = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    await add(admin, user, "cube exists");
+    const path = `/v1/cubes/user:${user}/privacy`;
+    expect((await api(admin, "PUT", path, { mode: "encrypt" })).status).toBe(400);
+    expect((await api(admin, "PUT", path, { mode: "off", extra: 1 })).status).toBe(400);
+    expect((await api(admin, "PUT", path, "not json")).status).toBe(400);
+    const writer = await keyFor(admin, ["memories:read", "memories:write"]);
+    const denied = await api<{ error: { code: string } }>(writer, "PUT", path, { mode: "off" });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe("forbidden");
+    const stranger = await newTenant(["memories:read", "memories:write", "admin"]);
+    expect((await api(stranger, "PUT", path, { mode: "off" })).status).toBe(404);
+    expect((await api(stranger, "GET", path)).status).toBe(404);
+    expect((await api(admin, "GET", path)).body).toMatchObject({ mode: "mask" });
+  });
+});
+
+describe("privacy: reveal", () => {
+  it("fills the placeholders for a key with pii:read and refuses one without", async () => {
+    const admin = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    const m = await add(admin, user, `Ann: ${EMAIL}, ${PHONE}, and [EMAIL_9] as typed`);
+    expect(m.text).toBe("Ann: [EMAIL_1], [PHONE_1], and [EMAIL_9] as typed");
+
+    const reader = await keyFor(admin, ["memories:read"]);
+    const denied = await api<{ error: { code: string } }>(reader, "GET", `/v1/memories/${m.id}/reveal`);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe("forbidden");
+
+    const pii = await keyFor(admin, ["memories:read", "pii:read"]);
+    const shown = await api<MemoryOut & { revealed: number }>(pii, "GET", `/v1/memories/${m.id}/reveal`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.text).toBe(`Ann: ${EMAIL}, ${PHONE}, and [EMAIL_9] as typed`);
+    expect(shown.body.revealed).toBe(2);
+    expect(shown.headers.get("cache-control")).toBe("no-store");
+    // The ordinary read still answers the masked text.
+    expect((await api<MemoryOut>(pii, "GET", `/v1/memories/${m.id}`)).body.text).toBe(m.text);
+  });
+
+  it("does not reveal another tenant's memory, by id or with its cube named", async () => {
+    const owner = await newTenant();
+    const user = uniq("u");
+    const m = await add(owner, user, `secret mail ${EMAIL}`);
+    const stranger = await newTenant(["memories:read", "pii:read"]);
+    for (const path of [`/v1/memories/${m.id}/reveal`, `/v1/memories/${m.id}/reveal?cube_id=user:${user}`, `/v1/memories/${m.id}/reveal?user_id=${user}`]) {
+      const r = await api<{ error: { code: string } }>(stranger, "GET", path);
+      expect(r.status, path).toBe(404);
+      expect(JSON.stringify(r.body)).not.toContain("example.com");
+    }
+  });
+});
