@@ -306,6 +306,29 @@ describe("webhook events into the delivery log", () => {
     expect((await storedDeliveries(b.id)).filter((r) => r.event_id === event.id)).toEqual([]);
   });
 
+  it("lets finished deliveries older than 30 days leave the log as new events arrive, keeping unfinished ones", async () => {
+    const t = await newTenant(ADMIN_SCOPES);
+    const sub = await subscribe(t);
+    const old = Date.now() - 31 * 24 * 60 * 60 * 1000;
+    const insert = env.DB.prepare(
+      `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, payload, state, attempts, log, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'memory.created', '{}', ?, 1, '[]', ?, ?)`,
+    );
+    await env.DB.batch([
+      insert.bind("dlv_old_done", t.id, sub.id, "evt_old_done", "succeeded", old, old),
+      insert.bind("dlv_old_dead", t.id, sub.id, "evt_old_dead", "dead", old, old),
+      insert.bind("dlv_old_retrying", t.id, sub.id, "evt_old_retrying", "failed", old, old),
+      insert.bind("dlv_recent_done", t.id, sub.id, "evt_recent_done", "succeeded", Date.now(), Date.now()),
+    ]);
+    await fanOut({ DB: env.DB, EVENTS: env.EVENTS, ENVIRONMENT: "test" }, t.id, await memoryChanged(memory({ tenant_id: t.id, id: uniq("mem") })));
+    const ids = (await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE tenant_id = ?").bind(t.id).all<{ id: string }>()).results.map((r) => r.id);
+    expect(ids).not.toContain("dlv_old_done");
+    expect(ids).not.toContain("dlv_old_dead");
+    expect(ids).toContain("dlv_old_retrying");
+    expect(ids).toContain("dlv_recent_done");
+    expect(ids).toHaveLength(3);
+  });
+
   it("records memory.created, memory.updated and memory.deleted from the cube's outbox", async () => {
     const t = await newTenant(ADMIN_SCOPES);
     const sub = await subscribe(t, { events: ["memory.created", "memory.updated", "memory.deleted"] });

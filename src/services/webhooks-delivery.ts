@@ -7,6 +7,10 @@ import { insertDelivery } from "./webhooks";
 
 /** How long a receiver may take to answer one attempt. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
+/** Finished deliveries (succeeded or dead) older than this leave the log. */
+export const DELIVERY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** At most this many old deliveries of a subscription leave the log per new event: the log ages out as it grows. */
+const PRUNE_PER_EVENT = 50;
 /** Attempts kept in a delivery's log (the queue's retry limit keeps it far below). */
 const MAX_LOGGED_ATTEMPTS = 50;
 
@@ -18,14 +22,19 @@ export interface DeliveryEnv {
 
 /**
  * Records one delivery per enabled subscription of the tenant that wants the event (once per
- * pair, however often the event arrives) and queues the ones not yet attempted. Returns how many
- * deliveries it queued.
+ * pair, however often the event arrives) and queues the ones not yet attempted; finished
+ * deliveries older than 30 days leave each of those logs meanwhile. Returns how many deliveries
+ * it queued.
  */
 export async function fanOut(env: DeliveryEnv, tenantId: string, event: WebhookEvent, now = Date.now()): Promise<number> {
   const subs = await env.DB.prepare("SELECT id, events FROM webhook_subscriptions WHERE tenant_id = ? AND enabled = 1").bind(tenantId).all<{ id: string; events: string }>();
   const matching = subs.results.filter((s) => wants(JSON.parse(s.events) as string[], event.type));
   if (matching.length === 0) return 0;
-  await env.DB.batch(matching.map((s) => insertDelivery(env.DB, tenantId, s.id, event, now)));
+  const prune = env.DB.prepare(
+    `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+       WHERE tenant_id = ? AND subscription_id = ? AND created_at < ? AND state IN ('succeeded', 'dead') ORDER BY created_at LIMIT ?)`,
+  );
+  await env.DB.batch(matching.flatMap((s) => [insertDelivery(env.DB, tenantId, s.id, event, now), prune.bind(tenantId, s.id, now - DELIVERY_RETENTION_MS, PRUNE_PER_EVENT)]));
   // A repeat of the event (or of this message) finds its deliveries attempted already and sends nothing new.
   const fresh = await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE tenant_id = ? AND event_id = ? AND state = 'pending' AND attempts = 0")
     .bind(tenantId, event.id)
