@@ -25,6 +25,8 @@ import {
   type NewMemory,
 } from "../src/memory/cube-contract";
 import { migrate } from "./cube/schema";
+import { actorOf, appendAudit, drainAudit, drainAuditOrBackOff, readHeads, restoreHeads } from "./cube/audit";
+import type { AuditAction, ChainHead } from "../src/governance/audit";
 import { VectorCache } from "./cube/search/vectors";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
 import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
@@ -121,7 +123,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private open(raw: unknown): CubeResult<StoreContext> {
     const parsed = identitySchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
-    const identity = parsed.data;
+    // The actor is the caller's, for the audit log; the cube stores only what it is.
+    const { actor: _actor, ...identity } = parsed.data;
     if (!this.identity) {
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('identity', ?)", JSON.stringify(identity));
       this.identity = identity;
@@ -167,6 +170,32 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return result;
   }
 
+  /** `idempotent`, with the write's audit entry appended in its transaction when it succeeds. */
+  private audited<T>(raw: CubeIdentity, action: AuditAction, targets: (value: T) => readonly string[], idem: Idempotency | undefined, write: (now: number) => CubeResult<T>, wakeIn?: number): Promise<CubeResult<T>> {
+    return this.idempotent(idem, (now) => {
+      const r = write(now);
+      if (r.ok) appendAudit(this.sql, raw, actorOf(raw), { action, target_ids: targets(r.value) }, now);
+      return r;
+    }, wakeIn);
+  }
+
+  /** Records a read in the audit chain, after it, and arms the drain that sends it to D1. */
+  private async auditRead(raw: CubeIdentity, action: AuditAction, targets: readonly string[]): Promise<void> {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => appendAudit(this.sql, raw, actorOf(raw), { action, target_ids: targets }, now));
+    await this.scheduleDrain(now + DRAIN_DELAY_MS);
+  }
+
+  /** Sends the audit entries D1 lacks; a D1 failure is an answer (the caller may retry). */
+  private async flushAudit(identity: CubeIdentity): Promise<CubeResult<true>> {
+    try {
+      await drainAudit(this.sql, this.env.DB, identity);
+      return ok(true);
+    } catch {
+      return fail("upstream_unavailable", "the audit log could not be written to D1; retry", { retry_after_s: 1 });
+    }
+  }
+
   /** Stores memories as given (no inference); acknowledged only once committed. */
   async addMemories(raw: unknown): Promise<CubeResult<{ memories: Memory[] }>> {
     const parsed = addMemoriesSchema.safeParse(raw);
@@ -177,7 +206,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     // The Worker desensitized the texts before embedding them (maskTexts); anything still found is
     // masked here, and its vector, made from the raw text, is dropped.
     const prepared = await prepareTexts(readMode(this.sql), req.items.map((i) => i.text), this.vaultCipher);
-    return this.idempotent(req.idempotency, (now) => {
+    return this.audited(req.identity, "memory.add", (v) => v.memories.map((m) => m.id), req.idempotency, (now) => {
       const texts = maskPrepared(this.sql, prepared, now);
       return ok({
         memories: req.items.map((item, i) => {
@@ -201,7 +230,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     const masked = { ...req, messages: req.messages.map((m, i) => ({ ...m, content: contents[i] ?? m.content })) };
     const hashes = await hashMessages(masked);
-    return this.idempotent(req.idempotency, (now) => {
+    return this.audited(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
       const replays = findReplays(this.sql, masked, hashes, now);
       if (replays.size === req.messages.length) {
@@ -291,6 +320,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       const kept = jobForgotten(this.sql, req.job_id) ? [] : items;
       const report = organize(opened.value, { items: kept, embedder: req.embedder, source: req.job_id, now, external });
       const touched = [...new Set([...report.added, ...report.merged, ...report.updated])];
+      appendAudit(this.sql, req.identity, null, { action: "job.complete", target_ids: [req.job_id, ...touched] }, now);
       setJobState(this.sql, req.job_id, "succeeded", now, {
         error: null,
         result: {
@@ -315,7 +345,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const req = parsed.data;
     const opened = this.open(req.identity);
     if (!opened.ok) return opened;
-    return this.idempotent(req.idempotency, (now) => {
+    return this.audited(req.identity, "memory.feedback", (v) => v.memories.map((m) => m.id), req.idempotency, (now) => {
       for (const [id, version] of Object.entries(req.decision.versions)) {
         const row = getRow(this.sql, id);
         if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
@@ -357,6 +387,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const [, id] = opened.value.args;
     const row = getRow(this.sql, id);
     if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
+    await this.auditRead(opened.value.args[0], "memory.read", [id]);
     return ok(rowToMemory(row, opened.value.identity));
   }
 
@@ -373,6 +404,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       )
       .toArray()
       .map((v) => ({ version: v.version, reason: v.reason, source: v.source, at: v.at, memory: JSON.parse(v.snapshot) as Memory }));
+    await this.auditRead(opened.value.args[0], "memory.history", [id]);
     return ok(versions);
   }
 
@@ -393,6 +425,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       .toArray();
     const page = rows.slice(0, req.limit);
     const last = page[page.length - 1];
+    await this.auditRead(req.identity, "memory.list", page.map((r) => r.id));
     return ok({
       memories: page.map((r) => rowToMemory(r, opened.value.identity)),
       next_seq: rows.length > req.limit && last ? last.seq : null,
@@ -407,7 +440,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     const newText = req.patch.text;
     const prepared = newText === undefined ? null : await prepareTexts(readMode(this.sql), [newText], this.vaultCipher);
-    return this.idempotent(req.idempotency, (now) => {
+    return this.audited(req.identity, "memory.update", (v) => [v.id], req.idempotency, (now) => {
       const row = getRow(this.sql, req.id);
       if (!liveRow(row)) return fail("not_found", `memory ${req.id} not found`);
       if (req.expected_version !== null && row.version !== req.expected_version) {
@@ -428,7 +461,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const opened = this.openArgs(positionalArgs.deleteMemory, [rawIdentity, rawId, rawIdempotency]);
     if (!opened.ok) return opened;
     const [, id, idempotency] = opened.value.args;
-    return this.idempotent(idempotency, (now) => {
+    return this.audited(opened.value.args[0], "memory.delete", (v) => [v.id], idempotency, (now) => {
       const row = getRow(this.sql, id);
       if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
       deleteMemory(opened.value, row, null, now);
@@ -448,6 +481,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
       const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
       for (const row of rows) deleteMemory(opened.value, row, null, now);
+      appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "memory.delete_scope", target_ids: rows.map((r) => r.id) }, now);
       // A scope (user, agent, session, or the whole cube) forgets its raw messages too; a filter
       // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
       const { user_id, agent_id, session_id, ...narrower } = parsed.data;
@@ -488,7 +522,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
         req.vector_hits = withPendingHits(this.sql, this.vectors, req.embedder, vector, hits, Date.now());
       }
     }
-    return ok(searchCube(this.sql, this.vectors, opened.value.identity, req));
+    const found = searchCube(this.sql, this.vectors, opened.value.identity, req);
+    await this.auditRead(parsed.data.identity, "memory.search", found.results.map((r) => r.memory.id));
+    return ok(found);
   }
 
   /**
@@ -588,9 +624,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!this.identity) return ok({ destroyed: false });
     if (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id) return fail("forbidden", "cube identity mismatch");
     if (!this.closing) return fail("conflict", "close the cube before destroying it");
+    // Its audit entries go to D1 first (deleting a cube deletes none), and its chain's heads stay:
+    // the chain can still be verified, and a cube made again under this id continues it.
+    const flushed = await this.flushAudit(this.identity);
+    if (!flushed.ok) return flushed;
+    const heads = readHeads(this.sql);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrateFresh();
+    restoreHeads(this.sql, heads);
     return ok({ destroyed: true });
   }
 
@@ -600,6 +642,21 @@ export class CubeObject extends DurableObject<CubeEnv> {
     this.identity = null;
     this.closing = false;
     this.vectors = new VectorCache(this.sql);
+  }
+
+  /**
+   * The cube's last audit entry in D1, once every entry was sent there: what verification compares
+   * D1's copy with. Binds no unbound object, and answers after the cube was deleted too.
+   */
+  async auditHead(rawIdentity: unknown): Promise<CubeResult<ChainHead | null>> {
+    const parsed = identitySchema.safeParse(rawIdentity);
+    if (!parsed.success) return invalid(parsed.error);
+    if (this.identity && (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id)) return fail("forbidden", "cube identity mismatch");
+    if (this.identity) {
+      const flushed = await this.flushAudit(this.identity);
+      if (!flushed.ok) return flushed;
+    }
+    return ok(readHeads(this.sql).drained);
   }
 
   /** Drains the outbox to D1 (and Vectorize when configured); reschedules itself on failure. */
@@ -639,6 +696,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
         return { memories, vectors };
       },
     });
+    const auditRetry = await drainAuditOrBackOff(this.sql, this.env.DB, identity, Date.now());
+    if (auditRetry !== null) await this.scheduleDrain(auditRetry);
     if (report.next_at !== null) await this.scheduleDrain(report.next_at);
     await warm;
     return report;

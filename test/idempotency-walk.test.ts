@@ -130,6 +130,9 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
       return { path: `/v1/webhooks/${await webhook()}/rotate-secret`, other: {} };
     case "POST /v1/webhooks/{id}/test":
       return { path: `/v1/webhooks/${await webhook()}/test`, other: {} };
+    case "POST /v1/audit/verify":
+      // Read-only, but its answer grows with the log: a retry replays the first.
+      return { path: "/v1/audit/verify", body: { chain: "tenant" }, other: {} };
     default:
       throw new Error(`no idempotency sample for write route ${route}: add one here`);
   }

@@ -154,6 +154,22 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX pii_vault_type_n ON pii_vault(type, n);
   `,
+  // v7 (audit): the cube's hash-chained audit log, one row per recorded call (ids, never content);
+  // rows not yet in D1 have drained = 0. The chain's heads are kept in meta.
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    key_id TEXT,
+    request_id TEXT,
+    action TEXT NOT NULL,
+    target_ids TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    drained INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX audit_log_undrained ON audit_log(seq) WHERE drained = 0;
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

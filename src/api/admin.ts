@@ -12,6 +12,7 @@ import { tenants } from "../db/schema";
 import { newId } from "../lib/ids";
 import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./keys";
 import { d1Idempotency } from "./idempotency";
+import { recordTenantEvent } from "../services/audit";
 
 export const admin = routes();
 
@@ -45,6 +46,8 @@ admin.openapi(createTenant, async (c) => {
   const row = { id: body.id ?? newId("tnt"), name: body.name, createdAt: Date.now() };
   const res = await drizzle(c.env.DB).insert(tenants).values(row).onConflictDoNothing().run();
   if (res.meta.changes === 0) throw new ApiError("conflict", `tenant ${row.id} already exists`);
+  // The operator acts with the admin token, not a key: no key id.
+  await recordTenantEvent(c.env.DB, row.id, { key_id: null, request_id: c.get("requestId") }, { action: "tenant.create", target_ids: [row.id] });
   return c.json({ id: row.id, name: row.name, created_at: new Date(row.createdAt).toISOString() }, 201);
 });
 
@@ -61,5 +64,5 @@ admin.openapi(createTenantKey, async (c) => {
   const tenantId = c.req.valid("param").id;
   const tenant = await drizzle(c.env.DB).select().from(tenants).where(eq(tenants.id, tenantId)).get();
   if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
-  return c.json(await createKey(c.env, tenantId, c.req.valid("json")), 201);
+  return c.json(await createKey(c.env, tenantId, c.req.valid("json"), { key_id: null, request_id: c.get("requestId") }), 201);
 });

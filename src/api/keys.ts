@@ -10,6 +10,8 @@ import { apiKeys } from "../db/schema";
 import { generateApiKey, hashApiKey, parseLimits, parseScopes } from "../governance/keys";
 import { keyLimitsSchema, limitsAllowScopes } from "../governance/access";
 import { newId } from "../lib/ids";
+import type { AuditActor } from "../governance/audit";
+import { actorOf, recordTenantEvent } from "../services/audit";
 
 export const createKeyBody = z.strictObject({
   name: z.string().min(1).max(200),
@@ -49,7 +51,8 @@ function keyOut(r: typeof apiKeys.$inferSelect) {
   };
 }
 
-export async function createKey(env: Env, tenantId: string, body: z.infer<typeof createKeyBody>) {
+/** Creates a key in the tenant and records it in the tenant's audit chain (actor: the creating key, or null for the operator). */
+export async function createKey(env: Env, tenantId: string, body: z.infer<typeof createKeyBody>, actor: AuditActor | null) {
   const limits = body.limits ?? null;
   if (!limitsAllowScopes(limits, body.scopes)) throw new ApiError("invalid_request", "a key with limits cannot hold the admin scope");
   const key = generateApiKey();
@@ -67,6 +70,7 @@ export async function createKey(env: Env, tenantId: string, body: z.infer<typeof
     lastUsedAt: null,
   };
   await drizzle(env.DB).insert(apiKeys).values(row).run();
+  await recordTenantEvent(env.DB, tenantId, actor, { action: "key.create", target_ids: [row.id] });
   return { ...keyOut(row), key, tenant_id: tenantId };
 }
 
@@ -81,7 +85,7 @@ const create = defineRoute({
   request: { body: jsonContent(createKeyBody) },
   responses: { 201: jsonAnswer(keyCreatedSchema, "Created") },
 });
-keys.openapi(create, async (c) => c.json(await createKey(c.env, c.get("auth").tenant_id, c.req.valid("json")), 201));
+keys.openapi(create, async (c) => c.json(await createKey(c.env, c.get("auth").tenant_id, c.req.valid("json"), actorOf(c.get("auth"))), 201));
 
 const list = defineRoute({
   method: "get",
@@ -105,15 +109,18 @@ const revoke = defineRoute({
   request: { params: z.object({ id: z.string().min(1).max(200) }) },
   responses: { 200: jsonAnswer(keySchema) },
 });
-keys.openapi(revoke, async (c) => c.json(await revokeKey(c.env, c.get("auth").tenant_id, c.req.valid("param").id), 200));
+keys.openapi(revoke, async (c) => c.json(await revokeKey(c.env, c.get("auth").tenant_id, c.req.valid("param").id, actorOf(c.get("auth"))), 200));
 
 /** Revokes a key of the tenant (once; revoking again answers the same record). */
-export async function revokeKey(env: Env, tenant: string, id: string) {
+export async function revokeKey(env: Env, tenant: string, id: string, actor: AuditActor | null) {
   const db = drizzle(env.DB);
   const where = and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenant));
   const row = await db.select().from(apiKeys).where(where).get();
   if (!row) throw new ApiError("not_found", `key ${id} not found`);
-  if (row.revokedAt === null) await db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).run();
+  if (row.revokedAt === null) {
+    await db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).run();
+    await recordTenantEvent(env.DB, tenant, actor, { action: "key.revoke", target_ids: [id] });
+  }
   const after = await db.select().from(apiKeys).where(where).get();
   return keyOut(after ?? row);
 }

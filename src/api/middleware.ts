@@ -60,7 +60,7 @@ export const authenticateWith = (read: (c: Context) => string | null): Middlewar
   // The lookup is by hash: the key itself is never compared, so no timing of it leaks.
   const row = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
   if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "invalid or revoked API key");
-  c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes), limits: parseLimits(row.limits) });
+  c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes), limits: parseLimits(row.limits), request_id: c.get("requestId") ?? null });
   c.set("deps", depsFromEnv(c.env));
   await next();
 };

@@ -151,3 +151,31 @@ export const webhookDeliveries = sqliteTable(
     index("webhook_deliveries_subscription").on(t.tenantId, t.subscriptionId, t.createdAt, t.id),
   ],
 );
+
+/**
+ * The audit log as drained for querying: every chain of the tenant (a cube's, named by its cube id,
+ * and "tenant" for keys, tenants, grants and cube deletions), append-only, hash-chained, ids only.
+ */
+export const auditEntries = sqliteTable(
+  "audit_entries",
+  {
+    tenantId: text("tenant_id").notNull(),
+    chain: text("chain").notNull(),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    /** null for system work (jobs, alarms) and operator actions (tenant creation). */
+    keyId: text("key_id"),
+    requestId: text("request_id"),
+    action: text("action").notNull(),
+    /** JSON array of ids (memories, keys, grants, cubes, jobs): never content. */
+    targetIds: text("target_ids").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.chain, t.seq] }),
+    index("audit_entries_at").on(t.tenantId, t.at),
+    index("audit_entries_key").on(t.tenantId, t.keyId, t.at),
+    index("audit_entries_action").on(t.tenantId, t.action, t.at),
+  ],
+);

@@ -39,7 +39,9 @@ export const cubeIdSchema = z
   .max(USER_CUBE_PREFIX.length + LIMITS.idChars)
   .regex(ID_CHARS, "letters, digits and : _ - . @ only");
 
-export const identitySchema = z.object({ tenant_id: z.string().min(1), cube_id: cubeIdSchema }).strict();
+/** Who sends a call, for the cube's audit log: the API key and the request. Never part of the cube's stored identity. */
+export const actorSchema = z.object({ key_id: z.string().min(1).max(200), request_id: z.string().max(200).nullable() }).strict();
+export const identitySchema = z.object({ tenant_id: z.string().min(1), cube_id: cubeIdSchema, actor: actorSchema.optional() }).strict();
 export type CubeIdentity = z.infer<typeof identitySchema>;
 
 const scopeFields = {

@@ -12,6 +12,13 @@ export interface Principal {
   tenant_id: string;
   key_id: string;
   limits: KeyLimits | null;
+  /** The request, recorded with the key in the audit log. */
+  request_id?: string | null;
+}
+
+/** The identity of a cube as the caller reaches it, with the caller as actor for the cube's audit log. */
+export function cubeIdentity(who: Principal, cubeId: string): CubeIdentity {
+  return { tenant_id: who.tenant_id, cube_id: cubeId, actor: { key_id: who.key_id, request_id: who.request_id ?? null } };
 }
 
 /** A cube the caller may use, and which memories in it it sees (null: all; else no agent's and these agents'). */
@@ -41,7 +48,7 @@ const owner = (r: CubeRecord): CubeOwner => ({ id: r.id, owner_user_id: r.owner_
 
 /** Decides on a registered cube; grants are read only when the cube is not the key's own. */
 async function decideOn(deps: Deps, who: Principal, cube: CubeOwner, need: Permission): Promise<Reach> {
-  const identity = { tenant_id: who.tenant_id, cube_id: cube.id };
+  const identity = cubeIdentity(who, cube.id);
   let d = decide(who.limits, cube, [], need);
   // Grants matter when the cube is not the key's own, or is but seen through an agent filter.
   if (!d.allowed || d.visible_agents !== null) d = decide(who.limits, cube, await deps.grants.onCube(who.tenant_id, cube.id), need);
@@ -52,7 +59,7 @@ async function decideOn(deps: Deps, who: Principal, cube: CubeOwner, need: Permi
 
 /** The cube a request names, which must exist in the caller's tenant and be within its reach (404 otherwise: no existence leaks). */
 export async function reachCube(deps: Deps, who: Principal, target: CubeTarget, need: Permission): Promise<Reach> {
-  const identity = { tenant_id: who.tenant_id, cube_id: targetCubeId(target) };
+  const identity = cubeIdentity(who, targetCubeId(target));
   if (who.limits === null) {
     if (await deps.registry.exists(identity)) return { identity, visible_agents: null, via: "tenant" };
     throw new ApiError("not_found", `cube ${identity.cube_id} not found`);
@@ -73,7 +80,7 @@ export interface WriteTarget extends Reach {
  * behind. A named cube must have been created first. A limited key creates only its own users' cubes.
  */
 export async function reachWrite(deps: Deps, who: Principal, target: CubeTarget): Promise<WriteTarget> {
-  const identity = { tenant_id: who.tenant_id, cube_id: targetCubeId(target) };
+  const identity = cubeIdentity(who, targetCubeId(target));
   const record = who.limits === null ? ((await deps.registry.exists(identity)) ? true : null) : await deps.registry.get(identity);
   if (record === true) return { identity, visible_agents: null, via: "tenant", register: async () => {} };
   if (record) return { ...(await decideOn(deps, who, owner(record), "write")), register: async () => {} };
@@ -107,12 +114,12 @@ export async function reachableCubes(deps: Deps, who: Principal, max: number): P
   const received = await deps.grants.received(who.tenant_id, who.limits);
   for (const r of own) {
     const d = decide(who.limits, owner(r), received.filter((g) => g.cube_id === r.id), "read");
-    if (d.allowed) reach.set(r.id, { identity: { tenant_id: who.tenant_id, cube_id: r.id }, visible_agents: d.visible_agents, via: d.via });
+    if (d.allowed) reach.set(r.id, { identity: cubeIdentity(who, r.id), visible_agents: d.visible_agents, via: d.via });
   }
   for (const g of received) {
     // A grant shows the whole cube, even where the key's own view of it is narrower.
     if (reach.size >= max && !reach.has(g.cube_id)) continue;
-    reach.set(g.cube_id, { identity: { tenant_id: who.tenant_id, cube_id: g.cube_id }, visible_agents: null, via: "grant" });
+    reach.set(g.cube_id, { identity: cubeIdentity(who, g.cube_id), visible_agents: null, via: "grant" });
   }
   return [...reach.values()].sort((a, b) => (a.identity.cube_id < b.identity.cube_id ? -1 : 1)).slice(0, max);
 }

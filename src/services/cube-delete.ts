@@ -24,5 +24,8 @@ export async function deleteCube(deps: Deps, identity: CubeIdentity): Promise<{ 
   await deps.grants.removeCube(identity.tenant_id, identity.cube_id);
   unwrap(await cube.destroy(identity));
   await deps.registry.remove(identity);
+  // Its audit entries stay in D1 (the cube sent them all before its database went); the deletion
+  // itself is a tenant event. A retry after a failure here records it again: never lost.
+  await deps.audit?.record(identity.tenant_id, identity.actor ?? null, { action: "cube.delete", target_ids: [identity.cube_id] });
   return { id: identity.cube_id, deleted: true, memories: memory_ids.length };
 }

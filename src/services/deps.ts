@@ -12,6 +12,7 @@ import { d1Catalog, type MemoryCatalog } from "./memory-catalog";
 import { d1JobRegistry, type JobRegistry } from "./jobs";
 import { d1Grants, type GrantStore } from "./grants";
 import { getEmbedder, getLlm } from "./providers";
+import { d1TenantAudit, type TenantAuditLog } from "./audit";
 
 export interface Deps {
   /** The cube object of an identity (the single writer of that cube). */
@@ -25,6 +26,8 @@ export interface Deps {
   llm: LLM | null;
   /** The tenant-wide vector index (Vectorize); null when each cube scans its own vectors. */
   vectorIndex: VectorIndex | null;
+  /** The tenant's own audit chain (keys, grants, cube deletions); flows run against fakes may leave it out. */
+  audit?: TenantAuditLog;
 }
 
 export function depsFromEnv(env: Env): Deps {
@@ -37,5 +40,6 @@ export function depsFromEnv(env: Env): Deps {
     embedder: getEmbedder(env),
     llm: getLlm(env),
     vectorIndex: selectVectorIndex(env),
+    audit: d1TenantAudit(env.DB),
   };
 }

@@ -5,6 +5,7 @@ import type { Principal } from "./access";
 import { ownCube } from "./cube-registry";
 import type { Deps } from "./deps";
 import type { GrantRecord } from "./grants";
+import { actorOf } from "./audit";
 
 /** Most live grants one cube may carry. */
 export const MAX_GRANTS_PER_CUBE = 200;
@@ -19,7 +20,9 @@ export async function createGrant(deps: Deps, who: Principal, cubeId: string, g:
   const live = await deps.grants.onCube(who.tenant_id, identity.cube_id);
   const same = live.some((l) => l.grantee_kind === g.grantee_kind && l.grantee_id === g.grantee_id);
   if (!same && live.length >= MAX_GRANTS_PER_CUBE) throw new ApiError("conflict", `cube ${cubeId} already has ${MAX_GRANTS_PER_CUBE} live grants: revoke some first`);
-  return deps.grants.grant(who.tenant_id, { cube_id: identity.cube_id, ...g, created_by: who.key_id });
+  const granted = await deps.grants.grant(who.tenant_id, { cube_id: identity.cube_id, ...g, created_by: who.key_id });
+  await deps.audit?.record(who.tenant_id, actorOf(who), { action: "grant.create", target_ids: [granted.grant.id, identity.cube_id, g.grantee_id] });
+  return granted;
 }
 
 export async function grantsOf(deps: Deps, who: Principal, cubeId: string, includeRevoked: boolean): Promise<GrantRecord[]> {
@@ -32,6 +35,7 @@ export async function revokeGrant(deps: Deps, who: Principal, cubeId: string, gr
   const identity = await ownCube(deps, who, cubeId);
   const revoked = await deps.grants.revoke(who.tenant_id, identity.cube_id, grantId);
   if (!revoked) throw new ApiError("not_found", `grant ${grantId} not found`);
+  await deps.audit?.record(who.tenant_id, actorOf(who), { action: "grant.revoke", target_ids: [revoked.id, identity.cube_id] });
   return revoked;
 }
 

@@ -1,0 +1,162 @@
+// The audit log in D1: the tenant's own chain (keys, tenants, grants, cube deletions), queries, verification.
+import { ApiError } from "../errors";
+import { TENANT_CHAIN, nextEntry, verifyChain, type AuditActor, type AuditBreak, type AuditEntry, type AuditEvent, type ChainHead } from "../governance/audit";
+import { cubeIdSchema } from "../memory/cube-contract";
+
+/** Tries of an append that lost the race for the next seq to a concurrent writer. */
+const APPEND_TRIES = 8;
+/** Chains one verify call without `chain` covers (in chain order); the rest are counted, not verified. */
+export const MAX_VERIFY_CHAINS = 50;
+/** Entries of one chain a verify call recomputes; a longer chain is verified up to here and marked truncated. */
+export const MAX_VERIFY_ENTRIES = 50_000;
+const VERIFY_PAGE = 5_000;
+
+interface EntryRow {
+  chain: string;
+  seq: number;
+  at: number;
+  key_id: string | null;
+  request_id: string | null;
+  action: string;
+  target_ids: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = "chain, seq, at, key_id, request_id, action, target_ids, prev_hash, hash";
+
+function toEntry(r: EntryRow): AuditEntry {
+  return { ...r, target_ids: JSON.parse(r.target_ids) as string[] };
+}
+
+/** The actor of a request: its key and request id. */
+export const actorOf = (who: { key_id: string; request_id?: string | null | undefined }): AuditActor => ({ key_id: who.key_id, request_id: who.request_id ?? null });
+
+/**
+ * Appends a tenant-level event to the tenant's chain: reads the last (seq, hash), inserts seq + 1.
+ * The primary key (tenant, chain, seq) admits one entry per seq, so a concurrent append makes this
+ * one insert nothing; it then reads the new head and tries again. The chain cannot fork.
+ */
+export async function recordTenantEvent(db: D1Database, tenantId: string, actor: AuditActor | null, event: AuditEvent, now = Date.now()): Promise<AuditEntry> {
+  for (let i = 0; i < APPEND_TRIES; i++) {
+    const head = await db
+      .prepare("SELECT seq, hash FROM audit_entries WHERE tenant_id = ? AND chain = ? ORDER BY seq DESC LIMIT 1")
+      .bind(tenantId, TENANT_CHAIN)
+      .first<ChainHead>();
+    const entry = nextEntry(TENANT_CHAIN, head, actor, event, now);
+    const res = await db
+      .prepare(`INSERT OR IGNORE INTO audit_entries (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .bind(tenantId, entry.chain, entry.seq, entry.at, entry.key_id, entry.request_id, entry.action, JSON.stringify(entry.target_ids), entry.prev_hash, entry.hash)
+      .run();
+    if (res.meta.changes > 0) return entry;
+  }
+  throw new ApiError("upstream_unavailable", "the audit log is busy; retry", { retry_after_s: 1 });
+}
+
+export interface AuditQuery {
+  chain?: string | undefined;
+  action?: string | undefined;
+  key_id?: string | undefined;
+  target_id?: string | undefined;
+  /** ms since the epoch, inclusive. */
+  from?: number | undefined;
+  /** ms since the epoch, exclusive. */
+  to?: number | undefined;
+  /** Where the previous page stopped: entries strictly older (at, chain, seq descending). */
+  after?: { at: number; chain: string; seq: number } | undefined;
+  limit: number;
+}
+
+/** The tenant's entries matching the filters, newest first, one page and where the next one starts. */
+export async function listAudit(db: D1Database, tenantId: string, q: AuditQuery): Promise<{ entries: AuditEntry[]; next: AuditQuery["after"] | null }> {
+  const where = ["tenant_id = ?"];
+  const args: Array<string | number> = [tenantId];
+  const add = (sql: string, ...v: Array<string | number>) => {
+    where.push(sql);
+    args.push(...v);
+  };
+  if (q.chain !== undefined) add("chain = ?", q.chain);
+  if (q.action !== undefined) add("action = ?", q.action);
+  if (q.key_id !== undefined) add("key_id = ?", q.key_id);
+  if (q.target_id !== undefined) add("EXISTS (SELECT 1 FROM json_each(audit_entries.target_ids) WHERE json_each.value = ?)", q.target_id);
+  if (q.from !== undefined) add("at >= ?", q.from);
+  if (q.to !== undefined) add("at < ?", q.to);
+  if (q.after) add("(at < ? OR (at = ? AND (chain < ? OR (chain = ? AND seq < ?))))", q.after.at, q.after.at, q.after.chain, q.after.chain, q.after.seq);
+  const rows = await db
+    .prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE ${where.join(" AND ")} ORDER BY at DESC, chain DESC, seq DESC LIMIT ?`)
+    .bind(...args, q.limit + 1)
+    .all<EntryRow>();
+  const page = rows.results.slice(0, q.limit).map(toEntry);
+  const last = page[page.length - 1];
+  return { entries: page, next: rows.results.length > q.limit && last ? { at: last.at, chain: last.chain, seq: last.seq } : null };
+}
+
+export interface ChainVerdict {
+  chain: string;
+  ok: boolean;
+  entries: number;
+  first_bad_seq?: number;
+  reason?: AuditBreak;
+  /** The chain is longer than one call verifies: only its first MAX_VERIFY_ENTRIES were. */
+  truncated?: boolean;
+}
+
+/** A cube's own record of its last entry in D1 (it drains first), or null for none or the tenant chain. */
+export type HeadOf = (chain: string) => Promise<ChainHead | null>;
+
+async function chainEntries(db: D1Database, tenantId: string, chain: string): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  let after = 0;
+  while (out.length <= MAX_VERIFY_ENTRIES) {
+    const page = await db
+      .prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq > ? ORDER BY seq LIMIT ?`)
+      .bind(tenantId, chain, after, VERIFY_PAGE)
+      .all<EntryRow>();
+    for (const r of page.results) out.push(toEntry(r));
+    const last = page.results[page.results.length - 1];
+    if (!last || page.results.length < VERIFY_PAGE) break;
+    after = last.seq;
+  }
+  return out;
+}
+
+async function verifyOne(db: D1Database, tenantId: string, chain: string, headOf: HeadOf): Promise<ChainVerdict> {
+  // The writer's head first: entries drained after it was read only lengthen what D1 holds.
+  const head = chain === TENANT_CHAIN ? null : await headOf(chain);
+  const all = await chainEntries(db, tenantId, chain);
+  const truncated = all.length > MAX_VERIFY_ENTRIES;
+  const entries = truncated ? all.slice(0, MAX_VERIFY_ENTRIES) : all;
+  const v = verifyChain(entries, truncated ? null : head);
+  const base = { chain, entries: entries.length, ...(truncated ? { truncated: true } : {}) };
+  return v.ok ? { ...base, ok: true } : { ...base, ok: false, first_bad_seq: v.first_bad_seq, reason: v.reason };
+}
+
+/** Verifies one chain of the tenant, or each of its chains (at most MAX_VERIFY_CHAINS, in name order). */
+export async function verifyAudit(db: D1Database, tenantId: string, chain: string | undefined, headOf: HeadOf): Promise<{ ok: boolean; chains: ChainVerdict[]; chains_left_out: number }> {
+  let names: string[];
+  let leftOut = 0;
+  if (chain !== undefined) {
+    if (chain !== TENANT_CHAIN && !cubeIdSchema.safeParse(chain).success) throw new ApiError("invalid_request", `chain ${chain} is not "tenant" nor a cube id`);
+    const known = await db.prepare("SELECT 1 AS one FROM audit_entries WHERE tenant_id = ? AND chain = ? LIMIT 1").bind(tenantId, chain).first();
+    // A cube chain whose entries were all removed from D1 is still known to its cube.
+    if (!known && (chain === TENANT_CHAIN || (await headOf(chain)) === null)) throw new ApiError("not_found", `audit chain ${chain} not found`);
+    names = [chain];
+  } else {
+    const rows = await db.prepare("SELECT DISTINCT chain FROM audit_entries WHERE tenant_id = ? ORDER BY chain LIMIT ?").bind(tenantId, MAX_VERIFY_CHAINS + 1).all<{ chain: string }>();
+    names = rows.results.map((r) => r.chain).slice(0, MAX_VERIFY_CHAINS);
+    if (rows.results.length > MAX_VERIFY_CHAINS) {
+      const n = await db.prepare("SELECT COUNT(DISTINCT chain) AS n FROM audit_entries WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>();
+      leftOut = (n?.n ?? 0) - MAX_VERIFY_CHAINS;
+    }
+  }
+  const chains: ChainVerdict[] = [];
+  for (const name of names) chains.push(await verifyOne(db, tenantId, name, headOf));
+  return { ok: chains.every((c) => c.ok), chains, chains_left_out: leftOut };
+}
+
+/** The tenant chain as a flow's dependency (src/services/deps.ts). */
+export interface TenantAuditLog {
+  record(tenantId: string, actor: AuditActor | null, event: AuditEvent): Promise<AuditEntry>;
+}
+
+export const d1TenantAudit = (db: D1Database): TenantAuditLog => ({ record: (tenantId, actor, event) => recordTenantEvent(db, tenantId, actor, event) });
