@@ -35,6 +35,8 @@ export default defineConfig({
         bindings: {
           TEST_MIGRATIONS: migrations,
           ADMIN_TOKEN: "test-admin-token-0123456789",
+          // base64 of 32 bytes: encryption at rest and watermarks.
+          MASTER_KEY: "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
           ENVIRONMENT: "test",
           // The bridge and its vLLM stand-in are started by test/setup/bridge-global.ts.
           BRIDGE_URL: `http://127.0.0.1:${process.env.TEST_BRIDGE_PORT}`,

@@ -22,7 +22,7 @@ export function wranglerEnv(extra = {}) {
 
 const key = () => "mk_" + randomBytes(32).toString("base64url");
 
-/** Creates .dev.vars once with a development API key and admin token; returns both. */
+/** Creates .dev.vars once with a development API key, admin token and master key; returns them. */
 export function ensureDevVars(file = path.join(ROOT, ".dev.vars")) {
   const vars = {};
   if (existsSync(file)) {
@@ -34,6 +34,8 @@ export function ensureDevVars(file = path.join(ROOT, ".dev.vars")) {
   let changed = false;
   if (!vars.DEV_API_KEY) { vars.DEV_API_KEY = key(); changed = true; }
   if (!vars.ADMIN_TOKEN) { vars.ADMIN_TOKEN = randomBytes(24).toString("base64url"); changed = true; }
+  // The root secret of encryption at rest and watermarks (base64 of 32 bytes), local to this checkout.
+  if (!vars.MASTER_KEY) { vars.MASTER_KEY = randomBytes(32).toString("base64"); changed = true; }
   if (changed) {
     writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n", { mode: 0o600 });
   }

@@ -40,6 +40,14 @@ export interface Env {
   /** With VECTOR_INDEX=vectorize: a cube holding more vectors than this (default 100000) searches Vectorize instead of its in-memory index. */
   VECTOR_INDEX_CUBE_THRESHOLD?: string;
 
+  /**
+   * Secret root of encryption at rest and of watermarks: base64 of 32 random bytes. Required
+   * outside development (without it nothing is marked or encrypted, and those requests fail).
+   */
+  MASTER_KEY?: string;
+  /** The previous MASTER_KEY while data keys are rewrapped under a new one. */
+  MASTER_KEY_PREVIOUS?: string;
+
   /** gpu-bridge base URL and shared HMAC secret; without both the GPU routes answer 503. */
   BRIDGE_URL?: string;
   BRIDGE_SECRET?: string;

@@ -13,6 +13,7 @@ import { d1JobRegistry, type JobRegistry } from "./jobs";
 import { d1Grants, type GrantStore } from "./grants";
 import { getEmbedder, getLlm } from "./providers";
 import { d1TenantAudit, type TenantAuditLog } from "./audit";
+import { watermarker, type Watermarker } from "./watermarks";
 
 export interface Deps {
   /** The cube object of an identity (the single writer of that cube). */
@@ -28,6 +29,8 @@ export interface Deps {
   vectorIndex: VectorIndex | null;
   /** The tenant's own audit chain (keys, grants, cube deletions); flows run against fakes may leave it out. */
   audit?: TenantAuditLog;
+  /** Marks what leaves the service (context blocks, exports) with the caller's tenant, key and request. */
+  watermarks: Watermarker;
 }
 
 export function depsFromEnv(env: Env): Deps {
@@ -41,5 +44,6 @@ export function depsFromEnv(env: Env): Deps {
     llm: getLlm(env),
     vectorIndex: selectVectorIndex(env),
     audit: d1TenantAudit(env.DB),
+    watermarks: watermarker(env.MASTER_KEY),
   };
 }

@@ -127,7 +127,7 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
     t = performance.now();
     packed = packContext(
       results.map((r) => ({ id: r.memory.id, text: r.memory.text, time: r.memory.event_time ?? r.memory.created_at, topic: r.memory.tags[0] ?? r.memory.type })),
-      { budget: body.budget_tokens, order: body.order },
+      { budget: body.budget_tokens, order: body.order, watermark: await deps.watermarks.issue(who) },
     );
     timings.packing = performance.now() - t;
   }

@@ -36,6 +36,10 @@ function fakeDeps(cube: Partial<CubeRpc>) {
     embedder: new LocalEmbedder(),
     llm: null,
     vectorIndex: null,
+    watermarks: {
+      issue: async () => "mw1",
+      read: async () => ({ valid: [], forged: 0 }),
+    },
     grants: {
       onCube: async () => [],
       all: async () => [],
