@@ -1,16 +1,20 @@
 // bench:pii — precision, recall and F1 per type of detectPii on the labeled set bench/data/pii/set.jsonl
 // plus every LoCoMo turn as a negative, beside a baseline of plain patterns (no checksums, no context
 // rules) scored in the same run; then throughput. Matching: a prediction counts only when its type,
-// start and end equal a labeled span's. Usage: npm run bench:pii [set.jsonl] (PII_SHOW=N prints misses.)
+// start and end equal a labeled span's. Usage: npm run bench:pii [set.jsonl] (PII_SHOW=N prints
+// misses; PII_API=1 also scores the answers of POST /v1/privacy/detect of a wrangler dev, or of
+// MEMOS_URL with MEMOS_API_KEY, so that a labeled set is run through the API.)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { detectPii, resolveOverlaps, type PiiType, type Span } from "../src/governance/pii";
 import { loadLocomo } from "./lib/locomo";
+import { call, startServer } from "./lib/server";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SET = process.argv[2] ?? path.join(ROOT, "bench", "data", "pii", "set.jsonl");
 const LOCOMO = path.resolve(ROOT, "..", "shared", "data", "locomo", "locomo-dev5.json");
 const SHOW = Number(process.env.PII_SHOW ?? 0);
+const VIA_API = process.env.PII_API === "1";
 /** The structured types the targets apply to (recall ≥ 0.97, precision ≥ 0.95). */
 const STRUCTURED: PiiType[] = ["EMAIL", "PHONE", "CARD", "IBAN", "SSN", "CN_ID", "IP"];
 
@@ -50,6 +54,23 @@ interface Counts {
   tp: number;
   fp: number;
   fn: number;
+}
+
+/** The detector's answers as POST /v1/privacy/detect gives them, by text, 100 texts a request. */
+async function apiAnswers(examples: readonly Example[]): Promise<Map<string, { type: PiiType; start: number; end: number }[]>> {
+  const server = await startServer();
+  const out = new Map<string, { type: PiiType; start: number; end: number }[]>();
+  try {
+    const texts = [...new Set(examples.map((e) => e.text))];
+    for (let i = 0; i < texts.length; i += 100) {
+      const batch = texts.slice(i, i + 100);
+      const r = await call<{ results: { spans: { type: PiiType; start: number; end: number }[] }[] }>(server, "POST", "/v1/privacy/detect", { texts: batch });
+      batch.forEach((t, j) => out.set(t, r.results[j]?.spans ?? []));
+    }
+  } finally {
+    await server.stop();
+  }
+  return out;
 }
 
 function score(examples: readonly Example[], detect: Detector, misses?: string[]): Map<string, Counts> {
@@ -101,7 +122,7 @@ function load(): { examples: Example[]; labeled: number; locomo: number } {
   return { examples, labeled, locomo };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { examples, labeled, locomo } = load();
   const misses: string[] = [];
   const ours = score(examples, (t) => detectPii(t), misses);
@@ -129,6 +150,14 @@ function main(): void {
   // Phones rely partly on a phone word before them: the same values alone, without their sentence.
   const phones = examples.flatMap((e) => e.spans.filter((s) => s.type === "PHONE").map((s) => e.text.slice(s.start, s.end)));
   const bare = phones.filter((v) => detectPii(v).some((s) => s.type === "PHONE" && s.start === 0 && s.end === v.length)).length;
+  if (VIA_API) {
+    const answers = await apiAnswers(examples);
+    const viaApi = score(examples, (t) => answers.get(t) ?? []);
+    const a = prf(viaApi.get("all") ?? { tp: 0, fp: 0, fn: 0 });
+    const o = prf(ours.get("all") ?? { tp: 0, fp: 0, fn: 0 });
+    const same = examples.every((e) => JSON.stringify(answers.get(e.text)) === JSON.stringify(detectPii(e.text).map((x) => ({ type: x.type, start: x.start, end: x.end }))));
+    console.log(`\nthrough POST /v1/privacy/detect: P ${fmt(a.p)} R ${fmt(a.r)} F1 ${fmt(a.f1)} (in Node: ${fmt(o.p)} ${fmt(o.r)} ${fmt(o.f1)}); every answer identical to Node's: ${same}`);
+  }
   console.log(`\nPHONE values alone, without their carrier sentence: recall ${fmt(bare / phones.length)} (${bare} of ${phones.length})`);
   console.log(`targets (recall ≥ 0.97, precision ≥ 0.95 on ${STRUCTURED.join(", ")}): ${allMet ? "met" : "NOT met"}`);
 
@@ -150,4 +179,4 @@ function main(): void {
   writeFileSync(path.join(out, "pii.json"), JSON.stringify({ set: path.relative(ROOT, SET), labeled, locomo, rows, phoneRecallAlone: bare / phones.length, targetsMet: allMet, textsPerSecond: texts / secs, node: process.version }, null, 2) + "\n");
 }
 
-main();
+await main();

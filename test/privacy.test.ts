@@ -202,3 +202,27 @@ describe("privacy: reveal", () => {
     }
   });
 });
+
+describe("privacy: POST /v1/privacy/detect", () => {
+  it("answers spans and the desensitized text without storing anything", async () => {
+    const t = await newTenant();
+    const text = `Mail ${EMAIL} or ${EMAIL.toUpperCase()}, SSN 123-45-6789`;
+    const r = await api<{ results: Array<{ spans: Array<{ type: string; start: number; end: number }>; text: string }> }>(t, "POST", "/v1/privacy/detect", { texts: [text, "nothing here"] });
+    expect(r.status).toBe(200);
+    expect(r.body.results[0]?.text).toBe("Mail [EMAIL_1] or [EMAIL_1], SSN [SSN_1]");
+    expect(r.body.results[0]?.spans.map((s) => [s.type, text.slice(s.start, s.end)])).toEqual([["EMAIL", EMAIL], ["EMAIL", EMAIL.toUpperCase()], ["SSN", "123-45-6789"]]);
+    expect(r.body.results[1]).toEqual({ spans: [], text: "nothing here" });
+    const redacted = await api<{ results: Array<{ text: string }> }>(t, "POST", "/v1/privacy/detect", { texts: [text], mode: "redact" });
+    expect(redacted.body.results[0]?.text).toBe("Mail [EMAIL] or [EMAIL], SSN [SSN]");
+    const catalog = await env.DB.prepare("SELECT COUNT(*) AS n FROM memories WHERE tenant_id = ?").bind(t.id).first<{ n: number }>();
+    expect(catalog?.n).toBe(0);
+  });
+
+  it("refuses ill-formed input with 400 and a missing key with 401", async () => {
+    const t = await newTenant();
+    for (const body of [{}, { texts: [] }, { texts: Array.from({ length: 101 }, () => "x") }, { texts: [42] }, { texts: ["a"], mode: "off" }, { texts: ["a"], extra: true }]) {
+      expect((await api(t, "POST", "/v1/privacy/detect", body)).status, JSON.stringify(body).slice(0, 60)).toBe(400);
+    }
+    expect((await api(null, "POST", "/v1/privacy/detect", { texts: ["a"] })).status).toBe(401);
+  });
+});

@@ -1,10 +1,11 @@
-// Privacy routes: a cube's desensitization mode (/v1/cubes/:id/privacy) and a memory revealed (/v1/memories/:id/reveal).
+// Privacy routes: a cube's desensitization mode (/v1/cubes/:id/privacy), a memory revealed
+// (/v1/memories/:id/reveal), and the detector run on texts without storing them (/v1/privacy/detect).
 import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { locateQuery, memoryOut, memorySchema } from "./schemas";
 import { ApiError } from "../errors";
 import { cubeIdSchema } from "../memory/cube-contract";
-import { PRIVACY_MODES } from "../governance/pii";
+import { desensitize, PII_TYPES, PRIVACY_MODES } from "../governance/pii";
 import { unwrap } from "../services/cubes";
 import { reachCube } from "../services/access";
 import { getVisible, locate } from "../services/memories";
@@ -14,6 +15,8 @@ import { revealMemory } from "../services/privacy";
 export const cubePrivacy = routes();
 /** Mounted at /v1/memories. */
 export const memoryPrivacy = routes();
+/** Mounted at /v1/privacy. */
+export const privacyTools = routes();
 
 const cubeParams = z.object({ id: cubeIdSchema });
 const idParam = z.object({ id: z.string().min(1).max(200) });
@@ -73,4 +76,32 @@ memoryPrivacy.openapi(revealRoute, async (c) => {
   const { memory: shown, revealed } = await revealMemory(deps.cube(reach.identity), reach.identity, memory);
   c.header("cache-control", "no-store");
   return c.json({ ...memoryOut(shown), revealed }, 200);
+});
+
+const detectBody = z.strictObject({
+  texts: z.array(z.string().max(100_000)).min(1).max(100),
+  mode: z.enum(["mask", "redact"]).default("mask").describe("how `text` of each result is desensitized; mask numbers placeholders within this request only"),
+});
+const detectResult = z.object({
+  spans: z.array(z.object({ type: z.enum(PII_TYPES), start: z.number().int(), end: z.number().int() })).describe("UTF-16 offsets, end exclusive, in text order"),
+  text: z.string().describe("the text as a cube in this mode would store it"),
+});
+
+const detectRoute = defineRoute({
+  method: "post",
+  path: "/detect",
+  tags: ["privacy"],
+  scope: "memories:read",
+  summary: "Run the PII and secret detector on up to 100 texts: spans and desensitized text; nothing is stored",
+  request: { body: jsonContent(detectBody) },
+  responses: { 200: jsonAnswer(z.object({ results: z.array(detectResult) })) },
+});
+privacyTools.openapi(detectRoute, async (c) => {
+  const { texts, mode } = c.req.valid("json");
+  const results = texts.map((text) => {
+    const r = desensitize(text, mode);
+    return { spans: r.spans.map((s) => ({ type: s.type, start: s.start, end: s.end })), text: r.text };
+  });
+  c.header("cache-control", "no-store");
+  return c.json({ results }, 200);
 });
