@@ -102,6 +102,27 @@ describe("privacy: desensitization before storage", () => {
     expect((await add(t, other, "bob@example.com")).text).toBe("[EMAIL_1]");
   });
 
+  it("numbers values of concurrent writes without collisions", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await add(t, user, "cube exists");
+    const texts = await Promise.all(Array.from({ length: 12 }, (_, i) => add(t, user, `mail person${i}@example.com`).then((m) => m.text)));
+    expect(new Set(texts).size).toBe(12);
+    expect(texts.map((x) => x.replace(/\d+/, "n")).every((x) => x === "mail [EMAIL_n]")).toBe(true);
+    expect((await api(t, "GET", `/v1/cubes/user:${user}/privacy`)).body).toMatchObject({ vault_entries: 12 });
+  });
+
+  it("masks a feedback correction before the judge and the embedder, in the memory and its metadata", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const m = await add(t, user, "Ann lives in Oslo");
+    const r = await api<{ memories: Array<MemoryOut & { metadata: Record<string, unknown> }> }>(t, "POST", "/v1/feedback", { memory_id: m.id, correction: "Ann can be reached at ann@example.net" });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(JSON.stringify(r.body)).not.toContain("ann@example.net");
+    expect(JSON.stringify(r.body)).toContain("[EMAIL_1]");
+    expect((await cubeTablesHolding(t.id, user, "ann@example.net")).filter((h) => !h.startsWith("pii_vault."))).toEqual([]);
+  });
+
   it("masks a PATCHed text before it is stored and embedded", async () => {
     const t = await newTenant();
     const user = uniq("u");
