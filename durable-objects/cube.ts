@@ -551,7 +551,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const opened = this.openArgs(privacyArgs.setMode, [rawIdentity, rawMode]);
     if (!opened.ok) return opened;
     const mode = opened.value.args[1];
-    this.ctx.storage.transactionSync(() => writeMode(this.sql, mode));
+    this.ctx.storage.transactionSync(() => {
+      writeMode(this.sql, mode);
+      appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "cube.privacy", target_ids: [opened.value.identity.cube_id] }, Date.now());
+    });
     return ok({ mode, vault_entries: vaultSize(this.sql) });
   }
 
@@ -559,7 +562,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
   async revealPlaceholders(rawIdentity: unknown, rawPlaceholders: unknown): Promise<CubeResult<Record<string, string>>> {
     const opened = this.openArgs(privacyArgs.reveal, [rawIdentity, rawPlaceholders]);
     if (!opened.ok) return opened;
-    return ok(await revealValues(this.sql, opened.value.args[1], this.vaultCipher));
+    const values = await revealValues(this.sql, opened.value.args[1], this.vaultCipher);
+    // Placeholders name vault entries; the values themselves are never recorded.
+    await this.auditRead(opened.value.args[0], "pii.reveal", Object.keys(values));
+    return ok(values);
   }
 
   /** The cube's lifecycle policy and the state of its task (last and next run, what the last run did). */
@@ -575,7 +581,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     const parsed = lifecyclePolicySchema.safeParse(rawPolicy);
     if (!parsed.success) return invalid(parsed.error);
-    this.ctx.storage.transactionSync(() => writePolicy(this.sql, parsed.data));
+    const caller = identitySchema.parse(identity);
+    this.ctx.storage.transactionSync(() => {
+      writePolicy(this.sql, parsed.data);
+      appendAudit(this.sql, caller, actorOf(caller), { action: "cube.lifecycle", target_ids: [caller.cube_id] }, Date.now());
+    });
     await this.scheduleDrain(Date.now() + DRAIN_DELAY_MS);
     return ok({ policy: parsed.data, run: readRun(this.sql) });
   }

@@ -127,6 +127,29 @@ describe("audit entries of a cube", () => {
   });
 });
 
+describe("audit entries of a cube's settings and revealed data", () => {
+  it("records a privacy mode change, a lifecycle policy change and a reveal, with no revealed value", async () => {
+    const t = await newTenant(["admin"]);
+    const user = uniq("u");
+    const cube = `user:${user}`;
+    const email = `ann.${crypto.randomUUID().slice(0, 6)}@example.com`;
+    const id = await remember(t, { user_id: user, text: `Ann's mail is ${email}` });
+    expect((await api(t, "PUT", `/v1/cubes/${cube}/privacy`, { mode: "mask" }, { "x-request-id": "req-priv-1" })).status).toBe(200);
+    expect((await api(t, "PUT", `/v1/cubes/${cube}/lifecycle`, { ttl_seconds: {}, archive_after_days: null, purge_tombstones_after_days: null }, { "x-request-id": "req-life-1" })).status).toBe(200);
+    const shown = await api<{ text: string; revealed: number }>(t, "GET", `/v1/memories/${id}/reveal`, undefined, { "x-request-id": "req-rev-1" });
+    expect(shown.status, JSON.stringify(shown.body)).toBe(200);
+    expect(shown.body.text).toContain(email);
+    await drain(t.id, cube);
+    const all = await rows(t.id, cube);
+    expect(all.find((r) => r.request_id === "req-priv-1")).toMatchObject({ action: "cube.privacy", target_ids: JSON.stringify([cube]) });
+    expect(all.find((r) => r.request_id === "req-life-1")).toMatchObject({ action: "cube.lifecycle", target_ids: JSON.stringify([cube]) });
+    const reveal = all.find((r) => r.action === "pii.reveal");
+    expect(reveal?.request_id).toBe("req-rev-1");
+    expect(JSON.parse(reveal?.target_ids ?? "[]")).toEqual(["[EMAIL_1]"]);
+    for (const r of await rows(t.id)) for (const v of Object.values(r)) expect(String(v)).not.toContain(email.split("@")[0]);
+  });
+});
+
 describe("the tenant chain", () => {
   it("records tenant creation, key creation and revocation, and grants, with the acting key", async () => {
     const t = await newTenant(["admin"]);
@@ -286,6 +309,20 @@ describe("POST /v1/audit/verify", () => {
     await api(t, "POST", "/v1/keys", { name: "k", scopes: ["memories:read"] });
     await env.DB.prepare("UPDATE audit_entries SET key_id = 'key_forged' WHERE tenant_id = ? AND chain = 'tenant' AND seq = 1").bind(t.id).run();
     expect((await verify(t, "tenant")).body.chains[0]).toMatchObject({ ok: false, first_bad_seq: 1, reason: "changed" });
+  });
+});
+
+describe("a retried verify", () => {
+  it("replays the first answer under the same Idempotency-Key and refuses the key for another body", async () => {
+    const t = await newTenant(AUDITOR);
+    const cube = await cubeWithEntries(t, 1);
+    const first = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain: cube }, { "idempotency-key": "verify-1" });
+    expect(first.body.chains).toEqual([{ chain: cube, ok: true, entries: 1 }]);
+    await remember(t, { cube_id: cube, text: "one more" });
+    const again = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain: cube }, { "idempotency-key": "verify-1" });
+    expect(again.body).toEqual(first.body);
+    expect((await verify(t, cube)).body.chains[0]?.entries).toBe(2);
+    expect((await api(t, "POST", "/v1/audit/verify", {}, { "idempotency-key": "verify-1" })).status).toBe(409);
   });
 });
 
