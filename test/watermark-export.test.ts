@@ -1,6 +1,6 @@
 // Watermarks on context blocks and exports (read back through whitespace changes, forgeries refused) and the NDJSON export of a scope.
 import { describe, expect, it } from "vitest";
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { api, BASE, newTenant, uniq, type Tenant } from "./helpers";
 import { countTokens } from "../src/memory/retrieval/packing";
 
@@ -136,5 +136,46 @@ describe("export", () => {
     const e = { id: t.id, key: exporter.body.key, auth: { authorization: `Bearer ${exporter.body.key}` } };
     expect((await exportLines(e, "")).status).toBe(400);
     expect((await exportLines(e, "user_id=bad%20id")).status).toBe(400);
+  });
+});
+
+describe("provenance signatures", () => {
+  const stub = (tenant: string, cube: string) => env.CUBE.get(env.CUBE.idFromName(`${tenant}/${cube}`));
+
+  it("signs every version and finds a version whose text, sources or signature were changed in storage", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const added = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "Ann lives in Oslo", infer: false });
+    const id = (added.body.memories[0] as { id: string }).id;
+    await api(t, "PATCH", `/v1/memories/${id}`, { text: "Ann lives in Bergen" });
+    type Prov = { ok: boolean; versions: Array<{ version: number; signed: boolean; signature_valid: boolean; content_matches: boolean | null }> };
+    const clean = await api<Prov>(t, "GET", `/v1/memories/${id}/provenance`);
+    expect(clean.body.ok).toBe(true);
+    expect(clean.body.versions.map((v) => [v.version, v.signed, v.signature_valid, v.content_matches])).toEqual([
+      [1, true, true, true],
+      [2, true, true, true],
+    ]);
+
+    const sql = (query: string, ...args: unknown[]) =>
+      runInDurableObject(stub(t.id, `user:${user}`), (_o, state) => void state.storage.sql.exec(query, ...(args as SqlStorageValue[])));
+    // The first version's text rewritten behind the service's back: its hash no longer matches.
+    await sql("UPDATE memory_versions SET snapshot = json_set(snapshot, '$.text', 'Ann lives in Rome') WHERE memory_id = ? AND version = 1", id);
+    // The second version's sources and signature forged.
+    await sql("UPDATE memory_versions SET snapshot = json_set(snapshot, '$.source_message_ids', json('[\"msg_forged\"]')) WHERE memory_id = ? AND version = 2", id);
+    const tampered = await api<Prov>(t, "GET", `/v1/memories/${id}/provenance`);
+    expect(tampered.body.ok).toBe(false);
+    expect(tampered.body.versions.map((v) => [v.version, v.signature_valid, v.content_matches])).toEqual([
+      [1, true, false],
+      [2, false, true],
+    ]);
+    await sql("UPDATE memory_versions SET signature = 'ab' || substr(signature, 3) WHERE memory_id = ? AND version = 1", id);
+    expect((await api<Prov>(t, "GET", `/v1/memories/${id}/provenance`)).body.versions[0]?.signature_valid).toBe(false);
+  });
+
+  it("answers 404 for another tenant's memory", async () => {
+    const t = await newTenant();
+    const other = await newTenant();
+    const added = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: uniq("u"), text: "Ann lives in Oslo", infer: false });
+    expect((await api(other, "GET", `/v1/memories/${(added.body.memories[0] as { id: string }).id}/provenance`)).status).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 // Reads and writes of the cube's memories; every change writes a version and an outbox row.
+import { signProvenance } from "../../src/governance/provenance";
 import type { ChangeReason, Memory } from "../../src/memory/types";
 import type { CubeIdentity, MemoryFilter, NewMemory } from "../../src/memory/cube-contract";
 import { cubeRef, newMemoryId } from "../../src/lib/ids";
@@ -14,6 +15,8 @@ export interface StoreContext {
   sql: SqlStorage;
   identity: CubeIdentity;
   vectors: VectorCache;
+  /** The key that signs each version's provenance; null leaves versions unsigned (no MASTER_KEY). */
+  provenance?: Uint8Array | null;
 }
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -26,15 +29,22 @@ function ftsDelete(sql: SqlStorage, seq: number): void {
   sql.exec("DELETE FROM memory_fts WHERE rowid = ?", seq);
 }
 
-function writeVersion(sql: SqlStorage, m: Memory, reason: ChangeReason, source: string | null, at: number): void {
-  sql.exec(
-    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+/** A version's provenance signature, or null when the cube has no signing key. */
+function signature(ctx: StoreContext, v: { id: string; version: number; hash: string | null; source_message_ids: readonly string[] }, reason: string, source: string | null): string | null {
+  if (!ctx.provenance) return null;
+  return signProvenance(ctx.provenance, { tenant_id: ctx.identity.tenant_id, cube_id: ctx.identity.cube_id, ...v, reason, source });
+}
+
+function writeVersion(ctx: StoreContext, m: Memory, reason: ChangeReason, source: string | null, at: number): void {
+  ctx.sql.exec(
+    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
     m.id,
     m.version,
     reason,
     source,
     at,
     json(m),
+    signature(ctx, m, reason, source),
   );
 }
 
@@ -100,7 +110,7 @@ export function insertMemory(ctx: StoreContext, item: NewMemory, embedder: strin
   ftsInsert(ctx.sql, seq, memory);
   linkEntities(ctx.sql, seq, memory.entities, now);
   if (item.vector) ctx.vectors.put(seq, embedder, item.vector);
-  writeVersion(ctx.sql, memory, reason, source, now);
+  writeVersion(ctx, memory, reason, source, now);
   enqueueOutbox(ctx.sql, id, "upsert", now);
   return memory;
 }
@@ -167,7 +177,7 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
   }
   if (patch.entities !== undefined) relinkEntities(ctx.sql, row, next, now);
   if (patch.vector) ctx.vectors.put(row.seq, embedder, patch.vector);
-  writeVersion(ctx.sql, next, reason, source, now);
+  writeVersion(ctx, next, reason, source, now);
   enqueueOutbox(ctx.sql, next.id, "upsert", now);
   return next;
 }
@@ -196,13 +206,14 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
   ctx.vectors.remove(row.seq);
   ctx.sql.exec("DELETE FROM memory_versions WHERE memory_id = ?", row.id);
   ctx.sql.exec(
-    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO memory_versions (memory_id, version, reason, source, at, snapshot, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
     row.id,
     version,
     reason,
     source,
     now,
     json({ id: row.id, state: "deleted", version }),
+    signature(ctx, { id: row.id, version, hash: null, source_message_ids: [] }, reason, source),
   );
   enqueueOutbox(ctx.sql, row.id, "delete", now);
 }
@@ -235,6 +246,10 @@ export function filterSql(filter: MemoryFilter, opts: FilterOptions = {}): { whe
       parts.push(`m.${key} = ?`);
       args.push(v);
     }
+  }
+  if (filter.visible_agents) {
+    parts.push(`(m.agent_id IS NULL OR m.agent_id IN (${filter.visible_agents.map(() => "?").join(", ")}))`);
+    args.push(...filter.visible_agents);
   }
   if (filter.types?.length) {
     parts.push(`m.type IN (${filter.types.map(() => "?").join(", ")})`);

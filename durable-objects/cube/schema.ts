@@ -170,6 +170,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_undrained ON audit_log(seq) WHERE drained = 0;
   `,
+  // v8 (provenance): each version's HMAC over tenant, cube, id, version, content hash and sources.
+  `
+  ALTER TABLE memory_versions ADD COLUMN signature TEXT;
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

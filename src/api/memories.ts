@@ -3,9 +3,8 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { addMemoriesBody, deleteScopeQuery, jobSchema, listQuery, listResponse, locateQuery, memoryOut, memorySchema, patchMemoryBody } from "./schemas";
 import { cubeIdempotency } from "./idempotency";
-import { resolveCube, unwrap } from "../services/cubes";
 import { addMemories } from "../services/add-memories";
-import { editMemory, listMemories, locate } from "../services/memories";
+import { deleteMemoryFor, deleteScopeFor, editMemoryFor, listMemories, memoryHistory, memoryProvenance, readMemory } from "../services/memories";
 import { jobOut } from "../services/jobs";
 
 export const memories = routes();
@@ -32,7 +31,7 @@ const add = defineRoute({
 });
 memories.openapi(add, async (c) => {
   const body = c.req.valid("json");
-  const { cube_id, outcome } = await addMemories(c.get("deps"), c.get("auth").tenant_id, body, await cubeIdempotency(c, body));
+  const { cube_id, outcome } = await addMemories(c.get("deps"), c.get("auth"), body, await cubeIdempotency(c, body));
   const identity = { tenant_id: c.get("auth").tenant_id, cube_id };
   if (outcome.kind === "stored") return c.json({ memories: outcome.memories.map(memoryOut) }, 201);
   if (outcome.kind === "known") return c.json({ job: jobOut(identity, outcome.job), replayed: outcome.replayed }, outcome.all_replayed ? 200 : 202);
@@ -50,7 +49,7 @@ const list = defineRoute({
   responses: { 200: jsonAnswer(listResponse) },
 });
 memories.openapi(list, async (c) => {
-  const page = await listMemories(c.get("deps"), c.get("auth").tenant_id, c.req.valid("query"));
+  const page = await listMemories(c.get("deps"), c.get("auth"), c.req.valid("query"));
   return c.json({ memories: page.memories.map(memoryOut), next_cursor: page.next_cursor }, 200);
 });
 
@@ -66,9 +65,7 @@ const deleteScope = defineRoute({
 memories.openapi(deleteScope, async (c) => {
   const q = c.req.valid("query");
   const idem = await cubeIdempotency(c, q);
-  const identity = await resolveCube(c.get("deps").registry, c.get("auth").tenant_id, q);
-  const filter = { user_id: q.user_id, agent_id: q.agent_id, session_id: q.session_id };
-  return c.json(unwrap(await c.get("deps").cube(identity).deleteScope(identity, filter, idem)), 200);
+  return c.json(await deleteScopeFor(c.get("deps"), c.get("auth"), q, idem), 200);
 });
 
 const get = defineRoute({
@@ -82,8 +79,7 @@ const get = defineRoute({
 });
 memories.openapi(get, async (c) => {
   const { id } = c.req.valid("param");
-  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(memoryOut(unwrap(await c.get("deps").cube(identity).getMemory(identity, id))), 200);
+  return c.json(memoryOut(await readMemory(c.get("deps"), c.get("auth"), id, c.req.valid("query"))), 200);
 });
 
 const patch = defineRoute({
@@ -99,8 +95,7 @@ memories.openapi(patch, async (c) => {
   const { id } = c.req.valid("param");
   const body = c.req.valid("json");
   const idem = await cubeIdempotency(c, body);
-  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(memoryOut(await editMemory(c.get("deps"), identity, id, body, idem)), 200);
+  return c.json(memoryOut(await editMemoryFor(c.get("deps"), c.get("auth"), id, c.req.valid("query"), body, idem)), 200);
 });
 
 const remove = defineRoute({
@@ -115,8 +110,7 @@ const remove = defineRoute({
 memories.openapi(remove, async (c) => {
   const { id } = c.req.valid("param");
   const idem = await cubeIdempotency(c, { id });
-  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
-  return c.json(unwrap(await c.get("deps").cube(identity).deleteMemory(identity, id, idem)), 200);
+  return c.json(await deleteMemoryFor(c.get("deps"), c.get("auth"), id, c.req.valid("query"), idem), 200);
 });
 
 const history = defineRoute({
@@ -130,7 +124,36 @@ const history = defineRoute({
 });
 memories.openapi(history, async (c) => {
   const { id } = c.req.valid("param");
-  const identity = await locate(c.get("deps"), c.get("auth").tenant_id, id, c.req.valid("query"));
-  const versions = unwrap(await c.get("deps").cube(identity).history(identity, id));
+  const versions = await memoryHistory(c.get("deps"), c.get("auth"), id, c.req.valid("query"));
   return c.json({ versions: versions.map((v) => ({ ...v, at: new Date(v.at).toISOString(), memory: memoryOut(v.memory) })) }, 200);
+});
+
+const provenance = defineRoute({
+  method: "get",
+  path: "/{id}/provenance",
+  tags: ["memories"],
+  scope: "memories:read",
+  summary: "Check every version of a memory against its provenance signature (HMAC over tenant, cube, id, version, content hash and sources) and its own text",
+  request: { params: idParam, query: locateQuery },
+  responses: {
+    200: jsonAnswer(
+      z.object({
+        id: z.string(),
+        ok: z.boolean().describe("every version is signed, its signature is valid and its text still has the signed hash"),
+        versions: z.array(
+          z.object({
+            version: z.number().int(),
+            reason: z.string(),
+            signed: z.boolean(),
+            signature_valid: z.boolean(),
+            content_matches: z.boolean().nullable().describe("null for a tombstone"),
+          }),
+        ),
+      }),
+    ),
+  },
+});
+memories.openapi(provenance, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(await memoryProvenance(c.get("deps"), c.get("auth"), id, c.req.valid("query")), 200);
 });

@@ -137,9 +137,18 @@ export const patchMemoryBody = z
 
 const routeWeight = z.number().min(0).max(10).optional();
 
+/** Most cubes one search may name in `cube_ids`. */
+export const MAX_SEARCH_CUBES = 50;
+
 export const searchBody = z.strictObject({
   query: textSchema(LIMITS.queryChars),
   ...scope,
+  cube_ids: z
+    .array(cubeIdSchema)
+    .min(1)
+    .max(MAX_SEARCH_CUBES)
+    .optional()
+    .describe("search these cubes together: the caller's own and those granted to it (not with cube_id or user_id); each result names its cube"),
   tags: tags.optional().describe("every tag must be present"),
   types: z.array(z.enum(MEMORY_TYPES)).optional(),
   state: z.enum(MEMORY_STATES).optional().describe("default active"),

@@ -183,6 +183,8 @@ export const memoryFilterSchema = z
   .object({
     user_id: idPart.optional(),
     agent_id: idPart.optional(),
+    /** Only memories of no agent or of these agents (a key limited to agents). */
+    visible_agents: z.array(idPart).min(1).max(50).optional(),
     session_id: idPart.optional(),
     tags: tags.optional(),
     types: z.array(z.enum(MEMORY_TYPES)).max(MEMORY_TYPES.length).optional(),
@@ -202,6 +204,17 @@ export const listSchema = z
   })
   .strict();
 export type ListRequest = z.infer<typeof listSchema>;
+
+/** A page of memories with their versions, oldest first (exports). */
+export const exportSchema = z
+  .object({
+    identity: identitySchema,
+    filter: memoryFilterSchema,
+    limit: z.number().int().min(1).max(100),
+    after_seq: z.number().int().nullable(),
+  })
+  .strict();
+export type ExportRequest = z.infer<typeof exportSchema>;
 
 export const updateSchema = z
   .object({

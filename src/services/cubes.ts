@@ -11,7 +11,7 @@ import type { CubeIdentity, CubeResult } from "../memory/cube-contract";
 export type CubeRpc = Pick<
   CubeObject,
   | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
-  | "listMemories" | "exportMemories" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
+  | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
   | "lifecycle" | "setLifecycle"
   | "maskTexts" | "privacy" | "setPrivacy" | "revealPlaceholders"
 >;

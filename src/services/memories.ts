@@ -52,6 +52,14 @@ export async function memoryHistory(deps: Deps, who: Principal, id: string, hint
   return unwrap(await deps.cube(reach.identity).history(reach.identity, id));
 }
 
+/** Every version of a memory checked against its provenance signature and text; `ok` when all are signed, valid and intact. */
+export async function memoryProvenance(deps: Deps, who: Principal, id: string, hint: Hint) {
+  const reach = await locate(deps, who, id, hint, "read");
+  if (reach.visible_agents !== null) await getVisible(deps, reach, id);
+  const versions = unwrap(await deps.cube(reach.identity).provenance(reach.identity, id));
+  return { id, ok: versions.every((v) => v.signature_valid && v.content_matches !== false), versions };
+}
+
 /** Edits a memory the caller may write. */
 export async function editMemoryFor(deps: Deps, who: Principal, id: string, hint: Hint, edit: MemoryEdit, idempotency: Idempotency | undefined): Promise<Memory> {
   const reach = await locate(deps, who, id, hint, "write");
