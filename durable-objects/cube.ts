@@ -43,7 +43,6 @@ import {
   forgetJobDetails,
   forgetMergesOf,
   getJob,
-  hashMessages,
   insertJobWithMessages,
   jobForgotten,
   jobMessages,
@@ -62,8 +61,9 @@ import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
-import { maskPrepared, plaintextVaultCipher, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
+import { maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
 import type { PrivacyMode } from "../src/governance/pii";
+import { CubeCipher, withKeys } from "./cube/encryption";
 
 export interface JobInput {
   job: JobRecord;
@@ -106,8 +106,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private readonly warmer = new IndexWarmer(() => this.vectors);
   /** "Now" of the lifecycle task; a test moves it forward to see archive and purge happen. */
   protected lifecycleNow: () => number = () => Date.now();
-  /** How PII vault values are stored: in plaintext until the per-tenant data key exists (cube/privacy.ts). */
-  protected vaultCipher: VaultCipher = plaintextVaultCipher;
+  /** Seals raw messages and vault values with the tenant's data key, read from D1 and the master key (cube/encryption.ts). */
+  private readonly cipher = new CubeCipher(this.env, () => this.identity);
+  /** How PII vault values are stored: keyed index, values sealed with the tenant's data key (cube/privacy.ts). */
+  protected vaultCipher: VaultCipher = this.cipher.vault;
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -229,18 +231,21 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const prepared = await prepareTexts(readMode(this.sql), req.messages.map((m) => m.content), this.vaultCipher);
     const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     const masked = { ...req, messages: req.messages.map((m, i) => ({ ...m, content: contents[i] ?? m.content })) };
-    const hashes = await hashMessages(masked);
+    // Sealed before the transaction (WebCrypto is async); replay hashes keyed, old rows' plain hashes matched too.
+    const sealed = await withKeys(() => this.cipher.sealMessages(masked));
+    if (!sealed.ok) return sealed;
+    const { hashes, legacy } = sealed.value;
     return this.audited(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
-      const replays = findReplays(this.sql, masked, hashes, now);
+      const replays = findReplays(this.sql, masked, hashes, now, legacy);
       if (replays.size === req.messages.length) {
         // Nothing new: no storage, no job, no model call. Answer with the job that stored them first.
         const firstJob = [...replays.values()].find((j): j is string => j !== null);
         const prior = firstJob ? getJob(this.sql, firstJob) : null;
         if (prior) return ok({ job: prior, replayed: replays.size });
       }
-      dropFailedCopies(this.sql, hashes.filter((_, i) => !replays.has(i)));
-      return ok({ job: insertJobWithMessages(this.sql, masked, hashes, now, replays), replayed: replays.size });
+      dropFailedCopies(this.sql, [...hashes, ...legacy].filter((_, i) => !replays.has(i % hashes.length)));
+      return ok({ job: insertJobWithMessages(this.sql, sealed.value.req, hashes, now, replays), replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
   }
 
@@ -267,7 +272,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
     }
     const options = jobOptions(this.sql, id);
     if (!options) return fail("not_found", `job ${id} has no options`);
-    return ok({ job: getJob(this.sql, id) as JobRecord, messages: jobMessages(this.sql, id), options });
+    const messages = await withKeys(() => this.cipher.openMessages(jobMessages(this.sql, id)));
+    if (!messages.ok) return messages;
+    return ok({ job: getJob(this.sql, id) as JobRecord, messages: messages.value, options });
   }
 
   /**

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./api/app-env";
 import { ApiError } from "./errors";
+import { assertMasterKey, masterKeyState } from "./services/data-keys";
 import { authenticate, onError, requestId } from "./api/middleware";
 import { routes } from "./api/route";
 import { wellFormedJson } from "./api/validate";
@@ -44,10 +45,21 @@ app.use(
     },
   }),
 );
-app.get("/healthz", (c) => c.json({ ok: true }));
+// Reports whether the service can seal data at rest; with no (or a malformed) master key outside
+// development it answers 503, and so does every request past the document (fail closed).
+app.get("/healthz", (c) => {
+  const { state } = masterKeyState(c.env);
+  const ok = state === "configured" || state === "development";
+  return c.json({ ok, encryption: state }, ok ? 200 : 503);
+});
 // JSON bodies are checked once (UTF-8, parses, no lone surrogate) before any route validates one.
 app.use("/v1/*", wellFormedJson);
 app.route("/", docs(app));
+// Everything past the health check and the OpenAPI document needs the master key (fail closed).
+app.use("*", async (c, next) => {
+  assertMasterKey(c.env);
+  await next();
+});
 app.route("/v1/admin", admin);
 
 const v1 = routes();

@@ -94,6 +94,10 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     }
     case "POST /v1/admin/tenants":
       return { path: "/v1/admin/tenants", body: { name: uniq("tenant") }, other: { name: uniq("tenant") }, admin: true };
+    case "POST /v1/admin/tenants/{id}/data-keys/rotate":
+      return { path: `/v1/admin/tenants/${t.id}/data-keys/rotate`, other: {}, admin: true };
+    case "POST /v1/admin/tenants/{id}/data-keys/rewrap":
+      return { path: `/v1/admin/tenants/${t.id}/data-keys/rewrap`, other: {}, admin: true };
     case "POST /v1/admin/tenants/{id}/keys":
       return { path: `/v1/admin/tenants/${t.id}/keys`, body: { name: "server", scopes: ["memories:read"] }, other: { name: "other", scopes: ["memories:read"] }, admin: true };
     case "POST /v1/cubes/{id}/activation":

@@ -10,4 +10,9 @@ export interface CubeEnv extends VectorIndexConfig {
   JOBS: Queue<JobMessage>;
   /** With VECTOR_INDEX=vectorize: above this many vectors a cube's vector route asks Vectorize. */
   VECTOR_INDEX_CUBE_THRESHOLD?: string;
+  /** Wraps the tenant data keys (in DB) that seal raw messages and vault values (cube/encryption.ts). */
+  MASTER_KEY?: string;
+  MASTER_KEY_PREVIOUS?: string;
+  /** Without MASTER_KEY, "development" and "test" use a public development key; elsewhere sealing fails closed. */
+  ENVIRONMENT?: string;
 }

@@ -12,6 +12,7 @@ import { tenants } from "../db/schema";
 import { newId } from "../lib/ids";
 import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./keys";
 import { d1Idempotency } from "./idempotency";
+import { adminKeys } from "./admin-keys";
 import { recordTenantEvent } from "../services/audit";
 
 export const admin = routes();
@@ -66,3 +67,6 @@ admin.openapi(createTenantKey, async (c) => {
   if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
   return c.json(await createKey(c.env, tenantId, c.req.valid("json"), { key_id: null, request_id: c.get("requestId") }), 201);
 });
+
+// Data keys of encryption at rest (src/api/admin-keys.ts), behind the same token and idempotency.
+admin.route("/", adminKeys);

@@ -1,6 +1,6 @@
 // /v1/keys: a tenant's own API keys (admin scope): create (shown once), list, revoke.
 import { z } from "zod";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SCOPES } from "./app-env";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
@@ -69,8 +69,9 @@ export async function createKey(env: Env, tenantId: string, body: z.infer<typeof
     revokedAt: null,
     lastUsedAt: null,
   };
-  await drizzle(env.DB).insert(apiKeys).values(row).run();
-  await recordTenantEvent(env.DB, tenantId, actor, { action: "key.create", target_ids: [row.id] });
+  // The key and its audit entry are stored together or not at all.
+  const insert = drizzle(env.DB).insert(apiKeys).values(row).toSQL();
+  await recordTenantEvent(env.DB, tenantId, actor, { action: "key.create", target_ids: [row.id] }, [env.DB.prepare(insert.sql).bind(...insert.params)]);
   return { ...keyOut(row), key, tenant_id: tenantId };
 }
 
@@ -118,8 +119,8 @@ export async function revokeKey(env: Env, tenant: string, id: string, actor: Aud
   const row = await db.select().from(apiKeys).where(where).get();
   if (!row) throw new ApiError("not_found", `key ${id} not found`);
   if (row.revokedAt === null) {
-    await db.update(apiKeys).set({ revokedAt: Date.now() }).where(where).run();
-    await recordTenantEvent(env.DB, tenant, actor, { action: "key.revoke", target_ids: [id] });
+    const update = db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(where, isNull(apiKeys.revokedAt))).toSQL();
+    await recordTenantEvent(env.DB, tenant, actor, { action: "key.revoke", target_ids: [id] }, [env.DB.prepare(update.sql).bind(...update.params)]);
   }
   const after = await db.select().from(apiKeys).where(where).get();
   return keyOut(after ?? row);

@@ -179,3 +179,51 @@ export const auditEntries = sqliteTable(
     index("audit_entries_action").on(t.tenantId, t.action, t.at),
   ],
 );
+
+/**
+ * Per-tenant data keys of the encryption at rest (src/governance/envelope.ts), one row per version,
+ * each wrapped by the master key named by `master_key_id`; never stored raw. The highest version
+ * seals new writes; retired versions still open what they sealed.
+ */
+export const dataKeys = sqliteTable(
+  "data_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    version: integer("version").notNull(),
+    /** `kw:v1:<iv>:<ciphertext>`: the raw key sealed by the master key, bound to tenant and version. */
+    wrapped: text("wrapped").notNull(),
+    masterKeyId: text("master_key_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When a newer version replaced it for new writes; null for the current one. */
+    retiredAt: integer("retired_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/**
+ * The audit log as drained for querying: every chain of the tenant (a cube's, named by its cube id,
+ * and "tenant" for keys, tenants, grants and cube deletions), append-only, hash-chained, ids only.
+ */
+export const auditEntries = sqliteTable(
+  "audit_entries",
+  {
+    tenantId: text("tenant_id").notNull(),
+    chain: text("chain").notNull(),
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    /** null for system work (jobs, alarms) and operator actions (tenant creation). */
+    keyId: text("key_id"),
+    requestId: text("request_id"),
+    action: text("action").notNull(),
+    /** JSON array of ids (memories, keys, grants, cubes, jobs): never content. */
+    targetIds: text("target_ids").notNull(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.chain, t.seq] }),
+    index("audit_entries_at").on(t.tenantId, t.at),
+    index("audit_entries_key").on(t.tenantId, t.keyId, t.at),
+    index("audit_entries_action").on(t.tenantId, t.action, t.at),
+  ],
+);

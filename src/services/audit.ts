@@ -36,19 +36,23 @@ export const actorOf = (who: { key_id: string; request_id?: string | null | unde
  * Appends a tenant-level event to the tenant's chain: reads the last (seq, hash), inserts seq + 1.
  * The primary key (tenant, chain, seq) admits one entry per seq, so a concurrent append makes this
  * one insert nothing; it then reads the new head and tries again. The chain cannot fork.
+ * `alongside` (the change the event records) runs in one D1 batch, a transaction, with the first
+ * try: the change is never stored without its entry, nor the entry without the change.
  */
-export async function recordTenantEvent(db: D1Database, tenantId: string, actor: AuditActor | null, event: AuditEvent, now = Date.now()): Promise<AuditEntry> {
+export async function recordTenantEvent(db: D1Database, tenantId: string, actor: AuditActor | null, event: AuditEvent, alongside: D1PreparedStatement[] = [], now = Date.now()): Promise<AuditEntry> {
+  let pending = alongside;
   for (let i = 0; i < APPEND_TRIES; i++) {
     const head = await db
       .prepare("SELECT seq, hash FROM audit_entries WHERE tenant_id = ? AND chain = ? ORDER BY seq DESC LIMIT 1")
       .bind(tenantId, TENANT_CHAIN)
       .first<ChainHead>();
     const entry = nextEntry(TENANT_CHAIN, head, actor, event, now);
-    const res = await db
+    const insert = db
       .prepare(`INSERT OR IGNORE INTO audit_entries (tenant_id, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .bind(tenantId, entry.chain, entry.seq, entry.at, entry.key_id, entry.request_id, entry.action, JSON.stringify(entry.target_ids), entry.prev_hash, entry.hash)
-      .run();
-    if (res.meta.changes > 0) return entry;
+      .bind(tenantId, entry.chain, entry.seq, entry.at, entry.key_id, entry.request_id, entry.action, JSON.stringify(entry.target_ids), entry.prev_hash, entry.hash);
+    const results = pending.length ? await db.batch([...pending, insert]) : [await insert.run()];
+    pending = [];
+    if ((results[results.length - 1]?.meta.changes ?? 0) > 0) return entry;
   }
   throw new ApiError("upstream_unavailable", "the audit log is busy; retry", { retry_after_s: 1 });
 }

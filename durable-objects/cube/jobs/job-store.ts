@@ -29,11 +29,17 @@ interface MessageRow extends Record<string, SqlStorageValue> {
   session_id: string | null;
 }
 
-/** Replay keys of the request's messages (who said what, where), computed before the write transaction. */
+/** What a message's replay key is made of: who said what, where. */
+export function replayInput(m: AddMessagesRequest["messages"][number]): string {
+  return [m.role, m.name ?? "", m.user_id ?? "", m.agent_id ?? "", m.session_id ?? "", m.content].join("\u0000");
+}
+
+/**
+ * Plain SHA-256 replay keys, as rows stored before encryption at rest hold them; new rows hold
+ * keyed hashes (cube/encryption.ts), and both are looked up.
+ */
 export async function hashMessages(req: AddMessagesRequest): Promise<string[]> {
-  return Promise.all(
-    req.messages.map((m) => sha256Hex([m.role, m.name ?? "", m.user_id ?? "", m.agent_id ?? "", m.session_id ?? "", m.content].join("\u0000"))),
-  );
+  return Promise.all(req.messages.map((m) => sha256Hex(replayInput(m))));
 }
 
 /** A message seen again this soon is a replay (an agent loop, a retrying client), whatever its timestamp. */
@@ -44,18 +50,20 @@ export const REPLAY_MIN_CHARS = 24;
 /**
  * Which messages of a request were already stored: same speaker, scope and content, and either
  * the same timestamp (a retry) or, for messages of some length, seen within the replay window.
- * Returns the index of each replayed message and the job that first stored it.
+ * Returns the index of each replayed message and the job that first stored it. `legacy` holds the
+ * plain hashes that rows stored before encryption at rest carry, matched as well.
  */
-export function findReplays(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number): Map<number, string | null> {
+export function findReplays(sql: SqlStorage, req: AddMessagesRequest, hashes: string[], now: number, legacy: readonly string[] = []): Map<number, string | null> {
   const out = new Map<number, string | null>();
   req.messages.forEach((m, i) => {
     // A message whose job failed for good is not a replay: sent again, it runs again.
     const prior = sql
       .exec<{ job_id: string | null }>(
         `SELECT m.job_id FROM messages m LEFT JOIN jobs j ON j.id = m.job_id
-         WHERE m.content_hash = ? AND (m.timestamp = ? OR (m.created_at > ? AND ?)) AND COALESCE(j.state, '') != 'failed'
+         WHERE m.content_hash IN (?, ?) AND (m.timestamp = ? OR (m.created_at > ? AND ?)) AND COALESCE(j.state, '') != 'failed'
          ORDER BY m.seq DESC LIMIT 1`,
         hashes[i] as string,
+        legacy[i] ?? (hashes[i] as string),
         m.timestamp,
         now - REPLAY_WINDOW_MS,
         m.content.length >= REPLAY_MIN_CHARS ? 1 : 0,
