@@ -190,6 +190,59 @@ export const packedContextSchema = z.object({
 });
 
 export const listResponse = z.object({ memories: z.array(memorySchema), next_cursor: z.string().nullable() });
+const jobMergeSchema = z.object({
+  target_id: z.string().describe("memory the candidate was merged into"),
+  similarity: z.number().describe("cosine similarity of candidate and target"),
+  candidate: z.string().describe("candidate text"),
+  target: z.string().describe("target text before the merge"),
+  candidate_sources: z.array(z.string()),
+  target_sources: z.array(z.string()),
+});
+
+const jobJudgedSchema = z.object({
+  index: z.number().int().describe("candidate index"),
+  action: z.enum(["ADD", "UPDATE", "SUPERSEDE", "DELETE", "NOOP"]),
+  target_id: z.string().nullable(),
+  by: z.enum(["rules", "external"]).describe('"external": decided by the LLM judge in the Worker'),
+  reason: z.string(),
+});
+
+/** What the extractor and the cube's organizer report for one job; unknown extra keys are kept. */
+const jobDetailSchema = z
+  .looseObject({
+    extractor: z.enum(["raw", "rules", "llm"]).optional().describe("which extractor produced the candidates"),
+    windows: z.number().int().optional().describe("message windows the extractor read"),
+    note: z.string().optional(),
+    prompt_version: z.string().optional().describe("LLM extractor prompt version"),
+    outcomes: z.record(z.string(), z.number().int()).optional().describe("LLM windows by outcome (ok, retried, fallback)"),
+    errors: z.array(z.string()).optional().describe("first LLM errors (removed when a memory is forgotten)"),
+    skipped: z.array(z.string()).optional().describe("why candidates were dropped before organizing (first 20)"),
+    judge: z.string().optional().describe("id of the LLM judge, fine mode"),
+    timings_ms: z.record(z.string(), z.number()).optional().describe("Worker-side stage timings"),
+    candidates: z.number().int().optional().describe("candidates sent to the cube"),
+    added: z.array(z.string()).optional().describe("ids of new memories"),
+    merged: z.array(z.string()).optional().describe("ids of memories a candidate was merged into"),
+    updated: z.array(z.string()).optional().describe("ids of memories the judge updated"),
+    superseded: z.array(z.string()).optional().describe("ids of memories closed by a newer fact"),
+    retracted: z.array(z.string()).optional().describe("ids of memories the judge retracted"),
+    repeats: z.number().int().optional().describe("exact repeats of live memories"),
+    noops: z.number().int().optional().describe("candidates the judge found to add nothing"),
+    merges: z.array(jobMergeSchema).optional().describe("each near-duplicate merge, for audit (first 500; removed when a memory is forgotten)"),
+    judged: z.array(jobJudgedSchema).optional().describe("judge decisions in candidate order"),
+    rejected: z.array(z.object({ index: z.number().int(), reason: z.string() })).optional().describe("candidates the cube refused, with why (first 50)"),
+  })
+  .describe("extractor and organizer report; keys beyond these may appear");
+
+export const jobResultSchema = z
+  .object({
+    memory_ids: z.array(z.string()).describe("memories added, merged into or updated"),
+    added: z.number().int().describe("new memories"),
+    skipped: z.number().int().describe("repeats, no-ops and refused candidates"),
+    detail: jobDetailSchema.optional(),
+  })
+  .nullable()
+  .describe("set when the job succeeded, null before");
+
 export const jobSchema = z.object({
   id: z.string(),
   cube_id: z.string(),
@@ -197,7 +250,7 @@ export const jobSchema = z.object({
   mode: z.string(),
   attempts: z.number(),
   error: z.string().nullable(),
-  result: z.unknown(),
+  result: jobResultSchema,
   message_ids: z.array(z.string()),
   created_at: z.string(),
   updated_at: z.string(),

@@ -178,6 +178,232 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{id}/data-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's data key versions (never the keys): which master key wraps each, which one seals new writes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            master_key_id: string;
+                            keys: {
+                                version: number;
+                                master_key_id: string;
+                                current: boolean;
+                                created_at: string;
+                                retired_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{id}/data-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a new data key version for the tenant's new writes; older versions still decrypt what they sealed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            previous_version: number | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/tenants/{id}/data-keys/rewrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wrap every data key of the tenant under the current MASTER_KEY (unwrapping with MASTER_KEY_PREVIOUS); no ciphertext changes */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            master_key_id: string;
+                            rewrapped: number;
+                            unchanged: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/memories": {
         parameters: {
             query?: never;
@@ -389,7 +615,92 @@ export interface paths {
                                 mode: string;
                                 attempts: number;
                                 error: string | null;
-                                result?: unknown;
+                                /** @description set when the job succeeded, null before */
+                                result: {
+                                    /** @description memories added, merged into or updated */
+                                    memory_ids: string[];
+                                    /** @description new memories */
+                                    added: number;
+                                    /** @description repeats, no-ops and refused candidates */
+                                    skipped: number;
+                                    /** @description extractor and organizer report; keys beyond these may appear */
+                                    detail?: {
+                                        /**
+                                         * @description which extractor produced the candidates
+                                         * @enum {string}
+                                         */
+                                        extractor?: "raw" | "rules" | "llm";
+                                        /** @description message windows the extractor read */
+                                        windows?: number;
+                                        note?: string;
+                                        /** @description LLM extractor prompt version */
+                                        prompt_version?: string;
+                                        /** @description LLM windows by outcome (ok, retried, fallback) */
+                                        outcomes?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description first LLM errors (removed when a memory is forgotten) */
+                                        errors?: string[];
+                                        /** @description why candidates were dropped before organizing (first 20) */
+                                        skipped?: string[];
+                                        /** @description id of the LLM judge, fine mode */
+                                        judge?: string;
+                                        /** @description Worker-side stage timings */
+                                        timings_ms?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description candidates sent to the cube */
+                                        candidates?: number;
+                                        /** @description ids of new memories */
+                                        added?: string[];
+                                        /** @description ids of memories a candidate was merged into */
+                                        merged?: string[];
+                                        /** @description ids of memories the judge updated */
+                                        updated?: string[];
+                                        /** @description ids of memories closed by a newer fact */
+                                        superseded?: string[];
+                                        /** @description ids of memories the judge retracted */
+                                        retracted?: string[];
+                                        /** @description exact repeats of live memories */
+                                        repeats?: number;
+                                        /** @description candidates the judge found to add nothing */
+                                        noops?: number;
+                                        /** @description each near-duplicate merge, for audit (first 500; removed when a memory is forgotten) */
+                                        merges?: {
+                                            /** @description memory the candidate was merged into */
+                                            target_id: string;
+                                            /** @description cosine similarity of candidate and target */
+                                            similarity: number;
+                                            /** @description candidate text */
+                                            candidate: string;
+                                            /** @description target text before the merge */
+                                            target: string;
+                                            candidate_sources: string[];
+                                            target_sources: string[];
+                                        }[];
+                                        /** @description judge decisions in candidate order */
+                                        judged?: {
+                                            /** @description candidate index */
+                                            index: number;
+                                            /** @enum {string} */
+                                            action: "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE" | "NOOP";
+                                            target_id: string | null;
+                                            /**
+                                             * @description "external": decided by the LLM judge in the Worker
+                                             * @enum {string}
+                                             */
+                                            by: "rules" | "external";
+                                            reason: string;
+                                        }[];
+                                        /** @description candidates the cube refused, with why (first 50) */
+                                        rejected?: {
+                                            index: number;
+                                            reason: string;
+                                        }[];
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
                                 message_ids: string[];
                                 created_at: string;
                                 updated_at: string;
@@ -445,7 +756,92 @@ export interface paths {
                                 mode: string;
                                 attempts: number;
                                 error: string | null;
-                                result?: unknown;
+                                /** @description set when the job succeeded, null before */
+                                result: {
+                                    /** @description memories added, merged into or updated */
+                                    memory_ids: string[];
+                                    /** @description new memories */
+                                    added: number;
+                                    /** @description repeats, no-ops and refused candidates */
+                                    skipped: number;
+                                    /** @description extractor and organizer report; keys beyond these may appear */
+                                    detail?: {
+                                        /**
+                                         * @description which extractor produced the candidates
+                                         * @enum {string}
+                                         */
+                                        extractor?: "raw" | "rules" | "llm";
+                                        /** @description message windows the extractor read */
+                                        windows?: number;
+                                        note?: string;
+                                        /** @description LLM extractor prompt version */
+                                        prompt_version?: string;
+                                        /** @description LLM windows by outcome (ok, retried, fallback) */
+                                        outcomes?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description first LLM errors (removed when a memory is forgotten) */
+                                        errors?: string[];
+                                        /** @description why candidates were dropped before organizing (first 20) */
+                                        skipped?: string[];
+                                        /** @description id of the LLM judge, fine mode */
+                                        judge?: string;
+                                        /** @description Worker-side stage timings */
+                                        timings_ms?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description candidates sent to the cube */
+                                        candidates?: number;
+                                        /** @description ids of new memories */
+                                        added?: string[];
+                                        /** @description ids of memories a candidate was merged into */
+                                        merged?: string[];
+                                        /** @description ids of memories the judge updated */
+                                        updated?: string[];
+                                        /** @description ids of memories closed by a newer fact */
+                                        superseded?: string[];
+                                        /** @description ids of memories the judge retracted */
+                                        retracted?: string[];
+                                        /** @description exact repeats of live memories */
+                                        repeats?: number;
+                                        /** @description candidates the judge found to add nothing */
+                                        noops?: number;
+                                        /** @description each near-duplicate merge, for audit (first 500; removed when a memory is forgotten) */
+                                        merges?: {
+                                            /** @description memory the candidate was merged into */
+                                            target_id: string;
+                                            /** @description cosine similarity of candidate and target */
+                                            similarity: number;
+                                            /** @description candidate text */
+                                            candidate: string;
+                                            /** @description target text before the merge */
+                                            target: string;
+                                            candidate_sources: string[];
+                                            target_sources: string[];
+                                        }[];
+                                        /** @description judge decisions in candidate order */
+                                        judged?: {
+                                            /** @description candidate index */
+                                            index: number;
+                                            /** @enum {string} */
+                                            action: "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE" | "NOOP";
+                                            target_id: string | null;
+                                            /**
+                                             * @description "external": decided by the LLM judge in the Worker
+                                             * @enum {string}
+                                             */
+                                            by: "rules" | "external";
+                                            reason: string;
+                                        }[];
+                                        /** @description candidates the cube refused, with why (first 50) */
+                                        rejected?: {
+                                            index: number;
+                                            reason: string;
+                                        }[];
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
                                 message_ids: string[];
                                 created_at: string;
                                 updated_at: string;
@@ -501,7 +897,92 @@ export interface paths {
                                 mode: string;
                                 attempts: number;
                                 error: string | null;
-                                result?: unknown;
+                                /** @description set when the job succeeded, null before */
+                                result: {
+                                    /** @description memories added, merged into or updated */
+                                    memory_ids: string[];
+                                    /** @description new memories */
+                                    added: number;
+                                    /** @description repeats, no-ops and refused candidates */
+                                    skipped: number;
+                                    /** @description extractor and organizer report; keys beyond these may appear */
+                                    detail?: {
+                                        /**
+                                         * @description which extractor produced the candidates
+                                         * @enum {string}
+                                         */
+                                        extractor?: "raw" | "rules" | "llm";
+                                        /** @description message windows the extractor read */
+                                        windows?: number;
+                                        note?: string;
+                                        /** @description LLM extractor prompt version */
+                                        prompt_version?: string;
+                                        /** @description LLM windows by outcome (ok, retried, fallback) */
+                                        outcomes?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description first LLM errors (removed when a memory is forgotten) */
+                                        errors?: string[];
+                                        /** @description why candidates were dropped before organizing (first 20) */
+                                        skipped?: string[];
+                                        /** @description id of the LLM judge, fine mode */
+                                        judge?: string;
+                                        /** @description Worker-side stage timings */
+                                        timings_ms?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description candidates sent to the cube */
+                                        candidates?: number;
+                                        /** @description ids of new memories */
+                                        added?: string[];
+                                        /** @description ids of memories a candidate was merged into */
+                                        merged?: string[];
+                                        /** @description ids of memories the judge updated */
+                                        updated?: string[];
+                                        /** @description ids of memories closed by a newer fact */
+                                        superseded?: string[];
+                                        /** @description ids of memories the judge retracted */
+                                        retracted?: string[];
+                                        /** @description exact repeats of live memories */
+                                        repeats?: number;
+                                        /** @description candidates the judge found to add nothing */
+                                        noops?: number;
+                                        /** @description each near-duplicate merge, for audit (first 500; removed when a memory is forgotten) */
+                                        merges?: {
+                                            /** @description memory the candidate was merged into */
+                                            target_id: string;
+                                            /** @description cosine similarity of candidate and target */
+                                            similarity: number;
+                                            /** @description candidate text */
+                                            candidate: string;
+                                            /** @description target text before the merge */
+                                            target: string;
+                                            candidate_sources: string[];
+                                            target_sources: string[];
+                                        }[];
+                                        /** @description judge decisions in candidate order */
+                                        judged?: {
+                                            /** @description candidate index */
+                                            index: number;
+                                            /** @enum {string} */
+                                            action: "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE" | "NOOP";
+                                            target_id: string | null;
+                                            /**
+                                             * @description "external": decided by the LLM judge in the Worker
+                                             * @enum {string}
+                                             */
+                                            by: "rules" | "external";
+                                            reason: string;
+                                        }[];
+                                        /** @description candidates the cube refused, with why (first 50) */
+                                        rejected?: {
+                                            index: number;
+                                            reason: string;
+                                        }[];
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
                                 message_ids: string[];
                                 created_at: string;
                                 updated_at: string;
@@ -948,6 +1429,91 @@ export interface paths {
                                     /** @description when it expires (it is never returned from then on); null: never */
                                     expires_at: string | null;
                                 };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memories/{id}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check every version of a memory against its provenance signature (HMAC over tenant, cube, id, version, content hash and sources) and its own text */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description every version is signed, its signature is valid and its text still has the signed hash */
+                            ok: boolean;
+                            versions: {
+                                version: number;
+                                reason: string;
+                                signed: boolean;
+                                signature_valid: boolean;
+                                /** @description null for a tombstone */
+                                content_matches: boolean | null;
                             }[];
                         };
                     };
@@ -1726,7 +2292,92 @@ export interface paths {
                             mode: string;
                             attempts: number;
                             error: string | null;
-                            result?: unknown;
+                            /** @description set when the job succeeded, null before */
+                            result: {
+                                /** @description memories added, merged into or updated */
+                                memory_ids: string[];
+                                /** @description new memories */
+                                added: number;
+                                /** @description repeats, no-ops and refused candidates */
+                                skipped: number;
+                                /** @description extractor and organizer report; keys beyond these may appear */
+                                detail?: {
+                                    /**
+                                     * @description which extractor produced the candidates
+                                     * @enum {string}
+                                     */
+                                    extractor?: "raw" | "rules" | "llm";
+                                    /** @description message windows the extractor read */
+                                    windows?: number;
+                                    note?: string;
+                                    /** @description LLM extractor prompt version */
+                                    prompt_version?: string;
+                                    /** @description LLM windows by outcome (ok, retried, fallback) */
+                                    outcomes?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description first LLM errors (removed when a memory is forgotten) */
+                                    errors?: string[];
+                                    /** @description why candidates were dropped before organizing (first 20) */
+                                    skipped?: string[];
+                                    /** @description id of the LLM judge, fine mode */
+                                    judge?: string;
+                                    /** @description Worker-side stage timings */
+                                    timings_ms?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description candidates sent to the cube */
+                                    candidates?: number;
+                                    /** @description ids of new memories */
+                                    added?: string[];
+                                    /** @description ids of memories a candidate was merged into */
+                                    merged?: string[];
+                                    /** @description ids of memories the judge updated */
+                                    updated?: string[];
+                                    /** @description ids of memories closed by a newer fact */
+                                    superseded?: string[];
+                                    /** @description ids of memories the judge retracted */
+                                    retracted?: string[];
+                                    /** @description exact repeats of live memories */
+                                    repeats?: number;
+                                    /** @description candidates the judge found to add nothing */
+                                    noops?: number;
+                                    /** @description each near-duplicate merge, for audit (first 500; removed when a memory is forgotten) */
+                                    merges?: {
+                                        /** @description memory the candidate was merged into */
+                                        target_id: string;
+                                        /** @description cosine similarity of candidate and target */
+                                        similarity: number;
+                                        /** @description candidate text */
+                                        candidate: string;
+                                        /** @description target text before the merge */
+                                        target: string;
+                                        candidate_sources: string[];
+                                        target_sources: string[];
+                                    }[];
+                                    /** @description judge decisions in candidate order */
+                                    judged?: {
+                                        /** @description candidate index */
+                                        index: number;
+                                        /** @enum {string} */
+                                        action: "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE" | "NOOP";
+                                        target_id: string | null;
+                                        /**
+                                         * @description "external": decided by the LLM judge in the Worker
+                                         * @enum {string}
+                                         */
+                                        by: "rules" | "external";
+                                        reason: string;
+                                    }[];
+                                    /** @description candidates the cube refused, with why (first 50) */
+                                    rejected?: {
+                                        index: number;
+                                        reason: string;
+                                    }[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
                             message_ids: string[];
                             created_at: string;
                             updated_at: string;
@@ -2409,6 +3060,98 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/privacy/detect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the PII and secret detector on up to 100 texts: spans and desensitized text; nothing is stored */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        texts: string[];
+                        /**
+                         * @description how `text` of each result is desensitized; mask numbers placeholders within this request only
+                         * @default mask
+                         * @enum {string}
+                         */
+                        mode?: "mask" | "redact";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                /** @description UTF-16 offsets, end exclusive, in text order */
+                                spans: {
+                                    /** @enum {string} */
+                                    type: "PRIVATE_KEY" | "JWT" | "API_KEY" | "SECRET" | "PASSWORD" | "EMAIL" | "IBAN" | "CN_ID" | "CARD" | "SSN" | "IP" | "PHONE";
+                                    start: number;
+                                    end: number;
+                                }[];
+                                /** @description the text as a cube in this mode would store it */
+                                text: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3675,6 +4418,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stream a user's or cube's memories with every version as NDJSON: a header and a trailer line carry the watermark; desensitized unless the key has pii:read; audited */
+        get: {
+            parameters: {
+                query?: {
+                    user_id?: string;
+                    cube_id?: string;
+                    agent_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description NDJSON lines: {type: export}, {type: memory} per memory, {type: end} */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/watermark/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read the watermarks in a text back: when, which of your keys, which request */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a context block, an export or any text that may carry watermarks; whitespace changes do not matter */
+                        text: string;
+                        /** @description a candidate request id to check against each watermark */
+                        request_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            watermarks: {
+                                issued_at: string;
+                                /**
+                                 * @description a watermark of another tenant names nothing more
+                                 * @enum {string}
+                                 */
+                                tenant: "yours" | "another";
+                                /** @description the key it was issued to (one of your tenant's keys) */
+                                key_id: string | null;
+                                /** @description first 8 bytes of SHA-256 of the request id, hex */
+                                request_digest: string | null;
+                                request_matches?: boolean;
+                            }[];
+                            /** @description tokens shaped like a watermark whose signature does not verify (forged or damaged) */
+                            unverified: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys": {
         parameters: {
             query?: never;
@@ -4546,6 +5454,198 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit entries of the caller's tenant, newest first, filtered and paged (keys with limits are refused) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube id (that cube's writes and reads) */
+                    chain?: string;
+                    /** @description the same as chain=<cube id> */
+                    cube_id?: string;
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "job.complete" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "tenant.create" | "grant.create" | "grant.revoke" | "export";
+                    key_id?: string;
+                    /** @description entries naming this id (a memory, key, grant, cube or job) */
+                    target_id?: string;
+                    /** @description ISO 8601, inclusive */
+                    from?: string;
+                    /** @description ISO 8601, exclusive */
+                    to?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                chain: string;
+                                seq: number;
+                                /** @description ISO 8601 */
+                                at: string;
+                                /** @description the time as hashed: ms since the epoch */
+                                at_ms: number;
+                                /** @description null: system work (jobs) or the operator */
+                                key_id: string | null;
+                                request_id: string | null;
+                                action: string;
+                                /** @description ids only (memories, keys, grants, cubes, jobs), never content */
+                                target_ids: string[];
+                                prev_hash: string;
+                                /** @description SHA-256 hex of JSON [chain, seq, at_ms, key_id, request_id, action, target_ids, prev_hash] */
+                                hash: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recompute the tenant's audit chains from the stored entries (one chain, or the first 50 by name) and name the first entry changed, removed or reordered; reads only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube id (that cube's writes and reads) */
+                        chain?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            chains: {
+                                chain: string;
+                                ok: boolean;
+                                entries: number;
+                                /** @description the first entry that was changed, removed or reordered */
+                                first_bad_seq?: number;
+                                /** @enum {string} */
+                                reason?: "changed" | "removed" | "reordered";
+                                /** @description the chain is longer than 50000 entries: only those were verified */
+                                truncated?: boolean;
+                            }[];
+                            /** @description chains not verified by this call (over the cap) */
+                            chains_left_out: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
