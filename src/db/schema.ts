@@ -227,3 +227,23 @@ export const auditEntries = sqliteTable(
     index("audit_entries_action").on(t.tenantId, t.action, t.at),
   ],
 );
+
+/**
+ * Per-tenant data keys of the encryption at rest (src/governance/envelope.ts), one row per version,
+ * each wrapped by the master key named by `master_key_id`; never stored raw. The highest version
+ * seals new writes; retired versions still open what they sealed.
+ */
+export const dataKeys = sqliteTable(
+  "data_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    version: integer("version").notNull(),
+    /** `kw:v1:<iv>:<ciphertext>`: the raw key sealed by the master key, bound to tenant and version. */
+    wrapped: text("wrapped").notNull(),
+    masterKeyId: text("master_key_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When a newer version replaced it for new writes; null for the current one. */
+    retiredAt: integer("retired_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);

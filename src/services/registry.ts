@@ -39,22 +39,37 @@ export interface CubeRegistry {
 
 const record = (r: typeof cubes.$inferSelect): CubeRecord => ({ id: r.id, name: r.name, owner_user_id: r.ownerUserId, owner_agent_id: r.ownerAgentId, created_at: r.createdAt });
 
-// Cubes known to exist (with their ref recorded), per isolate: saves a D1 round trip on every
-// write to a known cube. A cube removed through this isolate is forgotten here at once.
-const known = new Set<string>();
+// Cubes known to exist (with their ref recorded), per isolate: saves a D1 round trip on writes to
+// a known cube. A cube removed through this isolate is forgotten here at once; one removed through
+// another isolate is forgotten within KNOWN_TTL_MS, so a stale entry cannot keep a deleted named
+// cube writable for longer than that.
+const KNOWN_TTL_MS = 10_000;
+const known = new Map<string, number>();
 const keyOf = (identity: CubeIdentity) => `${identity.tenant_id}/${identity.cube_id}`;
+const isKnown = (identity: CubeIdentity): boolean => {
+  const until = known.get(keyOf(identity));
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  known.delete(keyOf(identity));
+  return false;
+};
+const remember = (identity: CubeIdentity): void => {
+  // Bounded: an isolate that has seen very many cubes starts over rather than grow without end.
+  if (known.size >= 10_000) known.clear();
+  known.set(keyOf(identity), Date.now() + KNOWN_TTL_MS);
+};
 
 export function d1CubeRegistry(d1: D1Database): CubeRegistry {
   const db = drizzle(d1);
   const where = (identity: CubeIdentity) => and(eq(cubes.tenantId, identity.tenant_id), eq(cubes.id, identity.cube_id));
   return {
     async exists(identity) {
-      if (known.has(keyOf(identity))) return true;
+      if (isKnown(identity)) return true;
       const row = await db.select({ id: cubes.id, ref: cubes.ref }).from(cubes).where(where(identity)).get();
       if (!row) return false;
       // A cube registered before cubes had refs gets its ref now, so its new memory ids resolve.
       if (row.ref === null) await db.update(cubes).set({ ref: cubeRef(identity.cube_id) }).where(where(identity)).run();
-      known.add(keyOf(identity));
+      remember(identity);
       return true;
     },
     async register(identity, fields = {}) {
@@ -71,7 +86,7 @@ export function d1CubeRegistry(d1: D1Database): CubeRegistry {
         })
         .onConflictDoNothing()
         .run();
-      known.add(keyOf(identity));
+      remember(identity);
       return res.meta.changes > 0;
     },
     async get(identity) {
