@@ -95,7 +95,8 @@ export async function drainAudit(sql: SqlStorage, db: D1Database, identity: Cube
       ),
     );
     sql.exec("UPDATE audit_log SET drained = 1 WHERE drained = 0 AND seq <= ?", last.seq);
-    writeHead(sql, HEAD_KEYS.drained, last);
+    // Two drains may overlap (the alarm's and a verification's): the head only moves forward.
+    if ((readHead(sql, HEAD_KEYS.drained)?.seq ?? 0) < last.seq) writeHead(sql, HEAD_KEYS.drained, last);
     sql.exec("DELETE FROM audit_log WHERE drained = 1 AND seq <= ?", last.seq - KEEP_DRAINED);
     drained += rows.length;
     if (rows.length < DRAIN_BATCH) break;

@@ -8,7 +8,7 @@ import { ApiError } from "../errors";
 import { AUDIT_ACTIONS, TENANT_CHAIN, type AuditEntry, type ChainHead } from "../governance/audit";
 import { cubeIdSchema, type CubeIdentity, type CubeResult } from "../memory/cube-contract";
 import { cubeStub, unwrap } from "../services/cubes";
-import { listAudit, MAX_VERIFY_CHAINS, MAX_VERIFY_ENTRIES, verifyAudit } from "../services/audit";
+import { listAudit, MAX_VERIFY_CHAINS, MAX_VERIFY_ENTRIES, MAX_VERIFY_TOTAL, verifyAudit } from "../services/audit";
 
 export const audit = routes();
 
@@ -103,7 +103,7 @@ const verify = defineRoute({
   scope: "audit:read",
   summary: `Recompute the tenant's audit chains from the stored entries (one chain, or the first ${MAX_VERIFY_CHAINS} by name) and name the first entry changed, removed or reordered; reads only`,
   request: { body: jsonContent(z.strictObject({ chain: chainSchema.optional() })) },
-  responses: { 200: jsonAnswer(z.object({ ok: z.boolean(), chains: z.array(verdictSchema), chains_left_out: z.number().int().describe("chains not verified by this call (over the cap)") })) },
+  responses: { 200: jsonAnswer(z.object({ ok: z.boolean(), chains: z.array(verdictSchema), chains_left_out: z.number().int().describe(`chains not verified by this call: past the first ${MAX_VERIFY_CHAINS}, or after ${MAX_VERIFY_TOTAL} entries; name one with chain to verify it`) })) },
 });
 audit.openapi(verify, async (c) => {
   const who = auditCaller(c);
