@@ -104,6 +104,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
    */
   protected indexLoadLimit = INDEX_LOAD_LIMIT;
   private readonly warmer = new IndexWarmer(() => this.vectors);
+  /** Where audit entries are drained; null: the DB binding (a test fixture makes it fail). */
+  protected auditDb: D1Database | null = null;
   /** "Now" of the lifecycle task; a test moves it forward to see archive and purge happen. */
   protected lifecycleNow: () => number = () => Date.now();
   /** Seals raw messages and vault values with the tenant's data key, read from D1 and the master key (cube/encryption.ts). */
@@ -191,7 +193,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
   /** Sends the audit entries D1 lacks; a D1 failure is an answer (the caller may retry). */
   private async flushAudit(identity: CubeIdentity): Promise<CubeResult<true>> {
     try {
-      await drainAudit(this.sql, this.env.DB, identity);
+      await drainAudit(this.sql, this.auditDb ?? this.env.DB, identity);
       return ok(true);
     } catch {
       return fail("upstream_unavailable", "the audit log could not be written to D1; retry", { retry_after_s: 1 });
@@ -713,7 +715,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
         return { memories, vectors };
       },
     });
-    const auditRetry = await drainAuditOrBackOff(this.sql, this.env.DB, identity, Date.now());
+    const auditRetry = await drainAuditOrBackOff(this.sql, this.auditDb ?? this.env.DB, identity, Date.now());
     if (auditRetry !== null) await this.scheduleDrain(auditRetry);
     if (report.next_at !== null) await this.scheduleDrain(report.next_at);
     await warm;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, waitForJob, type Tenant } from "./helpers";
+import { probeStub } from "./fixtures/cube-probe";
 
 interface Row {
   tenant_id: string;
@@ -147,6 +148,35 @@ describe("audit entries of a cube's settings and revealed data", () => {
     expect(reveal?.request_id).toBe("req-rev-1");
     expect(JSON.parse(reveal?.target_ids ?? "[]")).toEqual(["[EMAIL_1]"]);
     for (const r of await rows(t.id)) for (const v of Object.values(r)) expect(String(v)).not.toContain(email.split("@")[0]);
+  });
+});
+
+describe("a D1 outage", () => {
+  it("delays the audit drain and the cube's deletion, and loses no entry", async () => {
+    const t = await newTenant(AUDITOR);
+    const cube = uniq("ops");
+    expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "ops" })).status).toBe(201);
+    const probe = probeStub(`${t.id}/${cube}`);
+    await probe.failAuditDrain(true);
+    const id = await remember(t, { cube_id: cube, text: "the pager rota changes on Fridays" });
+    expect((await api(t, "GET", `/v1/memories/${id}`)).status).toBe(200);
+    await drain(t.id, cube);
+    expect(await rows(t.id, cube)).toEqual([]);
+    const waiting = await runInDurableObject(probe, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE drained = 0").one().n);
+    expect(waiting).toBe(2);
+    // The alarm comes back for them.
+    expect(await runInDurableObject(probe, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+
+    // Deleting the cube now would lose them: it is refused, and the entries stay.
+    const refused = await api<Err>(t, "DELETE", `/v1/cubes/${cube}`);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe("upstream_unavailable");
+    expect(await rows(t.id, cube)).toEqual([]);
+
+    await probe.failAuditDrain(false);
+    expect((await api(t, "DELETE", `/v1/cubes/${cube}`)).status).toBe(200);
+    expect((await rows(t.id, cube)).map((r) => r.action)).toEqual(["memory.add", "memory.read"]);
+    expect((await verify(t, cube)).body.chains).toEqual([{ chain: cube, ok: true, entries: 2 }]);
   });
 });
 
