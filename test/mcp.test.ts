@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { ADMIN, BASE, newTenant, uniq, type Tenant } from "./helpers";
+import { ADMIN, BASE, api, newTenant, uniq, type Tenant } from "./helpers";
 
-const TOOLS = ["add_memories", "delete_memory", "get_context", "get_memory", "list_memories", "memory_history", "search_memories", "update_memory"];
+const TOOLS = ["add_memories", "delete_memories", "delete_memory", "get_context", "get_memory", "list_memories", "memory_history", "search_memories", "update_memory"];
 
 interface Mem { id: string; text: string; version: number; state: string; user_id: string; cube_id: string; tags: string[] }
 
@@ -77,6 +77,10 @@ describe("mcp", () => {
     expect(search?.inputSchema.required).toEqual(["query"]);
     expect(search?.annotations?.readOnlyHint).toBe(true);
     expect(tools.find((t) => t.name === "delete_memory")?.annotations?.destructiveHint).toBe(true);
+    const deleteScope = tools.find((t) => t.name === "delete_memories");
+    expect(deleteScope?.annotations?.destructiveHint).toBe(true);
+    expect(Object.keys(deleteScope?.inputSchema.properties ?? {}).sort()).toEqual(["agent_id", "cube_id", "idempotency_key", "session_id", "user_id"]);
+    expect(Object.keys(deleteScope?.outputSchema?.properties ?? {})).toEqual(["deleted"]);
     await client.close();
   });
 
@@ -159,6 +163,7 @@ describe("mcp", () => {
     expect(textOf(refused)).toBe("forbidden: this key lacks the memories:write scope");
     expect(await fails(ro, "update_memory", { id: memory.id, text: "nope" })).toMatch(/^forbidden: /);
     expect(await fails(ro, "delete_memory", { id: memory.id })).toMatch(/^forbidden: /);
+    expect(await fails(ro, "delete_memories", { user_id: user })).toMatch(/^forbidden: /);
     expect(await call<Mem>(ro, "get_memory", { id: memory.id })).toMatchObject({ text: "read me", version: 1 });
     await ro.close();
 
@@ -216,6 +221,58 @@ describe("mcp", () => {
     expect(await call<Mem>(ca, "get_memory", { id: memory.id })).toMatchObject({ text: "tenant A's secret plan", version: 1 });
     await ca.close();
     await cb.close();
+  });
+  it("delete_memories erases a user's scope, narrowed by agent and session, or a cube; bad arguments and other tenants change nothing", async () => {
+    const t = await newTenant();
+    const client = await connect(t.key);
+    const user = uniq("u");
+    const add = async (text: string, where: Record<string, string>) => (await call<{ memories: Mem[] }>(client, "add_memories", { user_id: user, text, infer: false, ...where })).memories[0] as Mem;
+    const first = await add("planner, session one", { agent_id: "planner", session_id: "s1" });
+    await add("planner, session two", { agent_id: "planner", session_id: "s2" });
+    await add("coach, session one", { agent_id: "coach", session_id: "s1" });
+    await add("coach, session two", { agent_id: "coach", session_id: "s2" });
+    const texts = async () => (await call<{ memories: Mem[] }>(client, "list_memories", { user_id: user })).memories.map((m) => m.text).sort();
+
+    // Bad arguments: refused, nothing deleted.
+    expect(await fails(client, "delete_memories", {})).toMatch(/give user_id or cube_id/);
+    expect(await fails(client, "delete_memories", { agent_id: "planner" })).toMatch(/give user_id or cube_id/);
+    expect(await fails(client, "delete_memories", { user_id: user, tags: ["x"] })).toMatch(/Input validation error/);
+    expect(await fails(client, "delete_memories", { user_id: 42 })).toMatch(/Input validation error.*user_id/s);
+    expect(await fails(client, "delete_memories", { user_id: "bad id" })).toMatch(/Input validation error.*user_id/s);
+    expect(await texts()).toHaveLength(4);
+
+    // Another tenant naming the same user does not reach this tenant's cube.
+    const other = await connect((await newTenant()).key);
+    expect(await fails(other, "delete_memories", { user_id: user })).toMatch(/^not_found: /);
+    expect(await fails(other, "delete_memories", { cube_id: first.cube_id })).toMatch(/^not_found: /);
+    expect(await texts()).toHaveLength(4);
+
+    expect(await call(client, "delete_memories", { user_id: user, agent_id: "coach", session_id: "s2" })).toEqual({ deleted: 1 });
+    expect(await texts()).toEqual(["coach, session one", "planner, session one", "planner, session two"]);
+    expect(await call(client, "delete_memories", { user_id: user, session_id: "s2" })).toEqual({ deleted: 1 });
+    expect(await texts()).toEqual(["coach, session one", "planner, session one"]);
+    expect(await call(client, "delete_memories", { user_id: user, agent_id: "coach" })).toEqual({ deleted: 1 });
+    expect(await texts()).toEqual(["planner, session one"]);
+    await add("no agent, no session", {});
+    expect(await texts()).toEqual(["no agent, no session", "planner, session one"]);
+
+    // Once per idempotency_key: the retry answers the first count; the key with other arguments is refused.
+    const wipe = { user_id: user, idempotency_key: "wipe-1" };
+    expect(await call(client, "delete_memories", wipe)).toEqual({ deleted: 2 });
+    expect(await call(client, "delete_memories", wipe)).toEqual({ deleted: 2 });
+    expect(await fails(client, "delete_memories", { ...wipe, agent_id: "planner" })).toMatch(/^conflict:/);
+    expect(await texts()).toEqual([]);
+    expect(await fails(client, "get_memory", { id: first.id })).toMatch(/^not_found: /);
+
+    // A named cube, by cube_id; another tenant cannot reach it.
+    const cube = uniq("team");
+    expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "Team" })).status).toBe(201);
+    await call(client, "add_memories", { cube_id: cube, text: "team fact", infer: false });
+    expect(await fails(other, "delete_memories", { cube_id: cube })).toMatch(/^not_found: /);
+    expect(await call(client, "delete_memories", { cube_id: cube })).toEqual({ deleted: 1 });
+    expect((await call<{ memories: Mem[] }>(client, "list_memories", { cube_id: cube })).memories).toEqual([]);
+    await client.close();
+    await other.close();
   });
   it("applies a write tool once per idempotency_key, and refuses the key for other arguments", async () => {
     const t = await newTenant();

@@ -4,13 +4,14 @@ import type { ToolDeps } from "./deps";
 import { registerAdd } from "./tools/add";
 import { registerContext } from "./tools/context";
 import { registerDelete } from "./tools/delete";
+import { registerDeleteScope } from "./tools/delete-scope";
 import { registerGet } from "./tools/get";
 import { registerHistory } from "./tools/history";
 import { registerList } from "./tools/list";
 import { registerSearch } from "./tools/search";
 import { registerUpdate } from "./tools/update";
 
-const TOOLS = [registerSearch, registerContext, registerAdd, registerGet, registerList, registerUpdate, registerDelete, registerHistory];
+const TOOLS = [registerSearch, registerContext, registerAdd, registerGet, registerList, registerUpdate, registerDelete, registerDeleteScope, registerHistory];
 
 const INSTRUCTIONS =
   "Long-term memory for this agent. Before answering, call get_context (or search_memories) with the user's question and user_id. " +
