@@ -5607,7 +5607,7 @@ export interface paths {
                                 /** @description the chain is longer than 50000 entries: only those were verified */
                                 truncated?: boolean;
                             }[];
-                            /** @description chains not verified by this call (over the cap) */
+                            /** @description chains not verified by this call: past the first 50, or after 100000 entries; name one with chain to verify it */
                             chains_left_out: number;
                         };
                     };
