@@ -2,12 +2,20 @@
 import { recallBlock, stripRecall } from "./block.ts";
 import { captureKey, captureMessages, newTurnsStart, sessionIdOf } from "./capture.ts";
 import { parseConfig } from "./config.ts";
+import path from "node:path";
+import { createCursorStore, fileKeyedStore, MAX_SESSIONS, type Cursor, type KeyedStore } from "./cursors.ts";
 import { createService } from "./service.ts";
 import { memoryTools, type MemoryTool } from "./tools.ts";
 
 /** The part of OpenClaw's plugin API this plugin uses (openclaw/plugin-sdk's OpenClawPluginApi has more). */
 export interface PluginApi {
   pluginConfig?: unknown;
+  runtime?: {
+    state?: {
+      openKeyedStore?: <T>(opts: { namespace: string; maxEntries: number }) => KeyedStore<T>;
+      resolveStateDir?: (env: NodeJS.ProcessEnv) => string;
+    };
+  };
   logger: { info(msg: string): void; warn(msg: string): void };
   registerTool(tool: MemoryTool): void;
   on(hook: "before_prompt_build", handler: (event: PromptEvent, ctx: HookContext) => Promise<{ prependContext?: string } | void>, opts?: { timeoutMs?: number }): void;
@@ -33,6 +41,23 @@ export interface HookContext {
 }
 
 const QUERY_CHARS = 2_000;
+
+/** OpenClaw's keyed store where this plugin may use it, else a JSON file in OpenClaw's state folder, else none (memory). */
+function openCursorStore(api: PluginApi): KeyedStore<Cursor> | undefined {
+  const state = api.runtime?.state;
+  try {
+    if (state?.openKeyedStore) return state.openKeyedStore<Cursor>({ namespace: "capture-cursors", maxEntries: MAX_SESSIONS });
+  } catch {
+    // 2026.9.6 gives the keyed store to trusted plugins only.
+  }
+  try {
+    const dir = state?.resolveStateDir?.(process.env);
+    if (dir) return fileKeyedStore<Cursor>(path.join(dir, "plugins", "memos-edge", "capture-cursors.json"), MAX_SESSIONS);
+  } catch {
+    // no state folder: memory only
+  }
+  return undefined;
+}
 
 const plugin = {
   id: "memos-edge",
@@ -74,22 +99,24 @@ const plugin = {
     }
 
     if (cfg.capture) {
-      /** Per session, how many of its messages this process has captured: the next capture starts there. */
-      const captured = new Map<string, number>();
+      const cursors = createCursorStore(openCursorStore(api), (msg) => api.logger.warn(msg));
       api.on(
         "agent_end",
         async (event, ctx) => {
           if (!event.success) return;
           const session = ctx.sessionKey ?? ctx.sessionId ?? "default";
           const messages = Array.isArray(event.messages) ? event.messages : [];
-          const turns = captureMessages(messages, newTurnsStart(messages, captured.get(session)));
+          const start = newTurnsStart(messages, await cursors.get(session));
+          const turns = captureMessages(messages, start);
           if (turns.length === 0) return;
           try {
             const sessionId = sessionIdOf(ctx.sessionId ?? ctx.sessionKey);
             await service.addMessages(turns, { ...(sessionId ? { sessionId } : {}), idempotencyKey: captureKey(session, turns) });
-            captured.set(session, messages.length);
+            await cursors.set(session, messages.length);
           } catch (err) {
-            api.logger.warn(`memos-edge capture failed (kept for the next turn): ${err instanceof Error ? err.message : String(err)}`);
+            // The cursor stays at this turn: the next capture of the session sends it again.
+            await cursors.set(session, start);
+            api.logger.warn(`memos-edge capture failed (sent again with the next turn): ${err instanceof Error ? err.message : String(err)}`);
           }
         },
         { timeoutMs: cfg.requestTimeoutMs + 1_000 },
