@@ -1,10 +1,14 @@
-// The OpenClaw plugin's own logic in plain Node: the recalled block and its stripping, new-turn selection, capture keys, config, and the service calls failing softly.
+// The OpenClaw plugin's own logic in plain Node: the recalled block and its stripping, new-turn selection, capture keys and cursors, config, and the service calls failing softly.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECALL_BEGIN, RECALL_END, recallBlock, stripRecall } from "../../../packages/openclaw-plugin/src/block.ts";
 import { captureKey, captureMessages, MESSAGE_CHARS, newTurnsStart, sessionIdOf } from "../../../packages/openclaw-plugin/src/capture.ts";
 import { ConfigError, parseConfig } from "../../../packages/openclaw-plugin/src/config.ts";
+import { createCursorStore, fileKeyedStore, MAX_SESSIONS, type Cursor } from "../../../packages/openclaw-plugin/src/cursors.ts";
 import { createService, ServiceError } from "../../../packages/openclaw-plugin/src/service.ts";
 import { memoryTools } from "../../../packages/openclaw-plugin/src/tools.ts";
 
@@ -164,5 +168,64 @@ describe("service calls that fail", () => {
     expect(down.details).toMatchObject({ error: { code: "unreachable" } });
     const bad = await tools.get("memory_add")!.execute("c2", { text: "   " });
     expect(bad.content[0]!.text).toBe("memos-edge error invalid_request: text must be a non-empty string");
+  });
+});
+
+describe("capture cursors", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "memos-cursors-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("are kept in memory when there is no durable store", async () => {
+    const store = createCursorStore(undefined);
+    expect(await store.get("agent:main:s1")).toBeUndefined();
+    await store.set("agent:main:s1", 4);
+    expect(await store.get("agent:main:s1")).toBe(4);
+    expect(await store.get("agent:main:s2")).toBeUndefined();
+  });
+
+  it("survive the process in the JSON file store: a new store on the same file reads them", async () => {
+    const file = path.join(dir, "nested", "capture-cursors.json");
+    await createCursorStore(fileKeyedStore<Cursor>(file, MAX_SESSIONS)).set("agent:main:s1", 6);
+    const again = createCursorStore(fileKeyedStore<Cursor>(file, MAX_SESSIONS));
+    expect(await again.get("agent:main:s1")).toBe(6);
+    await again.set("agent:main:s1", 8);
+    expect(await createCursorStore(fileKeyedStore<Cursor>(file, MAX_SESSIONS)).get("agent:main:s1")).toBe(8);
+  });
+
+  it("keep the most recent sessions only, in memory and in the file", async () => {
+    const file = path.join(dir, "capped.json");
+    const files = fileKeyedStore<Cursor>(file, 3);
+    for (let i = 0; i < 5; i++) await files.register(`s${i}`, { next: i });
+    expect(await files.lookup("s1")).toBeUndefined();
+    expect(await files.lookup("s4")).toEqual({ next: 4 });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toHaveLength(3);
+    const memory = createCursorStore(undefined);
+    for (let i = 0; i <= MAX_SESSIONS; i++) await memory.set(`s${i}`, i);
+    expect(await memory.get("s0")).toBeUndefined();
+    expect(await memory.get(`s${MAX_SESSIONS}`)).toBe(MAX_SESSIONS);
+  });
+
+  it("read an unreadable file as empty and rewrite it whole", async () => {
+    const file = path.join(dir, "corrupt.json");
+    writeFileSync(file, "{not json");
+    const store = createCursorStore(fileKeyedStore<Cursor>(file, MAX_SESSIONS));
+    expect(await store.get("agent:main:s1")).toBeUndefined();
+    await store.set("agent:main:s1", 2);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual([["agent:main:s1", { next: 2 }]]);
+  });
+
+  it("fall back to memory, with a warning, when the durable store fails", async () => {
+    const warnings: string[] = [];
+    const failing = {
+      lookup: () => Promise.reject(new Error("store closed")),
+      register: () => Promise.reject(new Error("store closed")),
+    };
+    const store = createCursorStore(failing, (m) => warnings.push(m));
+    await store.set("agent:main:s1", 3);
+    expect(await store.get("agent:main:s1")).toBe(3);
+    expect(warnings).toEqual(["memos-edge capture cursor not saved: store closed", "memos-edge capture cursor unreadable: store closed"]);
   });
 });
