@@ -6,7 +6,8 @@
 import path from "node:path";
 import { loadLocomo, type LocomoConversation } from "./lib/locomo";
 import { loadPairs, runPairs, type LabeledPair, type PairOutcome } from "./lib/pairs";
-import { call, startServer, type Server } from "./lib/server";
+import type { MemosClient } from "../packages/client/src/index.ts";
+import { startServer, type Server } from "./lib/server";
 
 const DATA = process.argv[2] ?? path.resolve(import.meta.dirname, "..", "..", "shared", "data", "locomo", "locomo-dev5.json");
 const PAIRS = process.env.DEDUP_PAIRS_FILE ?? path.resolve(import.meta.dirname, "data", "paws-sample.tsv");
@@ -50,17 +51,8 @@ function noisy(text: string, pass: Pass, r: () => number): string {
   return text;
 }
 
-interface JobDetail {
-  candidates: number;
-  added: string[];
-  merged: string[];
-  updated: string[];
-  superseded: string[];
-  repeats: number;
-  noops: number;
-  merges: Array<{ candidate: string; target: string; candidate_sources: string[]; target_sources: string[] }>;
-}
-interface JobAnswer { id: string; state: string; error: string | null; message_ids: string[]; result: { detail: JobDetail } | null }
+/** GET /v1/jobs/{id}'s answer, from the OpenAPI document through the client. */
+type JobAnswer = Awaited<ReturnType<MemosClient["jobs"]["get"]>>;
 
 function words(text: string): Set<string> {
   return new Set(text.toLowerCase().match(/[a-z0-9]+/g) ?? []);
@@ -76,7 +68,7 @@ let shown = 0;
 
 async function waitJob(server: Server, id: string): Promise<JobAnswer> {
   for (;;) {
-    const j = await call<JobAnswer>(server, "GET", `/v1/jobs/${id}`);
+    const j = await server.single.jobs.get(id);
     if (j.state === "succeeded" || j.state === "failed") return j;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -94,12 +86,13 @@ async function ingestPass(server: Server, conv: LocomoConversation, pass: Pass, 
   const jobs: Array<{ id: string; turns: typeof conv.turns }> = [];
   for (const turns of sessions.values()) {
     const messages = turns.map((t) => ({
-      role: t.speaker === conv.speakers[0] ? "user" : "assistant",
+      role: t.speaker === conv.speakers[0] ? ("user" as const) : ("assistant" as const),
       name: t.speaker,
       content: noisy(t.caption ? `${t.text} [shared ${t.caption}]` : t.text, pass, r),
       ...(t.sessionTime ? { timestamp: new Date(t.sessionTime).toISOString() } : {}),
     }));
-    const res = await call<{ job: JobAnswer; replayed: number }>(server, "POST", "/v1/memories", { user_id: conv.sampleId, messages, mode: "fast" });
+    const res = await server.single.memories.add({ user_id: conv.sampleId, messages, mode: "fast" });
+    if (!res.job || res.replayed === undefined) throw new Error(`POST /v1/memories (infer) answered no job`);
     totals.turns += turns.length;
     totals.replayed += res.replayed;
     if (res.replayed < turns.length) jobs.push({ id: res.job.id, turns });
@@ -111,12 +104,12 @@ async function ingestPass(server: Server, conv: LocomoConversation, pass: Pass, 
     const job = await waitJob(server, id);
     if (job.state !== "succeeded" || !job.result) throw new Error(`job ${id} ${job.state}: ${job.error}`);
     job.message_ids.forEach((mid, i) => diaOf.set(mid, turns[i]?.diaId ?? "?"));
-    const d = job.result.detail;
-    totals.candidates += d.candidates;
-    totals.added += d.added.length;
-    totals.suppressed += d.repeats + d.noops + d.merged.length;
-    totals.merges += d.merged.length;
-    for (const m of d.merges) {
+    const d = job.result.detail ?? {};
+    totals.candidates += d.candidates ?? 0;
+    totals.added += (d.added ?? []).length;
+    totals.suppressed += (d.repeats ?? 0) + (d.noops ?? 0) + (d.merged ?? []).length;
+    totals.merges += (d.merged ?? []).length;
+    for (const m of d.merges ?? []) {
       const a = new Set(m.candidate_sources.map((s) => diaOf.get(s) ?? s));
       const b = new Set(m.target_sources.map((s) => diaOf.get(s) ?? s));
       const sameTurn = [...a].some((x) => b.has(x));

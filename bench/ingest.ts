@@ -1,5 +1,5 @@
-// bench:ingest — memories per second for infer:false adds over HTTP, batches of 1 and 100, one cube.
-import { call, percentile, startServer } from "./lib/server";
+// bench:ingest — memories per second for infer:false adds over HTTP (@memos-edge/client), batches of 1 and 100, one cube.
+import { percentile, startServer } from "./lib/server";
 
 const SENTENCES = [
   "prefers green tea in the morning",
@@ -21,9 +21,9 @@ async function run(server: Awaited<ReturnType<typeof startServer>>, batch: numbe
   const worker = async () => {
     while (next < requests) {
       const r = next++;
-      const messages = Array.from({ length: batch }, (_, j) => ({ role: "user", content: text(r * batch + j) }));
+      const messages = Array.from({ length: batch }, (_, j) => ({ role: "user" as const, content: text(r * batch + j) }));
       const t = performance.now();
-      await call(server, "POST", "/v1/memories", { user_id: user, infer: false, messages });
+      await server.single.memories.add({ user_id: user, infer: false, messages });
       latencies.push(performance.now() - t);
     }
   };

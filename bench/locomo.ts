@@ -11,7 +11,7 @@ import { BASELINES, baselineRecall } from "./lib/baselines";
 import { loadLocomo, type LocomoConversation } from "./lib/locomo";
 import { ingestFast, ingestRaw, questions, turnContent, type ContextAnswer, type SearchAnswer } from "./lib/locomo-ingest";
 import { RecallTable, percentile } from "./lib/metrics";
-import { call, startServer, type Server } from "./lib/server";
+import { startServer, type Server } from "./lib/server";
 import { lineChart } from "./lib/svg";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -61,10 +61,10 @@ async function runMode(server: Server, mode: "raw" | "fast", conversations: Loco
     const map = maps[i]!;
     for (const qa of questions(conv)) {
       const t = performance.now();
-      const res = await call<SearchAnswer>(server, "POST", "/v1/search", { user_id: user, query: qa.question, top_k: DEPTH });
+      const res: SearchAnswer = await server.single.search({ user_id: user, query: qa.question, top_k: DEPTH });
       latencies.push(performance.now() - t);
       table.add(`cat${qa.category}`, res.results.map((r) => map(r.memory)), qa.evidence);
-      const ctx = await call<ContextAnswer>(server, "POST", "/v1/context", { user_id: user, query: qa.question });
+      const ctx: ContextAnswer = await server.single.context({ user_id: user, query: qa.question });
       budget = ctx.budget;
       tokens.push(ctx.tokens_used);
       ratios.push(ctx.tokens_used / convTokens.get(conv.sampleId)!);

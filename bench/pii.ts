@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { detectPii, resolveOverlaps, type PiiType, type Span } from "../src/governance/pii";
 import { loadLocomo } from "./lib/locomo";
-import { call, startServer } from "./lib/server";
+import { startServer } from "./lib/server";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SET = process.argv[2] ?? path.join(ROOT, "bench", "data", "pii", "set.jsonl");
@@ -64,7 +64,8 @@ async function apiAnswers(examples: readonly Example[]): Promise<Map<string, { t
     const texts = [...new Set(examples.map((e) => e.text))];
     for (let i = 0; i < texts.length; i += 100) {
       const batch = texts.slice(i, i + 100);
-      const r = await call<{ results: { spans: { type: PiiType; start: number; end: number }[] }[] }>(server, "POST", "/v1/privacy/detect", { texts: batch });
+      const { data: r } = await server.single.POST("/v1/privacy/detect", { body: { texts: batch } });
+      if (!r) throw new Error("POST /v1/privacy/detect: no body");
       batch.forEach((t, j) => out.set(t, r.results[j]?.spans ?? []));
     }
   } finally {

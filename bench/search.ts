@@ -7,8 +7,9 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { QuantizedIndex } from "../src/memory/vectors/quantized-index";
 import { LocalEmbedder } from "../src/providers/embedder-local";
+import { MemosError, type MemosClient, type RequestBody } from "../packages/client/src/index.ts";
 import { percentile } from "./lib/metrics";
-import { call, startServer, type Server } from "./lib/server";
+import { startServer, type Server } from "./lib/server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SIZES = (process.env.SEARCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
@@ -40,32 +41,24 @@ function queryText(i: number): string {
 
 /**
  * wrangler dev reloads the Worker when a source file changes (other work in the same checkout);
- * a batch cut by a reload is re-sent under the same Idempotency-Key, so it is stored once.
+ * a batch cut by a reload is re-sent by the client under the same Idempotency-Key (its retries on
+ * 503 and network errors, 6 attempts from 500 ms), so it is stored once.
  */
-async function addWithRetry(server: Server, body: unknown, key: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${server.url}/v1/memories`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${server.key}`, "content-type": "application/json", "idempotency-key": key },
-      body: JSON.stringify(body),
-    });
-    if (res.ok) return void (await res.arrayBuffer());
-    const text = await res.text();
-    if (res.status !== 503 || attempt >= 5) throw new Error(`POST /v1/memories: ${res.status} ${text.slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
-  }
+async function addWithRetry(client: MemosClient, body: RequestBody<"/v1/memories", "post">, key: string): Promise<void> {
+  await client.memories.add(body, { idempotencyKey: key });
 }
 
 async function fill(server: Server, user: string, from: number, to: number): Promise<number> {
+  const client = server.clientWith({ retry: { maxAttempts: 6, baseDelayMs: 500 } });
   const t = performance.now();
   let next = from;
   const worker = async (): Promise<void> => {
     while (next < to) {
       const start = next;
       next = Math.min(to, next + BATCH);
-      const messages = [];
+      const messages: Array<{ role: "user"; content: string }> = [];
       for (let i = start; i < next; i++) messages.push({ role: "user", content: memoryText(i) });
-      await addWithRetry(server, { user_id: user, infer: false, messages }, `${user}-${start}`);
+      await addWithRetry(client, { user_id: user, infer: false, messages }, `${user}-${start}`);
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, worker));
@@ -93,17 +86,16 @@ async function addToBareIndex(index: QuantizedIndex, embedder: LocalEmbedder, fr
  */
 async function firstSearch(server: Server, user: string): Promise<{ ms: number; unavailable: number }> {
   const t = performance.now();
+  // `single` does not retry, so every 503 reaches this loop and is counted.
   for (let unavailable = 0; ; unavailable++) {
-    const res = await fetch(`${server.url}/v1/search`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${server.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ user_id: user, query: queryText(0), top_k: 10, record_access: false }),
-    });
-    const text = await res.text();
-    if (res.ok) return { ms: performance.now() - t, unavailable };
-    const wait = Number(res.headers.get("retry-after"));
-    if (res.status !== 503 || !(wait > 0) || unavailable >= 30) throw new Error(`first search: ${res.status} ${text.slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, wait * 1000));
+    try {
+      await server.single.search({ user_id: user, query: queryText(0), top_k: 10, record_access: false });
+      return { ms: performance.now() - t, unavailable };
+    } catch (error) {
+      const wait = error instanceof MemosError ? Number(error.retryAfter) : NaN;
+      if (!(error instanceof MemosError) || error.status !== 503 || !(wait > 0) || unavailable >= 30) throw new Error(`first search: ${error instanceof Error ? error.message : String(error)}`);
+      await new Promise((r) => setTimeout(r, wait * 1000));
+    }
   }
 }
 
@@ -137,7 +129,7 @@ async function main(): Promise<void> {
       for (let q = 1; q <= QUERIES; q++) {
         const query = queryText(q);
         let t = performance.now();
-        const answer = await call<{ timings_ms: Record<string, number> }>(server, "POST", "/v1/search", { user_id: user, query, top_k: 10 });
+        const answer = await server.single.search({ user_id: user, query, top_k: 10 });
         http.push(performance.now() - t);
         for (const [k, v] of Object.entries(answer.timings_ms)) stages.set(k, [...(stages.get(k) ?? []), v]);
         const v = embedder.embedOne(query);

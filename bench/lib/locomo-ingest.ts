@@ -1,27 +1,14 @@
 // Ingestion of LoCoMo conversations through the HTTP API, shared by bench:locomo and the miss
 // analysis: raw-turn mode (one memory per turn) and fast mode (one extraction job per session).
+// Requests go through the client's `single` (one request each, as before the client).
+import type { MemosClient } from "../../packages/client/src/index.ts";
 import type { LocomoConversation, LocomoTurn } from "./locomo";
-import { call, type Server } from "./server";
+import type { Server } from "./server";
 
-export interface ApiMemory {
-  id: string;
-  metadata: Record<string, unknown>;
-  source_message_ids: string[];
-}
-export interface SearchAnswer {
-  results: Array<{ memory: ApiMemory }>;
-}
-export interface ContextAnswer {
-  tokens_used: number;
-  budget: number;
-}
-export interface JobAnswer {
-  id: string;
-  state: string;
-  error: string | null;
-  message_ids: string[];
-  result: { memory_ids?: string[] } | null;
-}
+/** The answers' types, from the OpenAPI document through the client. */
+export type SearchAnswer = Awaited<ReturnType<MemosClient["search"]>>;
+export type ContextAnswer = Awaited<ReturnType<MemosClient["context"]>>;
+export type ApiMemory = SearchAnswer["results"][number]["memory"];
 
 /** What a speaker said in a turn, a shared photo included. */
 export const turnContent = (t: LocomoTurn): string => `${t.text}${t.caption ? ` [shared a photo: ${t.caption}]` : ""}`;
@@ -32,7 +19,7 @@ export const questions = (c: LocomoConversation) => c.qa.filter((q) => q.categor
 export async function ingestRaw(server: Server, conv: LocomoConversation, user: string): Promise<(m: ApiMemory) => string[]> {
   for (const t of conv.turns) {
     const timestamp = iso(t);
-    await call(server, "POST", "/v1/memories", {
+    await server.single.memories.add({
       user_id: user,
       session_id: `s${t.session}`,
       infer: false,
@@ -50,23 +37,24 @@ export async function ingestFast(server: Server, conv: LocomoConversation, user:
   const sessions = [...new Set(conv.turns.map((t) => t.session))];
   for (const s of sessions) {
     const turns = conv.turns.filter((t) => t.session === s);
-    const { job } = await call<{ job: JobAnswer }>(server, "POST", "/v1/memories", {
+    const { job } = await server.single.memories.add({
       user_id: user,
       session_id: `s${s}`,
       infer: true,
       mode: "fast",
-      messages: turns.map((t) => ({ role: "user", name: t.speaker, content: turnContent(t), ...(iso(t) ? { timestamp: iso(t) } : {}) })),
+      messages: turns.map((t) => ({ role: "user" as const, name: t.speaker, content: turnContent(t), ...(iso(t) ? { timestamp: iso(t) } : {}) })),
     });
+    if (!job) throw new Error(`session ${s}: POST /v1/memories answered no job`);
     let state = job;
     const deadline = Date.now() + 120_000;
     while (state.state === "queued" || state.state === "running") {
       if (Date.now() > deadline) return { map: () => [], memories, failed: `job ${job.id} still ${state.state} after 120 s` };
       await new Promise((r) => setTimeout(r, 100));
-      state = await call<JobAnswer>(server, "GET", `/v1/jobs/${job.id}`);
+      state = await server.single.jobs.get(job.id);
     }
     if (state.state !== "succeeded") return { map: () => [], memories, failed: `job ${job.id} ${state.state}: ${state.error ?? ""}` };
     state.message_ids.forEach((id, i) => byMessage.set(id, turns[i]!.diaId));
-    memories += state.result?.memory_ids?.length ?? 0;
+    memories += state.result?.memory_ids.length ?? 0;
   }
   return { map: (m) => m.source_message_ids.map((id) => byMessage.get(id)).filter((d): d is string => d !== undefined), memories, failed: null };
 }

@@ -5,19 +5,15 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadLocomo } from "./locomo";
-import { ingestFast, questions, turnContent, type ApiMemory } from "./locomo-ingest";
-import { call, startServer } from "./server";
+import { ingestFast, questions, turnContent, type SearchAnswer } from "./locomo-ingest";
+import { startServer } from "./server";
 
 const K = 10;
 const DEPTH = 100;
 const file = process.argv[2] ?? "../shared/data/locomo/locomo-dev5.json";
 const outFile = process.argv[3] ?? path.join(tmpdir(), "locomo-misses.json");
 
-interface Hit {
-  memory: ApiMemory & { text: string };
-  score: number;
-  score_breakdown: Record<string, number>;
-}
+type Hit = SearchAnswer["results"][number];
 
 async function main(): Promise<void> {
   const { conversations } = loadLocomo(file);
@@ -33,15 +29,14 @@ async function main(): Promise<void> {
       const covered = new Set<string>();
       let cursor: string | null = null;
       do {
-        const q: string = `/v1/memories?user_id=${encodeURIComponent(user)}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const page: { memories: ApiMemory[]; next_cursor: string | null } = await call(server, "GET", q);
+        const page = await server.single.memories.list({ user_id: user, limit: 200, ...(cursor ? { cursor } : {}) });
         for (const m of page.memories) for (const d of map(m)) covered.add(d);
         cursor = page.next_cursor;
       } while (cursor);
       const textOf = new Map(conv.turns.map((t) => [t.diaId, `${t.speaker}: ${turnContent(t)}`]));
       for (const qa of questions(conv)) {
         counts.questions++;
-        const res = await call<{ results: Hit[] }>(server, "POST", "/v1/search", { user_id: user, query: qa.question, top_k: DEPTH, record_access: false });
+        const res = await server.single.search({ user_id: user, query: qa.question, top_k: DEPTH, record_access: false });
         const ranks = res.results.map((r) => map(r.memory).some((d) => qa.evidence.includes(d)));
         const first = ranks.indexOf(true);
         if (first >= 0 && first < K) {

@@ -1,7 +1,8 @@
 // Labeled sentence pairs (paraphrase or not) fed through the real dedup path: A is added, then B,
 // each in fast mode, in a cube of its own; whether B folded into A is read from B's job record.
 import { readFileSync } from "node:fs";
-import { call, type Server } from "./server";
+import type { MemosClient } from "../../packages/client/src/index.ts";
+import type { Server } from "./server";
 
 export interface LabeledPair {
   split: string;
@@ -25,21 +26,8 @@ export function loadPairs(path: string): LabeledPair[] {
   });
 }
 
-interface JobDetail {
-  candidates?: number;
-  added?: string[];
-  merged?: string[];
-  updated?: string[];
-  superseded?: string[];
-  retracted?: string[];
-  repeats?: number;
-  noops?: number;
-  judged?: Array<{ action: string; reason: string }>;
-}
-interface AddAnswer {
-  job: { state: string; error: string | null; result: { detail?: JobDetail; memory_ids?: string[] } | null };
-  replayed?: number;
-}
+/** POST /v1/memories' answer, from the OpenAPI document through the client. */
+type AddAnswer = Awaited<ReturnType<MemosClient["memories"]["add"]>>;
 
 export type PairOutcome =
   /** A gave no memory to fold into, or B gave no candidate: the pair says nothing. */
@@ -54,8 +42,10 @@ export type PairOutcome =
       how: string[];
     };
 
-async function add(server: Server, user: string, text: string): Promise<AddAnswer> {
-  return call<AddAnswer>(server, "POST", "/v1/memories", { user_id: user, text, infer: true, mode: "fast", sync: true });
+async function add(server: Server, user: string, text: string): Promise<AddAnswer & { job: NonNullable<AddAnswer["job"]> }> {
+  const answer = await server.single.memories.add({ user_id: user, text, infer: true, mode: "fast", sync: true });
+  if (!answer.job) throw new Error(`POST /v1/memories (infer, sync) answered no job`);
+  return { ...answer, job: answer.job };
 }
 
 /** Adds A then B for one user and reads what B's job did. */

@@ -1,45 +1,45 @@
-// Benchmarks talk to a real `wrangler dev`: MEMOS_URL + MEMOS_API_KEY, or a fresh local one started here.
+// Benchmarks talk to a real `wrangler dev` through @memos-edge/client: MEMOS_URL + MEMOS_API_KEY, or a fresh local one started here.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 // @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
 import { applyMigrations, ensureDevVars, startDev } from "../../scripts/dev-lib.mjs";
+import { createMemosClient, type MemosClient, type MemosClientOptions } from "../../packages/client/src/index.ts";
 
 export interface Server {
   url: string;
   key: string;
+  /** The client with its defaults: retries on 429/503 (and network errors of idempotent writes), an Idempotency-Key on every write. */
+  client: MemosClient;
+  /**
+   * One request per call, no retry, no Idempotency-Key added: what a timed call uses, so that a
+   * sample is the one request it always was and a failure ends the run instead of hiding in a latency.
+   */
+  single: MemosClient;
+  /** A client for this server with other options. */
+  clientWith(options: Partial<MemosClientOptions>): MemosClient;
   stop(): Promise<void>;
+}
+
+function withClients(url: string, key: string, stop: () => Promise<void>): Server {
+  const clientWith = (options: Partial<MemosClientOptions>) => createMemosClient({ baseUrl: url, apiKey: key, ...options });
+  return { url, key, client: clientWith({}), single: clientWith({ retry: false, idempotencyKeys: false }), clientWith, stop };
 }
 
 export async function startServer(port = 8790 + Math.floor(Math.random() * 100)): Promise<Server> {
   if (process.env.MEMOS_URL && process.env.MEMOS_API_KEY) {
-    return { url: process.env.MEMOS_URL, key: process.env.MEMOS_API_KEY, stop: async () => {} };
+    return withClients(process.env.MEMOS_URL, process.env.MEMOS_API_KEY, async () => {});
   }
   const vars = ensureDevVars() as { DEV_API_KEY: string };
   const persist = mkdtempSync(path.join(tmpdir(), "memos-bench-"));
   applyMigrations(persist);
   const { child, ready } = startDev({ port, persistTo: persist }) as { child: import("node:child_process").ChildProcess; ready: Promise<string> };
   const url = await ready;
-  return {
-    url,
-    key: vars.DEV_API_KEY,
-    stop: async () => {
-      child.kill("SIGINT");
-      await new Promise((r) => setTimeout(r, 500));
-      rmSync(persist, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function call<T>(server: Server, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${server.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+  return withClients(url, vars.DEV_API_KEY, async () => {
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(persist, { recursive: true, force: true });
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -71,7 +71,8 @@ export function retryingFetch(fetchImpl: Fetch, options: RetryOptions = {}): Fet
       let delay: number;
       let response: Response | undefined;
       try {
-        response = await fetchImpl(last ? request : request.clone());
+        // `as Request`: clone()'s declared type differs where lib.dom and workers-types meet (bench/).
+        response = await fetchImpl(last ? request : (request.clone() as Request));
       } catch (error) {
         if (last || request.signal.aborted || !isIdempotent(request)) throw error;
         delay = backoff(attempt);
