@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { api, BASE, newTenant, uniq, type Tenant } from "./helpers";
 import { countTokens } from "../src/memory/retrieval/packing";
+import { app } from "../src/app";
 
 type Found = { watermarks: Array<{ tenant: string; key_id: string | null; request_digest: string | null; request_matches?: boolean; issued_at: string }>; unverified: number };
 
@@ -177,5 +178,27 @@ describe("provenance signatures", () => {
     const other = await newTenant();
     const added = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: uniq("u"), text: "Ann lives in Oslo", infer: false });
     expect((await api(other, "GET", `/v1/memories/${(added.body.memories[0] as { id: string }).id}/provenance`)).status).toBe(404);
+  });
+});
+
+describe("watermarks across a master key rotation", () => {
+  // Another valid master key (base64 of 32 bytes); the suite's own MASTER_KEY stands for the old one.
+  const NEXT = "bmV4dC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=";
+
+  async function verifyUnder(t: Tenant, over: Record<string, string>, text: string): Promise<Found> {
+    const res = await app.request(`${BASE}/v1/watermark/verify`, { method: "POST", headers: { ...t.auth, "content-type": "application/json" }, body: JSON.stringify({ text }) }, { ...env, ...over });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Found;
+  }
+
+  it("reads a mark made under the previous master key while MASTER_KEY_PREVIOUS is set, and not after", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await api(t, "POST", "/v1/memories", { user_id: user, text: "Ann keeps her bike in the blue shed", infer: false });
+    const ctx = await api<{ context: string }>(t, "POST", "/v1/context", { query: "bike", user_id: user });
+    const rotating = await verifyUnder(t, { MASTER_KEY: NEXT, MASTER_KEY_PREVIOUS: env.MASTER_KEY as string }, ctx.body.context);
+    expect(rotating).toMatchObject({ unverified: 0, watermarks: [expect.objectContaining({ tenant: "yours" })] });
+    const after = await verifyUnder(t, { MASTER_KEY: NEXT }, ctx.body.context);
+    expect(after).toEqual({ watermarks: [], unverified: 1 });
   });
 });

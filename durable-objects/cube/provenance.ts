@@ -15,7 +15,11 @@ export interface VersionProvenance {
   content_matches: boolean | null;
 }
 
-export async function checkProvenance(ctx: StoreContext, id: string): Promise<VersionProvenance[]> {
+/**
+ * `keys`: the current signing key first, then older ones (from MASTER_KEY_PREVIOUS while a master
+ * key rotation is under way): a version signed before the rotation still verifies.
+ */
+export async function checkProvenance(ctx: StoreContext, id: string, keys: readonly Uint8Array[]): Promise<VersionProvenance[]> {
   const rows = ctx.sql
     .exec<{ version: number; reason: string; source: string | null; snapshot: string; signature: string | null }>(
       "SELECT version, reason, source, snapshot, signature FROM memory_versions WHERE memory_id = ? ORDER BY version",
@@ -37,7 +41,7 @@ export async function checkProvenance(ctx: StoreContext, id: string): Promise<Ve
       source: r.source,
       source_message_ids: Array.isArray(snap.source_message_ids) ? snap.source_message_ids : [],
     };
-    const signatureValid = ctx.provenance ? verifyProvenance(ctx.provenance, fields, r.signature) : false;
+    const signatureValid = keys.some((k) => verifyProvenance(k, fields, r.signature));
     const content = hash === null || typeof snap.text !== "string" ? null : (await contentHash(snap.text)) === hash;
     out.push({ version: r.version, reason: r.reason, signed: r.signature !== null, signature_valid: signatureValid && snap.id === id && snap.version === r.version, content_matches: content });
   }

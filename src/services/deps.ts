@@ -44,6 +44,6 @@ export function depsFromEnv(env: Env): Deps {
     llm: getLlm(env),
     vectorIndex: selectVectorIndex(env),
     audit: d1TenantAudit(env.DB),
-    watermarks: watermarker(env.MASTER_KEY),
+    watermarks: watermarker(env.MASTER_KEY, env.MASTER_KEY_PREVIOUS),
   };
 }

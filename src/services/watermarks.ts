@@ -11,20 +11,32 @@ export interface Watermarker {
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
-/** The watermarker of a deployment; without MASTER_KEY it refuses to mark (fail closed: nothing leaves unmarked). */
-export function watermarker(masterKey: string | undefined): Watermarker {
+const keyOf = (secret: string): Promise<CryptoKey> => {
+  let k = keys.get(secret);
+  if (!k) keys.set(secret, (k = watermarkKey(secret)));
+  return k;
+};
+
+/**
+ * The watermarker of a deployment; without MASTER_KEY it refuses to mark (fail closed: nothing
+ * leaves unmarked). Reading also tries MASTER_KEY_PREVIOUS, so marks made before a master key
+ * rotation still read back while the previous key is configured.
+ */
+export function watermarker(masterKey: string | undefined, previousKey?: string): Watermarker {
   const key = (): Promise<CryptoKey> => {
     if (!masterKey) throw new ConfigError("MASTER_KEY is not set: context blocks and exports cannot be watermarked");
-    let k = keys.get(masterKey);
-    if (!k) keys.set(masterKey, (k = watermarkKey(masterKey)));
-    return k;
+    return keyOf(masterKey);
   };
   return {
     async issue(who) {
       return issueWatermark(await key(), { tenant_id: who.tenant_id, key_id: who.key_id, request_id: who.request_id ?? "", at: Date.now() });
     },
     async read(text) {
-      return readWatermarks(await key(), text);
+      const found = await readWatermarks(await key(), text);
+      if (!previousKey || found.forged === 0) return found;
+      // Tokens the current key does not verify may be the previous key's.
+      const old = await readWatermarks(await keyOf(previousKey), text);
+      return { valid: [...found.valid, ...old.valid], forged: Math.max(0, found.forged - old.valid.length) };
     },
   };
 }

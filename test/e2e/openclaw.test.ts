@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RECALL_BEGIN, RECALL_END } from "../../packages/openclaw-plugin/src/block.ts";
 import { call, useWrangler, type Dev } from "./helpers";
-import { assertRuntimeInstalled, createOpenClawHome, logTail, pluginDir, PLUGIN_ID, type OpenClawHome, type RunResult } from "./openclaw/harness";
+import { ensureRuntimeInstalled, createOpenClawHome, logTail, pluginDir, PLUGIN_ID, type OpenClawHome, type RunResult } from "./openclaw/harness";
 import { contentText, startStandInModel, type ChatRequest, type StandInModel } from "./openclaw/model";
 import { startRecorder, type Recorded, type Recorder } from "./openclaw/recorder";
 
@@ -59,7 +59,7 @@ describe("OpenClaw memory plugin in the real openclaw runtime", () => {
   let recorder: Recorder | undefined;
 
   beforeAll(async () => {
-    assertRuntimeInstalled();
+    ensureRuntimeInstalled();
     model = await startStandInModel();
     home = createOpenClawHome(model.url);
     const installed = await home.run(["plugins", "install", "--link", "--force", "--accept-capabilities", pluginDir]);

@@ -1,5 +1,5 @@
 // The real OpenClaw runtime for the e2e test: its own Node 26, a throwaway home and config, plugin install and agent turns.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,12 +15,17 @@ const openclawCli = path.join(modules, "openclaw", "openclaw.mjs");
 export const pluginDir = path.join(root, "packages", "openclaw-plugin");
 export const PLUGIN_ID = "memos-edge";
 
-/** Fails with the command to run when the runtime (kept apart from the root install) is missing. */
-export function assertRuntimeInstalled(): void {
-  if (!existsSync(node26) || !existsSync(openclawCli))
-    throw new Error(
-      "The OpenClaw runtime is not installed. Run: npm ci --prefix test/e2e/openclaw/runtime --ignore-scripts --no-audit --no-fund (.ci/run does)",
-    );
+/**
+ * Installs the runtime (kept apart from the root install: its Node 26 must not shadow the
+ * project's Node, and OpenClaw's preinstall refuses Node 20) from its own lock file when it is
+ * missing, so that `npm ci` then `npm test` suffice on a fresh clone; `.ci/run` installs it ahead.
+ */
+export function ensureRuntimeInstalled(): void {
+  if (existsSync(node26) && existsSync(openclawCli)) return;
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const res = spawnSync(npm, ["ci", "--prefix", path.join(here, "runtime"), "--ignore-scripts", "--no-audit", "--no-fund"], { stdio: "inherit", timeout: 600_000 });
+  if (res.status !== 0 || !existsSync(node26) || !existsSync(openclawCli))
+    throw new Error("The OpenClaw runtime could not be installed. Run: npm ci --prefix test/e2e/openclaw/runtime --ignore-scripts --no-audit --no-fund");
 }
 
 export interface RunResult {
