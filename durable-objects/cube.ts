@@ -25,8 +25,8 @@ import {
   type NewMemory,
 } from "../src/memory/cube-contract";
 import { migrate } from "./cube/schema";
-import { actorOf, appendAudit, drainAudit, drainAuditOrBackOff, readHeads, restoreHeads } from "./cube/audit";
-import type { AuditAction, ChainHead } from "../src/governance/audit";
+import { actorOf, appendAudit, drainAudit, drainAuditOrBackOff, drainedHead, type CubeChainHead } from "./cube/audit";
+import type { AuditAction } from "../src/governance/audit";
 import { VectorCache } from "./cube/search/vectors";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
 import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
@@ -636,23 +636,22 @@ export class CubeObject extends DurableObject<CubeEnv> {
   /**
    * Last step of deleting the cube, after `close` and the derived stores' deletes: the whole
    * database goes (rows, indexes, free pages), and the object starts again empty and unbound.
+   * Answers the last entry of the cube's audit chain, which is all in D1 by then.
    */
-  async destroy(identity: unknown): Promise<CubeResult<{ destroyed: boolean }>> {
+  async destroy(identity: unknown): Promise<CubeResult<{ destroyed: boolean; audit_head?: CubeChainHead | null }>> {
     const parsed = identitySchema.safeParse(identity);
     if (!parsed.success) return invalid(parsed.error);
     if (!this.identity) return ok({ destroyed: false });
     if (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id) return fail("forbidden", "cube identity mismatch");
     if (!this.closing) return fail("conflict", "close the cube before destroying it");
-    // Its audit entries go to D1 first (deleting a cube deletes none), and its chain's heads stay:
-    // the chain can still be verified, and a cube made again under this id continues it.
+    // Its audit entries go to D1 first: deleting a cube deletes none of them.
     const flushed = await this.flushAudit(this.identity);
     if (!flushed.ok) return flushed;
-    const heads = readHeads(this.sql);
+    const auditHead = drainedHead(this.sql);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrateFresh();
-    restoreHeads(this.sql, heads);
-    return ok({ destroyed: true });
+    return ok({ destroyed: true, audit_head: auditHead });
   }
 
   /** State of a new, empty object: after `destroy`, a later use of the same name starts from nothing. */
@@ -664,10 +663,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   /**
-   * The cube's last audit entry in D1, once every entry was sent there: what verification compares
-   * D1's copy with. Binds no unbound object, and answers after the cube was deleted too.
+   * The cube's last audit entry in D1, with its chain's name, once every entry was sent there: what
+   * verification compares D1's copy with. Binds no unbound object (a deleted cube answers null).
    */
-  async auditHead(rawIdentity: unknown): Promise<CubeResult<ChainHead | null>> {
+  async auditHead(rawIdentity: unknown): Promise<CubeResult<CubeChainHead | null>> {
     const parsed = identitySchema.safeParse(rawIdentity);
     if (!parsed.success) return invalid(parsed.error);
     if (this.identity && (this.identity.tenant_id !== parsed.data.tenant_id || this.identity.cube_id !== parsed.data.cube_id)) return fail("forbidden", "cube identity mismatch");
@@ -675,7 +674,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       const flushed = await this.flushAudit(this.identity);
       if (!flushed.ok) return flushed;
     }
-    return ok(readHeads(this.sql).drained);
+    return ok(drainedHead(this.sql));
   }
 
   /** Drains the outbox to D1 (and Vectorize when configured); reschedules itself on failure. */

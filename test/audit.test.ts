@@ -38,9 +38,21 @@ const AUDITOR = ["memories:read", "memories:write", "audit:read"];
 const stub = (tenant: string, cube: string) => env.CUBE.get(env.CUBE.idFromName(`${tenant}/${cube}`));
 const drain = (tenant: string, cube: string) => runDurableObjectAlarm(stub(tenant, cube));
 
-async function rows(tenant: string, chain?: string): Promise<Row[]> {
-  const q = chain === undefined ? env.DB.prepare("SELECT * FROM audit_entries WHERE tenant_id = ? ORDER BY chain, seq").bind(tenant) : env.DB.prepare("SELECT * FROM audit_entries WHERE tenant_id = ? AND chain = ? ORDER BY seq").bind(tenant, chain);
+/** The tenant's entries: all, one chain ("tenant" or `<cube>#<start>`), or every chain of a cube id. */
+async function rows(tenant: string, chainOrCube?: string): Promise<Row[]> {
+  const db = env.DB;
+  const q =
+    chainOrCube === undefined
+      ? db.prepare("SELECT * FROM audit_entries WHERE tenant_id = ? ORDER BY chain, seq").bind(tenant)
+      : chainOrCube === "tenant" || chainOrCube.includes("#")
+        ? db.prepare("SELECT * FROM audit_entries WHERE tenant_id = ? AND chain = ? ORDER BY seq").bind(tenant, chainOrCube)
+        : db.prepare("SELECT * FROM audit_entries WHERE tenant_id = ? AND chain > ? AND chain < ? ORDER BY chain, seq").bind(tenant, `${chainOrCube}#`, `${chainOrCube}$`);
   return (await q.all<Row>()).results;
+}
+
+/** The chains a cube id had, oldest first. */
+async function chainsOf(tenant: string, cube: string): Promise<string[]> {
+  return [...new Set((await rows(tenant, cube)).sort((a, b) => a.at - b.at || a.seq - b.seq).map((r) => r.chain))];
 }
 
 async function keyIdOf(tenant: string): Promise<string> {
@@ -56,12 +68,14 @@ async function remember(t: Tenant, body: Record<string, unknown>, requestId?: st
 
 const verify = (t: Tenant, chain?: string) => api<{ ok: boolean; chains: Verdict[]; chains_left_out: number }>(t, "POST", "/v1/audit/verify", chain === undefined ? {} : { chain });
 
-/** A cube chain of `n` memory.add entries (and whatever the cube records around them), drained. */
-async function cubeWithEntries(t: Tenant, n: number): Promise<string> {
+/** A cube chain of `n` memory.add entries, drained: the cube and its chain. */
+async function cubeWithEntries(t: Tenant, n: number): Promise<{ cube: string; chain: string }> {
   const user = uniq("u");
   for (let i = 0; i < n; i++) await remember(t, { user_id: user, text: `note ${i} of ${user}` });
   await drain(t.id, `user:${user}`);
-  return `user:${user}`;
+  const [chain] = await chainsOf(t.id, `user:${user}`);
+  expect(chain).toMatch(new RegExp(`^user:${user}#[0-9a-z]+$`));
+  return { cube: `user:${user}`, chain: chain as string };
 }
 
 describe("audit entries of a cube", () => {
@@ -176,7 +190,8 @@ describe("a D1 outage", () => {
     await probe.failAuditDrain(false);
     expect((await api(t, "DELETE", `/v1/cubes/${cube}`)).status).toBe(200);
     expect((await rows(t.id, cube)).map((r) => r.action)).toEqual(["memory.add", "memory.read"]);
-    expect((await verify(t, cube)).body.chains).toEqual([{ chain: cube, ok: true, entries: 2 }]);
+    const [chain] = await chainsOf(t.id, cube);
+    expect((await verify(t, chain)).body.chains).toEqual([{ chain, ok: true, entries: 2 }]);
   });
 });
 
@@ -230,7 +245,8 @@ describe("GET /v1/audit", () => {
     await drain(other.id, `user:${user}`);
 
     const get = (q: string, who = t) => api<{ entries: Entry[]; next_cursor: string | null }>(who, "GET", `/v1/audit?${q}`);
-    const adds = await get(`action=memory.add&chain=user:${user}`);
+    const [chain] = await chainsOf(t.id, `user:${user}`);
+    const adds = await get(`action=memory.add&chain=${encodeURIComponent(chain as string)}`);
     expect(adds.status).toBe(200);
     expect(adds.body.entries.map((e) => e.target_ids[0])).toEqual([...ids].reverse());
     expect((await get(`cube_id=user:${user}&action=memory.read`)).body.entries.map((e) => e.target_ids)).toEqual([[ids[1]]]);
@@ -263,14 +279,15 @@ describe("GET /v1/audit", () => {
 
   it("answers bad filters with 400 and changes nothing", async () => {
     const t = await newTenant(AUDITOR);
-    for (const q of ["limit=201", "limit=0", "action=memory.steal", "from=yesterday", "cursor=notacursor", "chain=has%20space", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "chain=tenant&cube_id=user:x", "extra=1"]) {
+    for (const q of ["limit=201", "limit=0", "action=memory.steal", "from=yesterday", "cursor=notacursor", "chain=has%20space", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "chain=user:x", "chain=user:x%23ABC", "extra=1"]) {
       const r = await api<Err>(t, "GET", `/v1/audit?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error.code, q).toBe("invalid_request");
     }
     expect((await api<Err>(t, "POST", "/v1/audit/verify", { chain: "not a cube!" })).status).toBe(400);
     expect((await api<Err>(t, "POST", "/v1/audit/verify", { chain: "tenant", extra: true })).status).toBe(400);
-    const unknown = await api<Err>(t, "POST", "/v1/audit/verify", { chain: "user:nobody" });
+    expect((await api<Err>(t, "POST", "/v1/audit/verify", { chain: "user:nobody" })).status).toBe(400);
+    const unknown = await api<Err>(t, "POST", "/v1/audit/verify", { chain: "user:nobody#abc" });
     expect(unknown.status).toBe(404);
     expect(await rows(t.id, "user:nobody")).toEqual([]);
   });
@@ -294,17 +311,17 @@ describe("GET /v1/audit", () => {
 describe("POST /v1/audit/verify", () => {
   it("passes untouched chains of the tenant", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 3);
+    const { chain } = await cubeWithEntries(t, 3);
     const r = await verify(t);
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(true);
-    expect(r.body.chains.map((c) => c.chain).sort()).toEqual(["tenant", cube].sort());
+    expect(r.body.chains.map((c) => c.chain).sort()).toEqual(["tenant", chain].sort());
     expect(r.body.chains.every((c) => c.ok && c.entries > 0)).toBe(true);
   });
 
   it("names an entry whose action was changed in D1", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 4);
+    const { chain: cube } = await cubeWithEntries(t, 4);
     await env.DB.prepare("UPDATE audit_entries SET action = 'memory.read' WHERE tenant_id = ? AND chain = ? AND seq = 2").bind(t.id, cube).run();
     expect((await verify(t, cube)).body.chains).toEqual([{ chain: cube, ok: false, entries: 4, first_bad_seq: 2, reason: "changed" }]);
     expect((await verify(t)).body.ok).toBe(false);
@@ -312,21 +329,21 @@ describe("POST /v1/audit/verify", () => {
 
   it("names a deleted middle entry as removed", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 4);
+    const { chain: cube } = await cubeWithEntries(t, 4);
     await env.DB.prepare("DELETE FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq = 3").bind(t.id, cube).run();
     expect((await verify(t, cube)).body.chains[0]).toMatchObject({ ok: false, first_bad_seq: 3, reason: "removed" });
   });
 
   it("names a deleted tail as removed, against the cube's own head", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 4);
+    const { chain: cube } = await cubeWithEntries(t, 4);
     await env.DB.prepare("DELETE FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq = 4").bind(t.id, cube).run();
     expect((await verify(t, cube)).body.chains[0]).toMatchObject({ ok: false, entries: 3, first_bad_seq: 4, reason: "removed" });
   });
 
   it("names two entries whose seqs were swapped as reordered, at the lower seq", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 4);
+    const { chain: cube } = await cubeWithEntries(t, 4);
     const swap = (from: number, to: number) => env.DB.prepare("UPDATE audit_entries SET seq = ? WHERE tenant_id = ? AND chain = ? AND seq = ?").bind(to, t.id, cube, from).run();
     await swap(1, -1);
     await swap(3, 1);
@@ -345,19 +362,19 @@ describe("POST /v1/audit/verify", () => {
 describe("a retried verify", () => {
   it("replays the first answer under the same Idempotency-Key and refuses the key for another body", async () => {
     const t = await newTenant(AUDITOR);
-    const cube = await cubeWithEntries(t, 1);
-    const first = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain: cube }, { "idempotency-key": "verify-1" });
-    expect(first.body.chains).toEqual([{ chain: cube, ok: true, entries: 1 }]);
+    const { cube, chain } = await cubeWithEntries(t, 1);
+    const first = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain }, { "idempotency-key": "verify-1" });
+    expect(first.body.chains).toEqual([{ chain, ok: true, entries: 1 }]);
     await remember(t, { cube_id: cube, text: "one more" });
-    const again = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain: cube }, { "idempotency-key": "verify-1" });
+    const again = await api<{ chains: Verdict[] }>(t, "POST", "/v1/audit/verify", { chain }, { "idempotency-key": "verify-1" });
     expect(again.body).toEqual(first.body);
-    expect((await verify(t, cube)).body.chains[0]?.entries).toBe(2);
+    expect((await verify(t, chain)).body.chains[0]?.entries).toBe(2);
     expect((await api(t, "POST", "/v1/audit/verify", {}, { "idempotency-key": "verify-1" })).status).toBe(409);
   });
 });
 
 describe("deleting a cube", () => {
-  it("keeps the cube's audit entries in D1, verifiable, records the deletion, and a cube made again continues the chain", async () => {
+  it("keeps the cube's audit entries in D1, verifiable against the head its deletion recorded; a cube made again starts a new chain", async () => {
     const t = await newTenant(AUDITOR);
     const cube = uniq("team");
     expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "team" })).status).toBe(201);
@@ -367,21 +384,33 @@ describe("deleting a cube", () => {
     expect((await api(t, "DELETE", `/v1/cubes/${cube}`)).status).toBe(200);
     const kept = await rows(t.id, cube);
     expect(kept.map((r) => r.action)).toEqual(["memory.add", "memory.read"]);
-    expect((await rows(t.id, "tenant")).map((r) => r.action)).toContain("cube.delete");
-    expect((await verify(t, cube)).body.chains).toEqual([{ chain: cube, ok: true, entries: 2 }]);
+    const chain = kept[0]?.chain as string;
+    const deletion = (await rows(t.id, "tenant")).find((r) => r.action === "cube.delete");
+    expect(JSON.parse(deletion?.target_ids ?? "[]")).toEqual([cube, chain, `head:2:${kept[1]?.hash}`]);
+    expect((await verify(t, chain)).body.chains).toEqual([{ chain, ok: true, entries: 2 }]);
 
-    // The deleted cube still knows its head: removing its last entry from D1 shows.
-    await env.DB.prepare("DELETE FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq = 2").bind(t.id, cube).run();
-    expect((await verify(t, cube)).body.chains[0]).toMatchObject({ ok: false, first_bad_seq: 2, reason: "removed" });
-    await env.DB.prepare("INSERT INTO audit_entries SELECT * FROM (SELECT ? AS tenant_id, ? AS chain, 2 AS seq, ? AS at, ? AS key_id, ? AS request_id, ? AS action, ? AS target_ids, ? AS prev_hash, ? AS hash)")
-      .bind(t.id, cube, kept[1]?.at, kept[1]?.key_id, kept[1]?.request_id, kept[1]?.action, kept[1]?.target_ids, kept[1]?.prev_hash, kept[1]?.hash)
+    // The deleted cube's last entry is known from its deletion: removing it from D1 shows.
+    await env.DB.prepare("DELETE FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq = 2").bind(t.id, chain).run();
+    expect((await verify(t, chain)).body.chains[0]).toMatchObject({ ok: false, entries: 1, first_bad_seq: 2, reason: "removed" });
+    const last = kept[1] as Row;
+    await env.DB.prepare("INSERT INTO audit_entries (tenant_id, chain, seq, at, key_id, request_id, action, target_ids, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(last.tenant_id, last.chain, last.seq, last.at, last.key_id, last.request_id, last.action, last.target_ids, last.prev_hash, last.hash)
       .run();
-    expect((await verify(t, cube)).body.ok).toBe(true);
+    expect((await verify(t, chain)).body.ok).toBe(true);
 
+    // The object holds nothing of the deleted cube; a cube made again under the id has a chain of its own.
     expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "team again" })).status).toBe(201);
     await remember(t, { cube_id: cube, text: "the team meets on Tuesdays now" });
     await drain(t.id, cube);
-    expect((await rows(t.id, cube)).map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect((await verify(t, cube)).body.chains).toEqual([{ chain: cube, ok: true, entries: 3 }]);
+    const chains = await chainsOf(t.id, cube);
+    expect(chains).toHaveLength(2);
+    expect(chains[0]).toBe(chain);
+    expect((await rows(t.id, chains[1])).map((r) => [r.seq, r.action])).toEqual([[1, "memory.add"]]);
+    expect((await rows(t.id, chain))).toHaveLength(2);
+    const all = await verify(t);
+    expect(all.body.ok).toBe(true);
+    expect(all.body.chains.map((c) => c.chain).sort()).toEqual([...chains, "tenant"].sort());
+    const byCube = await api<{ entries: Entry[] }>(t, "GET", `/v1/audit?cube_id=${cube}`);
+    expect(byCube.body.entries.map((e) => e.chain)).toEqual([chains[1], chain, chain]);
   });
 });

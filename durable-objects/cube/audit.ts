@@ -1,6 +1,6 @@
 // The cube's own audit chain: appended in the transaction of what it records, drained to D1.
 import { backoffMs } from "./outbox/outbox";
-import { nextEntry, type AuditActor, type AuditEntry, type AuditEvent, type ChainHead } from "../../src/governance/audit";
+import { cubeChainName, nextEntry, type AuditActor, type AuditEntry, type AuditEvent, type ChainHead } from "../../src/governance/audit";
 import type { CubeIdentity } from "../../src/memory/cube-contract";
 
 /** Entries sent to D1 per batch. */
@@ -19,44 +19,33 @@ interface AuditRow extends Record<string, SqlStorageValue> {
   hash: string;
 }
 
-/** The cube's audit heads, kept in meta: the last entry appended and the last one D1 confirmed. */
-export interface AuditHeads {
-  last: ChainHead | null;
-  drained: ChainHead | null;
-}
+/** A head of the cube's chain, with the chain's name. */
+export type CubeChainHead = ChainHead & { chain: string };
 
+/** The cube's audit heads, kept in meta: the last entry appended and the last one D1 confirmed. */
 const HEAD_KEYS = { last: "audit_head", drained: "audit_drained" } as const;
 
-function readHead(sql: SqlStorage, key: string): ChainHead | null {
+function readHead(sql: SqlStorage, key: string): CubeChainHead | null {
   const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-  return row ? (JSON.parse(row.value) as ChainHead) : null;
+  return row ? (JSON.parse(row.value) as CubeChainHead) : null;
 }
 
-function writeHead(sql: SqlStorage, key: string, head: ChainHead): void {
-  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify({ seq: head.seq, hash: head.hash }));
+function writeHead(sql: SqlStorage, key: string, head: CubeChainHead): void {
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, JSON.stringify({ chain: head.chain, seq: head.seq, hash: head.hash }));
 }
 
-export function readHeads(sql: SqlStorage): AuditHeads {
-  return { last: readHead(sql, HEAD_KEYS.last), drained: readHead(sql, HEAD_KEYS.drained) };
-}
-
-/**
- * Puts the heads back after the cube's database was wiped (`destroy`): a cube created again under
- * the same id continues the same chain, so D1's entries of the deleted cube stay verifiable.
- */
-export function restoreHeads(sql: SqlStorage, heads: AuditHeads): void {
-  if (heads.last) writeHead(sql, HEAD_KEYS.last, heads.last);
-  if (heads.drained) writeHead(sql, HEAD_KEYS.drained, heads.drained);
-}
+/** The last entry D1 confirmed (null: none yet). */
+export const drainedHead = (sql: SqlStorage): CubeChainHead | null => readHead(sql, HEAD_KEYS.drained);
 
 /** The actor a call carries (null: none given, recorded as system work). */
 export function actorOf(identity: CubeIdentity): AuditActor | null {
   return identity.actor ? { key_id: identity.actor.key_id, request_id: identity.actor.request_id } : null;
 }
 
-/** Appends one entry to the cube's chain (named by its cube id). Call inside the write's transaction. */
+/** Appends one entry to the cube's chain (named on its first entry). Call inside the write's transaction. */
 export function appendAudit(sql: SqlStorage, identity: CubeIdentity, actor: AuditActor | null, event: AuditEvent, now: number): AuditEntry {
-  const entry = nextEntry(identity.cube_id, readHead(sql, HEAD_KEYS.last), actor, event, now);
+  const head = readHead(sql, HEAD_KEYS.last);
+  const entry = nextEntry(head?.chain ?? cubeChainName(identity.cube_id, now), head, actor, event, now);
   sql.exec(
     "INSERT INTO audit_log (seq, at, key_id, request_id, action, target_ids, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     entry.seq,
@@ -83,7 +72,9 @@ export function pendingAudit(sql: SqlStorage): number {
  */
 export async function drainAudit(sql: SqlStorage, db: D1Database, identity: CubeIdentity): Promise<number> {
   let drained = 0;
+  const chain = readHead(sql, HEAD_KEYS.last)?.chain;
   for (;;) {
+    if (chain === undefined) break;
     const rows = sql.exec<AuditRow>("SELECT seq, at, key_id, request_id, action, target_ids, prev_hash, hash FROM audit_log WHERE drained = 0 ORDER BY seq LIMIT ?", DRAIN_BATCH).toArray();
     const last = rows[rows.length - 1];
     if (!last) break;
@@ -91,12 +82,12 @@ export async function drainAudit(sql: SqlStorage, db: D1Database, identity: Cube
       rows.map((r) =>
         db
           .prepare("INSERT OR IGNORE INTO audit_entries (tenant_id, chain, seq, at, key_id, request_id, action, target_ids, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .bind(identity.tenant_id, identity.cube_id, r.seq, r.at, r.key_id, r.request_id, r.action, r.target_ids, r.prev_hash, r.hash),
+          .bind(identity.tenant_id, chain, r.seq, r.at, r.key_id, r.request_id, r.action, r.target_ids, r.prev_hash, r.hash),
       ),
     );
     sql.exec("UPDATE audit_log SET drained = 1 WHERE drained = 0 AND seq <= ?", last.seq);
     // Two drains may overlap (the alarm's and a verification's): the head only moves forward.
-    if ((readHead(sql, HEAD_KEYS.drained)?.seq ?? 0) < last.seq) writeHead(sql, HEAD_KEYS.drained, last);
+    if ((readHead(sql, HEAD_KEYS.drained)?.seq ?? 0) < last.seq) writeHead(sql, HEAD_KEYS.drained, { chain, seq: last.seq, hash: last.hash });
     sql.exec("DELETE FROM audit_log WHERE drained = 1 AND seq <= ?", last.seq - KEEP_DRAINED);
     drained += rows.length;
     if (rows.length < DRAIN_BATCH) break;

@@ -5,10 +5,10 @@ import type { AppEnv } from "./app-env";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { ApiError } from "../errors";
-import { AUDIT_ACTIONS, TENANT_CHAIN, type AuditEntry, type ChainHead } from "../governance/audit";
+import { AUDIT_ACTIONS, type AuditEntry, type ChainHead } from "../governance/audit";
 import { cubeIdSchema, type CubeIdentity, type CubeResult } from "../memory/cube-contract";
 import { cubeStub, unwrap } from "../services/cubes";
-import { listAudit, MAX_VERIFY_CHAINS, MAX_VERIFY_ENTRIES, MAX_VERIFY_TOTAL, verifyAudit } from "../services/audit";
+import { isChainName, listAudit, MAX_VERIFY_CHAINS, MAX_VERIFY_ENTRIES, MAX_VERIFY_TOTAL, verifyAudit } from "../services/audit";
 
 export const audit = routes();
 
@@ -16,8 +16,8 @@ const chainSchema = z
   .string()
   .min(1)
   .max(300)
-  .refine((c) => c === TENANT_CHAIN || cubeIdSchema.safeParse(c).success, 'a cube id, or "tenant"')
-  .describe('"tenant" (keys, tenants, grants, cube deletions, exports) or a cube id (that cube\'s writes and reads)');
+  .refine(isChainName, '"tenant", or a cube\'s chain: <cube id>#<start>')
+  .describe('"tenant" (keys, tenants, grants, cube deletions, exports) or a cube\'s chain, `<cube id>#<start>` (its writes and reads; a cube deleted and made again has a new one)');
 const instant = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 
 const entrySchema = z.object({
@@ -44,7 +44,7 @@ function auditCaller(c: Context<AppEnv>) {
 
 const listQuery = z.strictObject({
   chain: chainSchema.optional(),
-  cube_id: cubeIdSchema.optional().describe("the same as chain=<cube id>"),
+  cube_id: cubeIdSchema.optional().describe("entries of every chain this cube id had"),
   action: z.enum(AUDIT_ACTIONS).optional(),
   key_id: z.string().min(1).max(200).optional(),
   target_id: z.string().min(1).max(300).optional().describe("entries naming this id (a memory, key, grant, cube or job)"),
@@ -67,11 +67,11 @@ const list = defineRoute({
 audit.openapi(list, async (c) => {
   const who = auditCaller(c);
   const q = c.req.valid("query");
-  if (q.chain !== undefined && q.cube_id !== undefined && q.chain !== q.cube_id) throw new ApiError("invalid_request", "chain and cube_id name different chains");
   if (q.from !== undefined && q.to !== undefined && q.from >= q.to) throw new ApiError("invalid_request", "from must be before to");
   const after = q.cursor ? decodeCursor(q.cursor, cursorSchema) : undefined;
   const page = await listAudit(c.env.DB, who.tenant_id, {
-    chain: q.chain ?? q.cube_id,
+    chain: q.chain,
+    cube_id: q.cube_id,
     action: q.action,
     key_id: q.key_id,
     target_id: q.target_id,
@@ -94,7 +94,7 @@ const verdictSchema = z.object({
 });
 
 /** The cube's own RPC for its audit head (beside the Worker's CubeRpc surface). */
-type AuditHeadRpc = { auditHead(identity: CubeIdentity): Promise<CubeResult<ChainHead | null>> };
+type AuditHeadRpc = { auditHead(identity: CubeIdentity): Promise<CubeResult<(ChainHead & { chain: string }) | null>> };
 
 const verify = defineRoute({
   method: "post",
@@ -107,8 +107,10 @@ const verify = defineRoute({
 });
 audit.openapi(verify, async (c) => {
   const who = auditCaller(c);
-  const headOf = async (chain: string) => {
-    const identity: CubeIdentity = { tenant_id: who.tenant_id, cube_id: chain };
+  const headOf = async (cubeId: string) => {
+    const identity: CubeIdentity = { tenant_id: who.tenant_id, cube_id: cubeId };
+    // Only a cube that exists is asked (a deleted one's head is in the tenant chain).
+    if (!(await c.get("deps").registry.exists(identity))) return null;
     // The cube sends D1 what it lacks, then names its last entry there: a removed tail shows.
     const stub = cubeStub(c.env, identity) as unknown as AuditHeadRpc;
     return unwrap(await stub.auditHead(identity));

@@ -28,8 +28,24 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** The chain of tenant-level events (keys, tenants, grants, cube deletions); a cube's chain is named by its cube id. */
+/** The chain of tenant-level events (keys, tenants, grants, cube deletions, exports). */
 export const TENANT_CHAIN = "tenant";
+/**
+ * A cube's chain is `<cube id>#<when it began, base 36 ms>`: a cube deleted and made again under
+ * the same id starts a chain of its own, and the deleted one's stays in D1 as it was. `#` is in no
+ * cube id, so the cube id is everything before the last `#`.
+ */
+export const cubeChainName = (cubeId: string, startedAt: number) => `${cubeId}#${startedAt.toString(36)}`;
+export function cubeOfChain(chain: string): string | null {
+  const i = chain.lastIndexOf("#");
+  return i > 0 && /^[0-9a-z]+$/.test(chain.slice(i + 1)) ? chain.slice(0, i) : null;
+}
+/** How a cube.delete entry of the tenant chain names the deleted cube's last entry: `head:<seq>:<hash>`. */
+export const headTarget = (head: ChainHead) => `head:${head.seq}:${head.hash}`;
+export function parseHeadTarget(target: string): ChainHead | null {
+  const m = /^head:(\d+):([0-9a-f]{64})$/.exec(target);
+  return m ? { seq: Number(m[1]), hash: m[2] as string } : null;
+}
 /** prev_hash of an entry with seq 1. */
 export const GENESIS_HASH = "0".repeat(64);
 /** Most target ids one entry keeps (a search or list names at most this many results). */

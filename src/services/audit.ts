@@ -1,6 +1,6 @@
 // The audit log in D1: the tenant's own chain (keys, tenants, grants, cube deletions), queries, verification.
 import { ApiError } from "../errors";
-import { TENANT_CHAIN, nextEntry, verifyChain, type AuditActor, type AuditBreak, type AuditEntry, type AuditEvent, type ChainHead } from "../governance/audit";
+import { TENANT_CHAIN, cubeOfChain, nextEntry, parseHeadTarget, verifyChain, type AuditActor, type AuditBreak, type AuditEntry, type AuditEvent, type ChainHead } from "../governance/audit";
 import { cubeIdSchema } from "../memory/cube-contract";
 
 /** Tries of an append that lost the race for the next seq to a concurrent writer. */
@@ -23,6 +23,13 @@ interface EntryRow {
   target_ids: string;
   prev_hash: string;
   hash: string;
+}
+
+/** "tenant", or `<cube id>#<start>`. */
+export function isChainName(chain: string): boolean {
+  if (chain === TENANT_CHAIN) return true;
+  const cubeId = cubeOfChain(chain);
+  return cubeId !== null && cubeIdSchema.safeParse(cubeId).success;
 }
 
 const COLUMNS = "chain, seq, at, key_id, request_id, action, target_ids, prev_hash, hash";
@@ -61,6 +68,8 @@ export async function recordTenantEvent(db: D1Database, tenantId: string, actor:
 
 export interface AuditQuery {
   chain?: string | undefined;
+  /** Every chain of this cube id (one per time a cube of that id was made). */
+  cube_id?: string | undefined;
   action?: string | undefined;
   key_id?: string | undefined;
   target_id?: string | undefined;
@@ -82,6 +91,8 @@ export async function listAudit(db: D1Database, tenantId: string, q: AuditQuery)
     args.push(...v);
   };
   if (q.chain !== undefined) add("chain = ?", q.chain);
+  // Chains of a cube are `<cube id>#<start>`; '$' is the character after '#'.
+  if (q.cube_id !== undefined) add("chain > ? AND chain < ?", `${q.cube_id}#`, `${q.cube_id}$`);
   if (q.action !== undefined) add("action = ?", q.action);
   if (q.key_id !== undefined) add("key_id = ?", q.key_id);
   if (q.target_id !== undefined) add("EXISTS (SELECT 1 FROM json_each(audit_entries.target_ids) WHERE json_each.value = ?)", q.target_id);
@@ -107,8 +118,31 @@ export interface ChainVerdict {
   truncated?: boolean;
 }
 
-/** A cube's own record of its last entry in D1 (it drains first), or null for none or the tenant chain. */
-export type HeadOf = (chain: string) => Promise<ChainHead | null>;
+/** A cube's own record of its current chain's last entry in D1 (it drains first); null when it has none (or was deleted). */
+export type HeadOf = (cubeId: string) => Promise<(ChainHead & { chain: string }) | null>;
+
+/** The last entry of a deleted cube's chain, as the tenant chain's cube.delete entry names it. */
+async function deletedChainHead(db: D1Database, tenantId: string, chain: string): Promise<ChainHead | null> {
+  const row = await db
+    .prepare("SELECT target_ids FROM audit_entries WHERE tenant_id = ? AND chain = ? AND action = 'cube.delete' AND EXISTS (SELECT 1 FROM json_each(audit_entries.target_ids) WHERE json_each.value = ?) ORDER BY seq DESC LIMIT 1")
+    .bind(tenantId, TENANT_CHAIN, chain)
+    .first<{ target_ids: string }>();
+  if (!row) return null;
+  for (const t of JSON.parse(row.target_ids) as string[]) {
+    const head = parseHeadTarget(t);
+    if (head) return head;
+  }
+  return null;
+}
+
+/** What the writer knows of a chain's last stored entry: the live cube's own head, else the one its deletion recorded. */
+async function expectedHead(db: D1Database, tenantId: string, chain: string, headOf: HeadOf): Promise<ChainHead | null> {
+  const cubeId = cubeOfChain(chain);
+  if (chain === TENANT_CHAIN || cubeId === null) return null;
+  const live = await headOf(cubeId);
+  if (live && live.chain === chain) return { seq: live.seq, hash: live.hash };
+  return deletedChainHead(db, tenantId, chain);
+}
 
 async function chainEntries(db: D1Database, tenantId: string, chain: string): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -128,7 +162,7 @@ async function chainEntries(db: D1Database, tenantId: string, chain: string): Pr
 
 async function verifyOne(db: D1Database, tenantId: string, chain: string, headOf: HeadOf): Promise<ChainVerdict> {
   // The writer's head first: entries drained after it was read only lengthen what D1 holds.
-  const head = chain === TENANT_CHAIN ? null : await headOf(chain);
+  const head = await expectedHead(db, tenantId, chain, headOf);
   const all = await chainEntries(db, tenantId, chain);
   const truncated = all.length > MAX_VERIFY_ENTRIES;
   const entries = truncated ? all.slice(0, MAX_VERIFY_ENTRIES) : all;
@@ -146,10 +180,10 @@ export async function verifyAudit(db: D1Database, tenantId: string, chain: strin
   let names: string[];
   let leftOut = 0;
   if (chain !== undefined) {
-    if (chain !== TENANT_CHAIN && !cubeIdSchema.safeParse(chain).success) throw new ApiError("invalid_request", `chain ${chain} is not "tenant" nor a cube id`);
+    if (!isChainName(chain)) throw new ApiError("invalid_request", `chain ${chain} is neither "tenant" nor a cube's chain (<cube id>#<start>)`);
     const known = await db.prepare("SELECT 1 AS one FROM audit_entries WHERE tenant_id = ? AND chain = ? LIMIT 1").bind(tenantId, chain).first();
-    // A cube chain whose entries were all removed from D1 is still known to its cube.
-    if (!known && (chain === TENANT_CHAIN || (await headOf(chain)) === null)) throw new ApiError("not_found", `audit chain ${chain} not found`);
+    // A cube chain whose entries were all removed from D1 is still known to its writer.
+    if (!known && (await expectedHead(db, tenantId, chain, headOf)) === null) throw new ApiError("not_found", `audit chain ${chain} not found`);
     names = [chain];
   } else {
     const rows = await db.prepare("SELECT DISTINCT chain FROM audit_entries WHERE tenant_id = ? ORDER BY chain LIMIT ?").bind(tenantId, MAX_VERIFY_CHAINS + 1).all<{ chain: string }>();

@@ -1,6 +1,7 @@
 // Deleting a whole cube: its object's database, its catalog rows, its vectors, its grants, its job and cube registrations.
 import type { CubeIdentity } from "../memory/cube-contract";
 import { unwrap } from "./cubes";
+import { headTarget } from "../governance/audit";
 import type { Deps } from "./deps";
 
 /** Vectorize deletes at most this many ids per call. */
@@ -22,10 +23,12 @@ export async function deleteCube(deps: Deps, identity: CubeIdentity): Promise<{ 
   await deps.jobs.removeCube(identity);
   // Grants on the cube, and grants to it: a new cube of the same id starts with none.
   await deps.grants.removeCube(identity.tenant_id, identity.cube_id);
-  unwrap(await cube.destroy(identity));
+  const { audit_head: head } = unwrap(await cube.destroy(identity));
   await deps.registry.remove(identity);
   // Its audit entries stay in D1 (the cube sent them all before its database went); the deletion
-  // itself is a tenant event. A retry after a failure here records it again: never lost.
-  await deps.audit?.record(identity.tenant_id, identity.actor ?? null, { action: "cube.delete", target_ids: [identity.cube_id] });
+  // is a tenant event naming the chain's last entry, so that a tail cut from D1 later shows. A retry
+  // after a failure here records it again (without the head, which went with the database).
+  const chain = head ? [head.chain, headTarget(head)] : [];
+  await deps.audit?.record(identity.tenant_id, identity.actor ?? null, { action: "cube.delete", target_ids: [identity.cube_id, ...chain] });
   return { id: identity.cube_id, deleted: true, memories: memory_ids.length };
 }

@@ -1,6 +1,6 @@
 // The audit hash chain: canonical hashing, linking, and naming the first entry that was tampered with.
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH, canonicalEntry, entryHash, nextEntry, verifyChain, type AuditEntry } from "../../src/governance/audit";
+import { GENESIS_HASH, canonicalEntry, cubeChainName, cubeOfChain, entryHash, headTarget, nextEntry, parseHeadTarget, verifyChain, type AuditEntry } from "../../src/governance/audit";
 
 function chain(n: number, name = "user:ann"): AuditEntry[] {
   const out: AuditEntry[] = [];
@@ -104,5 +104,24 @@ describe("verifyChain", () => {
     const full = chain(5);
     expect(verifyChain(full, { seq: 3, hash: full[2]?.hash as string }).ok).toBe(true);
     expect(verifyChain(full, { seq: 3, hash: "f".repeat(64) })).toMatchObject({ ok: false, first_bad_seq: 3, reason: "changed" });
+  });
+});
+
+describe("chain names", () => {
+  it("names a cube's chain by its cube id and start, and reads the cube id back (ids may hold '@' and ':')", () => {
+    const name = cubeChainName("team@acme:ops", 1_700_000_000_000);
+    expect(name).toBe(`team@acme:ops#${(1_700_000_000_000).toString(36)}`);
+    expect(cubeOfChain(name)).toBe("team@acme:ops");
+    expect(cubeOfChain("tenant")).toBeNull();
+    expect(cubeOfChain("user:x#")).toBeNull();
+    expect(cubeOfChain("#abc")).toBeNull();
+    expect(cubeOfChain("user:x#ABC")).toBeNull();
+  });
+
+  it("writes a chain's head as a target id and parses only that form back", () => {
+    const head = { seq: 12, hash: "a".repeat(64) };
+    expect(parseHeadTarget(headTarget(head))).toEqual(head);
+    expect(parseHeadTarget("head:12:xyz")).toBeNull();
+    expect(parseHeadTarget(`mem_head:1:${"a".repeat(64)}`)).toBeNull();
   });
 });
