@@ -153,7 +153,7 @@ export const webhookDeliveries = sqliteTable(
 );
 
 /**
- * The audit log as drained for querying: every chain of the tenant (a cube's, named by its cube id,
+ * The audit log as drained for querying: every chain of the tenant (a cube's, `<cube id>#<start>`,
  * and "tenant" for keys, tenants, grants and cube deletions), append-only, hash-chained, ids only.
  */
 export const auditEntries = sqliteTable(
