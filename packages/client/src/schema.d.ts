@@ -5471,9 +5471,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube id (that cube's writes and reads) */
+                    /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube's chain, `<cube id>#<start>` (its writes and reads; a cube deleted and made again has a new one) */
                     chain?: string;
-                    /** @description the same as chain=<cube id> */
+                    /** @description entries of every chain this cube id had */
                     cube_id?: string;
                     action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "job.complete" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "tenant.create" | "grant.create" | "grant.revoke" | "export";
                     key_id?: string;
@@ -5582,7 +5582,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube id (that cube's writes and reads) */
+                        /** @description "tenant" (keys, tenants, grants, cube deletions, exports) or a cube's chain, `<cube id>#<start>` (its writes and reads; a cube deleted and made again has a new one) */
                         chain?: string;
                     };
                 };
