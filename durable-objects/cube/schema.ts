@@ -174,6 +174,40 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE memory_versions ADD COLUMN signature TEXT;
   `,
+  // v9 (scheduler): the alarm's task table (one row per task: when it next wants to run, its last
+  // run, failures in a row for its backoff) and its recent decisions (run, deferred, failed, why);
+  // working memory per session: the rolling summary of turns that fell out of the token bound and
+  // when the session was compacted.
+  `
+  CREATE TABLE scheduler_tasks (
+    name TEXT PRIMARY KEY,
+    priority INTEGER NOT NULL,
+    next_at INTEGER,
+    last_run_at INTEGER,
+    last_ok_at INTEGER,
+    last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    runs INTEGER NOT NULL DEFAULT 0,
+    last_duration_ms INTEGER,
+    last_note TEXT
+  );
+  CREATE TABLE scheduler_decisions (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT NOT NULL
+  );
+  CREATE TABLE working_memory (
+    session_id TEXT PRIMARY KEY,
+    user_id TEXT,
+    agent_id TEXT,
+    summary TEXT NOT NULL DEFAULT '',
+    summarized_through INTEGER NOT NULL DEFAULT 0,
+    last_turn_at INTEGER NOT NULL,
+    compacted_at INTEGER
+  );
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,68 @@
+// The scheduler's task table as plain data: task names, priorities, the record each task keeps, its state.
+
+/** Every task a cube's alarm runs; the order here is only the listing order. */
+export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "index_warmup", "idempotency_purge"] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+/**
+ * Lower runs first. The outbox is pinned first on every wake-up whatever the priorities say
+ * (derived stores must never wait behind another task); the others age (see `plan.ts`).
+ */
+export const TASK_PRIORITY: Readonly<Record<TaskName, number>> = {
+  outbox: 0,
+  audit: 1,
+  jobs: 2,
+  lifecycle: 3,
+  index_warmup: 4,
+  idempotency_purge: 5,
+};
+
+/** What each task does, for the scheduler's answer. */
+export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
+  outbox: "drain changes to D1 and the vector index",
+  audit: "send the cube's audit entries to D1",
+  jobs: "re-send extraction jobs nobody started and jobs whose lease ran out",
+  lifecycle: "expire, archive and purge memories as the lifecycle policy says",
+  index_warmup: "read the in-memory vector index back between requests",
+  idempotency_purge: "forget idempotency answers past their retention",
+};
+
+/**
+ * Tasks a write (or any other change) wakes: each is cheap when it has nothing to do, and each
+ * decides for itself whether there is something (the alarm used to run all of them every time).
+ */
+export const REACTIVE_TASKS: readonly TaskName[] = ["outbox", "audit", "jobs", "lifecycle", "index_warmup", "idempotency_purge"];
+
+/** One row of the task table. Times are epoch milliseconds. */
+export interface TaskRecord {
+  name: TaskName;
+  priority: number;
+  /** When the task next wants to run; null: not until something wakes it. */
+  next_at: number | null;
+  last_run_at: number | null;
+  last_ok_at: number | null;
+  last_error: string | null;
+  /** Failures in a row; 0 after a success. */
+  failures: number;
+  runs: number;
+  last_duration_ms: number | null;
+  /** What the last successful run reported (e.g. "drained 3"). */
+  last_note: string | null;
+}
+
+export type TaskState = "running" | "queued" | "backing_off" | "scheduled" | "idle";
+
+export function newTask(name: TaskName): TaskRecord {
+  return { name, priority: TASK_PRIORITY[name], next_at: null, last_run_at: null, last_ok_at: null, last_error: null, failures: 0, runs: 0, last_duration_ms: null, last_note: null };
+}
+
+/**
+ * running: in the loop now; queued: due; backing_off: failed last time and waiting out its
+ * backoff; scheduled: wants to run at a later time; idle: nothing to do until woken.
+ */
+export function taskState(task: TaskRecord, now: number, running: boolean): TaskState {
+  if (running) return "running";
+  if (task.next_at === null) return "idle";
+  if (task.next_at <= now) return "queued";
+  return task.failures > 0 ? "backing_off" : "scheduled";
+}
