@@ -7,7 +7,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { QuantizedIndex } from "../src/memory/vectors/quantized-index";
 import { LocalEmbedder } from "../src/providers/embedder-local";
-import { MemosError, type MemosClient, type RequestBody } from "../packages/client/src/index.ts";
+import { MemosError, type RequestBody } from "../packages/client/src/index.ts";
 import { percentile } from "./lib/metrics";
 import { startServer, type Server } from "./lib/server";
 
@@ -41,15 +41,23 @@ function queryText(i: number): string {
 
 /**
  * wrangler dev reloads the Worker when a source file changes (other work in the same checkout);
- * a batch cut by a reload is re-sent by the client under the same Idempotency-Key (its retries on
- * 503 and network errors, 6 attempts from 500 ms), so it is stored once.
+ * a batch cut by a reload is re-sent under the same Idempotency-Key, so it is stored once. The
+ * loop is here rather than in the client's retries: a reload's 503 says `Retry-After: 0`, which
+ * the client would honour by retrying at once, before the new Worker is up.
  */
-async function addWithRetry(client: MemosClient, body: RequestBody<"/v1/memories", "post">, key: string): Promise<void> {
-  await client.memories.add(body, { idempotencyKey: key });
+async function addWithRetry(server: Server, body: RequestBody<"/v1/memories", "post">, key: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return void (await server.single.memories.add(body, { idempotencyKey: key }));
+    } catch (error) {
+      const cut = (error instanceof MemosError && error.status === 503) || error instanceof TypeError;
+      if (!cut || attempt >= 5) throw new Error(`POST /v1/memories: ${error instanceof Error ? error.message : String(error)}`);
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
 }
 
 async function fill(server: Server, user: string, from: number, to: number): Promise<number> {
-  const client = server.clientWith({ retry: { maxAttempts: 6, baseDelayMs: 500 } });
   const t = performance.now();
   let next = from;
   const worker = async (): Promise<void> => {
@@ -58,7 +66,7 @@ async function fill(server: Server, user: string, from: number, to: number): Pro
       next = Math.min(to, next + BATCH);
       const messages: Array<{ role: "user"; content: string }> = [];
       for (let i = start; i < next; i++) messages.push({ role: "user", content: memoryText(i) });
-      await addWithRetry(client, { user_id: user, infer: false, messages }, `${user}-${start}`);
+      await addWithRetry(server, { user_id: user, infer: false, messages }, `${user}-${start}`);
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, worker));

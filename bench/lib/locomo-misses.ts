@@ -29,14 +29,14 @@ async function main(): Promise<void> {
       const covered = new Set<string>();
       let cursor: string | null = null;
       do {
-        const page = await server.single.memories.list({ user_id: user, limit: 200, ...(cursor ? { cursor } : {}) });
+        const page = await server.client.memories.list({ user_id: user, limit: 200, ...(cursor ? { cursor } : {}) });
         for (const m of page.memories) for (const d of map(m)) covered.add(d);
         cursor = page.next_cursor;
       } while (cursor);
       const textOf = new Map(conv.turns.map((t) => [t.diaId, `${t.speaker}: ${turnContent(t)}`]));
       for (const qa of questions(conv)) {
         counts.questions++;
-        const res = await server.single.search({ user_id: user, query: qa.question, top_k: DEPTH, record_access: false });
+        const res = await server.client.search({ user_id: user, query: qa.question, top_k: DEPTH, record_access: false });
         const ranks = res.results.map((r) => map(r.memory).some((d) => qa.evidence.includes(d)));
         const first = ranks.indexOf(true);
         if (first >= 0 && first < K) {

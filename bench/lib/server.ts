@@ -9,21 +9,19 @@ import { createMemosClient, type MemosClient, type MemosClientOptions } from "..
 export interface Server {
   url: string;
   key: string;
-  /** The client with its defaults: retries on 429/503 (and network errors of idempotent writes), an Idempotency-Key on every write. */
+  /** The client with its defaults (retries on 429/503, an Idempotency-Key on every write), for untimed calls such as the miss analysis. */
   client: MemosClient;
   /**
    * One request per call, no retry, no Idempotency-Key added: what a timed call uses, so that a
    * sample is the one request it always was and a failure ends the run instead of hiding in a latency.
    */
   single: MemosClient;
-  /** A client for this server with other options. */
-  clientWith(options: Partial<MemosClientOptions>): MemosClient;
   stop(): Promise<void>;
 }
 
 function withClients(url: string, key: string, stop: () => Promise<void>): Server {
   const clientWith = (options: Partial<MemosClientOptions>) => createMemosClient({ baseUrl: url, apiKey: key, ...options });
-  return { url, key, client: clientWith({}), single: clientWith({ retry: false, idempotencyKeys: false }), clientWith, stop };
+  return { url, key, client: clientWith({}), single: clientWith({ retry: false, idempotencyKeys: false }), stop };
 }
 
 export async function startServer(port = 8790 + Math.floor(Math.random() * 100)): Promise<Server> {
