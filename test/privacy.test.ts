@@ -216,6 +216,31 @@ describe("privacy: reveal", () => {
     expect((await api<MemoryOut>(pii, "GET", `/v1/memories/${m.id}`)).body.text).toBe(m.text);
   });
 
+  it("erases a vault value once no memory names it, and never gives its number to another value", async () => {
+    const admin = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    const first = await add(admin, user, `Write to ${EMAIL} about the lease`);
+    const second = await add(admin, user, `Ann's mail is ${EMAIL.toLowerCase()}`);
+    expect(first.text).toContain("[EMAIL_1]");
+    expect(second.text).toContain("[EMAIL_1]");
+    const vault = () =>
+      runInDurableObject(stubOf(admin.id, user), (_c, state) => state.storage.sql.exec<{ placeholder: string; key: string; value: string }>("SELECT placeholder, key, value FROM pii_vault ORDER BY n").toArray());
+    const reveal = async (id: string) => (await api<MemoryOut>(admin, "GET", `/v1/memories/${id}/reveal`)).body.text;
+
+    expect((await api(admin, "DELETE", `/v1/memories/${first.id}`)).status).toBe(200);
+    // Still named by the second memory: kept, and still revealed.
+    expect((await vault())[0]?.value).not.toBe("");
+    expect(await reveal(second.id)).toBe(`Ann's mail is ${EMAIL}`);
+
+    expect((await api(admin, "DELETE", `/v1/memories/${second.id}`)).status).toBe(200);
+    const rows = await vault();
+    expect(rows).toEqual([{ placeholder: "[EMAIL_1]", key: "erased:[EMAIL_1]", value: "" }]);
+    // The same value again, and a new one, both get numbers never used before.
+    const again = await add(admin, user, `Back: ${EMAIL}; also bob@example.net`);
+    expect(again.text).toBe("Back: [EMAIL_2]; also [EMAIL_3]");
+    expect(await reveal(again.id)).toBe(`Back: ${EMAIL}; also bob@example.net`);
+  });
+
   it("does not reveal another tenant's memory, by id or with its cube named", async () => {
     const owner = await newTenant();
     const user = uniq("u");

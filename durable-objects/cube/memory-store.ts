@@ -1,5 +1,7 @@
 // Reads and writes of the cube's memories; every change writes a version and an outbox row.
 import { signProvenance } from "../../src/governance/provenance";
+import { placeholdersIn } from "../../src/governance/pii";
+import { eraseUnreferenced } from "./privacy";
 import type { ChangeReason, Memory } from "../../src/memory/types";
 import type { CubeIdentity, MemoryFilter, NewMemory } from "../../src/memory/cube-contract";
 import { cubeRef, newMemoryId } from "../../src/lib/ids";
@@ -188,6 +190,8 @@ export function updateMemory(ctx: StoreContext, row: MemoryRow, patch: MemoryPat
  */
 export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string | null, now: number, reason: "delete" | "expire" = "delete"): void {
   const version = row.version + 1;
+  // The personal data this memory named, to erase from the vault once nothing else names it.
+  const named = [row.text, ...ctx.sql.exec<{ snapshot: string }>("SELECT snapshot FROM memory_versions WHERE memory_id = ?", row.id).toArray().map((v) => v.snapshot)].flatMap(placeholdersIn);
   scrubColumns(ctx.sql, "memories", ["text", "tags", "entities", "metadata", "source_message_ids"], "seq = ?", row.seq);
   scrubColumns(ctx.sql, "memory_versions", ["snapshot"], "memory_id = ?", row.id);
   scrubFts(ctx.sql, row.seq);
@@ -216,6 +220,7 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
     signature(ctx, { id: row.id, version, hash: null, source_message_ids: [] }, reason, source),
   );
   enqueueOutbox(ctx.sql, row.id, "delete", now);
+  if (named.length > 0) eraseUnreferenced(ctx.sql, named);
 }
 
 export interface FilterOptions {

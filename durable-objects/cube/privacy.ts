@@ -108,12 +108,41 @@ export function maskPrepared(sql: SqlStorage, p: PreparedTexts, now: number): st
   });
 }
 
+/** A vault row whose value was erased keeps its number (so it is never given to another value) and nothing else. */
+const ERASED = "erased:";
+
+/**
+ * Erases the vault values of `placeholders` that no live memory text and no stored version
+ * still names (raw messages are sealed and are not read here: a deleted memory's values go even
+ * if the conversation it came from stays). The row stays, without key or value, so the number is
+ * never given again: a placeholder in an old text can never come to mean someone else's value.
+ */
+export function eraseUnreferenced(sql: SqlStorage, placeholders: readonly string[]): number {
+  let erased = 0;
+  for (const p of new Set(placeholders)) {
+    const used = sql
+      .exec(
+        `SELECT 1 FROM memories WHERE state != 'deleted' AND instr(text, ?1) > 0
+         UNION ALL SELECT 1 FROM memory_versions WHERE instr(snapshot, ?1) > 0 LIMIT 1`,
+        p,
+      )
+      .toArray().length > 0;
+    if (used) continue;
+    erased += sql.exec("UPDATE pii_vault SET key = ?, value = '' WHERE placeholder = ? AND key NOT LIKE 'erased:%'", `${ERASED}${p}`, p).rowsWritten;
+  }
+  return erased;
+}
+
 /** The vault values of the given placeholders (those it holds), opened with the cipher. */
 export async function revealValues(sql: SqlStorage, placeholders: readonly string[], cipher: VaultCipher): Promise<Record<string, string>> {
   const found: { placeholder: string; value: string }[] = [];
   for (let i = 0; i < placeholders.length; i += 50) {
     const chunk = placeholders.slice(i, i + 50);
-    found.push(...sql.exec<{ placeholder: string; value: string }>(`SELECT placeholder, value FROM pii_vault WHERE placeholder IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray());
+    found.push(
+      ...sql
+        .exec<{ placeholder: string; value: string }>(`SELECT placeholder, value FROM pii_vault WHERE placeholder IN (${chunk.map(() => "?").join(",")}) AND key NOT LIKE '${ERASED}%'`, ...chunk)
+        .toArray(),
+    );
   }
   const opened = await cipher.open(found.map((f) => f.value));
   return Object.fromEntries(found.map((f, i) => [f.placeholder, opened[i] ?? ""]));
