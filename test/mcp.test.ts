@@ -123,9 +123,16 @@ describe("mcp", () => {
     const user = uniq("u");
     const queued = await call<{ job: { id: string; state: string } }>(client, "add_memories", { user_id: user, messages: [{ role: "user", content: "I moved to Lisbon last year." }] });
     expect(queued.job.id).toMatch(/^job_/);
-    const sync = await call<{ job: { state: string }; memories: Mem[] }>(client, "add_memories", { user_id: user, sync: true, messages: [{ role: "user", content: "My sister Carla is a pianist." }] });
+    type JobResult = { memory_ids: string[]; added: number; skipped: number; detail: { extractor: string; candidates: number; added: string[]; repeats: number; judged: unknown[] } };
+    const sync = await call<{ job: { state: string; result: JobResult }; memories: Mem[] }>(client, "add_memories", { user_id: user, sync: true, messages: [{ role: "user", content: "My sister Carla is a pianist." }] });
     expect(sync.job.state).toBe("succeeded");
     expect(Array.isArray(sync.memories)).toBe(true);
+    // The typed job result (the SDK client also checked it against the tool's output schema).
+    const { result } = sync.job;
+    expect(result.memory_ids).toEqual(sync.memories.map((m) => m.id));
+    expect(result.added).toBe(result.detail.added.length);
+    expect(result.detail).toMatchObject({ extractor: "rules", candidates: expect.any(Number), repeats: 0 });
+    expect(result.detail.candidates).toBe(result.added + result.skipped);
     await client.close();
   });
 
