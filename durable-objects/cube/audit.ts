@@ -61,10 +61,6 @@ export function appendAudit(sql: SqlStorage, identity: CubeIdentity, actor: Audi
   return entry;
 }
 
-export function pendingAudit(sql: SqlStorage): number {
-  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE drained = 0").one().n;
-}
-
 /**
  * Sends every undrained entry to D1's audit_entries (INSERT OR IGNORE on (tenant, chain, seq): a
  * repeated drain changes nothing), oldest first, then marks them drained. Throws when D1 fails;
