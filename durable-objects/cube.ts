@@ -6,6 +6,7 @@ import {
   addMemoriesSchema,
   addMessagesSchema,
   completeJobSchema,
+  exportSchema,
   positionalArgs,
   feedbackSchema,
   fail,
@@ -27,6 +28,9 @@ import {
 import { migrate } from "./cube/schema";
 import { actorOf, appendAudit, drainAudit, drainAuditOrBackOff, drainedHead, type CubeChainHead } from "./cube/audit";
 import type { AuditAction } from "../src/governance/audit";
+import { exportPage } from "./cube/export";
+import { provenanceKey } from "../src/governance/provenance";
+import { checkProvenance, type VersionProvenance } from "./cube/provenance";
 import { VectorCache } from "./cube/search/vectors";
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "./cube/rows";
 import { deleteMemory, filterSql, getRow, insertMemory, updateMemory, type StoreContext } from "./cube/memory-store";
@@ -61,7 +65,7 @@ import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
-import { maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
+import { maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
 import type { PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
 
@@ -136,8 +140,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
       return fail("forbidden", "cube identity mismatch");
     }
     if (this.closing) return fail("not_found", `cube ${identity.cube_id} is being deleted`);
-    return ok({ sql: this.sql, identity: this.identity, vectors: this.vectors });
+    return ok({ sql: this.sql, identity: this.identity, vectors: this.vectors, provenance: this.provenanceKey() });
   }
+
+  /** The key that signs every version written here, derived once from MASTER_KEY; null without one. */
+  private provenanceKey(): Uint8Array | null {
+    if (this.signing === undefined) this.signing = this.env.MASTER_KEY ? provenanceKey(this.env.MASTER_KEY) : null;
+    return this.signing;
+  }
+  private signing: Uint8Array | null | undefined = undefined;
 
   /** Checks a positional method's arguments (the identity first), then opens the cube with them. */
   private openArgs<T extends readonly [CubeIdentity, ...unknown[]]>(schema: z.ZodType<T>, raw: readonly unknown[]): CubeResult<StoreContext & { args: T }> {
@@ -417,6 +428,26 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return ok(versions);
   }
 
+  /** Every version of a memory checked against its provenance signature and its own text. */
+  async provenance(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<VersionProvenance[]>> {
+    const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);
+    if (!opened.ok) return opened;
+    const [, id] = opened.value.args;
+    if (!liveRow(getRow(this.sql, id))) return fail("not_found", `memory ${id} not found`);
+    const previous = this.env.MASTER_KEY_PREVIOUS ? [provenanceKey(this.env.MASTER_KEY_PREVIOUS)] : [];
+    const current = this.provenanceKey();
+    return ok(await checkProvenance(opened.value, id, [...(current ? [current] : []), ...previous]));
+  }
+
+  /** A page of memories (all states but deleted, not expired) with every version, oldest first: exports. */
+  async exportMemories(raw: unknown): Promise<CubeResult<ReturnType<typeof exportPage>>> {
+    const parsed = exportSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return ok(exportPage(opened.value, parsed.data));
+  }
+
   async listMemories(raw: unknown): Promise<CubeResult<ListResult>> {
     const parsed = listSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
@@ -546,6 +577,14 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
     const texts = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     return ok({ mode: prepared.mode, texts });
+  }
+
+  /** Texts (search queries) desensitized with the vault's placeholders, writing nothing. */
+  async maskQuery(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ texts: string[] }>> {
+    const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
+    if (!opened.ok) return opened;
+    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
+    return ok({ texts: maskForReading(this.sql, prepared) });
   }
 
   /** The cube's privacy mode and how many values its vault holds. */

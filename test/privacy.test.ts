@@ -241,6 +241,20 @@ describe("privacy: reveal", () => {
     expect(await reveal(again.id)).toBe(`Back: ${EMAIL}; also bob@example.net`);
   });
 
+  it("desensitizes a search query with the cube's vault, writing nothing: a search by the raw value finds the masked memory", async () => {
+    const admin = await newTenant(["memories:read", "memories:write", "admin"]);
+    const user = uniq("u");
+    const m = await add(admin, user, `Invoices go to ${EMAIL} every month`);
+    await add(admin, user, "Ann waters the plants on Sunday");
+    const vaultRows = () => runInDurableObject(stubOf(admin.id, user), (_c, state) => state.storage.sql.exec("SELECT placeholder FROM pii_vault").toArray().length);
+    const before = await vaultRows();
+    const found = await api<{ results: Array<{ memory: { id: string } }> }>(admin, "POST", "/v1/search", { query: `mail for ${EMAIL.toUpperCase()}`, user_id: user, weights: { vector: 0 } });
+    expect(found.body.results[0]?.memory.id).toBe(m.id);
+    const unknown = await api(admin, "POST", "/v1/search", { query: "who is zed@example.org", user_id: user });
+    expect(unknown.status).toBe(200);
+    expect(await vaultRows()).toBe(before);
+  });
+
   it("does not reveal another tenant's memory, by id or with its cube named", async () => {
     const owner = await newTenant();
     const user = uniq("u");

@@ -108,6 +108,24 @@ export function maskPrepared(sql: SqlStorage, p: PreparedTexts, now: number): st
   });
 }
 
+/**
+ * Texts desensitized for reading, never writing: values the vault knows become their placeholder
+ * (so a search by an email finds the memories that hold it masked), unknown ones a number the
+ * vault has not given. Nothing is stored. For queries, before they are embedded.
+ */
+export function maskForReading(sql: SqlStorage, p: PreparedTexts): string[] {
+  if (p.mode === "off") return [...p.texts];
+  const allKeys = [...new Set(p.keys.flat())];
+  const placeholders: Record<string, string> = {};
+  for (let i = 0; i < allKeys.length; i += 50) {
+    const chunk = allKeys.slice(i, i + 50);
+    for (const r of sql.exec<{ key: string; placeholder: string }>(`SELECT key, placeholder FROM pii_vault WHERE key IN (${chunk.map(() => "?").join(",")})`, ...chunk)) placeholders[r.key] = r.placeholder;
+  }
+  const next: Partial<Record<PiiType, number>> = {};
+  for (const r of sql.exec<{ type: PiiType; n: number }>("SELECT type, MAX(n) AS n FROM pii_vault GROUP BY type").toArray()) next[r.type] = r.n + 1;
+  return p.texts.map((text, i) => applySpans(text, p.spans[i] ?? [], p.mode === "redact" ? "redact" : "mask", { placeholders, next }, p.keys[i] ?? []).text);
+}
+
 /** A vault row whose value was erased keeps its number (so it is never given to another value) and nothing else. */
 const ERASED = "erased:";
 

@@ -13,7 +13,7 @@ export type CubeRpc = Pick<
   | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
   | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
   | "lifecycle" | "setLifecycle"
-  | "maskTexts" | "privacy" | "setPrivacy" | "revealPlaceholders"
+  | "maskTexts" | "maskQuery" | "privacy" | "setPrivacy" | "revealPlaceholders"
 >;
 
 export function cubeStub(env: Env, identity: CubeIdentity): CubeRpc {

@@ -4,6 +4,7 @@ import type { SearchBody } from "../api/schemas";
 import { unwrap } from "./cubes";
 import { reachableCubes, reachCube, type Principal, type Reach } from "./access";
 import { ApiError } from "../errors";
+import { applySpans, detectPii, EMPTY_MAPPING } from "../governance/pii";
 import type { Deps } from "./deps";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
 import type { VectorIndex, VectorMatch } from "../memory/vectors/vector-index";
@@ -83,16 +84,36 @@ async function searchTargets(deps: Deps, who: Principal, body: Omit<SearchBody, 
   return { single: false, reach: await reachableCubes(deps, who, MAX_FANOUT) };
 }
 
+/**
+ * A query with its personal data desensitized: in one cube, values the cube's vault knows become
+ * their placeholders (so the search finds what was stored masked) and nothing is written; across
+ * cubes, typed markers. Queries without personal data (nearly all) cost one pass of the detector.
+ */
+async function desensitizedQuery(deps: Deps, query: string, cube: CubeIdentity | null): Promise<string> {
+  const spans = detectPii(query);
+  if (spans.length === 0) return query;
+  if (cube) {
+    const [masked] = unwrap(await deps.cube(cube).maskQuery(cube, [query])).texts;
+    return masked ?? query;
+  }
+  return applySpans(query, spans, "redact", EMPTY_MAPPING).text;
+}
+
 export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBody, "format">, pack: boolean): Promise<SearchOutcome> {
   const timings: Record<string, number> = {};
   let t = performance.now();
   const { embedder } = deps;
   const tenant = who.tenant_id;
+  const { single, reach } = await searchTargets(deps, who, body);
+  // The query is desensitized before the embedder (a model) sees it, as stored texts are.
+  const query = await desensitizedQuery(deps, body.query, single ? (reach?.[0]?.identity ?? null) : null);
+  body = query === body.query ? body : { ...body, query };
+  timings.target = performance.now() - t;
+  t = performance.now();
   const [vector] = await embedder.embed([body.query]);
   timings.embed = performance.now() - t;
 
   t = performance.now();
-  const { single, reach } = await searchTargets(deps, who, body);
   let hits: Map<string, VectorMatch[]> | null = null;
   // Tenant-wide with Vectorize: one vector query for all cubes instead of a scan in each.
   if (!single && deps.vectorIndex && vector) hits = await tenantVectorHits(deps.vectorIndex, tenant, body, vector);
