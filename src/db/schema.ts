@@ -17,6 +17,8 @@ export const apiKeys = sqliteTable(
     hash: text("hash").notNull(),
     prefix: text("prefix").notNull(),
     scopes: text("scopes").notNull(), // JSON array
+    /** JSON KeyLimits (cube_ids, user_ids, agent_ids) narrowing the key; null reaches the whole tenant. */
+    limits: text("limits"),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
     lastUsedAt: integer("last_used_at"),
@@ -105,6 +107,25 @@ export const memories = sqliteTable(
   ],
 );
 
+/** Read or write on a cube given to another user, agent or cube of the same tenant; revoked grants stay, dated. */
+export const grants = sqliteTable(
+  "grants",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    cubeId: text("cube_id").notNull(),
+    /** "user", "agent" or "cube". */
+    granteeKind: text("grantee_kind").notNull(),
+    granteeId: text("grantee_id").notNull(),
+    /** "read" or "write" (write implies read). */
+    permission: text("permission").notNull(),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("grants_cube").on(t.tenantId, t.cubeId), index("grants_grantee").on(t.tenantId, t.granteeKind, t.granteeId)],
+);
+
 /** Webhook subscriptions of a tenant: where to POST which events, and the secret they are signed with. */
 export const webhookSubscriptions = sqliteTable(
   "webhook_subscriptions",
@@ -153,6 +174,26 @@ export const webhookDeliveries = sqliteTable(
 );
 
 /**
+ * Per-tenant data keys of the encryption at rest (src/governance/envelope.ts), one row per version,
+ * each wrapped by the master key named by `master_key_id`; never stored raw. The highest version
+ * seals new writes; retired versions still open what they sealed.
+ */
+export const dataKeys = sqliteTable(
+  "data_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    version: integer("version").notNull(),
+    /** `kw:v1:<iv>:<ciphertext>`: the raw key sealed by the master key, bound to tenant and version. */
+    wrapped: text("wrapped").notNull(),
+    masterKeyId: text("master_key_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** When a newer version replaced it for new writes; null for the current one. */
+    retiredAt: integer("retired_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/**
  * The audit log as drained for querying: every chain of the tenant (a cube's, `<cube id>#<start>`,
  * and "tenant" for keys, tenants, grants and cube deletions), append-only, hash-chained, ids only.
  */
@@ -178,24 +219,4 @@ export const auditEntries = sqliteTable(
     index("audit_entries_key").on(t.tenantId, t.keyId, t.at),
     index("audit_entries_action").on(t.tenantId, t.action, t.at),
   ],
-);
-
-/**
- * Per-tenant data keys of the encryption at rest (src/governance/envelope.ts), one row per version,
- * each wrapped by the master key named by `master_key_id`; never stored raw. The highest version
- * seals new writes; retired versions still open what they sealed.
- */
-export const dataKeys = sqliteTable(
-  "data_keys",
-  {
-    tenantId: text("tenant_id").notNull(),
-    version: integer("version").notNull(),
-    /** `kw:v1:<iv>:<ciphertext>`: the raw key sealed by the master key, bound to tenant and version. */
-    wrapped: text("wrapped").notNull(),
-    masterKeyId: text("master_key_id").notNull(),
-    createdAt: integer("created_at").notNull(),
-    /** When a newer version replaced it for new writes; null for the current one. */
-    retiredAt: integer("retired_at"),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
 );
