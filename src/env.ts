@@ -3,6 +3,15 @@ import type { CubeObject } from "../durable-objects/cube";
 import type { JobMessage } from "./jobs/messages";
 import type { WebhookQueueMessage } from "./webhooks/messages";
 
+/**
+ * The Workers Static Assets binding, as much of it as is used. Declared here under wrangler's name
+ * for it (`Fetcher`; workers-types makes that an alias of an anonymous shape, which
+ * scripts/check-env.mjs cannot name).
+ */
+interface Fetcher {
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
+}
+
 export interface Env {
   /** One SQLite-backed Durable Object per memory cube. */
   CUBE: DurableObjectNamespace<CubeObject>;
@@ -12,6 +21,8 @@ export interface Env {
   JOBS: Queue<JobMessage>;
   /** Webhook events (from the cubes' outboxes and the jobs consumer) and their deliveries; given-up deliveries land in memos-events-dlq. */
   EVENTS: Queue<WebhookQueueMessage>;
+  /** The console's static files (console/public, [assets] of wrangler.toml); served before the Worker runs, bound for tests. */
+  ASSETS: Fetcher;
 
   /** Workers AI; only bound in deployed environments (no local form). */
   AI?: Ai;

@@ -1,0 +1,133 @@
+// Entity graph (its own chunk): entities and the memories linking them, drawn by cytoscape (canvas; zoom, pan, select, filter), laid out concentrically past a few hundred nodes.
+import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { client } from "../api";
+import { go, href } from "../router";
+import { Empty, ErrorState, fields, Page, Skeleton } from "../ui";
+
+interface Selected { kind: "entity" | "memory"; id: string; label: string; cube_id?: string; count?: number }
+
+export function Graph({ params }: { params: URLSearchParams }) {
+  const user = params.get("user_id") ?? undefined;
+  const cube = params.get("cube_id") ?? undefined;
+  const pages = Math.min(50, Math.max(1, Number(params.get("pages") ?? 3) || 3));
+  const box = useRef<HTMLDivElement>(null);
+  const cy = useRef<Core | null>(null);
+  const [state, setState] = useState<"idle" | "loading" | "ready" | "empty">("idle");
+  const [error, setError] = useState<unknown>(null);
+  const [stats, setStats] = useState({ entities: 0, memories: 0, more: false });
+  const [selected, setSelected] = useState<Selected | null>(null);
+  const [filter, setFilter] = useState("");
+
+  useEffect(() => {
+    if (!user && !cube) { setState("idle"); return; }
+    let gone = false;
+    setState("loading");
+    setError(null);
+    setSelected(null);
+    (async () => {
+      const c = client();
+      const entities = (await c.entities({ user_id: user, cube_id: cube, limit: 500 })).entities;
+      const memories: { id: string; cube_id: string; text: string; entities: string[] }[] = [];
+      let cursor: string | undefined;
+      let more = false;
+      for (let i = 0; i < pages; i++) {
+        const r = await c.memories.list({ user_id: user, cube_id: cube, limit: 200, cursor });
+        memories.push(...r.memories.filter((m) => m.entities.length > 0));
+        cursor = r.next_cursor ?? undefined;
+        more = cursor !== undefined;
+        if (!cursor) break;
+      }
+      if (gone) return;
+      const known = new Map(entities.map((e) => [e.name.toLowerCase(), e]));
+      const els: ElementDefinition[] = entities.map((e) => ({ data: { id: `e:${e.name.toLowerCase()}`, label: e.name, kind: "entity", count: e.memory_count } }));
+      for (const m of memories) {
+        els.push({ data: { id: `m:${m.id}`, label: m.text.length > 40 ? `${m.text.slice(0, 40)}…` : m.text, kind: "memory", cube_id: m.cube_id } });
+        for (const name of m.entities) {
+          const key = name.toLowerCase();
+          if (!known.has(key)) {
+            known.set(key, { name, aliases: [], memory_count: 0, first_seen_at: "", last_seen_at: "" });
+            els.push({ data: { id: `e:${key}`, label: name, kind: "entity", count: 0 } });
+          }
+          els.push({ data: { id: `x:${m.id}:${key}`, source: `m:${m.id}`, target: `e:${key}` } });
+        }
+      }
+      setStats({ entities: known.size, memories: memories.length, more });
+      if (els.length === 0) { setState("empty"); return; }
+      setState("ready");
+      await new Promise((r) => requestAnimationFrame(r));
+      if (gone || !box.current) return;
+      cy.current?.destroy();
+      const big = els.length > 400;
+      const graph = cytoscape({
+        container: box.current,
+        elements: els,
+        // Large graphs stay responsive: textures while panning, edges hidden while moving.
+        textureOnViewport: big,
+        hideEdgesOnViewport: big,
+        pixelRatio: big ? 1 : "auto",
+        wheelSensitivity: 0.3,
+        style: [
+          { selector: "node[kind = 'entity']", style: { "background-color": "#2563eb", label: "data(label)", "font-size": 10, color: "#888", width: "mapData(count, 0, 50, 10, 40)", height: "mapData(count, 0, 50, 10, 40)" } },
+          { selector: "node[kind = 'memory']", style: { "background-color": "#9ca3af", width: 6, height: 6 } },
+          { selector: "edge", style: { width: 0.5, "line-color": "#9ca3af", opacity: 0.6 } },
+          { selector: ":selected", style: { "background-color": "#f59e0b", "border-width": 2, "border-color": "#b45309" } },
+          { selector: ".faded", style: { opacity: 0.08 } },
+        ],
+        layout: big ? { name: "concentric", concentric: (n) => n.degree(false), levelWidth: () => 4, minNodeSpacing: 4, animate: false } : { name: "cose", animate: false, nodeRepulsion: () => 8000 },
+      });
+      graph.on("select", "node", (e) => {
+        const d = e.target.data() as { id: string; label: string; kind: "entity" | "memory"; cube_id?: string; count?: number };
+        setSelected({ kind: d.kind, id: d.id.slice(2), label: d.label, cube_id: d.cube_id, count: d.count });
+      });
+      cy.current = graph;
+    })().catch((e: unknown) => { if (!gone) { setError(e); setState("idle"); } });
+    return () => { gone = true; };
+  }, [user, cube, pages]);
+  useEffect(() => () => { cy.current?.destroy(); cy.current = null; }, []);
+  useEffect(() => {
+    const g = cy.current;
+    if (!g) return;
+    g.batch(() => {
+      g.elements().removeClass("faded");
+      if (!filter) return;
+      const hit = g.nodes(`[kind = 'entity']`).filter((n) => String(n.data("label")).toLowerCase().includes(filter.toLowerCase()));
+      g.elements().not(hit.closedNeighborhood()).addClass("faded");
+    });
+  }, [filter, state]);
+
+  const scoped = Boolean(user || cube);
+  return (
+    <Page title="Entity graph" ready={!scoped || state === "ready" || state === "empty" || error !== null}>
+      <form class="filters" onSubmit={(e) => { e.preventDefault(); go(href(["graph"], fields(e.currentTarget as HTMLFormElement))); }}>
+        <label>user_id <input name="user_id" defaultValue={user} /></label>
+        <label>or cube_id <input name="cube_id" defaultValue={cube} /></label>
+        <label>pages of 200 memories <input name="pages" type="number" min="1" max="50" defaultValue={String(pages)} /></label>
+        <div class="filter-buttons"><button type="submit">Draw</button></div>
+      </form>
+      {!scoped ? <Empty title="Whose graph?"><p>Name a user (or a cube) to draw their entities and the memories linking them.</p></Empty> : null}
+      {error ? <ErrorState error={error} /> : null}
+      {state === "loading" ? <Skeleton rows={12} /> : null}
+      {state === "empty" ? <Empty title="No entities yet"><p>None of these memories names an entity. Entities are read from memory text (names, places) when memories are written.</p></Empty> : null}
+      <div class="graph-wrap" hidden={state !== "ready"}>
+        <div class="graph-tools">
+          <label>Highlight entities <input type="search" value={filter} onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} placeholder="name" /></label>
+          <button type="button" onClick={() => cy.current?.fit(undefined, 20)}>Fit</button>
+          <button type="button" onClick={() => cy.current?.zoom({ level: (cy.current?.zoom() ?? 1) * 1.4, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: 250 } })}>Zoom in</button>
+          <button type="button" onClick={() => cy.current?.zoom({ level: (cy.current?.zoom() ?? 1) / 1.4, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: 250 } })}>Zoom out</button>
+          <span class="muted small">{stats.entities} entities, {stats.memories} memories with entities{stats.more ? " (more exist: raise the pages)" : ""}</span>
+        </div>
+        <div class="graph" ref={box} role="img" aria-label={`Graph of ${stats.entities} entities and ${stats.memories} memories; the list beside it names the selection`} />
+        <aside class="graph-side" aria-live="polite">
+          {selected ? (
+            selected.kind === "entity" ? (
+              <p><strong>{selected.label}</strong> (entity, {selected.count ?? 0} memories). <a href={href(["search"], { query: selected.label, user_id: user, cube_id: cube })}>Search for it</a></p>
+            ) : (
+              <p>Memory: <a href={href(["memories", selected.id], { cube_id: selected.cube_id })}>{selected.label}</a></p>
+            )
+          ) : <p class="muted">Select a node (click or tap) to see it here; scroll to zoom, drag to pan.</p>}
+        </aside>
+      </div>
+    </Page>
+  );
+}
