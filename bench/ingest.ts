@@ -1,5 +1,7 @@
-// bench:ingest — memories per second for infer:false adds over HTTP (@memos-edge/client), batches of 1 and 100, one cube.
-import { percentile, startServer } from "./lib/server";
+// bench:ingest — memories per second for infer:false adds over HTTP (@memos-edge/client), batches of 1 and 100, one cube,
+// and raw messages accepted per second (infer true: stored, sealed, a job queued); governance on and off in the same run.
+import { compareGovernance, GOVERNANCE_BASELINE_REF, startBaselineServer } from "./lib/baseline-server";
+import { percentile, startServer, type Server } from "./lib/server";
 
 const SENTENCES = [
   "prefers green tea in the morning",
@@ -10,11 +12,12 @@ const SENTENCES = [
   "is learning to play the cello",
 ];
 
+/** One text in ten names an email address, so that desensitization has values to mask and vault. */
 function text(i: number): string {
-  return `User ${i % 97} ${SENTENCES[i % SENTENCES.length]} (note ${i})`;
+  return `User ${i % 97} ${SENTENCES[i % SENTENCES.length]} (note ${i}${i % 10 === 0 ? `, write to user${i % 97}@example.com` : ""})`;
 }
 
-async function run(server: Awaited<ReturnType<typeof startServer>>, batch: number, requests: number, concurrency: number, user: string) {
+async function run(server: Server, batch: number, requests: number, concurrency: number, user: string, infer = false) {
   let next = 0;
   const latencies: number[] = [];
   const started = performance.now();
@@ -23,7 +26,7 @@ async function run(server: Awaited<ReturnType<typeof startServer>>, batch: numbe
       const r = next++;
       const messages = Array.from({ length: batch }, (_, j) => ({ role: "user" as const, content: text(r * batch + j) }));
       const t = performance.now();
-      await server.single.memories.add({ user_id: user, infer: false, messages });
+      await server.single.memories.add({ user_id: user, infer, messages });
       latencies.push(performance.now() - t);
     }
   };
@@ -33,24 +36,53 @@ async function run(server: Awaited<ReturnType<typeof startServer>>, batch: numbe
   return { memories: batch * requests, seconds, perSecond: (batch * requests) / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
-const server = await startServer();
-try {
-  // Warm up the isolate, the cube and the D1 connection.
-  await run(server, 10, 5, 1, "bench-warmup");
-  const rows = [
-    { label: "batch 1, 1 client", ...(await run(server, 1, 300, 1, "bench-b1")) },
-    { label: "batch 1, 8 clients", ...(await run(server, 1, 600, 8, "bench-b1c")) },
-    { label: "batch 100, 1 client", ...(await run(server, 100, 30, 1, "bench-b100")) },
-    { label: "batch 100, 4 clients", ...(await run(server, 100, 40, 4, "bench-b100c")) },
-  ];
-  console.log("\nbench:ingest — infer:false adds through HTTP into one cube per row (wrangler dev, local)\n");
-  console.log("case                   memories   seconds   memories/s   req p50 ms   req p95 ms");
+type Case = { label: string; batch: number; requests: number; concurrency: number; infer?: boolean };
+const CASES: Case[] = [
+  { label: "batch 1, 1 client", batch: 1, requests: 300, concurrency: 1 },
+  { label: "batch 1, 8 clients", batch: 1, requests: 600, concurrency: 8 },
+  { label: "batch 100, 1 client", batch: 100, requests: 30, concurrency: 1 },
+  { label: "batch 100, 4 clients", batch: 100, requests: 40, concurrency: 4 },
+  { label: "messages 100, 4 clients", batch: 100, requests: 40, concurrency: 4, infer: true },
+];
+type Result = Awaited<ReturnType<typeof run>>;
+
+function table(title: string, rows: Array<{ label: string } & Result>): void {
+  console.log(`\n${title}\n`);
+  console.log("case                      memories   seconds   memories/s   req p50 ms   req p95 ms");
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(22)} ${String(r.memories).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${r.perSecond.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(12)} ${r.p95.toFixed(1).padStart(12)}`,
+      `${r.label.padEnd(25)} ${String(r.memories).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${r.perSecond.toFixed(0).padStart(12)} ${r.p50.toFixed(1).padStart(12)} ${r.p95.toFixed(1).padStart(12)}`,
     );
   }
+}
+
+const on = await startServer();
+// Governance off: the same workload against the commit before the governance layer.
+const off = compareGovernance ? await startBaselineServer() : null;
+try {
+  // Warm up the isolates, the cubes and the D1 connections.
+  for (const s of [on, off]) if (s) await run(s, 10, 5, 1, "bench-warmup");
+  const rowsOn: Array<{ label: string } & Result> = [];
+  const rowsOff: Array<{ label: string } & Result> = [];
+  // Each case runs on one side, then at once on the other, so that a load change falls on both alike.
+  for (const [i, c] of CASES.entries()) {
+    const user = `bench-${i}-${Date.now().toString(36)}`;
+    rowsOn.push({ label: c.label, ...(await run(on, c.batch, c.requests, c.concurrency, user, c.infer)) });
+    if (off) rowsOff.push({ label: c.label, ...(await run(off, c.batch, c.requests, c.concurrency, user, c.infer)) });
+  }
+  table("bench:ingest — adds through HTTP into one cube per row (wrangler dev, local); \"messages\": raw messages accepted (infer true)", rowsOn);
   console.log("\ntarget: >= 1000 memories/s in batches on one cube");
+  if (off) {
+    table(`governance off (${GOVERNANCE_BASELINE_REF}, before grants, audit, privacy, encryption, watermarks), same cases:`, rowsOff);
+    console.log("\nthroughput with governance on against off:");
+    for (const [i, r] of rowsOn.entries()) {
+      const o = rowsOff[i] as Result;
+      const cost = (1 - r.perSecond / o.perSecond) * 100;
+      console.log(`${r.label.padEnd(25)} ${r.perSecond.toFixed(0).padStart(7)}/s vs ${o.perSecond.toFixed(0).padStart(7)}/s   ${cost >= 0 ? "-" : "+"}${Math.abs(cost).toFixed(1)}%`);
+    }
+    console.log("target: encryption and desensitization take at most 25% of ingest throughput");
+  }
 } finally {
-  await server.stop();
+  await on.stop();
+  await off?.stop();
 }

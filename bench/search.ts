@@ -1,6 +1,7 @@
 // bench:search — /v1/search latency over HTTP on one cube of 1k, 10k and 100k synthetic memories,
 // beside a bare int8 scan of the same vectors in this process (the overhead is the difference).
 // Usage: npm run bench:search   (SEARCH_SIZES=1000,10000,100000; SEARCH_QUERIES=200)
+// Governance on and off in the same run: the same workload against the commit before the governance layer (GOVERNANCE_BASELINE=off skips it).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
@@ -10,6 +11,7 @@ import { LocalEmbedder } from "../src/providers/embedder-local";
 import { MemosError, type RequestBody } from "../packages/client/src/index.ts";
 import { percentile } from "./lib/metrics";
 import { startServer, type Server } from "./lib/server";
+import { compareGovernance, GOVERNANCE_BASELINE_REF, startBaselineServer } from "./lib/baseline-server";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SIZES = (process.env.SEARCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
@@ -117,54 +119,101 @@ interface Row {
   stages_p50_ms: Record<string, number>;
 }
 
+interface Side {
+  server: Server;
+  user: string;
+  rows: Row[];
+}
+
+/**
+ * Search latencies over HTTP as the cube grows through SIZES, on each side (governance on, and
+ * off when compared); queries alternate between the sides so that a load change on the machine
+ * falls on both alike. `each` grows the bare index the scan is timed on.
+ */
+async function measure(sides: Side[], each: (size: number, from: number) => Promise<void>, scanOne: (query: string) => number): Promise<number[][]> {
+  const scans: number[][] = [];
+  let have = 0;
+  for (const size of SIZES) {
+    const rates = [];
+    for (const side of sides) rates.push(await fill(side.server, side.user, have, size));
+    await each(size, have);
+    have = size;
+    // The first search after growth may find the cube's index loading from SQLite: reported apart.
+    const firsts = [];
+    for (const side of sides) firsts.push(await firstSearch(side.server, side.user));
+    const http = sides.map((): number[] => []);
+    const stages = sides.map(() => new Map<string, number[]>());
+    const scan: number[] = [];
+    for (let q = 1; q <= QUERIES; q++) {
+      const query = queryText(q);
+      for (const [i, side] of sides.entries()) {
+        const t = performance.now();
+        const answer = await side.server.single.search({ user_id: side.user, query, top_k: 10 });
+        http[i]?.push(performance.now() - t);
+        for (const [k, v] of Object.entries(answer.timings_ms)) stages[i]?.set(k, [...(stages[i]?.get(k) ?? []), v]);
+      }
+      scan.push(scanOne(query));
+    }
+    scans.push(scan);
+    for (const [i, side] of sides.entries()) {
+      const h = http[i] ?? [];
+      const first = firsts[i] as { ms: number; unavailable: number };
+      side.rows.push({
+        memories: size,
+        insert_per_s: rates[i] ?? 0,
+        http_ms: { p50: percentile(h, 50), p95: percentile(h, 95), first: first.ms, first_503: first.unavailable },
+        scan_ms: { p50: percentile(scan, 50), p95: percentile(scan, 95) },
+        stages_p50_ms: Object.fromEntries([...(stages[i] ?? new Map<string, number[]>())].map(([k, v]) => [k, Math.round(percentile(v, 50) * 100) / 100])),
+      });
+    }
+  }
+  return scans;
+}
+
 async function main(): Promise<void> {
-  const server = await startServer();
-  const user = `bench-search-${Date.now().toString(36)}`;
   const embedder = new LocalEmbedder();
   const index = new QuantizedIndex(embedder.dimensions, 1024);
-  const rows: Row[] = [];
-  let have = 0;
+  const scanOne = (query: string): number => {
+    const v = embedder.embedOne(query);
+    const t = performance.now();
+    index.search(v, 100);
+    return performance.now() - t;
+  };
+  const stamp = Date.now().toString(36);
+  const on: Side = { server: await startServer(), user: `bench-search-${stamp}`, rows: [] };
+  const sides = [on];
   try {
-    for (const size of SIZES) {
-      const rate = await fill(server, user, have, size);
-      await addToBareIndex(index, embedder, have, size);
-      have = size;
-      // The first search after growth may find the cube's index loading from SQLite: reported apart.
-      const first = await firstSearch(server, user);
-      const http: number[] = [];
-      const scan: number[] = [];
-      const stages = new Map<string, number[]>();
-      for (let q = 1; q <= QUERIES; q++) {
-        const query = queryText(q);
-        let t = performance.now();
-        const answer = await server.single.search({ user_id: user, query, top_k: 10 });
-        http.push(performance.now() - t);
-        for (const [k, v] of Object.entries(answer.timings_ms)) stages.set(k, [...(stages.get(k) ?? []), v]);
-        const v = embedder.embedOne(query);
-        t = performance.now();
-        index.search(v, 100);
-        scan.push(performance.now() - t);
-      }
-      const row = {
-        memories: size,
-        insert_per_s: rate,
-        http_ms: { p50: percentile(http, 50), p95: percentile(http, 95), first: first.ms, first_503: first.unavailable },
-        scan_ms: { p50: percentile(scan, 50), p95: percentile(scan, 95) },
-        stages_p50_ms: Object.fromEntries([...stages].map(([k, v]) => [k, Math.round(percentile(v, 50) * 100) / 100])),
-      };
-      rows.push(row);
-      console.log(
-        `${String(size).padStart(7)} memories: insert ${rate.toFixed(0)}/s; search over HTTP p50 ${row.http_ms.p50.toFixed(1)} ms, p95 ${row.http_ms.p95.toFixed(1)} ms (first ${first.ms.toFixed(0)} ms${first.unavailable ? ` after ${first.unavailable} × 503` : ""}); bare int8 scan p50 ${row.scan_ms.p50.toFixed(1)} ms, p95 ${row.scan_ms.p95.toFixed(1)} ms`,
-      );
-      console.log(`${" ".repeat(17)}server stages p50 (ms): ${Object.entries(row.stages_p50_ms).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    }
+    // Governance on and off in the same run: the same workload against the commit before the layer.
+    if (compareGovernance) sides.push({ server: await startBaselineServer(), user: `bench-search-off-${stamp}`, rows: [] });
+    await measure(sides, (size, from) => addToBareIndex(index, embedder, from, size), scanOne);
   } finally {
-    await server.stop();
+    for (const side of sides) await side.server.stop();
+  }
+  for (const row of on.rows) {
+    console.log(
+      `${String(row.memories).padStart(7)} memories: insert ${row.insert_per_s.toFixed(0)}/s; search over HTTP p50 ${row.http_ms.p50.toFixed(1)} ms, p95 ${row.http_ms.p95.toFixed(1)} ms (first ${row.http_ms.first.toFixed(0)} ms${row.http_ms.first_503 ? ` after ${row.http_ms.first_503} × 503` : ""}); bare int8 scan p50 ${row.scan_ms.p50.toFixed(1)} ms, p95 ${row.scan_ms.p95.toFixed(1)} ms`,
+    );
+    console.log(`${" ".repeat(17)}server stages p50 (ms): ${Object.entries(row.stages_p50_ms).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   }
   console.log("\ntargets: p95 <= 25 ms at 10,000 memories, <= 100 ms at 100,000");
+  const off = sides[1];
+  if (off) {
+    console.log(`\ngovernance on (this checkout) vs off (${GOVERNANCE_BASELINE_REF}, before grants, audit, privacy, watermarks), search over HTTP, queries alternating:`);
+    console.log("memories   on p50   on p95   off p50   off p95   p95 added");
+    for (const [i, r] of on.rows.entries()) {
+      const o = off.rows[i] as Row;
+      const added = (r.http_ms.p95 / o.http_ms.p95 - 1) * 100;
+      console.log(`${String(r.memories).padStart(8)} ${r.http_ms.p50.toFixed(1).padStart(8)} ${r.http_ms.p95.toFixed(1).padStart(8)} ${o.http_ms.p50.toFixed(1).padStart(9)} ${o.http_ms.p95.toFixed(1).padStart(9)} ${`${added >= 0 ? "+" : ""}${added.toFixed(1)}%`.padStart(11)}`);
+      console.log(`${" ".repeat(9)}off stages p50 (ms): ${Object.entries(o.stages_p50_ms).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    }
+    console.log("target: audit on reads (and the rest of the layer) adds at most 10% to search p95");
+  }
   const out = path.join(ROOT, "bench", "results");
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, "search.json"), JSON.stringify({ queries: QUERIES, dimensions: embedder.dimensions, rows, node: process.version }, null, 2) + "\n");
+  writeFileSync(
+    path.join(out, "search.json"),
+    JSON.stringify({ queries: QUERIES, dimensions: embedder.dimensions, rows: on.rows, ...(off ? { governance_off: { ref: GOVERNANCE_BASELINE_REF, rows: off.rows } } : {}), node: process.version }, null, 2) + "\n",
+  );
 }
 
 await main();

@@ -19,7 +19,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-function withClients(url: string, key: string, stop: () => Promise<void>): Server {
+export function withClients(url: string, key: string, stop: () => Promise<void>): Server {
   const clientWith = (options: Partial<MemosClientOptions>) => createMemosClient({ baseUrl: url, apiKey: key, ...options });
   return { url, key, client: clientWith({}), single: clientWith({ retry: false, idempotencyKeys: false }), stop };
 }
