@@ -58,7 +58,7 @@ export function AddMemory() {
               </select>
             </label>
             <label>tags <input name="tags" placeholder="a,b" /></label>
-            <label>importance <input name="importance" type="number" min="0" max="1" step="0.1" /></label>
+            <label>importance <input name="importance" type="number" min="0" max="1" step="any" /></label>
           </fieldset>
         ) : null}
         <button type="submit" disabled={action.busy}>{action.busy ? "Saving…" : "Save"}</button>

@@ -5,6 +5,16 @@ import { client } from "../api";
 import { go, href } from "../router";
 import { Empty, ErrorState, fields, Page, Skeleton } from "../ui";
 
+// cytoscape adds an inline <style> unless an element with this id exists; the page's CSP forbids
+// inline styles, so the placeholder is made here and the rule it would add is in console.css.
+function claimCytoscapeStylesheet() {
+  const id = "__________cytoscape_stylesheet";
+  if (document.getElementById(id)) return;
+  const placeholder = document.createElement("meta");
+  placeholder.id = id;
+  document.head.append(placeholder);
+}
+
 interface Selected { kind: "entity" | "memory"; id: string; label: string; cube_id?: string; count?: number }
 
 export function Graph({ params }: { params: URLSearchParams }) {
@@ -58,6 +68,7 @@ export function Graph({ params }: { params: URLSearchParams }) {
       await new Promise((r) => requestAnimationFrame(r));
       if (gone || !box.current) return;
       cy.current?.destroy();
+      claimCytoscapeStylesheet();
       const big = els.length > 400;
       const graph = cytoscape({
         container: box.current,

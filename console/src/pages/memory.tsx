@@ -121,7 +121,7 @@ export function MemoryPage({ id, params }: { id: string; params: URLSearchParams
                 >
                   <label>Text <textarea name="text" rows={3} defaultValue={m.text} key={`t${m.version}`} required /></label>
                   <label>Tags <input name="tags" defaultValue={m.tags.join(",")} key={`g${m.version}`} /></label>
-                  <label>Importance <input name="importance" type="number" min="0" max="1" step="0.05" defaultValue={String(m.importance)} key={`i${m.version}`} /></label>
+                  <label>Importance <input name="importance" type="number" min="0" max="1" step="any" defaultValue={String(m.importance)} key={`i${m.version}`} /></label>
                   <button type="submit" disabled={action.busy}>Save a new version</button>
                 </form>
               )}

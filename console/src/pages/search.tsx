@@ -63,12 +63,12 @@ export function Search({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <label>top_k <input name="top_k" type="number" min="1" max="100" defaultValue={value("top_k") || "10"} /></label>
-        <label>threshold <input name="threshold" type="number" min="0" max="1" step="0.05" defaultValue={value("threshold")} /></label>
+        <label>threshold <input name="threshold" type="number" min="0" max="1" step="any" defaultValue={value("threshold")} /></label>
         <label>reference time <input name="reference_time" type="datetime-local" defaultValue={value("reference_time")} /></label>
         <fieldset class="weights">
           <legend>Route weights (empty: the service's defaults)</legend>
           {ROUTES.map((r) => (
-            <label key={r}>{r} <input name={`w_${r}`} type="number" min="0" max="10" step="0.1" defaultValue={value(`w_${r}`)} /></label>
+            <label key={r}>{r} <input name={`w_${r}`} type="number" min="0" max="10" step="any" defaultValue={value(`w_${r}`)} /></label>
           ))}
         </fieldset>
         <label class="check"><input type="checkbox" name="format" value="context" defaultChecked={context} /> Pack a context block</label>
