@@ -39,7 +39,7 @@ import { D1CatalogSink } from "./cube/outbox/d1-sink";
 import { VectorIndexSink } from "./cube/outbox/vector-sink";
 import { WebhookEventSink } from "./cube/outbox/event-sink";
 import { selectVectorIndex } from "../src/providers/select-vector-index";
-import { recall, remember, purgeIdempotency } from "./cube/idempotency";
+import { recall, remember } from "./cube/idempotency";
 import {
   deleteScopeMessages,
   dropFailedCopies,
@@ -60,7 +60,11 @@ import { pruneUnseen } from "./cube/search/unseen";
 import { resolveWeights } from "../src/memory/retrieval/query";
 import { applyDecision, emptyReport, organize, planJudgements, type OrganizeReport } from "./cube/organize";
 import { listEntities, normEntity, type EntityOut } from "./cube/entities";
-import { JOB_LEASE_MS, redispatchStaleJobs, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
+import { JOB_LEASE_MS, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
+import { CubeScheduler, type SchedulerView } from "./cube/scheduler/runner";
+import { cubeTasks } from "./cube/scheduler/cube-tasks";
+import { schedulerArgs } from "./cube/scheduler/args";
+import type { TaskName } from "../src/memory/scheduler/tasks";
 import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/lifecycle";
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
@@ -116,6 +120,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private readonly cipher = new CubeCipher(this.env, () => this.identity);
   /** How PII vault values are stored: keyed index, values sealed with the tenant's data key (cube/privacy.ts). */
   protected vaultCipher: VaultCipher = this.cipher.vault;
+  /** The alarm's task table and loop (cube/scheduler/): outbox first, the other tasks by priority within a budget. */
+  protected scheduler: CubeScheduler;
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -125,6 +131,21 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'identity'").toArray()[0];
     if (stored) this.identity = JSON.parse(stored.value) as CubeIdentity;
     this.closing = this.sql.exec("SELECT 1 FROM meta WHERE key = 'closing'").toArray().length > 0;
+    this.scheduler = this.newScheduler();
+  }
+
+  private newScheduler(): CubeScheduler {
+    const tasks = cubeTasks({
+      sql: this.sql,
+      identity: () => (this.closing ? null : this.identity),
+      drainOutbox: (identity) => this.drainOutboxOnce(identity),
+      warmIndex: () => this.warmIndex(),
+      jobs: this.env.JOBS,
+      auditDb: () => this.auditDb ?? this.env.DB,
+      lifecycle: (identity) => this.ctx.storage.transactionSync(() => runLifecycle({ sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, this.lifecycleNow())),
+      wake: (at, names) => this.scheduler.wake(at, names),
+    });
+    return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });
   }
 
   /** Binds the object to its tenant and cube on first use; any later mismatch is refused. */
@@ -166,9 +187,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return this.sinks;
   }
 
-  private async scheduleDrain(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  /** Wakes the scheduler's tasks (by default every task a change concerns) at `at` and arms the alarm. */
+  private async scheduleDrain(at: number, tasks?: readonly TaskName[]): Promise<void> {
+    await this.scheduler.wake(at, tasks);
   }
 
   /** Runs a write once per idempotency key, in one transaction, then arms the alarm `wakeIn` later. */
@@ -699,6 +720,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     this.identity = null;
     this.closing = false;
     this.vectors = new VectorCache(this.sql);
+    this.scheduler = this.newScheduler();
   }
 
   /**
@@ -716,26 +738,40 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return ok(drainedHead(this.sql));
   }
 
-  /** Drains the outbox to D1 (and Vectorize when configured); reschedules itself on failure. */
+  /** Drains the outbox to D1 (and Vectorize when configured), and the audit log; reschedules itself on failure. */
   async drain(): Promise<DrainReport> {
     const identity = this.identity;
     if (!identity || this.closing) return { drained: 0, failed: 0, next_at: null };
-    // The in-memory index the cube had before a restart (or that a search started reading) is
-    // read again beside the drain, between requests, so that the next search finds it ready.
-    // A cube that Vectorize answers for (above the threshold) keeps no in-memory index.
+    const warm = this.warmIndex();
+    const report = await this.drainOutboxOnce(identity);
+    const auditRetry = await drainAuditOrBackOff(this.sql, this.auditDb ?? this.env.DB, identity, Date.now());
+    if (auditRetry !== null) await this.scheduleDrain(auditRetry, ["audit"]);
+    if (report.next_at !== null) await this.scheduleDrain(report.next_at, ["outbox"]);
+    await warm;
+    return report;
+  }
+
+  /**
+   * Starts (or joins) the read of the in-memory index the cube had before a restart (or that a
+   * search started reading), between requests, so that the next search finds it ready; null when
+   * there is nothing to read. A cube that Vectorize answers for (above the threshold) keeps none.
+   */
+  private warmIndex(): Promise<void> | null {
     const used = this.vectors.lastUsed();
-    let warm: Promise<void> | null = null;
-    if (used && !this.vectors.ready(used.embedder, used.dimensions)) {
-      let large: LargeCubeIndex | null = null;
-      try {
-        large = this.largeIndex ??= largeCubeIndex(this.env);
-      } catch {
-        // A bad threshold is reported by the search that needs it; the drain goes on regardless.
-      }
-      if (!(large && this.vectors.count() > large.threshold)) warm = this.warmer.warm(used.embedder, used.dimensions);
+    if (!used || this.vectors.ready(used.embedder, used.dimensions)) return null;
+    let large: LargeCubeIndex | null = null;
+    try {
+      large = this.largeIndex ??= largeCubeIndex(this.env);
+    } catch {
+      // A bad threshold is reported by the search that needs it; the drain goes on regardless.
     }
+    return large && this.vectors.count() > large.threshold ? null : this.warmer.warm(used.embedder, used.dimensions);
+  }
+
+  /** One drain of the outbox to the derived stores (the scheduler's outbox task). */
+  private drainOutboxOnce(identity: CubeIdentity): Promise<DrainReport> {
     pruneUnseen(this.sql, Date.now());
-    const report = await drainOutbox({
+    return drainOutbox({
       sql: this.sql,
       sinks: this.outboxSinks(identity),
       now: () => Date.now(),
@@ -753,27 +789,31 @@ export class CubeObject extends DurableObject<CubeEnv> {
         return { memories, vectors };
       },
     });
-    const auditRetry = await drainAuditOrBackOff(this.sql, this.auditDb ?? this.env.DB, identity, Date.now());
-    if (auditRetry !== null) await this.scheduleDrain(auditRetry);
-    if (report.next_at !== null) await this.scheduleDrain(report.next_at);
-    await warm;
-    return report;
   }
 
-  /** Drains the outbox, re-sends lost jobs, purges old idempotency keys; re-arms itself as needed. */
+  /** The scheduler's task table, alarm, budget and its last `decisions` decisions. */
+  async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView>> {
+    const opened = this.openArgs(schedulerArgs.state, [rawIdentity, rawDecisions]);
+    if (!opened.ok) return opened;
+    return ok(await this.scheduler.view(opened.value.args[1]));
+  }
+
+  /**
+   * Wakes every task now (one backing off keeps its backoff) and arms the alarm; with `wait`, runs
+   * wake-ups here until no task is due or `max_wakes` ran. Answers the state after.
+   */
+  async runScheduler(rawIdentity: unknown, rawOptions: unknown): Promise<CubeResult<SchedulerView & { wakes: number }>> {
+    const opened = this.openArgs(schedulerArgs.run, [rawIdentity, rawOptions]);
+    if (!opened.ok) return opened;
+    const { wait, max_wakes, decisions } = opened.value.args[1];
+    await this.scheduler.wake(Date.now());
+    const wakes = wait ? await this.scheduler.runUntilIdle(max_wakes) : 0;
+    return ok({ ...(await this.scheduler.view(decisions)), wakes });
+  }
+
+  /** One wake-up of the scheduler: due tasks, the outbox first, the others by priority within the budget. */
   override async alarm(): Promise<void> {
-    const identity = this.identity;
-    if (!identity || this.closing) return;
-    const now = Date.now();
-    await this.drain();
-    const nextJobCheck = await redispatchStaleJobs(this.sql, this.env.JOBS, identity, now);
-    if (nextJobCheck !== null) await this.scheduleDrain(nextJobCheck);
-    purgeIdempotency(this.sql, now);
-    // Lifecycle after the drain, so that it never delays the derived stores; what it changes
-    // goes out on the next drain.
-    const lifecycle = this.ctx.storage.transactionSync(() => runLifecycle({ sql: this.sql, identity, vectors: this.vectors }, this.lifecycleNow()));
-    const { expired, archived, purged } = lifecycle.counts;
-    if (expired + archived + purged > 0) await this.scheduleDrain(Date.now() + DRAIN_DELAY_MS);
-    if (lifecycle.next_in_ms !== null) await this.scheduleDrain(Date.now() + lifecycle.next_in_ms);
+    if (!this.identity || this.closing) return;
+    await this.scheduler.wakeUp(true);
   }
 }

@@ -73,6 +73,9 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     case "PUT /v1/cubes/{id}/lifecycle":
       await mem("a cube with a policy");
       return { path: `/v1/cubes/user:${user}/lifecycle`, body: { archive_after_days: 30 }, other: { archive_after_days: 60 } };
+    case "POST /v1/cubes/{id}/scheduler/run":
+      await mem("a cube to wake");
+      return { path: `/v1/cubes/user:${user}/scheduler/run?wait=true`, other: {} };
     case "PUT /v1/cubes/{id}/privacy":
       await mem("a cube with a privacy mode");
       return { path: `/v1/cubes/user:${user}/privacy`, body: { mode: "redact" }, other: { mode: "off" } };

@@ -2914,6 +2914,254 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cubes/{id}/scheduler": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's scheduler: its tasks with state, last and next run and last error, the budget, recent decisions with reasons */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how many recent decisions to list */
+                    decisions?: number | null;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            /** @description wall time one wake-up spends on tasks after the outbox and the first other task */
+                            budget_ms: number;
+                            /** @description when the cube's alarm rings next; null: no task wants to run */
+                            alarm_at: string | null;
+                            /** @description no task is due or running */
+                            idle: boolean;
+                            /** @description the last wake-up since the object started: what ran, failed and was left for the next */
+                            last_wake: {
+                                started_at: string;
+                                duration_ms: number;
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                            } | null;
+                            tasks: {
+                                /** @enum {string} */
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                description: string;
+                                /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
+                                priority: number;
+                                /**
+                                 * @description queued: due now; backing_off: failed last time, waiting out its backoff; scheduled: wants to run at next_run_at; idle: waits for a change
+                                 * @enum {string}
+                                 */
+                                state: "running" | "queued" | "backing_off" | "scheduled" | "idle";
+                                next_run_at: string | null;
+                                last_run_at: string | null;
+                                last_ok_at: string | null;
+                                /** @description the error of the last failed run (kept after a later success) */
+                                last_error: string | null;
+                                /** @description failures in a row; the backoff doubles with each, from 1 s up to 10 min */
+                                failures: number;
+                                runs: number;
+                                last_duration_ms: number | null;
+                                /** @description what the last successful run did that was worth saying */
+                                last_note: string | null;
+                            }[];
+                            /** @description recent decisions, newest first: tasks that did something, failed or were deferred, with why */
+                            decisions: {
+                                at: string;
+                                /** @enum {string} */
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                /** @enum {string} */
+                                decision: "run" | "ok" | "failed" | "deferred" | "woken";
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{id}/scheduler/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wake a cube's scheduler now; with wait=true, run wake-ups until no task is due (or max_wakes ran) and answer the state after */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description run the due tasks in this call until none is due, rather than leave them to the alarm */
+                    wait?: "true" | "false";
+                    /** @description most wake-ups a wait runs */
+                    max_wakes?: number;
+                    /** @description how many recent decisions to list */
+                    decisions?: number | null;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cube_id: string;
+                            /** @description wall time one wake-up spends on tasks after the outbox and the first other task */
+                            budget_ms: number;
+                            /** @description when the cube's alarm rings next; null: no task wants to run */
+                            alarm_at: string | null;
+                            /** @description no task is due or running */
+                            idle: boolean;
+                            /** @description the last wake-up since the object started: what ran, failed and was left for the next */
+                            last_wake: {
+                                started_at: string;
+                                duration_ms: number;
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                            } | null;
+                            tasks: {
+                                /** @enum {string} */
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                description: string;
+                                /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
+                                priority: number;
+                                /**
+                                 * @description queued: due now; backing_off: failed last time, waiting out its backoff; scheduled: wants to run at next_run_at; idle: waits for a change
+                                 * @enum {string}
+                                 */
+                                state: "running" | "queued" | "backing_off" | "scheduled" | "idle";
+                                next_run_at: string | null;
+                                last_run_at: string | null;
+                                last_ok_at: string | null;
+                                /** @description the error of the last failed run (kept after a later success) */
+                                last_error: string | null;
+                                /** @description failures in a row; the backoff doubles with each, from 1 s up to 10 min */
+                                failures: number;
+                                runs: number;
+                                last_duration_ms: number | null;
+                                /** @description what the last successful run did that was worth saying */
+                                last_note: string | null;
+                            }[];
+                            /** @description recent decisions, newest first: tasks that did something, failed or were deferred, with why */
+                            decisions: {
+                                at: string;
+                                /** @enum {string} */
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                /** @enum {string} */
+                                decision: "run" | "ok" | "failed" | "deferred" | "woken";
+                                reason: string;
+                            }[];
+                            /** @description wake-ups this call ran itself (0 without wait) */
+                            wakes: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cubes/{id}/privacy": {
         parameters: {
             query?: never;

@@ -1,5 +1,5 @@
 // The scheduler's decisions as pure functions: which due task runs next, within what budget, with what backoff.
-import type { TaskName, TaskRecord } from "./tasks";
+import { SELF_TIMED, type TaskName, type TaskRecord } from "./tasks";
 
 /** Wall time one wake-up spends on tasks before it leaves the rest to the next wake-up. */
 export const WAKE_BUDGET_MS = 200;
@@ -9,6 +9,10 @@ export const FAILURE_BACKOFF_BASE_MS = 1_000;
 export const FAILURE_BACKOFF_MAX_MS = 10 * 60_000;
 /** Decisions the cube keeps for its answer; older ones are dropped. */
 export const KEEP_DECISIONS = 100;
+/** Most decisions an answer lists. */
+export const MAX_DECISIONS = KEEP_DECISIONS;
+/** Most wake-ups one wait-until-idle runs: a task that is due again and again cannot hold the call forever. */
+export const MAX_WAIT_WAKES = 50;
 
 /** Milliseconds a task waits after its `failures`-th failure in a row: 1 s, 2 s, 4 s... up to 10 min. */
 export function failureBackoffMs(failures: number): number {
@@ -17,6 +21,17 @@ export function failureBackoffMs(failures: number): number {
 
 export const isDue = (task: TaskRecord, now: number): boolean => task.next_at !== null && task.next_at <= now;
 
+/**
+ * Whether a task runs on a wake-up at `now`. `ringing`: the alarm rang (rather than a call asking
+ * for due tasks), so the task it rang for runs even if the clock reads a little earlier, and the
+ * self-timed tasks that want to run at some time run now unless they are backing off.
+ */
+export function runsOnWake(task: TaskRecord, now: number, ringingFor: number | null): boolean {
+  if (isDue(task, now)) return true;
+  if (ringingFor === null || task.next_at === null) return false;
+  return task.next_at <= ringingFor || (SELF_TIMED.has(task.name) && task.failures === 0);
+}
+
 /** Priority after aging: lower runs first; one level gained per AGING_MS overdue. */
 export function effectivePriority(task: TaskRecord, now: number): number {
   const overdue = task.next_at === null ? 0 : Math.max(0, now - task.next_at);
@@ -24,9 +39,9 @@ export function effectivePriority(task: TaskRecord, now: number): number {
 }
 
 /** The due tasks in the order a wake-up runs them: the outbox first, then by aged priority, then longest waiting, then name. */
-export function runOrder(tasks: readonly TaskRecord[], now: number): TaskRecord[] {
+export function runOrder(tasks: readonly TaskRecord[], now: number, ringingFor: number | null = null): TaskRecord[] {
   return tasks
-    .filter((t) => isDue(t, now))
+    .filter((t) => runsOnWake(t, now, ringingFor))
     .sort((a, b) => {
       if (a.name === "outbox" || b.name === "outbox") return a.name === "outbox" ? -1 : 1;
       return effectivePriority(a, now) - effectivePriority(b, now) || (a.next_at ?? 0) - (b.next_at ?? 0) || a.name.localeCompare(b.name);

@@ -33,6 +33,14 @@ export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
  */
 export const REACTIVE_TASKS: readonly TaskName[] = ["outbox", "audit", "jobs", "lifecycle", "index_warmup", "idempotency_purge"];
 
+/**
+ * Tasks that check their own times (each outbox row, job lease, expiry and sweep has its own), so
+ * that running one before its next time costs a few reads and does nothing wrong: when the alarm
+ * rings for any task, these run too if they have a next time at all and are not backing off (as
+ * the alarm ran all of them before the task table). A task missing here runs only when due.
+ */
+export const SELF_TIMED: ReadonlySet<TaskName> = new Set<TaskName>(["outbox", "audit", "jobs", "lifecycle", "index_warmup", "idempotency_purge"]);
+
 /** One row of the task table. Times are epoch milliseconds. */
 export interface TaskRecord {
   name: TaskName;

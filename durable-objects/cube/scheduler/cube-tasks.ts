@@ -1,0 +1,72 @@
+// The cube's scheduler tasks: what each one does on a wake-up and when it wants to run again.
+import type { TaskOutcome } from "../../../src/memory/scheduler/plan";
+import type { TaskName } from "../../../src/memory/scheduler/tasks";
+import type { CubeIdentity } from "../../../src/memory/cube-contract";
+import type { JobMessage } from "../../../src/jobs/messages";
+import type { DrainReport } from "../outbox/outbox";
+import type { LifecycleOutcome } from "../lifecycle";
+import { drainAudit } from "../audit";
+import { redispatchStaleJobs } from "../jobs/dispatch";
+import { purgeIdempotency } from "../idempotency";
+import type { TaskFn } from "./runner";
+
+/** What the tasks need from the cube object, as closures over its state. */
+export interface CubeTaskDeps {
+  sql: SqlStorage;
+  identity(): CubeIdentity | null;
+  /** One outbox drain (derived stores), without the audit drain. */
+  drainOutbox(identity: CubeIdentity): Promise<DrainReport>;
+  /** Starts (or joins) the read of the in-memory vector index the cube used last; null: nothing to read. */
+  warmIndex(): Promise<void> | null;
+  jobs: Queue<JobMessage>;
+  auditDb(): D1Database;
+  /** One lifecycle run, in a transaction. */
+  lifecycle(identity: CubeIdentity): LifecycleOutcome;
+  /** Wakes other tasks (the outbox after the lifecycle changed memories). */
+  wake(at: number, names: readonly TaskName[]): Promise<void>;
+}
+
+/** Writes close together share one drain. */
+const AFTER_CHANGE_MS = 250;
+
+const idle: TaskOutcome = { next_at: null };
+
+export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
+  // A task of an unbound cube has nothing to do (the alarm does not run for one either).
+  const bound = (run: (identity: CubeIdentity, now: number) => Promise<TaskOutcome>): TaskFn => async (now) => {
+    const identity = deps.identity();
+    return identity ? run(identity, now) : idle;
+  };
+  return {
+    outbox: bound(async (identity) => {
+      const r = await deps.drainOutbox(identity);
+      return { next_at: r.next_at, ...(r.drained + r.failed > 0 ? { note: `drained ${r.drained}, failed ${r.failed}` } : {}) };
+    }),
+    // Throws when D1 fails: the scheduler backs the task off, and the outbox is not held by it.
+    audit: bound(async (identity) => {
+      const n = await drainAudit(deps.sql, deps.auditDb(), identity);
+      return { next_at: null, ...(n > 0 ? { note: `sent ${n} audit entries` } : {}) };
+    }),
+    jobs: bound(async (identity, now) => ({ next_at: await redispatchStaleJobs(deps.sql, deps.jobs, identity, now) })),
+    lifecycle: bound(async (identity) => {
+      const run = deps.lifecycle(identity);
+      const { expired, archived, purged } = run.counts;
+      const now = Date.now();
+      if (expired + archived + purged > 0) await deps.wake(now + AFTER_CHANGE_MS, ["outbox"]);
+      return {
+        next_at: run.next_in_ms === null ? null : now + run.next_in_ms,
+        ...(expired + archived + purged > 0 ? { note: `expired ${expired}, archived ${archived}, purged ${purged}` } : {}),
+      };
+    }),
+    index_warmup: async () => {
+      const warm = deps.warmIndex();
+      if (!warm) return idle;
+      await warm;
+      return { next_at: null, note: "read the vector index" };
+    },
+    idempotency_purge: async (now) => {
+      purgeIdempotency(deps.sql, now);
+      return idle;
+    },
+  };
+}
