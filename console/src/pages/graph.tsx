@@ -28,6 +28,7 @@ export function Graph({ params }: { params: URLSearchParams }) {
   const [stats, setStats] = useState({ entities: 0, memories: 0, more: false });
   const [selected, setSelected] = useState<Selected | null>(null);
   const [filter, setFilter] = useState("");
+  const [top, setTop] = useState<{ key: string; name: string; count: number }[]>([]);
 
   useEffect(() => {
     if (!user && !cube) { setState("idle"); return; }
@@ -37,17 +38,22 @@ export function Graph({ params }: { params: URLSearchParams }) {
     setSelected(null);
     (async () => {
       const c = client();
-      const entities = (await c.entities({ user_id: user, cube_id: cube, limit: 500 })).entities;
+      // The entities and the pages of memories are fetched side by side (pages follow their cursors).
       const memories: { id: string; cube_id: string; text: string; entities: string[] }[] = [];
-      let cursor: string | undefined;
       let more = false;
-      for (let i = 0; i < pages; i++) {
-        const r = await c.memories.list({ user_id: user, cube_id: cube, limit: 200, cursor });
-        memories.push(...r.memories.filter((m) => m.entities.length > 0));
-        cursor = r.next_cursor ?? undefined;
-        more = cursor !== undefined;
-        if (!cursor) break;
-      }
+      const [{ entities }] = await Promise.all([
+        c.entities({ user_id: user, cube_id: cube, limit: 500 }),
+        (async () => {
+          let cursor: string | undefined;
+          for (let i = 0; i < pages; i++) {
+            const r = await c.memories.list({ user_id: user, cube_id: cube, limit: 200, cursor });
+            memories.push(...r.memories.filter((m) => m.entities.length > 0));
+            cursor = r.next_cursor ?? undefined;
+            more = cursor !== undefined;
+            if (!cursor) break;
+          }
+        })(),
+      ]);
       if (gone) return;
       const known = new Map(entities.map((e) => [e.name.toLowerCase(), e]));
       const els: ElementDefinition[] = entities.map((e) => ({ data: { id: `e:${e.name.toLowerCase()}`, label: e.name, kind: "entity", count: e.memory_count } }));
@@ -63,6 +69,7 @@ export function Graph({ params }: { params: URLSearchParams }) {
         }
       }
       setStats({ entities: known.size, memories: memories.length, more });
+      setTop([...known.entries()].map(([key, e]) => ({ key, name: e.name, count: e.memory_count })).sort((a, b) => b.count - a.count).slice(0, 40));
       if (els.length === 0) { setState("empty"); return; }
       setState("ready");
       await new Promise((r) => requestAnimationFrame(r));
@@ -136,7 +143,22 @@ export function Graph({ params }: { params: URLSearchParams }) {
             ) : (
               <p>Memory: <a href={href(["memories", selected.id], { cube_id: selected.cube_id })}>{selected.label}</a></p>
             )
-          ) : <p class="muted">Select a node (click or tap) to see it here; scroll to zoom, drag to pan.</p>}
+          ) : <p class="muted">Select a node (click or tap, or an entity below with the keyboard) to see it here; scroll to zoom, drag to pan.</p>}
+          <h2 class="small">Most linked entities</h2>
+          <ul class="entity-list">
+            {top.map((e) => (
+              <li key={e.key}>
+                <button type="button" class="link" onClick={() => {
+                  const g = cy.current;
+                  const node = g?.getElementById(`e:${e.key}`);
+                  if (!g || !node || node.empty()) return;
+                  g.elements().unselect();
+                  node.select();
+                  g.center(node);
+                }}>{e.name} ({e.count})</button>
+              </li>
+            ))}
+          </ul>
         </aside>
       </div>
     </Page>

@@ -1,0 +1,115 @@
+// bench:console — each console page's navigation-to-ready time in headless Chromium with 10,000+ memories in one cube, beside the raw API calls the page makes.
+import { performance } from "node:perf_hooks";
+import type { Page } from "playwright-core";
+// @ts-expect-error: plain ESM build script shared with `npm run dev`, no type declarations
+import { buildConsole } from "../console/build.mjs";
+import { launch, signIn } from "../test/e2e/console/browser.ts";
+import { percentile, startServer, type Server } from "./lib/server.ts";
+
+const USER = "bench-console";
+const RAW = 10_000;
+const EXTRACTED_BATCHES = 15;
+const RUNS = 7;
+const TARGET_MS = 300;
+
+const NAMES = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy", "Mallory", "Niaj", "Olivia", "Peggy", "Rupert", "Sybil", "Trent", "Victor", "Walter", "Yolanda"];
+const PLACES = ["Lisbon", "Porto", "Berlin", "Madrid", "Paris", "Rome", "Vienna", "Prague", "Oslo", "Dublin"];
+const pick = <T>(list: T[], i: number): T => list[i % list.length] as T;
+
+async function seed(server: Server): Promise<{ memoryId: string; cube: string }> {
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < RAW / 100) {
+      const batch = next++;
+      const messages = Array.from({ length: 100 }, (_, j) => {
+        const n = batch * 100 + j;
+        return { role: "user" as const, content: `Note ${n}: ${pick(NAMES, n)} talked about ${pick(PLACES, n * 7)} and the ${["budget", "trip", "garden", "launch", "recipe"][n % 5]} on day ${n % 28 + 1}.`, timestamp: new Date(Date.UTC(2024, n % 12, (n % 28) + 1)).toISOString() };
+      });
+      await server.client.memories.add({ user_id: USER, messages, infer: false });
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  // Extracted memories (rules, at once) name entities, for the graph page.
+  for (let b = 0; b < EXTRACTED_BATCHES; b++) {
+    const messages = Array.from({ length: 20 }, (_, j) => {
+      const n = b * 20 + j;
+      return { role: "user" as const, name: pick(NAMES, n), content: `I met ${pick(NAMES, n + 3)} in ${pick(PLACES, n)} and we planned a trip to ${pick(PLACES, n + 4)} with ${pick(NAMES, n + 7)}.`, timestamp: new Date(Date.UTC(2025, n % 12, (n % 28) + 1)).toISOString() };
+    });
+    await server.client.memories.add({ user_id: USER, messages, sync: true });
+  }
+  const first = await server.client.memories.list({ user_id: USER, limit: 1 });
+  const memoryId = first.memories[0]?.id;
+  if (!memoryId) throw new Error("seeding stored nothing");
+  await server.client.memories.update(memoryId, { text: `${first.memories[0]?.text} (edited)` });
+  const count = (await server.client.entities({ user_id: USER, limit: 500 })).entities.length;
+  console.log(`seeded ${RAW} memories + ${EXTRACTED_BATCHES * 20} extracted messages (${count} entities) for ${USER} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { memoryId, cube: `user:${USER}` };
+}
+
+/** Navigation-to-ready in the page: from the hash change to the page's data-ready mark, then the frame that paints it. */
+async function navigate(page: Page, hash: string): Promise<number> {
+  return (await page.evaluate(`new Promise((resolve, reject) => {
+    const stale = document.querySelector("section.page"); if (stale) stale.dataset.ready = "stale";
+    const t0 = performance.now();
+    const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+    const observer = new MutationObserver(() => { if (document.querySelector('section.page[data-ready="true"]')) { observer.disconnect(); done(); } });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-ready"] });
+    setTimeout(() => { observer.disconnect(); reject(new Error("not ready after 20 s: " + ${JSON.stringify(hash)})); }, 20000);
+    location.hash = ${JSON.stringify(hash)};
+  })`)) as number;
+}
+
+async function main() {
+  await buildConsole({ quiet: true });
+  const server = await startServer();
+  const browser = await launch();
+  try {
+    const { memoryId, cube } = await seed(server);
+    const api = server.single;
+    const q = { query: "where did Alice travel with Bob", user_id: USER, top_k: 10, record_access: false };
+    const pages: { name: string; hash: string; baseline: string; raw: () => Promise<unknown> }[] = [
+      { name: "memories (user, 50)", hash: `#/memories?user_id=${USER}`, baseline: "GET /v1/memories?user_id&limit=50", raw: () => api.memories.list({ user_id: USER, limit: 50 }) },
+      { name: "memories (tenant, 50)", hash: "#/memories", baseline: "GET /v1/memories?limit=50", raw: () => api.memories.list({ limit: 50 }) },
+      { name: "memory + history", hash: `#/memories/${memoryId}?cube_id=${encodeURIComponent(cube)}`, baseline: "GET memory, /history, /provenance", raw: () => Promise.all([api.memories.get(memoryId, { cube_id: cube }), api.memories.history(memoryId, { cube_id: cube }), api.GET("/v1/memories/{id}/provenance", { params: { path: { id: memoryId }, query: { cube_id: cube } } })]) },
+      { name: "search", hash: `#/search?query=${encodeURIComponent(q.query)}&user_id=${USER}`, baseline: "POST /v1/search", raw: () => api.search(q) },
+      { name: "search + context", hash: `#/search?query=${encodeURIComponent(q.query)}&user_id=${USER}&format=context&budget_tokens=800`, baseline: "POST /v1/search format=context", raw: () => api.search({ ...q, format: "context", budget_tokens: 800 }) },
+      { name: "timeline (200)", hash: `#/timeline?user_id=${USER}`, baseline: "GET /v1/memories?limit=200", raw: () => api.memories.list({ user_id: USER, limit: 200 }) },
+      { name: "graph (500 entities, 600 memories)", hash: `#/graph?user_id=${USER}`, baseline: "GET /v1/entities + 3 x 200 memories", raw: async () => { await api.entities({ user_id: USER, limit: 500 }); let c: string | undefined; for (let i = 0; i < 3; i++) { const r = await api.memories.list({ user_id: USER, limit: 200, cursor: c }); c = r.next_cursor ?? undefined; if (!c) break; } } },
+      { name: "keys", hash: "#/keys", baseline: "GET /v1/keys", raw: () => api.keys.list() },
+      { name: "grants", hash: "#/grants", baseline: "GET /v1/grants", raw: () => api.GET("/v1/grants") },
+      { name: "audit", hash: "#/audit", baseline: "GET /v1/audit?limit=50", raw: () => api.GET("/v1/audit", { params: { query: { limit: 50 } } }) },
+      { name: "webhooks", hash: "#/webhooks", baseline: "GET /v1/webhooks", raw: () => api.GET("/v1/webhooks") },
+      { name: "settings", hash: `#/settings?cube_id=${encodeURIComponent(cube)}`, baseline: "GET cubes, lifecycle, privacy", raw: () => Promise.all([api.cubes.list({ limit: 200 }), api.GET("/v1/cubes/{id}/lifecycle", { params: { path: { id: cube } } }), api.GET("/v1/cubes/{id}/privacy", { params: { path: { id: cube } } })]) },
+    ];
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, server.url, server.key);
+    // One warm-up pass (the graph chunk, the cube's index), then RUNS timed passes in page order.
+    for (const p of pages) await navigate(page, p.hash);
+    const ui = new Map(pages.map((p) => [p.name, [] as number[]]));
+    const raw = new Map(pages.map((p) => [p.name, [] as number[]]));
+    for (let r = 0; r < RUNS; r++) {
+      for (const p of pages) {
+        ui.get(p.name)?.push(await navigate(page, p.hash));
+        const t0 = performance.now();
+        await p.raw();
+        raw.get(p.name)?.push(performance.now() - t0);
+      }
+    }
+    console.log(`\nconsole pages, ${RUNS} runs each, ms (navigation to ready and painted, in Chromium; baseline: the page's API calls from Node)`);
+    console.log(`${"page".padEnd(36)} ${"p50".padStart(7)} ${"p95".padStart(7)}   ${"api p50".padStart(7)}  baseline`);
+    let worst = 0;
+    for (const p of pages) {
+      const u = (ui.get(p.name) ?? []).sort((a, b) => a - b);
+      const a = (raw.get(p.name) ?? []).sort((x, y) => x - y);
+      worst = Math.max(worst, percentile(u, 95));
+      console.log(`${p.name.padEnd(36)} ${percentile(u, 50).toFixed(0).padStart(7)} ${percentile(u, 95).toFixed(0).padStart(7)}   ${percentile(a, 50).toFixed(0).padStart(7)}  ${p.baseline}`);
+    }
+    console.log(`\nslowest page p95 ${worst.toFixed(0)} ms; target: every page within ${TARGET_MS} ms of navigation`);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+await main();
