@@ -414,3 +414,23 @@ describe("deleting a cube", () => {
     expect(byCube.body.entries.map((e) => e.chain)).toEqual([chains[1], chain, chain]);
   });
 });
+
+describe("audit of reads outside a cube", () => {
+  it("records a tenant-wide listing (served from D1) and a tenant-wide search with the caller's key", async () => {
+    const t = await newTenant(["memories:read", "memories:write", "audit:read"]);
+    const user = uniq("u");
+    const added = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { user_id: user, text: "Ann keeps bees", infer: false });
+    const id = (added.body.memories[0] as { id: string }).id;
+    await runDurableObjectAlarm(env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`)));
+    expect((await api<{ memories: Array<{ id: string }> }>(t, "GET", "/v1/memories", undefined, { "x-request-id": "req-wide-list" })).body.memories.map((m) => m.id)).toContain(id);
+    await api(t, "POST", "/v1/search", { query: "bees" }, { "x-request-id": "req-wide-search" });
+    await runDurableObjectAlarm(env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`)));
+    const rows = await env.DB.prepare("SELECT key_id, request_id, action, target_ids FROM audit_entries WHERE tenant_id = ? AND request_id IN ('req-wide-list', 'req-wide-search')").bind(t.id).all<{ key_id: string | null; request_id: string; action: string; target_ids: string }>();
+    const byRequest = Object.fromEntries(rows.results.map((r) => [r.request_id, r]));
+    expect(byRequest["req-wide-list"]).toMatchObject({ action: "memory.list" });
+    expect(JSON.parse(byRequest["req-wide-list"]?.target_ids ?? "[]")).toContain(id);
+    expect(byRequest["req-wide-search"]).toMatchObject({ action: "memory.search" });
+    expect(byRequest["req-wide-search"]?.key_id).toMatch(/^key_/);
+    expect(byRequest["req-wide-list"]?.key_id).toBe(byRequest["req-wide-search"]?.key_id);
+  });
+});

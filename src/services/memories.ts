@@ -10,6 +10,7 @@ import { unwrap } from "./cubes";
 import { assertVisible, reachableCubes, reachCube, type Principal, type Reach } from "./access";
 import { writeAgent, type Permission } from "../governance/access";
 import { MAX_FANOUT } from "./fanout";
+import { actorOf } from "./audit";
 import type { Deps } from "./deps";
 import { locateMemory } from "./memory-catalog";
 import { maskForCube } from "./privacy";
@@ -114,6 +115,8 @@ export async function listMemories(deps: Deps, who: Principal, q: ListQuery): Pr
     const reach = await reachableCubes(deps, who, MAX_FANOUT);
     const within = reach === null ? undefined : reach.map((r) => ({ cube_id: r.identity.cube_id, visible_agents: r.visible_agents }));
     const { rows, last } = await deps.catalog.list(who.tenant_id, { ...q, created_after, created_before, after, within });
+    // Read from D1, not from a cube: the read is recorded in the tenant's chain (ids only).
+    if (rows.length > 0) await deps.audit?.record(who.tenant_id, actorOf(who), { action: "memory.list", target_ids: rows.map((m) => m.id) });
     return { memories: rows, next_cursor: last ? encodeCursor(last) : null };
   }
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ s: z.number().int() })) : undefined;

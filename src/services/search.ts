@@ -2,7 +2,7 @@
 // the tenant's), lets each run every route, merges, and optionally packs a context block.
 import type { SearchBody } from "../api/schemas";
 import { unwrap } from "./cubes";
-import { reachableCubes, reachCube, type Principal, type Reach } from "./access";
+import { cubeIdentity, reachableCubes, reachCube, type Principal, type Reach } from "./access";
 import { ApiError } from "../errors";
 import { applySpans, detectPii, EMPTY_MAPPING } from "../governance/pii";
 import type { Deps } from "./deps";
@@ -124,7 +124,8 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
   const visibility = new Map((reach ?? []).map((r) => [r.identity.cube_id, r.visible_agents]));
   const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
     const visible = visibility.get(identity.cube_id) ?? null;
-    const req: CubeSearchRequest = { identity, ...base, filter: { ...base.filter, ...(visible ? { visible_agents: visible } : {}) } };
+    // The caller as actor, so the cube's audit entry names the key even for cubes a tenant-wide fan-out found.
+    const req: CubeSearchRequest = { identity: cubeIdentity(who, identity.cube_id), ...base, filter: { ...base.filter, ...(visible ? { visible_agents: visible } : {}) } };
     if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
     return unwrap(await deps.cube(identity).search(req));
   };
