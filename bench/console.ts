@@ -47,6 +47,21 @@ async function seed(server: Server): Promise<{ memoryId: string; cube: string }>
   return { memoryId, cube: `user:${USER}` };
 }
 
+/** The graph page's calls: the entities beside the pages of memories, one after the other by cursor. */
+async function graphCalls(api: Server["single"], pages: number): Promise<void> {
+  await Promise.all([
+    api.entities({ user_id: USER, limit: 500 }),
+    (async () => {
+      let cursor: string | undefined;
+      for (let i = 0; i < pages; i++) {
+        const r = await api.memories.list({ user_id: USER, limit: 200, cursor });
+        cursor = r.next_cursor ?? undefined;
+        if (!cursor) break;
+      }
+    })(),
+  ]);
+}
+
 /** Navigation-to-ready in the page: from the hash change to the page's data-ready mark, then the frame that paints it. */
 async function navigate(page: Page, hash: string): Promise<number> {
   return (await page.evaluate(`new Promise((resolve, reject) => {
@@ -75,7 +90,8 @@ async function main() {
       { name: "search", hash: `#/search?query=${encodeURIComponent(q.query)}&user_id=${USER}`, baseline: "POST /v1/search", raw: () => api.search(q) },
       { name: "search + context", hash: `#/search?query=${encodeURIComponent(q.query)}&user_id=${USER}&format=context&budget_tokens=800`, baseline: "POST /v1/search format=context", raw: () => api.search({ ...q, format: "context", budget_tokens: 800 }) },
       { name: "timeline (200)", hash: `#/timeline?user_id=${USER}`, baseline: "GET /v1/memories?limit=200", raw: () => api.memories.list({ user_id: USER, limit: 200 }) },
-      { name: "graph (500 entities, 600 memories)", hash: `#/graph?user_id=${USER}`, baseline: "GET /v1/entities + 3 x 200 memories", raw: async () => { await api.entities({ user_id: USER, limit: 500 }); let c: string | undefined; for (let i = 0; i < 3; i++) { const r = await api.memories.list({ user_id: USER, limit: 200, cursor: c }); c = r.next_cursor ?? undefined; if (!c) break; } } },
+      { name: "graph (entities, 400 memories)", hash: `#/graph?user_id=${USER}`, baseline: "GET /v1/entities + 2 x 200 memories", raw: () => graphCalls(api, 2) },
+      { name: "graph, 10 pages (2,000 memories)", hash: `#/graph?user_id=${USER}&pages=10`, baseline: "GET /v1/entities + 10 x 200 memories", raw: () => graphCalls(api, 10) },
       { name: "keys", hash: "#/keys", baseline: "GET /v1/keys", raw: () => api.keys.list() },
       { name: "grants", hash: "#/grants", baseline: "GET /v1/grants", raw: () => api.GET("/v1/grants") },
       { name: "audit", hash: "#/audit", baseline: "GET /v1/audit?limit=50", raw: () => api.GET("/v1/audit", { params: { query: { limit: 50 } } }) },

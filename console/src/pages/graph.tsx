@@ -20,7 +20,7 @@ interface Selected { kind: "entity" | "memory"; id: string; label: string; cube_
 export function Graph({ params }: { params: URLSearchParams }) {
   const user = params.get("user_id") ?? undefined;
   const cube = params.get("cube_id") ?? undefined;
-  const pages = Math.min(50, Math.max(1, Number(params.get("pages") ?? 3) || 3));
+  const pages = Math.min(50, Math.max(1, Number(params.get("pages") ?? 2) || 2));
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | null>(null);
   const [state, setState] = useState<"idle" | "loading" | "ready" | "empty">("idle");
