@@ -53,6 +53,8 @@ export default defineConfig({
     // test/e2e runs in Node against a real wrangler dev (npm run test:e2e).
     exclude: ["test/e2e/**", "node_modules/**"],
     setupFiles: ["./test/setup/apply-migrations.ts"],
+    // Tests that walk many routes or cubes take seconds on a loaded 2-core CI machine; a hang still fails.
+    testTimeout: 30_000,
     globalSetup: ["./test/setup/bridge-global.ts"],
   },
 });

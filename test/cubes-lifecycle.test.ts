@@ -128,7 +128,7 @@ describe("tenant-wide fan-out", () => {
     expect(r.status).toBe(200);
     expect(r.body.coverage).toMatchObject({ cubes_searched: 110, failed: [], left_out: 0 });
     expect(r.body.results[0]?.memory.text).toBe("the marmalade recipe is in the blue book");
-  });
+  }, 120_000);
 });
 
 describe("DELETE /v1/cubes/:id", () => {

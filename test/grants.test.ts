@@ -125,7 +125,7 @@ describe("grants across users of one tenant", () => {
     expect(failures).toEqual([]);
     expect(leaks).toBe(0);
     expect(refusedWrongly).toBe(0);
-  });
+  }, 180_000);
 
   it("answers 403 to a read grant asked to write, and 404 where nothing is granted", async () => {
     const admin = await newTenant(["admin"]);

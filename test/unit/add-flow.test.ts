@@ -62,11 +62,13 @@ const refused: CubeResult<never> = { ok: false, error: { code: "not_found", mess
 
 describe("the add flow", () => {
   it("registers a user's cube after the cube accepted the write, and never when it refused", async () => {
-    const accepting = fakeDeps({ addMemories: async () => ({ ok: true, value: { memories: [] } }) });
+    // The cube masks texts before the Worker embeds them; this fake cube masks nothing.
+    const maskTexts = async (_identity: unknown, texts: unknown) => ({ ok: true as const, value: { mode: "off" as const, texts: texts as string[] } });
+    const accepting = fakeDeps({ maskTexts, addMemories: async () => ({ ok: true, value: { memories: [] } }) });
     await addMemories(accepting.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined);
     expect(accepting.registered).toEqual(["user:ann"]);
 
-    const refusing = fakeDeps({ addMemories: async () => refused });
+    const refusing = fakeDeps({ maskTexts, addMemories: async () => refused });
     await expect(addMemories(refusing.deps, tenantA, addMemoriesBody.parse({ user_id: "ann", text: "Ann drinks tea", infer: false }), undefined)).rejects.toMatchObject({ code: "not_found" });
     expect(refusing.registered).toEqual([]);
   });
