@@ -96,6 +96,7 @@ async function main() {
       { name: "grants", hash: "#/grants", baseline: "GET /v1/grants", raw: () => api.GET("/v1/grants") },
       { name: "audit", hash: "#/audit", baseline: "GET /v1/audit?limit=50", raw: () => api.GET("/v1/audit", { params: { query: { limit: 50 } } }) },
       { name: "webhooks", hash: "#/webhooks", baseline: "GET /v1/webhooks", raw: () => api.GET("/v1/webhooks") },
+      { name: "scheduler", hash: `#/scheduler?cube_id=${encodeURIComponent(cube)}`, baseline: "GET /v1/cubes/{id}/scheduler", raw: () => api.GET("/v1/cubes/{id}/scheduler", { params: { path: { id: cube }, query: { decisions: 30 } } }) },
       { name: "settings", hash: `#/settings?cube_id=${encodeURIComponent(cube)}`, baseline: "GET cubes, lifecycle, privacy", raw: () => Promise.all([api.cubes.list({ limit: 200 }), api.GET("/v1/cubes/{id}/lifecycle", { params: { path: { id: cube } } }), api.GET("/v1/cubes/{id}/privacy", { params: { path: { id: cube } } })]) },
     ];
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -7,7 +7,11 @@ const KEY = "memos-console:key";
 export const session = {
   get: (): string | null => sessionStorage.getItem(KEY),
   set: (key: string) => sessionStorage.setItem(KEY, key),
-  clear: () => sessionStorage.removeItem(KEY),
+  /** Signing out forgets the key and everything else this tab kept (the jobs it started). */
+  clear: () => {
+    for (const k of Object.keys(sessionStorage)) if (k.startsWith("memos-console:")) sessionStorage.removeItem(k);
+    cached = null;
+  },
 };
 
 let cached: { key: string; client: MemosClient } | null = null;

@@ -16,6 +16,7 @@ import { Grants } from "./pages/grants";
 import { Audit } from "./pages/audit";
 import { Webhooks } from "./pages/webhooks";
 import { Settings } from "./pages/settings";
+import { Scheduler } from "./pages/scheduler";
 import { NotInApi } from "./pages/absent";
 
 // The graph library is large: its page is a chunk of its own, loaded on first visit.
@@ -45,7 +46,8 @@ const NAV: { path: string; label: string; key: string }[] = [
   { path: "audit", label: "Audit", key: "a" },
   { path: "webhooks", label: "Webhooks", key: "w" },
   { path: "settings", label: "Settings", key: "c" },
-  { path: "not-yet", label: "Skills, hub, scheduler", key: "n" },
+  { path: "scheduler", label: "Scheduler", key: "h" },
+  { path: "not-yet", label: "Skills, hub", key: "n" },
 ];
 
 function pageOf(route: Route): ComponentChildren {
@@ -73,6 +75,8 @@ function pageOf(route: Route): ComponentChildren {
       return <Webhooks params={route.params} />;
     case "settings":
       return <Settings params={route.params} />;
+    case "scheduler":
+      return <Scheduler params={route.params} />;
     case "not-yet":
       return <NotInApi />;
     default:
@@ -164,7 +168,7 @@ function App() {
             </li>
           ))}
         </ul>
-        <p class="muted small">Keys: g then a letter (m, s, t, g, j, k, r, a, w, c, n); / for search.</p>
+        <p class="muted small">Keys: g then a letter (m, s, t, g, j, k, r, a, w, c, h, n); / for search.</p>
       </nav>
       <main id="main" tabIndex={-1}>{pageOf(route)}</main>
     </div>

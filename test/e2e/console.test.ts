@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM build script shared with `npm run dev`, no type declarations
 import { buildConsole } from "../../console/build.mjs";
 import { call, useWrangler } from "./helpers";
+// @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
+import { ensureDevVars } from "../../scripts/dev-lib.mjs";
 import { axe, launch, navigating, signIn, visit } from "./console/browser";
 
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "artifacts", "console");
@@ -108,6 +110,7 @@ describe("console in headless Chromium", () => {
       ["audit", "#/audit"],
       ["webhooks", "#/webhooks"],
       ["settings", `#/settings?cube_id=user:${user}`],
+      ["scheduler", `#/scheduler?cube_id=user:${user}`],
       ["not-yet", "#/not-yet"],
       ["search-empty", "#/search"],
     ];
@@ -129,6 +132,62 @@ describe("console in headless Chromium", () => {
     expect(await page.locator(".graph canvas").count()).toBeGreaterThan(0);
     expect(await page.getByText(/^\d+ entities, \d+ memories with entities/).textContent()).toMatch(/^[1-9]\d* entities, [1-9]\d* memories/);
     await shot("graph-drawn");
+  });
+
+  it("keyboard shortcuts and focus, a refused input and another tenant's memory each give a state that says what to do", async () => {
+    const dev = server();
+    await visit(page, `#/memories?user_id=${user}`);
+    // The first Tab reaches the skip link, drawn with a focus ring.
+    await page.locator("h1").first().focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    const focused = (await page.evaluate(`(() => { const a = document.activeElement; const s = a ? getComputedStyle(a) : null; return { text: a?.textContent ?? "", outline: s ? s.outlineStyle + " " + s.outlineWidth : "" }; })()`)) as { text: string; outline: string };
+    expect(focused.outline).not.toMatch(/^none/);
+    // "g" then "s" goes to search; "g" then "m" back to the memories (no field focused).
+    await page.locator("h1").first().focus();
+    await page.keyboard.press("g");
+    await page.keyboard.press("s");
+    await expect.poll(() => new URL(page.url()).hash).toBe("#/search");
+    await page.locator("h1").first().focus();
+    await page.keyboard.press("g");
+    await page.keyboard.press("m");
+    await expect.poll(() => new URL(page.url()).hash).toBe("#/memories");
+
+    // A value the API refuses (top_k 0, from an edited link) shows its code and what to do.
+    await visit(page, `#/search?query=tea&user_id=${user}&top_k=0`);
+    expect(await page.getByRole("alert").textContent()).toContain("invalid_request");
+    await shot("search-refused");
+
+    // Another tenant's memory, by its id, is not found here, and nothing of it is shown.
+    const { ADMIN_TOKEN } = ensureDevVars() as { ADMIN_TOKEN: string };
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const tenant = await call<{ id: string }>(dev, "POST", "/v1/admin/tenants", { name: `console-other-${Date.now()}` }, admin);
+    const other = await call<{ key: string }>(dev, "POST", `/v1/admin/tenants/${tenant.body.id}/keys`, { name: "other", scopes: ["memories:read", "memories:write"] }, admin);
+    const theirs = await call<{ memories: { id: string }[] }>({ ...dev, key: other.body.key }, "POST", "/v1/memories", { user_id: "eve", text: "Eve's secret plan for the console", infer: false });
+    const theirId = theirs.body.memories[0]?.id ?? "";
+    expect(theirId).toMatch(/^mem_/);
+    await visit(page, `#/memories/${theirId}`);
+    expect(await page.locator("h1").first().textContent()).toBe("Memory not found");
+    expect(await page.getByText("Eve's secret plan").count()).toBe(0);
+    await visit(page, `#/search?query=${encodeURIComponent("secret plan")}`);
+    expect(await page.getByText("Eve's secret plan").count()).toBe(0);
+
+    // An extraction from the add page lands on its job, with the job's state and report.
+    await visit(page, "#/memories/new");
+    await page.getByLabel("Text").fill("I moved to Lisbon last May with Carol.");
+    await page.getByLabel("user_id").fill(user);
+    await page.getByLabel("Extract memories from it as a message (a job)").check();
+    await navigating(page, () => page.getByRole("button", { name: "Save" }).click());
+    expect(new URL(page.url()).hash).toMatch(/^#\/jobs\?id=job_/);
+    expect(await page.locator('[data-testid="job-state"]').textContent()).toMatch(/queued|running|succeeded/);
+    await shot("job");
+  });
+
+  it("loads pages without shifting what is already shown (cumulative layout shift under 0.1)", async () => {
+    await page.evaluate(`(() => { window.__cls = 0; new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__cls += e.value; }).observe({ type: "layout-shift" }); })()`);
+    for (const hash of [`#/memories?user_id=${user}`, `#/timeline?user_id=${user}`, "#/audit", "#/keys", `#/settings?cube_id=user:${user}`, `#/memories?user_id=${user}&state=archived`]) await visit(page, hash);
+    await page.waitForTimeout(100);
+    expect((await page.evaluate("window.__cls")) as number).toBeLessThan(0.1);
   });
 
   it("a read-only key signs in, reads memories, and sees on admin pages which scope they need", async () => {

@@ -24,9 +24,9 @@ export function AddMemory() {
             const answer = extract
               ? await client().memories.add({ ...scope, messages: [{ role: "user", content: text }], infer: true })
               : await client().memories.add({ ...scope, text, infer: false, type: f.type as MemoryType | undefined, tags: list(f.tags), importance: f.importance ? Number(f.importance) : undefined });
-            if ("job_id" in answer && typeof answer.job_id === "string") {
-              rememberJob(answer.job_id);
-              go(href(["jobs"], { id: answer.job_id }));
+            if (answer.job) {
+              rememberJob(answer.job.id);
+              go(href(["jobs"], { id: answer.job.id }));
               return;
             }
             const first = answer.memories?.[0];
