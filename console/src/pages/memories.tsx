@@ -1,7 +1,7 @@
 // Memories: the list with the API's filters (user, agent, session, cube, tags, state, created range) and cursor paging.
 import { client } from "../api";
 import { go, href } from "../router";
-import { Empty, fields, Loaded, Page, useLoad, when } from "../ui";
+import { Empty, fields, Loaded, Notice, Page, useLoad, when } from "../ui";
 
 const FILTERS = ["user_id", "agent_id", "session_id", "cube_id", "tags", "state", "created_after", "created_before"] as const;
 type State = "active" | "archived" | "deleted";
@@ -61,6 +61,7 @@ export function Memories({ params }: { params: URLSearchParams }) {
           <a href={href(["memories"])}>Clear</a>
         </div>
       </form>
+      <Notice text={params.get("deleted") ? `Deleted ${params.get("deleted")}.` : null} />
       <Loaded
         load={load}
         retry={reload}

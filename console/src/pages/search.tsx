@@ -4,8 +4,10 @@ import { go, href } from "../router";
 import { Empty, fields, list, Loaded, Page, useLoad, when } from "../ui";
 
 const ROUTES = ["vector", "keyword", "entity", "time", "recency"] as const;
-const PARAMS = ["query", "user_id", "agent_id", "session_id", "cube_id", "tags", "state", "top_k", "reference_time", "threshold", "budget_tokens", "format", ...ROUTES.map((r) => `w_${r}`)];
+const PARAMS = ["query", "user_id", "agent_id", "session_id", "cube_id", "tags", "types", "state", "as_of", "from", "to", "top_k", "reference_time", "threshold", "budget_tokens", "format", ...ROUTES.map((r) => `w_${r}`)];
 type State = "active" | "archived" | "deleted";
+type MemoryType = "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
+const iso = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
 
 export function Search({ params }: { params: URLSearchParams }) {
   const p = (k: string) => params.get(k) ?? undefined;
@@ -23,9 +25,12 @@ export function Search({ params }: { params: URLSearchParams }) {
             session_id: p("session_id"),
             cube_id: p("cube_id"),
             tags: list(p("tags")),
+            types: list(p("types")) as MemoryType[] | undefined,
+            as_of: iso(p("as_of")),
+            time_range: p("from") || p("to") ? { ...(p("from") ? { from: iso(p("from")) } : {}), ...(p("to") ? { to: iso(p("to")) } : {}) } : undefined,
             state: p("state") as State | undefined,
             top_k: num("top_k") ?? 10,
-            reference_time: p("reference_time") ? new Date(p("reference_time") ?? "").toISOString() : undefined,
+            reference_time: iso(p("reference_time")),
             threshold: num("threshold"),
             weights: Object.keys(weights).length ? weights : undefined,
             // The playground looks without changing what it looks at.
@@ -51,8 +56,8 @@ export function Search({ params }: { params: URLSearchParams }) {
           Query
           <input name="query" type="search" defaultValue={value("query")} required placeholder="what does alice drink" />
         </label>
-        {(["user_id", "agent_id", "session_id", "cube_id", "tags"] as const).map((k) => (
-          <label key={k}>{k} <input name={k} defaultValue={value(k)} /></label>
+        {(["user_id", "agent_id", "session_id", "cube_id", "tags", "types"] as const).map((k) => (
+          <label key={k}>{k} <input name={k} defaultValue={value(k)} placeholder={k === "types" ? "fact,event" : ""} /></label>
         ))}
         <label>
           state
@@ -65,6 +70,9 @@ export function Search({ params }: { params: URLSearchParams }) {
         <label>top_k <input name="top_k" type="number" min="1" max="100" defaultValue={value("top_k") || "10"} /></label>
         <label>threshold <input name="threshold" type="number" min="0" max="1" step="any" defaultValue={value("threshold")} /></label>
         <label>reference time <input name="reference_time" type="datetime-local" defaultValue={value("reference_time")} /></label>
+        <label>as of <input name="as_of" type="datetime-local" defaultValue={value("as_of")} /></label>
+        <label>event time from <input name="from" type="datetime-local" defaultValue={value("from")} /></label>
+        <label>event time to <input name="to" type="datetime-local" defaultValue={value("to")} /></label>
         <fieldset class="weights">
           <legend>Route weights (empty: the service's defaults)</legend>
           {ROUTES.map((r) => (
