@@ -1,7 +1,7 @@
 // Builds the console (console/src, Preact + the typed client from source) into console/public/console/build with esbuild, offline.
 import { build } from "esbuild";
 import { gzipSync } from "node:zlib";
-import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,10 +10,12 @@ export const OUT = path.join(HERE, "public", "console", "build");
 
 /** Builds app.js (+ lazily loaded chunks, e.g. the graph page) and app.css; answers the files with their sizes. */
 export async function buildConsole({ quiet = false } = {}) {
-  rmSync(OUT, { recursive: true, force: true });
+  // Built beside the served folder, then swapped in, so a wrangler dev serving it never sees half a build.
+  const staging = `${OUT}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
   await build({
     entryPoints: { app: path.join(HERE, "src", "main.tsx"), "app-style": path.join(HERE, "src", "console.css") },
-    outdir: OUT,
+    outdir: staging,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -27,6 +29,8 @@ export async function buildConsole({ quiet = false } = {}) {
     legalComments: "none",
     logLevel: quiet ? "error" : "warning",
   });
+  rmSync(OUT, { recursive: true, force: true });
+  renameSync(staging, OUT);
   const files = listFiles(OUT).map((f) => {
     const bytes = readFileSync(f);
     return { file: path.relative(OUT, f), bytes: bytes.byteLength, gzip: gzipSync(bytes).byteLength };
