@@ -17,7 +17,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): [Load<T>, () 
       (data) => mine === seq.current && setLoad({ state: "ready", data }),
       (error: unknown) => mine === seq.current && setLoad({ state: "error", error }),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `fn` is a new closure each render; `deps` say when it means something else.
   }, [...deps, tick]);
   return [load, useCallback(() => setTick((t) => t + 1), [])];
 }

@@ -4,11 +4,18 @@ import { go, href } from "../router";
 import { Empty, fields, Loaded, Page, useLoad, when } from "../ui";
 
 const KEY = "memos-console:jobs";
-export function rememberJob(id: string) {
-  const old = JSON.parse(sessionStorage.getItem(KEY) ?? "[]") as string[];
-  sessionStorage.setItem(KEY, JSON.stringify([id, ...old.filter((x) => x !== id)].slice(0, 20)));
+/** The job ids this tab started, newest first (at most 20); anything unreadable counts as none. */
+function remembered(): string[] {
+  try {
+    const v: unknown = JSON.parse(sessionStorage.getItem(KEY) ?? "[]");
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
 }
-const remembered = () => JSON.parse(sessionStorage.getItem(KEY) ?? "[]") as string[];
+export function rememberJob(id: string) {
+  sessionStorage.setItem(KEY, JSON.stringify([id, ...remembered().filter((x) => x !== id)].slice(0, 20)));
+}
 
 export function Jobs({ params }: { params: URLSearchParams }) {
   const id = params.get("id");

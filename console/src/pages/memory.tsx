@@ -66,6 +66,10 @@ export function MemoryPage({ id, params }: { id: string; params: URLSearchParams
                   ))}
                 </ul>
               ) : <p class="muted">No entities were linked to this memory.</p>}
+              <p class="small">
+                <a href={href(["graph"], m.user_id ? { user_id: m.user_id } : { cube_id: m.cube_id })}>Entity graph</a> ·{" "}
+                <a href={href(["timeline"], m.user_id ? { user_id: m.user_id } : { cube_id: m.cube_id })}>Timeline</a> of {m.user_id ? `user ${m.user_id}` : `cube ${m.cube_id}`}
+              </p>
 
               <h2>Sources</h2>
               {m.source_message_ids.length ? (
@@ -113,7 +117,7 @@ export function MemoryPage({ id, params }: { id: string; params: URLSearchParams
                         tags: list(f.tags) ?? [],
                         importance: f.importance === undefined ? undefined : Number(f.importance),
                         expected_version: m.version,
-                      }, undefined);
+                      });
                       setNotice(`Saved as version ${m.version + 1}.`);
                       reload();
                     });
