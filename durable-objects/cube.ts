@@ -63,8 +63,11 @@ import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { JOB_LEASE_MS, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
 import { CubeScheduler, type SchedulerView } from "./cube/scheduler/runner";
 import { cubeTasks } from "./cube/scheduler/cube-tasks";
-import { schedulerArgs } from "./cube/scheduler/args";
-import type { TaskName } from "../src/memory/scheduler/tasks";
+import { preferenceCount, schedulerArgs, workingMemoryArgs } from "./cube/scheduler/args";
+import { idleSessions, nextIdleAt, sessionMessages, storeCompaction, summarizeSession, workingMemoryOf, COMPACT_BATCH, SESSION_IDLE_MS } from "./cube/scheduler/working-memory";
+import type { WorkingMemory } from "../src/memory/working-memory";
+import { contentHash } from "../src/memory/text";
+import { TASK_NAMES, type TaskName } from "../src/memory/scheduler/tasks";
 import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/lifecycle";
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
@@ -116,6 +119,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   protected auditDb: D1Database | null = null;
   /** "Now" of the lifecycle task; a test moves it forward to see archive and purge happen. */
   protected lifecycleNow: () => number = () => Date.now();
+  /** "Now" of the compaction task, from the scheduler's; a test moves it forward to make sessions idle. */
+  protected compactionNow: (now: number) => number = (now) => now;
   /** Seals raw messages and vault values with the tenant's data key, read from D1 and the master key (cube/encryption.ts). */
   private readonly cipher = new CubeCipher(this.env, () => this.identity);
   /** How PII vault values are stored: keyed index, values sealed with the tenant's data key (cube/privacy.ts). */
@@ -143,6 +148,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       jobs: this.env.JOBS,
       auditDb: () => this.auditDb ?? this.env.DB,
       lifecycle: (identity) => this.ctx.storage.transactionSync(() => runLifecycle({ sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, this.lifecycleNow())),
+      compact: (identity, now) => this.compactSessions(identity, this.compactionNow(now)),
       wake: (at, names) => this.scheduler.wake(at, names),
     });
     return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });
@@ -269,7 +275,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const sealed = await withKeys(() => this.cipher.sealMessages(masked));
     if (!sealed.ok) return sealed;
     const { hashes, legacy } = sealed.value;
-    return this.audited(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
+    const stored = await this.audited<{ job: JobRecord; replayed: number }>(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
       const replays = findReplays(this.sql, masked, hashes, now, legacy);
       if (replays.size === req.messages.length) {
@@ -281,6 +287,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
       dropFailedCopies(this.sql, [...hashes, ...legacy].filter((_, i) => !replays.has(i % hashes.length)));
       return ok({ job: insertJobWithMessages(this.sql, sealed.value.req, hashes, now, replays), replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
+    // A session's turns are compacted once it has been idle for a while.
+    if (stored.ok && req.messages.some((m) => m.session_id)) await this.scheduleDrain(Date.now() + SESSION_IDLE_MS, ["compaction"]);
+    return stored;
   }
 
   async getJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobRecord>> {
@@ -552,7 +561,14 @@ export class CubeObject extends DurableObject<CubeEnv> {
     });
   }
 
-  async search(raw: unknown): Promise<CubeResult<CubeSearchResult>> {
+  /**
+   * Runs every route of the search. With `rawPreferences` (a count), the preference memories for
+   * the same query are searched too, on their own, and answered beside the results (one read,
+   * one audit entry naming both).
+   */
+  async search(raw: unknown, rawPreferences?: unknown): Promise<CubeResult<CubeSearchResult & { preferences?: CubeSearchResult["results"] }>> {
+    const prefCount = preferenceCount.safeParse(rawPreferences);
+    if (!prefCount.success) return invalid(prefCount.error);
     const parsed = searchSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const opened = this.open(parsed.data.identity);
@@ -584,8 +600,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
       }
     }
     const found = searchCube(this.sql, this.vectors, opened.value.identity, req);
-    await this.auditRead(parsed.data.identity, "memory.search", found.results.map((r) => r.memory.id));
-    return ok(found);
+    const k = prefCount.data;
+    const preferences = k ? searchCube(this.sql, this.vectors, opened.value.identity, { ...req, top_k: k, record_access: false, filter: { ...req.filter, types: ["preference"] } }).results : undefined;
+    const read = [...found.results, ...(preferences ?? [])].map((r) => r.memory.id);
+    await this.auditRead(parsed.data.identity, "memory.search", [...new Set(read)]);
+    return ok(preferences ? { ...found, preferences } : found);
   }
 
   /**
@@ -791,6 +810,31 @@ export class CubeObject extends DurableObject<CubeEnv> {
     });
   }
 
+  /** A session's working memory: its recent turns within the token bound and the summary of older ones. */
+  async workingMemory(rawIdentity: unknown, rawArgs: unknown): Promise<CubeResult<WorkingMemory>> {
+    const opened = this.openArgs(workingMemoryArgs, [rawIdentity, rawArgs]);
+    if (!opened.ok) return opened;
+    const { budget_tokens, ...filter } = opened.value.args[1];
+    const messages = await withKeys(() => this.cipher.openMessages(sessionMessages(this.sql, filter)));
+    if (!messages.ok) return messages;
+    return ok(workingMemoryOf(this.sql, filter, messages.value, budget_tokens));
+  }
+
+  /** The compaction task: each session idle long enough has its rolling summary stored as one memory. */
+  private async compactSessions(identity: CubeIdentity, now: number): Promise<{ compacted: number; next_at: number | null }> {
+    const idle = idleSessions(this.sql, now);
+    for (const session of idle) {
+      const messages = await withKeys(() => this.cipher.openMessages(sessionMessages(this.sql, { session_id: session.session_id })));
+      if (!messages.ok) throw new Error(messages.error.message);
+      const summary = summarizeSession(this.sql, session, messages.value);
+      const hash = summary.text === null ? "" : await contentHash(summary.text);
+      this.ctx.storage.transactionSync(() => storeCompaction({ sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, summary, hash, Date.now()));
+    }
+    // A full batch: the rest at once (the budget decides when); else when the next session goes idle.
+    const next = idle.length === COMPACT_BATCH ? now : nextIdleAt(this.sql);
+    return { compacted: idle.length, next_at: next === null ? null : next - (now - Date.now()) };
+  }
+
   /** The scheduler's task table, alarm, budget and its last `decisions` decisions. */
   async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView>> {
     const opened = this.openArgs(schedulerArgs.state, [rawIdentity, rawDecisions]);
@@ -806,7 +850,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const opened = this.openArgs(schedulerArgs.run, [rawIdentity, rawOptions]);
     if (!opened.ok) return opened;
     const { wait, max_wakes, decisions } = opened.value.args[1];
-    await this.scheduler.wake(Date.now());
+    await this.scheduler.wake(Date.now(), TASK_NAMES);
     const wakes = wait ? await this.scheduler.runUntilIdle(max_wakes) : 0;
     return ok({ ...(await this.scheduler.view(decisions)), wakes });
   }

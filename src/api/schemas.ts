@@ -187,6 +187,16 @@ export const packedContextSchema = z.object({
   budget: z.number().int(),
   included: z.array(z.string()),
   cut: z.array(z.object({ id: z.string(), reason: z.enum(["budget", "empty", "duplicate"]) })),
+  working_memory: z
+    .object({
+      session_id: z.string(),
+      tokens: z.number().int().describe("tokens of the working-memory part, counted inside tokens_used"),
+      turns: z.number().int().describe("recent turns it holds"),
+      summary_lines: z.number().int().describe("lines of the rolling summary of older turns"),
+      evicted: z.number().int().describe("older turns that fell out of the bound"),
+    })
+    .optional()
+    .describe("with session_id (one cube): the session's working memory, first in the block, within half the budget"),
 });
 
 export const listResponse = z.object({ memories: z.array(memorySchema), next_cursor: z.string().nullable() });

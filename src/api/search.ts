@@ -4,6 +4,7 @@ import { z } from "zod";
 import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { coverageSchema, memoryOut, packedContextSchema, scoredMemorySchema, searchBody } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
+import { readPreference } from "../memory/preferences";
 
 export const search = routes();
 
@@ -23,6 +24,14 @@ const understoodSchema = z
 
 const searchResponse = z.object({
   results: z.array(scoredMemorySchema),
+  preferences: z
+    .array(
+      scoredMemorySchema.extend({
+        polarity: z.enum(["like", "dislike"]).nullable().describe("what the preference states; null when its text reads as neither"),
+        strength: z.number().nullable().describe("0..1, from the wording (\"can't stand\", \"love\" strong; \"a bit\" weak)"),
+      }),
+    )
+    .describe("preference memories for the query, in their own list beside the results (MemOS pref_mem): a search of their own in one cube, those among the results across cubes; superseded preferences are left out as in results"),
   understood: understoodSchema.describe("the date range and entities read from the query (single-cube searches)"),
   context: packedContextSchema.optional(),
   coverage: coverageSchema.optional(),
@@ -47,6 +56,10 @@ search.openapi(searchRoute, async (c) => {
   const u = out.understood;
   return c.json({
     results: out.results.map((r) => ({ memory: memoryOut(r.memory), score: r.score, score_breakdown: r.score_breakdown })),
+    preferences: out.preferences.map((r) => {
+      const p = readPreference(r.memory.text);
+      return { memory: memoryOut(r.memory), score: r.score, score_breakdown: r.score_breakdown, polarity: p?.polarity ?? null, strength: p?.strength ?? null };
+    }),
     understood: u ? { time: u.time ? { from: iso(u.time.from), to: iso(u.time.to), matched: u.time.matched, ...(u.time.anchor ? { anchor: u.time.anchor } : {}) } : null, entities: u.entities } : null,
     ...(out.packed ? { context: out.packed } : {}),
     ...(out.coverage ? { coverage: out.coverage } : {}),

@@ -8,7 +8,10 @@ import { applySpans, detectPii, EMPTY_MAPPING } from "../governance/pii";
 import type { Deps } from "./deps";
 import type { CubeIdentity, CubeSearchRequest, CubeSearchResult, ScoredMemory } from "../memory/cube-contract";
 import type { VectorIndex, VectorMatch } from "../memory/vectors/vector-index";
-import { packContext, type PackResult } from "../memory/retrieval/packing";
+import { countTokens, packContext, type PackResult } from "../memory/retrieval/packing";
+import { renderWorkingMemory, type WorkingMemory } from "../memory/working-memory";
+import { workingMemoryIn } from "./working-memory";
+import { currentPreferences } from "../memory/preferences";
 import { fanOut, fanOutOver, MAX_FANOUT, type Coverage } from "./fanout";
 
 const DAY = 86_400_000;
@@ -18,6 +21,8 @@ export interface SearchOutcome {
   understood: CubeSearchResult["understood"] | null;
   timings: Record<string, number>;
   packed: PackResult | null;
+  /** Preference memories for the query, in their own list (one cube: their own search; several: those among the results). */
+  preferences: ScoredMemory[];
   /** Which cubes answered a tenant-wide search, which failed and how many were left out; null for one cube. */
   coverage: Coverage | null;
 }
@@ -121,14 +126,25 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
 
   t = performance.now();
   const base = cubeRequest(body, vector ?? null, embedder.id);
+  // One cube: the preferences get a search of their own in the same call (MemOS's pref_mem).
+  const wantsPreferences = body.types === undefined || body.types.includes("preference");
+  let ownPreferences: ScoredMemory[] | null = null;
   const visibility = new Map((reach ?? []).map((r) => [r.identity.cube_id, r.visible_agents]));
   const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
     const visible = visibility.get(identity.cube_id) ?? null;
     // The caller as actor, so the cube's audit entry names the key even for cubes a tenant-wide fan-out found.
     const req: CubeSearchRequest = { identity: cubeIdentity(who, identity.cube_id), ...base, filter: { ...base.filter, ...(visible ? { visible_agents: visible } : {}) } };
     if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
-    return unwrap(await deps.cube(identity).search(req));
+    const answer = unwrap(await deps.cube(identity).search(req, single && wantsPreferences ? PREFERENCES_TOP_K : undefined));
+    if (answer.preferences) ownPreferences = answer.preferences;
+    return answer;
   };
+  // The session's working memory is read beside the search, for the first part of the block.
+  const wmBudget = Math.floor(body.budget_tokens / 2) - WORKING_MEMORY_TAGS;
+  const single0 = single ? reach?.[0] : undefined;
+  const working = pack && body.session_id !== undefined && single0 && wmBudget > 0 ? workingMemoryIn(deps, single0, body.session_id, body.user_id, wmBudget) : null;
+  // Awaited when packing; a search that fails first must not leave its rejection unhandled.
+  working?.catch(() => undefined);
   let answers: CubeSearchResult[];
   let coverage: Coverage | null = null;
   if (single && reach?.[0]) answers = [await ask(reach[0].identity)];
@@ -147,13 +163,42 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
   let packed: PackResult | null = null;
   if (pack) {
     t = performance.now();
-    packed = packContext(
-      results.map((r) => ({ id: r.memory.id, text: r.memory.text, time: r.memory.event_time ?? r.memory.created_at, topic: r.memory.tags[0] ?? r.memory.type })),
-      { budget: body.budget_tokens, order: body.order, watermark: await deps.watermarks.issue(who) },
-    );
+    const items = results.map((r) => ({ id: r.memory.id, text: r.memory.text, time: r.memory.event_time ?? r.memory.created_at, topic: r.memory.tags[0] ?? r.memory.type }));
+    const options = { budget: body.budget_tokens, order: body.order, watermark: await deps.watermarks.issue(who) };
+    packed = withWorkingMemory(working ? await working : null, (budget) => packContext(items, { ...options, budget }), body.budget_tokens);
     timings.packing = performance.now() - t;
   }
-  return { results, understood: single ? (answers[0]?.understood ?? null) : null, timings, packed, coverage };
+  const found = ownPreferences ? ownPreferences : wantsPreferences ? results.filter((r) => r.memory.type === "preference") : [];
+  // A preference stated again the other way ("loves coffee", later "hates coffee now") stands alone.
+  const preferences = currentPreferences(found.map((r) => ({ text: r.memory.text, at: r.memory.updated_at }))).map((i) => found[i] as ScoredMemory).slice(0, PREFERENCES_TOP_K);
+  return { results, understood: single ? (answers[0]?.understood ?? null) : null, timings, packed, coverage, preferences };
+}
+
+/** Most preferences a search answers beside its results. */
+const PREFERENCES_TOP_K = 5;
+
+/** Tokens the working memory's fence takes beyond its own bound. */
+const WORKING_MEMORY_TAGS = 40;
+
+/**
+ * The block with the working memory first and the memories packed in what is left of the budget;
+ * without working memory (or should the two not fit together), the memories alone.
+ */
+function withWorkingMemory(wm: WorkingMemory | null, packMemories: (budget: number) => PackResult, budget: number): PackResult {
+  const part = wm ? renderWorkingMemory(wm) : "";
+  if (!wm || part === "") return packMemories(budget);
+  const partTokens = countTokens(`${part}\n`);
+  const rest = packMemories(budget - partTokens);
+  const context = rest.context ? `${part}\n${rest.context}` : part;
+  const used = countTokens(context);
+  if (used > budget) return packMemories(budget);
+  return {
+    ...rest,
+    context,
+    tokens_used: used,
+    budget,
+    working_memory: { session_id: wm.session_id, tokens: countTokens(part), turns: wm.turns.length, summary_lines: wm.summary.length, evicted: wm.evicted },
+  };
 }
 
 /** `Server-Timing` value: one entry per stage, in milliseconds. */

@@ -22,6 +22,8 @@ export interface CubeTaskDeps {
   auditDb(): D1Database;
   /** One lifecycle run, in a transaction. */
   lifecycle(identity: CubeIdentity): LifecycleOutcome;
+  /** Stores the rolling summary of sessions idle long enough; how many, and when the next one will be idle. */
+  compact(identity: CubeIdentity, now: number): Promise<{ compacted: number; next_at: number | null }>;
   /** Wakes other tasks (the outbox after the lifecycle changed memories). */
   wake(at: number, names: readonly TaskName[]): Promise<void>;
 }
@@ -57,6 +59,11 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
         next_at: run.next_in_ms === null ? null : now + run.next_in_ms,
         ...(expired + archived + purged > 0 ? { note: `expired ${expired}, archived ${archived}, purged ${purged}` } : {}),
       };
+    }),
+    compaction: bound(async (identity, now) => {
+      const r = await deps.compact(identity, now);
+      if (r.compacted > 0) await deps.wake(Date.now() + AFTER_CHANGE_MS, ["outbox"]);
+      return { next_at: r.next_at, ...(r.compacted > 0 ? { note: `compacted ${r.compacted} idle sessions` } : {}) };
     }),
     index_warmup: async () => {
       const warm = deps.warmIndex();

@@ -2010,6 +2010,52 @@ export interface paths {
                                     [key: string]: number;
                                 };
                             }[];
+                            /** @description preference memories for the query, in their own list beside the results (MemOS pref_mem): a search of their own in one cube, those among the results across cubes; superseded preferences are left out as in results */
+                            preferences: {
+                                memory: {
+                                    id: string;
+                                    tenant_id: string;
+                                    cube_id: string;
+                                    user_id: string | null;
+                                    agent_id: string | null;
+                                    session_id: string | null;
+                                    text: string;
+                                    /** @enum {string} */
+                                    type: "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
+                                    tags: string[];
+                                    entities: string[];
+                                    metadata: {
+                                        [key: string]: unknown;
+                                    };
+                                    importance: number;
+                                    /** @enum {string} */
+                                    state: "active" | "archived" | "deleted";
+                                    version: number;
+                                    hash: string;
+                                    created_at: string;
+                                    updated_at: string;
+                                    valid_from: string;
+                                    valid_to: string | null;
+                                    event_time: string | null;
+                                    source_message_ids: string[];
+                                    seen_count: number;
+                                    last_seen_at: string;
+                                    /** @description when it expires (it is never returned from then on); null: never */
+                                    expires_at: string | null;
+                                };
+                                score: number;
+                                /** @description each route's RRF contribution, and the decay factor */
+                                score_breakdown: {
+                                    [key: string]: number;
+                                };
+                                /**
+                                 * @description what the preference states; null when its text reads as neither
+                                 * @enum {string|null}
+                                 */
+                                polarity: "like" | "dislike" | null;
+                                /** @description 0..1, from the wording ("can't stand", "love" strong; "a bit" weak) */
+                                strength: number | null;
+                            }[];
                             /** @description the date range and entities read from the query (single-cube searches) */
                             understood: {
                                 time: {
@@ -2033,6 +2079,18 @@ export interface paths {
                                     /** @enum {string} */
                                     reason: "budget" | "empty" | "duplicate";
                                 }[];
+                                /** @description with session_id (one cube): the session's working memory, first in the block, within half the budget */
+                                working_memory?: {
+                                    session_id: string;
+                                    /** @description tokens of the working-memory part, counted inside tokens_used */
+                                    tokens: number;
+                                    /** @description recent turns it holds */
+                                    turns: number;
+                                    /** @description lines of the rolling summary of older turns */
+                                    summary_lines: number;
+                                    /** @description older turns that fell out of the bound */
+                                    evicted: number;
+                                };
                             };
                             /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
                             coverage?: {
@@ -2199,6 +2257,18 @@ export interface paths {
                                 /** @enum {string} */
                                 reason: "budget" | "empty" | "duplicate";
                             }[];
+                            /** @description with session_id (one cube): the session's working memory, first in the block, within half the budget */
+                            working_memory?: {
+                                session_id: string;
+                                /** @description tokens of the working-memory part, counted inside tokens_used */
+                                tokens: number;
+                                /** @description recent turns it holds */
+                                turns: number;
+                                /** @description lines of the rolling summary of older turns */
+                                summary_lines: number;
+                                /** @description older turns that fell out of the bound */
+                                evicted: number;
+                            };
                             /** @description memories the search returned before packing */
                             considered: number;
                             /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
@@ -2954,13 +3024,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -2985,7 +3055,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -3081,13 +3151,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -3112,7 +3182,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -3156,6 +3226,103 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/working-memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A session's working memory: its recent turns within a token bound and a rolling summary of the turns that fell out of it */
+        get: {
+            parameters: {
+                query?: {
+                    user_id?: string;
+                    cube_id?: string;
+                    /** @description token bound of turns and summary together (a quarter for the summary) */
+                    budget_tokens?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            session_id: string;
+                            /** @description the most recent turns within the token bound, oldest first */
+                            turns: {
+                                id: string;
+                                role: string;
+                                name: string | null;
+                                content: string;
+                                timestamp: string;
+                            }[];
+                            /** @description one line per older turn that fell out of the bound (its extracted memories, else its first sentence), oldest first */
+                            summary: string[];
+                            /** @description turns that fell out of the bound */
+                            evicted: number;
+                            /** @description summary lines left out because the summary is over its share of the budget (the oldest go first) */
+                            summary_dropped: number;
+                            tokens: {
+                                turns: number;
+                                summary: number;
+                            };
+                            budget: number;
+                            last_turn_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -50,6 +50,17 @@ export interface PackResult {
   budget: number;
   included: string[];
   cut: { id: string; reason: "budget" | "empty" | "duplicate" }[];
+  /** The session's working memory, placed first in the block when the search named a session. */
+  working_memory?: WorkingMemoryPart;
+}
+
+/** What the working-memory part of a block holds (src/memory/working-memory.ts renders it). */
+export interface WorkingMemoryPart {
+  session_id: string;
+  tokens: number;
+  turns: number;
+  summary_lines: number;
+  evicted: number;
 }
 
 const openTag = (watermark: string | undefined) =>
