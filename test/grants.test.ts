@@ -73,7 +73,7 @@ describe("grants across users of one tenant", () => {
         { what: "reveal", method: "GET", path: `/v1/memories/${id}/reveal`, needs: "owner" },
         { what: "export", method: "GET", path: `/v1/export?user_id=${owner}`, needs: "owner" },
         { what: "set privacy", method: "PUT", path: `/v1/cubes/${cube}/privacy`, body: { mode: "off" }, needs: "owner" },
-        { what: "audit", method: "GET", path: `/v1/audit?chain=${cube}`, needs: "owner" },
+        { what: "audit", method: "GET", path: `/v1/audit?cube_id=${cube}`, needs: "owner" },
         { what: "archive", method: "POST", path: `/v1/memories/${victim}/archive`, body: {}, needs: "write" },
         { what: "restore", method: "POST", path: `/v1/memories/${victim}/restore`, body: {}, needs: "write" },
         { what: "set lifecycle", method: "PUT", path: `/v1/cubes/${cube}/lifecycle`, body: { archive_after_days: 365 }, needs: "write" },
