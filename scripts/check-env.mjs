@@ -72,7 +72,12 @@ function declaredBindings() {
     let kind;
     if (type.flags & ts.TypeFlags.StringLike) kind = "string";
     else if (type.flags & ts.TypeFlags.Any) kind = "any (unresolved)";
-    else kind = type.getSymbol()?.getName() ?? checker.typeToString(type);
+    else {
+      // A type written by name (`Fetcher`) is that name, even where the name is an alias of an anonymous shape.
+      const node = prop.valueDeclaration;
+      const ref = node && ts.isPropertySignature(node) && node.type && ts.isTypeReferenceNode(node.type) ? node.type.typeName.getText(file) : null;
+      kind = ref ?? type.getSymbol()?.getName() ?? checker.typeToString(type);
+    }
     bindings.set(prop.getName(), { kind, optional: (prop.flags & ts.SymbolFlags.Optional) !== 0 });
   }
   return bindings;

@@ -3,15 +3,6 @@ import type { CubeObject } from "../durable-objects/cube";
 import type { JobMessage } from "./jobs/messages";
 import type { WebhookQueueMessage } from "./webhooks/messages";
 
-/**
- * The Workers Static Assets binding, as much of it as is used. Declared here under wrangler's name
- * for it (`Fetcher`; workers-types makes that an alias of an anonymous shape, which
- * scripts/check-env.mjs cannot name).
- */
-interface Fetcher {
-  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
-}
-
 export interface Env {
   /** One SQLite-backed Durable Object per memory cube. */
   CUBE: DurableObjectNamespace<CubeObject>;
