@@ -63,9 +63,11 @@ import { listEntities, normEntity, type EntityOut } from "./cube/entities";
 import { JOB_LEASE_MS, REDISPATCH_AFTER_MS } from "./cube/jobs/dispatch";
 import { CubeScheduler, type SchedulerView } from "./cube/scheduler/runner";
 import { cubeTasks } from "./cube/scheduler/cube-tasks";
-import { preferenceCount, schedulerArgs, workingMemoryArgs } from "./cube/scheduler/args";
+import { preferenceCount, profileArgs, schedulerArgs, workingMemoryArgs } from "./cube/scheduler/args";
 import { idleSessions, nextIdleAt, sessionMessages, storeCompaction, summarizeSession, workingMemoryOf, COMPACT_BATCH, SESSION_IDLE_MS } from "./cube/scheduler/working-memory";
 import type { WorkingMemory } from "../src/memory/working-memory";
+import type { Profile } from "../src/memory/profile";
+import { profileNow, rebuildProfiles, storedProfile } from "./cube/scheduler/profile";
 import { contentHash } from "../src/memory/text";
 import { TASK_NAMES, type TaskName } from "../src/memory/scheduler/tasks";
 import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/lifecycle";
@@ -149,6 +151,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       auditDb: () => this.auditDb ?? this.env.DB,
       lifecycle: (identity) => this.ctx.storage.transactionSync(() => runLifecycle({ sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, this.lifecycleNow())),
       compact: (identity, now) => this.compactSessions(identity, this.compactionNow(now)),
+      profiles: (identity, now) => this.ctx.storage.transactionSync(() => rebuildProfiles(this.sql, identity, now)),
       wake: (at, names) => this.scheduler.wake(at, names),
     });
     return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });
@@ -818,6 +821,20 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const messages = await withKeys(() => this.cipher.openMessages(sessionMessages(this.sql, filter)));
     if (!messages.ok) return messages;
     return ok(workingMemoryOf(this.sql, filter, messages.value, budget_tokens));
+  }
+
+  /**
+   * A user's profile as the profile task last built it, with whether memories changed since
+   * (`stale`); built here, and not stored, when the task has not built one yet.
+   */
+  async profile(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<Profile & { stale: boolean }>> {
+    const opened = this.openArgs(profileArgs, [rawIdentity, rawUser]);
+    if (!opened.ok) return opened;
+    const userId = opened.value.args[1];
+    const stored = storedProfile(this.sql, userId);
+    const result = stored ? { ...stored.profile, stale: stored.stale } : { ...profileNow(this.sql, opened.value.identity, userId, Date.now()), stale: false };
+    await this.auditRead(opened.value.args[0], "memory.read", [...result.stable, ...result.preferences, ...result.current].map((l) => l.memory_id));
+    return ok(result);
   }
 
   /** The compaction task: each session idle long enough has its rolling summary stored as one memory. */

@@ -197,6 +197,16 @@ export const packedContextSchema = z.object({
     })
     .optional()
     .describe("with session_id (one cube): the session's working memory, first in the block, within half the budget"),
+  profile: z
+    .object({
+      user_id: z.string(),
+      summary: z.string().describe("the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget"),
+      tokens: z.number().int(),
+      built_at: z.number().int().describe("when the scheduler built it (ms)"),
+      stale: z.boolean(),
+    })
+    .optional()
+    .describe("with user_id (one cube, a key that sees every agent): the user's profile"),
 });
 
 export const listResponse = z.object({ memories: z.array(memorySchema), next_cursor: z.string().nullable() });

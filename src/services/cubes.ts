@@ -12,7 +12,7 @@ export type CubeRpc = Pick<
   CubeObject,
   | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
   | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
-  | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory"
+  | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory" | "profile"
   | "maskTexts" | "maskQuery" | "privacy" | "setPrivacy" | "revealPlaceholders"
 >;
 

@@ -11,6 +11,7 @@ import type { VectorIndex, VectorMatch } from "../memory/vectors/vector-index";
 import { countTokens, packContext, type PackResult } from "../memory/retrieval/packing";
 import { renderWorkingMemory, type WorkingMemory } from "../memory/working-memory";
 import { workingMemoryIn } from "./working-memory";
+import { profileIn } from "./profile";
 import { currentPreferences } from "../memory/preferences";
 import { fanOut, fanOutOver, MAX_FANOUT, type Coverage } from "./fanout";
 
@@ -143,8 +144,10 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
   const wmBudget = Math.floor(body.budget_tokens / 2) - WORKING_MEMORY_TAGS;
   const single0 = single ? reach?.[0] : undefined;
   const working = pack && body.session_id !== undefined && single0 && wmBudget > 0 ? workingMemoryIn(deps, single0, body.session_id, body.user_id, wmBudget) : null;
+  const profile = pack && body.user_id !== undefined && single0 && single0.visible_agents === null ? profileIn(deps, single0, body.user_id) : null;
   // Awaited when packing; a search that fails first must not leave its rejection unhandled.
   working?.catch(() => undefined);
+  profile?.catch(() => undefined);
   let answers: CubeSearchResult[];
   let coverage: Coverage | null = null;
   if (single && reach?.[0]) answers = [await ask(reach[0].identity)];
@@ -166,6 +169,10 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
     const items = results.map((r) => ({ id: r.memory.id, text: r.memory.text, time: r.memory.event_time ?? r.memory.created_at, topic: r.memory.tags[0] ?? r.memory.type }));
     const options = { budget: body.budget_tokens, order: body.order, watermark: await deps.watermarks.issue(who) };
     packed = withWorkingMemory(working ? await working : null, (budget) => packContext(items, { ...options, budget }), body.budget_tokens);
+    if (profile) {
+      const p = await profile;
+      packed = { ...packed, profile: { user_id: body.user_id as string, summary: p.summary, tokens: p.tokens, built_at: p.built_at, stale: p.stale } };
+    }
     timings.packing = performance.now() - t;
   }
   const found = ownPreferences ? ownPreferences : wantsPreferences ? results.filter((r) => r.memory.type === "preference") : [];

@@ -18,7 +18,7 @@ describe("runOrder", () => {
     expect(names(runOrder(fresh, NOW))).toEqual(["audit", "lifecycle", "idempotency_purge"]);
     const starved = [task("idempotency_purge", { next_at: NOW - 6 * AGING_MS }), task("audit", { next_at: NOW }), task("lifecycle", { next_at: NOW })];
     expect(names(runOrder(starved, NOW))).toEqual(["idempotency_purge", "audit", "lifecycle"]);
-    expect(effectivePriority(starved[0] as TaskRecord, NOW)).toBe(6 - 6);
+    expect(effectivePriority(starved[0] as TaskRecord, NOW)).toBe(7 - 6);
   });
 });
 

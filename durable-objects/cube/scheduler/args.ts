@@ -38,3 +38,6 @@ export const workingMemoryArgs = z.tuple([identitySchema, workingMemoryOptions])
 
 /** How many preference memories a search answers beside its results (absent or 0: none). */
 export const preferenceCount = z.number().int().min(0).max(20).optional();
+
+/** A profile's user (null: the memories of no user). */
+export const profileArgs = z.tuple([identitySchema, scopePart.nullable()]);

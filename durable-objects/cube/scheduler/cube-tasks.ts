@@ -24,6 +24,8 @@ export interface CubeTaskDeps {
   lifecycle(identity: CubeIdentity): LifecycleOutcome;
   /** Stores the rolling summary of sessions idle long enough; how many, and when the next one will be idle. */
   compact(identity: CubeIdentity, now: number): Promise<{ compacted: number; next_at: number | null }>;
+  /** Rebuilds the profiles whose memories changed; how many. */
+  profiles(identity: CubeIdentity, now: number): number;
   /** Wakes other tasks (the outbox after the lifecycle changed memories). */
   wake(at: number, names: readonly TaskName[]): Promise<void>;
 }
@@ -42,6 +44,8 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
   return {
     outbox: bound(async (identity) => {
       const r = await deps.drainOutbox(identity);
+      // Memories changed: the profiles built from them follow, in the same wake-up when its budget allows.
+      if (r.drained > 0) await deps.wake(Date.now(), ["profile"]);
       return { next_at: r.next_at, ...(r.drained + r.failed > 0 ? { note: `drained ${r.drained}, failed ${r.failed}` } : {}) };
     }),
     // Throws when D1 fails: the scheduler backs the task off, and the outbox is not held by it.
@@ -64,6 +68,10 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
       const r = await deps.compact(identity, now);
       if (r.compacted > 0) await deps.wake(Date.now() + AFTER_CHANGE_MS, ["outbox"]);
       return { next_at: r.next_at, ...(r.compacted > 0 ? { note: `compacted ${r.compacted} idle sessions` } : {}) };
+    }),
+    profile: bound(async (identity, now) => {
+      const n = deps.profiles(identity, now);
+      return { next_at: null, ...(n > 0 ? { note: `rebuilt ${n} profiles` } : {}) };
     }),
     index_warmup: async () => {
       const warm = deps.warmIndex();

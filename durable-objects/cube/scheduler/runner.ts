@@ -35,6 +35,9 @@ export interface SchedulerView {
   decisions: Decision[];
 }
 
+/** How long after a wake-up starts its alarm rings again should the wake-up never finish. */
+const GUARD_MS = 30_000;
+
 export class CubeScheduler {
   /** Wall budget of one wake-up; tests may change it. */
   budgetMs = WAKE_BUDGET_MS;
@@ -95,18 +98,27 @@ export class CubeScheduler {
     const { sql, now } = this.host;
     const startedAt = now();
     const report: WakeReport = { started_at: startedAt, duration_ms: 0, ran: [], failed: [], deferred: [] };
+    // Armed while the loop runs: should the object die in it, the alarm rings again.
+    await this.host.storage.setAlarm(startedAt + GUARD_MS);
     let others = 0;
+    const seen = new Set<TaskName>();
     const tasks = readTasks(sql);
-    for (const task of runOrder(tasks, startedAt, ringing ? (alarmAt(tasks) ?? startedAt) : null)) {
-      const elapsed = now() - startedAt;
-      const admission = admit(task.name, others, elapsed, this.budgetMs);
-      if (!admission.run) {
-        report.deferred.push(task.name);
-        recordDecision(sql, { at: now(), task: task.name, decision: "deferred", reason: admission.reason });
-        continue;
+    let pass = runOrder(tasks, startedAt, ringing ? (alarmAt(tasks) ?? startedAt) : null);
+    // Further passes run what a task woke for now (the profile after a drain), each task once per wake-up.
+    while (pass.length > 0) {
+      for (const task of pass) {
+        seen.add(task.name);
+        const elapsed = now() - startedAt;
+        const admission = admit(task.name, others, elapsed, this.budgetMs);
+        if (!admission.run) {
+          report.deferred.push(task.name);
+          recordDecision(sql, { at: now(), task: task.name, decision: "deferred", reason: admission.reason });
+          continue;
+        }
+        if (task.name !== "outbox") others++;
+        await this.runTask(task.name, admission.reason, report);
       }
-      if (task.name !== "outbox") others++;
-      await this.runTask(task.name, admission.reason, report);
+      pass = runOrder(readTasks(sql), now()).filter((t) => !seen.has(t.name));
     }
     report.duration_ms = now() - startedAt;
     this.lastWake = report;

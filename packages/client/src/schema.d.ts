@@ -2091,6 +2091,16 @@ export interface paths {
                                     /** @description older turns that fell out of the bound */
                                     evicted: number;
                                 };
+                                /** @description with user_id (one cube, a key that sees every agent): the user's profile */
+                                profile?: {
+                                    user_id: string;
+                                    /** @description the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget */
+                                    summary: string;
+                                    tokens: number;
+                                    /** @description when the scheduler built it (ms) */
+                                    built_at: number;
+                                    stale: boolean;
+                                };
                             };
                             /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
                             coverage?: {
@@ -2268,6 +2278,16 @@ export interface paths {
                                 summary_lines: number;
                                 /** @description older turns that fell out of the bound */
                                 evicted: number;
+                            };
+                            /** @description with user_id (one cube, a key that sees every agent): the user's profile */
+                            profile?: {
+                                user_id: string;
+                                /** @description the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget */
+                                summary: string;
+                                tokens: number;
+                                /** @description when the scheduler built it (ms) */
+                                built_at: number;
+                                stale: boolean;
                             };
                             /** @description memories the search returned before packing */
                             considered: number;
@@ -3024,13 +3044,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -3055,7 +3075,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -3151,13 +3171,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -3182,7 +3202,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -3284,6 +3304,107 @@ export interface paths {
                             };
                             budget: number;
                             last_turn_at: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's profile: stable facts, preferences and current context, rebuilt by the cube's scheduler when the memories under it change */
+        get: {
+            parameters: {
+                query: {
+                    user_id: string;
+                    /** @description the cube to read it from (default: the user's own) */
+                    cube_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user_id: string | null;
+                            /** @description facts, relationships and procedures, most confirmed and important first */
+                            stable: {
+                                memory_id: string;
+                                text: string;
+                            }[];
+                            /** @description the latest preference about each thing */
+                            preferences: {
+                                memory_id: string;
+                                text: string;
+                                /** @enum {string|null} */
+                                polarity: "like" | "dislike" | null;
+                                strength: number | null;
+                            }[];
+                            /** @description events and plans of the last 30 days, newest first */
+                            current: {
+                                memory_id: string;
+                                text: string;
+                            }[];
+                            /** @description the profile rendered as a prompt-ready block, escaped and fenced as untrusted data */
+                            summary: string;
+                            /** @description cl100k_base tokens of summary (at most 400) */
+                            tokens: number;
+                            /** @description live memories it was built from */
+                            source_count: number;
+                            built_at: string;
+                            /** @description memories changed since it was built; the scheduler's profile task rebuilds it shortly */
+                            stale: boolean;
                         };
                     };
                 };

@@ -1,7 +1,7 @@
 // The scheduler's task table as plain data: task names, priorities, the record each task keeps, its state.
 
 /** Every task a cube's alarm runs; the order here is only the listing order. */
-export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "index_warmup", "idempotency_purge"] as const;
+export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "profile", "index_warmup", "idempotency_purge"] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /**
@@ -14,8 +14,9 @@ export const TASK_PRIORITY: Readonly<Record<TaskName, number>> = {
   jobs: 2,
   lifecycle: 3,
   compaction: 4,
-  index_warmup: 5,
-  idempotency_purge: 6,
+  profile: 5,
+  index_warmup: 6,
+  idempotency_purge: 7,
 };
 
 /** What each task does, for the scheduler's answer. */
@@ -25,6 +26,7 @@ export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
   jobs: "re-send extraction jobs nobody started and jobs whose lease ran out",
   lifecycle: "expire, archive and purge memories as the lifecycle policy says",
   compaction: "store the rolling summary of each session idle for 30 minutes as one long-term memory",
+  profile: "rebuild the profile of each user whose memories changed",
   index_warmup: "read the in-memory vector index back between requests",
   idempotency_purge: "forget idempotency answers past their retention",
 };
@@ -33,7 +35,7 @@ export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
  * Tasks a write (or any other change) wakes: each is cheap when it has nothing to do, and each
  * decides for itself whether there is something (the alarm used to run all of them every time).
  * Compaction is not one: it reads every session, so only a stored message wakes it, for when its
- * session will be idle.
+ * session will be idle; nor is the profile, which the outbox wakes when it sent changed memories.
  */
 export const REACTIVE_TASKS: readonly TaskName[] = ["outbox", "audit", "jobs", "lifecycle", "index_warmup", "idempotency_purge"];
 
