@@ -67,7 +67,7 @@ import { preferenceCount, profileArgs, schedulerArgs, workingMemoryArgs } from "
 import { idleSessions, nextIdleAt, sessionMessages, storeCompaction, summarizeSession, workingMemoryOf, COMPACT_BATCH, SESSION_IDLE_MS } from "./cube/scheduler/working-memory";
 import type { WorkingMemory } from "../src/memory/working-memory";
 import type { Profile } from "../src/memory/profile";
-import { profileNow, rebuildProfiles, storedProfile } from "./cube/scheduler/profile";
+import { rebuildProfile, rebuildProfiles, storedProfile } from "./cube/scheduler/profile";
 import { contentHash } from "../src/memory/text";
 import { TASK_NAMES, type TaskName } from "../src/memory/scheduler/tasks";
 import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/lifecycle";
@@ -824,17 +824,17 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   /**
-   * A user's profile as the profile task last built it, with whether memories changed since
-   * (`stale`); built here, and not stored, when the task has not built one yet.
+   * A user's profile as the profile task last built it; rebuilt here first when memories changed
+   * since (a deleted memory's text is never answered) or none was built yet.
    */
-  async profile(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<Profile & { stale: boolean }>> {
+  async profile(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<Profile>> {
     const opened = this.openArgs(profileArgs, [rawIdentity, rawUser]);
     if (!opened.ok) return opened;
     const userId = opened.value.args[1];
     const stored = storedProfile(this.sql, userId);
-    const result = stored ? { ...stored.profile, stale: stored.stale } : { ...profileNow(this.sql, opened.value.identity, userId, Date.now()), stale: false };
-    await this.auditRead(opened.value.args[0], "memory.read", [...result.stable, ...result.preferences, ...result.current].map((l) => l.memory_id));
-    return ok(result);
+    const profile = stored && !stored.stale ? stored.profile : this.ctx.storage.transactionSync(() => rebuildProfile(this.sql, opened.value.identity, userId, Date.now()));
+    await this.auditRead(opened.value.args[0], "memory.read", [...profile.stable, ...profile.preferences, ...profile.current].map((l) => l.memory_id));
+    return ok(profile);
   }
 
   /** The compaction task: each session idle long enough has its rolling summary stored as one memory. */

@@ -2,13 +2,15 @@
 // context), rebuilt by the scheduler's profile task when they change, read by GET /v1/profile and
 // beside the context block; validation, isolation and agent-limited keys.
 import { describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { probeStub } from "./fixtures/cube-probe";
 import { buildProfile, PROFILE_TOKENS } from "../src/memory/profile";
 import { countTokens } from "../src/memory/retrieval/packing";
 import type { Memory } from "../src/memory/types";
 
 interface Line { memory_id: string; text: string }
-interface Profile { user_id: string; stable: Line[]; preferences: Array<Line & { polarity: string | null }>; current: Line[]; summary: string; tokens: number; source_count: number; built_at: string; stale: boolean }
+interface Profile { user_id: string; stable: Line[]; preferences: Array<Line & { polarity: string | null }>; current: Line[]; summary: string; tokens: number; source_count: number; built_at: string }
 
 const NOW = Date.UTC(2026, 5, 1);
 const DAY = 86_400_000;
@@ -68,14 +70,13 @@ describe("GET /v1/profile", () => {
     expect(run.body.decisions.some((d) => d.task === "profile" && /rebuilt 1 profiles/.test(d.reason))).toBe(true);
     const r = await api<Profile>(t, "GET", `/v1/profile?user_id=${user}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ user_id: user, stale: false, source_count: 3 });
+    expect(r.body).toMatchObject({ user_id: user, source_count: 3 });
     expect(r.body.stable.map((l) => l.text)).toEqual(["Ann works as a nurse"]);
     expect(r.body.preferences.map((l) => [l.text, l.polarity])).toEqual([["Ann loves jazz", "like"]]);
     expect(r.body.current.map((l) => l.text)).toEqual(["Ann visited Rome"]);
     await add(t, user, "Ann has a dog named Rex", "relationship");
     await runWait(t, user);
     const after = await api<Profile>(t, "GET", `/v1/profile?user_id=${user}`);
-    expect(after.body.stale).toBe(false);
     expect(after.body.source_count).toBe(4);
     expect(after.body.stable.map((l) => l.text)).toContain("Ann has a dog named Rex");
     expect(Date.parse(after.body.built_at)).toBeGreaterThanOrEqual(Date.parse(r.body.built_at));
@@ -110,5 +111,26 @@ describe("GET /v1/profile", () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const limited: Tenant = { id: t.id, key: made.body.key, auth: { authorization: `Bearer ${made.body.key}` } };
     expect((await api(limited, "GET", `/v1/profile?user_id=${user}`)).status).toBe(403);
+  });
+});
+
+describe("a deleted memory", () => {
+  it("leaves the profile at once, and a user with none left keeps no profile in the cube", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await add(t, user, "Di is a pilot", "fact");
+    await add(t, user, "Di lives in Bergen", "fact");
+    await runWait(t, user);
+    const listed = await api<{ memories: Array<{ id: string; text: string }> }>(t, "GET", `/v1/memories?user_id=${user}`);
+    const pilot = listed.body.memories.find((m) => m.text === "Di is a pilot") as { id: string };
+    expect((await api(t, "DELETE", `/v1/memories/${pilot.id}`)).status).toBe(200);
+    // Before any scheduler run: the read sees the change and rebuilds.
+    const r = await api<Profile>(t, "GET", `/v1/profile?user_id=${user}`);
+    expect(JSON.stringify(r.body)).not.toContain("pilot");
+    expect(r.body.stable.map((l) => l.text)).toEqual(["Di lives in Bergen"]);
+    expect((await api(t, "DELETE", `/v1/memories?user_id=${user}`)).status).toBe(200);
+    await runWait(t, user);
+    const stored = await runInDurableObject(probeStub(`${t.id}/user:${user}`), (_c, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM meta WHERE key LIKE 'profile:%'").one().n);
+    expect(stored).toBe(0);
   });
 });

@@ -16,8 +16,7 @@ export const profileSchema = z.object({
   summary: z.string().describe("the profile rendered as a prompt-ready block, escaped and fenced as untrusted data"),
   tokens: z.number().int().describe("cl100k_base tokens of summary (at most 400)"),
   source_count: z.number().int().describe("live memories it was built from"),
-  built_at: z.string(),
-  stale: z.boolean().describe("memories changed since it was built; the scheduler's profile task rebuilds it shortly"),
+  built_at: z.string().describe("when it was built: by the profile task after the memories changed, or by this read when they changed since"),
 });
 
 export function profileOut(p: ProfileOut): z.infer<typeof profileSchema> {

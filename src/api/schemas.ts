@@ -202,8 +202,7 @@ export const packedContextSchema = z.object({
       user_id: z.string(),
       summary: z.string().describe("the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget"),
       tokens: z.number().int(),
-      built_at: z.number().int().describe("when the scheduler built it (ms)"),
-      stale: z.boolean(),
+      built_at: z.number().int().describe("when it was built (ms)"),
     })
     .optional()
     .describe("with user_id (one cube, a key that sees every agent): the user's profile"),

@@ -5,7 +5,7 @@ import { reachCube, type Principal, type Reach } from "./access";
 import type { Deps } from "./deps";
 import type { Profile } from "../memory/profile";
 
-export type ProfileOut = Profile & { stale: boolean };
+export type ProfileOut = Profile;
 
 /** The profile of `user_id` in their cube (or in `cube_id`); a key limited to agents may not read one (it spans every agent). */
 export async function readProfile(deps: Deps, who: Principal, q: { user_id: string; cube_id?: string | undefined }): Promise<ProfileOut> {

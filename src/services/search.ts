@@ -171,7 +171,7 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
     packed = withWorkingMemory(working ? await working : null, (budget) => packContext(items, { ...options, budget }), body.budget_tokens);
     if (profile) {
       const p = await profile;
-      packed = { ...packed, profile: { user_id: body.user_id as string, summary: p.summary, tokens: p.tokens, built_at: p.built_at, stale: p.stale } };
+      packed = { ...packed, profile: { user_id: body.user_id as string, summary: p.summary, tokens: p.tokens, built_at: p.built_at } };
     }
     timings.packing = performance.now() - t;
   }

@@ -40,15 +40,26 @@ export function storedProfile(sql: SqlStorage, userId: string | null): { profile
   return stored ? { profile: stored.profile, stale: stored.mark !== markOf(sql, userId) } : null;
 }
 
-/** The profile task: rebuilds the profile of each user whose memories changed since theirs was built. Answers how many. */
+/**
+ * Rebuilds and stores one user's profile; a user with no live memory left has none stored (a
+ * profile holds memory text, which must not outlive the memories' deletion).
+ */
+export function rebuildProfile(sql: SqlStorage, identity: CubeIdentity, userId: string | null, now: number): Profile {
+  const value: Stored = { mark: markOf(sql, userId), profile: profileNow(sql, identity, userId, now) };
+  if (value.profile.source_count === 0) sql.exec("DELETE FROM meta WHERE key = ?", key(userId));
+  else sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key(userId), JSON.stringify(value));
+  return value.profile;
+}
+
+/** The profile task: rebuilds the profile of each user whose memories changed since theirs was built (or drops it). Answers how many. */
 export function rebuildProfiles(sql: SqlStorage, identity: CubeIdentity, now: number): number {
-  const users = sql.exec<{ user_id: string | null }>("SELECT DISTINCT user_id FROM memories WHERE state = 'active' LIMIT ?", USERS_PER_RUN).toArray();
+  const live = sql.exec<{ user_id: string | null }>("SELECT DISTINCT user_id FROM memories WHERE state = 'active' LIMIT ?", USERS_PER_RUN).toArray().map((r) => r.user_id);
+  // Users with a stored profile but maybe no live memory any more: theirs is dropped.
+  const stored = sql.exec<{ key: string }>("SELECT key FROM meta WHERE key LIKE 'profile:%' LIMIT ?", USERS_PER_RUN).toArray().map((r) => r.key.slice("profile:".length) || null);
   let rebuilt = 0;
-  for (const { user_id } of users) {
-    const mark = markOf(sql, user_id);
-    if (readStored(sql, user_id)?.mark === mark) continue;
-    const value: Stored = { mark, profile: profileNow(sql, identity, user_id, now) };
-    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key(user_id), JSON.stringify(value));
+  for (const userId of new Set([...live, ...stored])) {
+    if (readStored(sql, userId)?.mark === markOf(sql, userId)) continue;
+    rebuildProfile(sql, identity, userId, now);
     rebuilt++;
   }
   return rebuilt;

@@ -180,7 +180,8 @@ export function storeCompaction(ctx: StoreContext, s: SessionSummary, hash: stri
     s.session.session_id,
     s.first?.user_id ?? null,
     s.first?.agent_id ?? null,
-    s.lines.join("\n"),
+    // The text lives in the memory (deleted with it), not here.
+    "",
     s.session.last_at,
     s.last_turn_at,
     now,

@@ -2097,9 +2097,8 @@ export interface paths {
                                     /** @description the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget */
                                     summary: string;
                                     tokens: number;
-                                    /** @description when the scheduler built it (ms) */
+                                    /** @description when it was built (ms) */
                                     built_at: number;
-                                    stale: boolean;
                                 };
                             };
                             /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
@@ -2285,9 +2284,8 @@ export interface paths {
                                 /** @description the user's profile as its own prompt-ready block (GET /v1/profile); not inside context nor its budget */
                                 summary: string;
                                 tokens: number;
-                                /** @description when the scheduler built it (ms) */
+                                /** @description when it was built (ms) */
                                 built_at: number;
-                                stale: boolean;
                             };
                             /** @description memories the search returned before packing */
                             considered: number;
@@ -3402,9 +3400,8 @@ export interface paths {
                             tokens: number;
                             /** @description live memories it was built from */
                             source_count: number;
+                            /** @description when it was built: by the profile task after the memories changed, or by this read when they changed since */
                             built_at: string;
-                            /** @description memories changed since it was built; the scheduler's profile task rebuilds it shortly */
-                            stale: boolean;
                         };
                     };
                 };

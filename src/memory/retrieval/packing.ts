@@ -53,7 +53,7 @@ export interface PackResult {
   /** The session's working memory, placed first in the block when the search named a session. */
   working_memory?: WorkingMemoryPart;
   /** The user's profile (its own block, beside the context, not counted in its budget) when the search named one user's cube. */
-  profile?: { user_id: string; summary: string; tokens: number; built_at: number; stale: boolean };
+  profile?: { user_id: string; summary: string; tokens: number; built_at: number };
 }
 
 /** What the working-memory part of a block holds (src/memory/working-memory.ts renders it). */
