@@ -180,6 +180,20 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
   private signing: Uint8Array | null | undefined = undefined;
 
+  /**
+   * Whether the cube holds an active preference memory, read at most every 5 s: searches of a cube
+   * without any (most large ones) skip the preferences' pass, which costs a second vector scan.
+   */
+  private holdsPreferences(): boolean {
+    const now = Date.now();
+    if (!this.preferenceProbe || now - this.preferenceProbe.at > 5_000) {
+      const any = this.sql.exec("SELECT 1 FROM memories WHERE type = 'preference' AND state = 'active' LIMIT 1").toArray().length > 0;
+      this.preferenceProbe = { at: now, any };
+    }
+    return this.preferenceProbe.any;
+  }
+  private preferenceProbe: { at: number; any: boolean } | null = null;
+
   /** Checks a positional method's arguments (the identity first), then opens the cube with them. */
   private openArgs<T extends readonly [CubeIdentity, ...unknown[]]>(schema: z.ZodType<T>, raw: readonly unknown[]): CubeResult<StoreContext & { args: T }> {
     const parsed = schema.safeParse(raw);
@@ -203,6 +217,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
 
   /** Runs a write once per idempotency key, in one transaction, then arms the alarm `wakeIn` later. */
   private async idempotent<T>(idem: Idempotency | undefined, write: (now: number) => CubeResult<T>, wakeIn = DRAIN_DELAY_MS): Promise<CubeResult<T>> {
+    // A write may add or remove a preference: the next search looks again.
+    this.preferenceProbe = null;
     const now = Date.now();
     const prior = recall<T>(this.sql, idem, now);
     if (prior.kind === "hit") return prior.result;
@@ -345,6 +361,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
    * one transaction. Safe to call twice: a job that already succeeded returns its first result.
    */
   async completeJob(raw: unknown): Promise<CubeResult<JobRecord>> {
+    this.preferenceProbe = null;
     const parsed = completeJobSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const req = parsed.data;
@@ -603,7 +620,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
       }
     }
     const found = searchCube(this.sql, this.vectors, opened.value.identity, req);
-    const k = prefCount.data;
+    // The preferences' own pass scans the cube again: only when the cube holds any preference.
+    const k = prefCount.data && this.holdsPreferences() ? prefCount.data : 0;
     const preferences = k ? searchCube(this.sql, this.vectors, opened.value.identity, { ...req, top_k: k, record_access: false, filter: { ...req.filter, types: ["preference"] } }).results : undefined;
     const read = [...found.results, ...(preferences ?? [])].map((r) => r.memory.id);
     await this.auditRead(parsed.data.identity, "memory.search", [...new Set(read)]);

@@ -60,6 +60,15 @@ describe("preferences in /v1/search", () => {
     expect(facts.body.preferences).toEqual([]);
   });
 
+  it("finds a preference stated right after a search of a cube that had none", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    await say(t, user, "I work as a nurse in Oslo.");
+    expect((await search(t, user, "seats")).body.preferences).toEqual([]);
+    await say(t, user, "I prefer aisle seats.");
+    expect((await search(t, user, "seats")).body.preferences.map((p) => p.memory.text).join(" ")).toMatch(/aisle seats/i);
+  });
+
   it("keeps only the current preference once it changed", async () => {
     const t = await newTenant();
     const user = uniq("u");
