@@ -187,12 +187,12 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private holdsPreferences(): boolean {
     const now = Date.now();
     if (!this.preferenceProbe || now - this.preferenceProbe.at > 5_000) {
-      const any = this.sql.exec("SELECT 1 FROM memories WHERE type = 'preference' AND state = 'active' LIMIT 1").toArray().length > 0;
-      this.preferenceProbe = { at: now, any };
+      const present = this.sql.exec("SELECT 1 FROM memories WHERE type = 'preference' AND state = 'active' LIMIT 1").toArray().length > 0;
+      this.preferenceProbe = { at: now, present };
     }
-    return this.preferenceProbe.any;
+    return this.preferenceProbe.present;
   }
-  private preferenceProbe: { at: number; any: boolean } | null = null;
+  private preferenceProbe: { at: number; present: boolean } | null = null;
 
   /** Checks a positional method's arguments (the identity first), then opens the cube with them. */
   private openArgs<T extends readonly [CubeIdentity, ...unknown[]]>(schema: z.ZodType<T>, raw: readonly unknown[]): CubeResult<StoreContext & { args: T }> {
