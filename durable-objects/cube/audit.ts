@@ -1,6 +1,6 @@
 // The cube's own audit chain: appended in the transaction of what it records, drained to D1.
 import { backoffMs } from "./outbox/outbox";
-import { cubeChainName, nextEntry, type AuditActor, type AuditEntry, type AuditEvent, type ChainHead } from "../../src/governance/audit";
+import { cubeChainName, nextEntry, type AuditActor, type AuditEntry, type AuditEvent, type ChainHead, type StoredAuditEntry } from "../../src/governance/audit";
 import type { CubeIdentity } from "../../src/memory/cube-contract";
 
 /** Entries sent to D1 per batch. */
@@ -8,16 +8,8 @@ const DRAIN_BATCH = 100;
 /** Drained entries the cube keeps beside its heads (D1 holds them all); older ones are pruned. */
 const KEEP_DRAINED = 200;
 
-interface AuditRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  at: number;
-  key_id: string | null;
-  request_id: string | null;
-  action: string;
-  target_ids: string;
-  prev_hash: string;
-  hash: string;
-}
+/** A row of the cube's audit_log: a stored entry, its chain being the cube's. */
+type AuditRow = Omit<StoredAuditEntry, "chain"> & Record<string, SqlStorageValue>;
 
 /** A head of the cube's chain, with the chain's name. */
 export type CubeChainHead = ChainHead & { chain: string };

@@ -69,6 +69,9 @@ export interface AuditEntry extends AuditActor {
   hash: string;
 }
 
+/** An entry as a store keeps it: the target ids as a JSON array (the cube's rows and D1's alike). */
+export type StoredAuditEntry = Omit<AuditEntry, "target_ids"> & { target_ids: string };
+
 export type AuditEvent = { action: AuditAction; target_ids: readonly string[] };
 export type ChainHead = { seq: number; hash: string };
 

@@ -1,6 +1,6 @@
 // The audit log in D1: the tenant's own chain (keys, tenants, grants, cube deletions), queries, verification.
 import { ApiError } from "../errors";
-import { TENANT_CHAIN, cubeOfChain, nextEntry, parseHeadTarget, verifyChain, type AuditActor, type AuditBreak, type AuditEntry, type AuditEvent, type ChainHead } from "../governance/audit";
+import { TENANT_CHAIN, cubeOfChain, nextEntry, parseHeadTarget, verifyChain, type AuditActor, type AuditBreak, type AuditEntry, type AuditEvent, type ChainHead, type StoredAuditEntry } from "../governance/audit";
 import { cubeIdSchema } from "../memory/cube-contract";
 
 /** Tries of an append that lost the race for the next seq to a concurrent writer. */
@@ -13,18 +13,6 @@ export const MAX_VERIFY_ENTRIES = 50_000;
 export const MAX_VERIFY_TOTAL = 100_000;
 const VERIFY_PAGE = 5_000;
 
-interface EntryRow {
-  chain: string;
-  seq: number;
-  at: number;
-  key_id: string | null;
-  request_id: string | null;
-  action: string;
-  target_ids: string;
-  prev_hash: string;
-  hash: string;
-}
-
 /** "tenant", or `<cube id>#<start>`. */
 export function isChainName(chain: string): boolean {
   if (chain === TENANT_CHAIN) return true;
@@ -34,7 +22,7 @@ export function isChainName(chain: string): boolean {
 
 const COLUMNS = "chain, seq, at, key_id, request_id, action, target_ids, prev_hash, hash";
 
-function toEntry(r: EntryRow): AuditEntry {
+function toEntry(r: StoredAuditEntry): AuditEntry {
   return { ...r, target_ids: JSON.parse(r.target_ids) as string[] };
 }
 
@@ -102,7 +90,7 @@ export async function listAudit(db: D1Database, tenantId: string, q: AuditQuery)
   const rows = await db
     .prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE ${where.join(" AND ")} ORDER BY at DESC, chain DESC, seq DESC LIMIT ?`)
     .bind(...args, q.limit + 1)
-    .all<EntryRow>();
+    .all<StoredAuditEntry>();
   const page = rows.results.slice(0, q.limit).map(toEntry);
   const last = page[page.length - 1];
   return { entries: page, next: rows.results.length > q.limit && last ? { at: last.at, chain: last.chain, seq: last.seq } : null };
@@ -151,7 +139,7 @@ async function chainEntries(db: D1Database, tenantId: string, chain: string): Pr
     const page = await db
       .prepare(`SELECT ${COLUMNS} FROM audit_entries WHERE tenant_id = ? AND chain = ? AND seq > ? ORDER BY seq LIMIT ?`)
       .bind(tenantId, chain, after, VERIFY_PAGE)
-      .all<EntryRow>();
+      .all<StoredAuditEntry>();
     for (const r of page.results) out.push(toEntry(r));
     const last = page.results[page.results.length - 1];
     if (!last || page.results.length < VERIFY_PAGE) break;

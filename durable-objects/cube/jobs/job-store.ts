@@ -18,7 +18,8 @@ interface JobRow extends Record<string, SqlStorageValue> {
   updated_at: number;
 }
 
-interface MessageRow extends Record<string, SqlStorageValue> {
+/** A stored message row as the readers of raw messages select it (`MESSAGE_COLUMNS`); content still sealed. */
+export interface MessageRow extends Record<string, SqlStorageValue> {
   id: string;
   role: string;
   name: string | null;
@@ -140,20 +141,24 @@ export function getJob(sql: SqlStorage, id: string): JobRecord | null {
   };
 }
 
+export const MESSAGE_COLUMNS = "id, role, name, content, timestamp, user_id, agent_id, session_id";
+
+/** A message row as the domain's RawMessage (content as stored: sealed until the cipher opens it). */
+export function rowToMessage(r: MessageRow): RawMessage {
+  return {
+    id: r.id,
+    role: r.role as RawMessage["role"],
+    name: r.name,
+    content: r.content,
+    timestamp: r.timestamp,
+    user_id: r.user_id,
+    agent_id: r.agent_id,
+    session_id: r.session_id,
+  };
+}
+
 export function jobMessages(sql: SqlStorage, jobId: string): RawMessage[] {
-  return sql
-    .exec<MessageRow>("SELECT id, role, name, content, timestamp, user_id, agent_id, session_id FROM messages WHERE job_id = ? ORDER BY seq", jobId)
-    .toArray()
-    .map((r) => ({
-      id: r.id,
-      role: r.role as RawMessage["role"],
-      name: r.name,
-      content: r.content,
-      timestamp: r.timestamp,
-      user_id: r.user_id,
-      agent_id: r.agent_id,
-      session_id: r.session_id,
-    }));
+  return sql.exec<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE job_id = ? ORDER BY seq`, jobId).toArray().map(rowToMessage);
 }
 
 export function jobOptions(sql: SqlStorage, jobId: string): JobOptions | null {

@@ -3,6 +3,7 @@
 import type { RawMessage } from "../../../src/memory/types";
 import { buildWorkingMemory, firstSentence, type WorkingMemory } from "../../../src/memory/working-memory";
 import { getRow, insertMemory, updateMemory, type StoreContext } from "../memory-store";
+import { MESSAGE_COLUMNS, rowToMessage, type MessageRow } from "../jobs/job-store";
 
 /** Turns read for one working memory, newest first; older ones are not looked at. */
 export const MAX_SESSION_TURNS = 500;
@@ -21,17 +22,6 @@ export interface SessionFilter {
   visible_agents?: readonly string[] | undefined;
 }
 
-interface MessageRow extends Record<string, SqlStorageValue> {
-  id: string;
-  role: string;
-  name: string | null;
-  content: string;
-  timestamp: number;
-  user_id: string | null;
-  agent_id: string | null;
-  session_id: string | null;
-}
-
 /** The session's stored turns (sealed as stored), oldest first, at most MAX_SESSION_TURNS of the newest. */
 export function sessionMessages(sql: SqlStorage, f: SessionFilter): RawMessage[] {
   const where = ["session_id = ?"];
@@ -45,10 +35,10 @@ export function sessionMessages(sql: SqlStorage, f: SessionFilter): RawMessage[]
     args.push(...f.visible_agents);
   }
   return sql
-    .exec<MessageRow>(`SELECT id, role, name, content, timestamp, user_id, agent_id, session_id FROM messages WHERE ${where.join(" AND ")} ORDER BY timestamp DESC, seq DESC LIMIT ?`, ...args, MAX_SESSION_TURNS)
+    .exec<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${where.join(" AND ")} ORDER BY timestamp DESC, seq DESC LIMIT ?`, ...args, MAX_SESSION_TURNS)
     .toArray()
     .reverse()
-    .map((r) => ({ ...r, role: r.role as RawMessage["role"] }));
+    .map(rowToMessage);
 }
 
 /** The live memories extracted from each turn of the session (turn id → texts), its own summary left out. */
