@@ -294,7 +294,11 @@ describe("webhook events into the delivery log", () => {
     const deletes = await subscribe(a, { events: ["memory.deleted"] });
     const off = await subscribe(a, { enabled: false });
     await subscribe(b);
-    const event = await memoryChanged(memory({ tenant_id: a.id, id: uniq("mem") }));
+    // A memory the catalog holds (a deleted one's event would be logged without content).
+    const user = uniq("u");
+    const added = await api<{ memories: Array<{ id: string }> }>(a, "POST", "/v1/memories", { user_id: user, text: "Ann lives in Oslo", infer: false });
+    await runDurableObjectAlarm(probeStub(`${a.id}/user:${user}`));
+    const event = await memoryChanged(memory({ tenant_id: a.id, id: (added.body.memories[0] as { id: string }).id }));
     const deps = { DB: env.DB, EVENTS: env.EVENTS, ENVIRONMENT: "test" };
     expect(await fanOut(deps, a.id, event)).toBe(1);
     await fanOut(deps, a.id, event);
@@ -348,7 +352,19 @@ describe("webhook events into the delivery log", () => {
     expect(rows.every((r) => r.subscription_id === sub.id)).toBe(true);
     const bodies = rows.map((r) => JSON.parse(r.payload) as { data: { memory: { id: string; text?: string } } });
     expect(bodies.map((b) => b.data.memory.id)).toEqual([id, id, id]);
-    expect(bodies[1]?.data.memory.text).toBe("Ann lives in Bergen");
+    // Deleted means gone from the delivery log too: the earlier events keep the id, not the text.
+    expect(rows.map((r) => r.payload).join(" ")).not.toMatch(/Oslo|Bergen/);
+    expect(bodies[1]?.data.memory).toEqual({ id, deleted: true });
+  });
+
+  it("logs a memory event without its content when the memory was deleted before the event was fanned out", async () => {
+    const t = await newTenant(ADMIN_SCOPES);
+    await subscribe(t, { events: ["memory.updated"] });
+    const gone = memory({ tenant_id: t.id, id: "mem_gone", text: "Ann's secret diary", version: 2, updated_at: 5 });
+    await fanOut({ DB: env.DB, EVENTS: env.EVENTS, ENVIRONMENT: "test" }, t.id, await memoryChanged(gone));
+    const rows = await waitForDeliveries(t.id, (r) => r.length === 1);
+    expect(rows[0]?.payload).not.toContain("diary");
+    expect((JSON.parse(rows[0]?.payload ?? "{}") as { data: { memory: unknown } }).data.memory).toEqual({ id: "mem_gone", deleted: true });
   });
 
   it("records job.completed when an extraction job succeeds", async () => {

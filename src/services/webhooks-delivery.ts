@@ -3,7 +3,7 @@ import { wants, type WebhookEvent } from "../webhooks/events";
 import type { DeliveryMessage, WebhookQueueMessage } from "../webhooks/messages";
 import { signedHeaders } from "../webhooks/signing";
 import { webhookUrlProblem } from "../webhooks/url-rules";
-import { insertDelivery } from "./webhooks";
+import { insertDelivery, loggableEvent } from "./webhooks";
 
 /** How long a receiver may take to answer one attempt. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -30,6 +30,8 @@ export async function fanOut(env: DeliveryEnv, tenantId: string, event: WebhookE
   const subs = await env.DB.prepare("SELECT id, events FROM webhook_subscriptions WHERE tenant_id = ? AND enabled = 1").bind(tenantId).all<{ id: string; events: string }>();
   const matching = subs.results.filter((s) => wants(JSON.parse(s.events) as string[], event.type));
   if (matching.length === 0) return 0;
+  // A memory deleted before its event got here is logged (and sent) without its content.
+  event = await loggableEvent(env.DB, tenantId, event);
   const prune = env.DB.prepare(
     `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
        WHERE tenant_id = ? AND subscription_id = ? AND created_at < ? AND state IN ('succeeded', 'dead') ORDER BY created_at LIMIT ?)`,

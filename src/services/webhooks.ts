@@ -179,6 +179,40 @@ export async function rotateSecret(env: WebhooksEnv, tenantId: string, id: strin
   return { ...(await getSubscription(env, tenantId, id)), secret };
 }
 
+/** Whether the tenant has any subscription, enabled or not (and so possibly a delivery log). */
+export async function hasAnySubscription(db: D1Database, tenantId: string): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS one FROM webhook_subscriptions WHERE tenant_id = ? LIMIT 1").bind(tenantId).first()) !== null;
+}
+
+/** The event types whose payload holds a memory's content. */
+const CONTENT_EVENTS = ["memory.created", "memory.updated"] as const;
+
+/**
+ * Takes deleted memories' content out of the delivery log: the payloads of their created and
+ * updated events keep only `{id, deleted: true}`, so deleted means gone from D1 here too (a
+ * delivery still to be sent sends that). Tenant-filtered; one statement per memory, in a batch.
+ */
+export async function redactMemoryDeliveries(db: D1Database, tenantId: string, memoryIds: readonly string[]): Promise<void> {
+  if (memoryIds.length === 0) return;
+  const redact = db.prepare(
+    `UPDATE webhook_deliveries SET payload = json_set(payload, '$.data.memory', json_object('id', ?2, 'deleted', json('true')))
+     WHERE tenant_id = ?1 AND event_type IN (${CONTENT_EVENTS.map((t) => `'${t}'`).join(", ")}) AND instr(payload, ?3) > 0`,
+  );
+  await db.batch(memoryIds.map((id) => redact.bind(tenantId, id, JSON.stringify(id))));
+}
+
+/**
+ * The event as the delivery log may keep it: a created or updated event of a memory the catalog
+ * no longer holds (deleted before this event was fanned out) is recorded without its content.
+ */
+export async function loggableEvent(db: D1Database, tenantId: string, event: WebhookEvent): Promise<WebhookEvent> {
+  if (!(CONTENT_EVENTS as readonly string[]).includes(event.type)) return event;
+  const memory = (event.data as { memory?: { id?: unknown } }).memory;
+  if (typeof memory?.id !== "string") return event;
+  const live = await db.prepare("SELECT 1 AS one FROM memories WHERE tenant_id = ? AND id = ?").bind(tenantId, memory.id).first();
+  return live ? event : { ...event, data: { ...event.data, memory: { id: memory.id, deleted: true } } };
+}
+
 /** Records one delivery row for a fresh event; a row for the same (subscription, event) is kept as it is. */
 export function insertDelivery(db: D1Database, tenantId: string, subscription: string, event: WebhookEvent, now: number): D1PreparedStatement {
   return db

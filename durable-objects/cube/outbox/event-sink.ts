@@ -2,6 +2,7 @@
 import type { Memory } from "../../../src/memory/types";
 import type { CubeIdentity } from "../../../src/memory/cube-contract";
 import { emitEvents, hasSubscriptions, type EmitEnv } from "../../../src/services/webhooks-emit";
+import { hasAnySubscription, redactMemoryDeliveries } from "../../../src/services/webhooks";
 import { memoryChanged, memoryDeleted } from "../../../src/webhooks/sources";
 import type { OutboxSink } from "./outbox";
 
@@ -31,6 +32,10 @@ export class WebhookEventSink implements OutboxSink {
   }
 
   async delete(ids: string[]): Promise<void> {
+    // Earlier deliveries of these memories keep their content no longer (a tenant without any
+    // subscription has no deliveries: a subscription's deletion takes its log with it).
+    if (this.env.EVENTS === undefined || !(await hasAnySubscription(this.env.DB, this.identity.tenant_id))) return;
+    await redactMemoryDeliveries(this.env.DB, this.identity.tenant_id, ids);
     if (!(await this.wanted())) return;
     const now = Date.now();
     await emitEvents(this.env, this.identity.tenant_id, await Promise.all(ids.map((id) => memoryDeleted(this.identity, id, now))));
