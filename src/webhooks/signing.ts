@@ -9,7 +9,7 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -22,7 +22,7 @@ export function generateSecret(): string {
 }
 
 /** The key bytes of a secret: the base64 after the `whsec_` prefix (a bare base64 secret is accepted too). */
-export function secretBytes(secret: string): Uint8Array {
+export function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
   const bytes = fromBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
   if (bytes.length === 0) throw new Error("webhook secret is empty");
   return bytes;
