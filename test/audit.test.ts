@@ -1,7 +1,8 @@
 // The audit log end to end: cube and tenant chains drained to D1, queries, isolation, tamper detection, cube deletion.
 import { describe, expect, it } from "vitest";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { api, newTenant, uniq, waitForJob, type Tenant } from "./helpers";
+import { ADMIN, BASE, api, newTenant, uniq, waitForJob, type Tenant } from "./helpers";
+import { app } from "../src/app";
 import { probeStub } from "./fixtures/cube-probe";
 
 interface Row {
@@ -162,6 +163,42 @@ describe("audit entries of a cube's settings and revealed data", () => {
     expect(reveal?.request_id).toBe("req-rev-1");
     expect(JSON.parse(reveal?.target_ids ?? "[]")).toEqual(["[EMAIL_1]"]);
     for (const r of await rows(t.id)) for (const v of Object.values(r)) expect(String(v)).not.toContain(email.split("@")[0]);
+  });
+});
+
+describe("audit entries of background work and key management", () => {
+  it("records the lifecycle's expiry of a memory as system work (no key, no request), ids only", async () => {
+    const t = await newTenant(AUDITOR);
+    const user = uniq("u");
+    const cube = `user:${user}`;
+    const secret = `Yeast${crypto.randomUUID().slice(0, 6)} rises overnight`;
+    const id = await remember(t, { user_id: user, text: secret, expires_at: new Date(Date.now() + 1_000).toISOString() });
+    await new Promise((r) => setTimeout(r, 1_200));
+    await drain(t.id, cube);
+    expect((await api(t, "GET", `/v1/memories/${id}`)).status).toBe(404);
+    await drain(t.id, cube);
+    const expired = (await rows(t.id, cube)).filter((r) => r.action === "memory.expire");
+    expect(expired).toHaveLength(1);
+    expect(expired[0]).toMatchObject({ key_id: null, request_id: null, target_ids: JSON.stringify([id]) });
+    for (const r of await rows(t.id, cube)) for (const v of Object.values(r)) expect(String(v)).not.toContain(secret.slice(0, 10));
+    const [chain] = await chainsOf(t.id, cube);
+    expect((await verify(t, chain)).body.chains[0]?.ok).toBe(true);
+  });
+
+  it("records a data key rotation and a rewrap in the tenant chain with the request id and no key material", async () => {
+    const t = await newTenant(AUDITOR);
+    const call = (path: string, requestId: string) =>
+      app.request(`${BASE}/v1/admin/tenants/${t.id}/data-keys/${path}`, { method: "POST", headers: { authorization: ADMIN, "x-request-id": requestId } }, env);
+    const rotated = await call("rotate", "req-rot-1");
+    expect(rotated.status).toBe(200);
+    const { version } = (await rotated.json()) as { version: number };
+    expect((await call("rewrap", "req-wrap-1")).status).toBe(200);
+    const tenantRows = await rows(t.id, "tenant");
+    expect(tenantRows.find((r) => r.request_id === "req-rot-1")).toMatchObject({ action: "data_key.rotate", key_id: null, target_ids: JSON.stringify([`data_key:${version}`]) });
+    expect(tenantRows.find((r) => r.request_id === "req-wrap-1")?.action).toBe("data_key.rewrap");
+    const wrapped = await env.DB.prepare("SELECT wrapped FROM data_keys WHERE tenant_id = ?").bind(t.id).all<{ wrapped: string }>();
+    for (const r of tenantRows) for (const w of wrapped.results) expect(r.target_ids).not.toContain(w.wrapped.slice(0, 16));
+    expect((await verify(t, "tenant")).body.chains[0]?.ok).toBe(true);
   });
 });
 

@@ -18,6 +18,7 @@ import {
 } from "../../src/memory/lifecycle";
 import { MEMORY_COLUMNS, type MemoryRow } from "./rows";
 import { deleteMemory, updateMemory, type StoreContext } from "./memory-store";
+import { appendAudit } from "./audit";
 import { forgetMergesOf } from "./jobs/job-store";
 
 const POLICY_KEY = "lifecycle_policy";
@@ -61,7 +62,7 @@ function nextExpiry(sql: SqlStorage): number | null {
 }
 
 /** Expired memories become tombstones (reason `expire`), sent through the outbox as deletes. */
-function expirePass(ctx: StoreContext, now: number): number {
+function expirePass(ctx: StoreContext, now: number): string[] {
   const rows = ctx.sql
     .exec<MemoryRow>(
       `SELECT ${MEMORY_COLUMNS} FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? AND state != 'deleted' ORDER BY expires_at LIMIT ?`,
@@ -73,11 +74,11 @@ function expirePass(ctx: StoreContext, now: number): number {
     deleteMemory(ctx, row, SOURCE, now, "expire");
     forgetMergesOf(ctx.sql, row.id);
   }
-  return rows.length;
+  return rows.map((r) => r.id);
 }
 
 /** Active memories unused (neither retrieved nor written) since the cutoff become archived. */
-function archivePass(ctx: StoreContext, cutoff: number, now: number): number {
+function archivePass(ctx: StoreContext, cutoff: number, now: number): string[] {
   const rows = ctx.sql
     .exec<MemoryRow>(
       `SELECT ${MEMORY_COLUMNS} FROM memories WHERE state = 'active' AND MAX(COALESCE(last_access_at, 0), updated_at) < ? ORDER BY seq LIMIT ?`,
@@ -86,14 +87,14 @@ function archivePass(ctx: StoreContext, cutoff: number, now: number): number {
     )
     .toArray();
   for (const row of rows) updateMemory(ctx, row, { state: "archived" }, "", "archive", SOURCE, now);
-  return rows.length;
+  return rows.map((r) => r.id);
 }
 
 /**
  * Tombstones deleted before the cutoff lose their row and every version: nothing of the memory is
  * left in the cube. One whose delete has not reached the derived stores yet waits for the outbox.
  */
-function purgePass(ctx: StoreContext, cutoff: number): number {
+function purgePass(ctx: StoreContext, cutoff: number): string[] {
   const rows = ctx.sql
     .exec<{ seq: number; id: string }>(
       `SELECT seq, id FROM memories m WHERE state = 'deleted' AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.memory_id = m.id) ORDER BY seq LIMIT ?`,
@@ -107,7 +108,16 @@ function purgePass(ctx: StoreContext, cutoff: number): number {
     ctx.vectors.remove(r.seq);
     ctx.sql.exec("DELETE FROM memories WHERE seq = ?", r.seq);
   }
-  return rows.length;
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Records what a pass changed in the cube's chain, as system work (no key, no request): the alarm
+ * acts on the policy's behalf. A pass holds at most a batch, within an entry's target limit.
+ */
+function audited(ctx: StoreContext, action: "memory.expire" | "memory.archive" | "memory.purge", ids: string[], now: number): number {
+  if (ids.length) appendAudit(ctx.sql, ctx.identity, null, { action, target_ids: ids }, now);
+  return ids.length;
 }
 
 export interface LifecycleOutcome {
@@ -133,13 +143,13 @@ export function runLifecycle(ctx: StoreContext, now: number): LifecycleOutcome {
     if (next !== run.next_run_at) writeMeta(ctx.sql, RUN_KEY, { ...run, next_run_at: next, next_sweep_at: nextSweep } satisfies LifecycleRun);
     return { counts, next_in_ms: next === null ? null : next - now };
   }
-  if (firstExpiry !== null && firstExpiry <= now) counts.expired = expirePass(ctx, now);
+  if (firstExpiry !== null && firstExpiry <= now) counts.expired = audited(ctx, "memory.expire", expirePass(ctx, now), now);
   if (nextSweep !== null) {
     if (nextSweep <= now) {
       const archive = archiveCutoff(policy, now);
       const purge = purgeCutoff(policy, now);
-      if (archive !== null) counts.archived = archivePass(ctx, archive, now);
-      if (purge !== null) counts.purged = purgePass(ctx, purge);
+      if (archive !== null) counts.archived = audited(ctx, "memory.archive", archivePass(ctx, archive, now), now);
+      if (purge !== null) counts.purged = audited(ctx, "memory.purge", purgePass(ctx, purge), now);
       nextSweep = now + SWEEP_EVERY_MS;
     }
   }

@@ -8,6 +8,7 @@ import { defineRoute, jsonAnswer, routes } from "./route";
 import { ApiError } from "../errors";
 import { tenants } from "../db/schema";
 import { listDataKeys, rewrapDataKeys, rotateDataKey } from "../services/data-keys";
+import { recordTenantEvent } from "../services/audit";
 
 export const adminKeys = routes();
 
@@ -47,7 +48,13 @@ const rotate = defineRoute({
   request: { params },
   responses: { 200: jsonAnswer(z.object({ version: z.number().int(), previous_version: z.number().int().nullable() })) },
 });
-adminKeys.openapi(rotate, async (c) => c.json(await rotateDataKey(c.env, await tenantOf(c, c.req.valid("param").id)), 200));
+adminKeys.openapi(rotate, async (c) => {
+  const tenant = await tenantOf(c, c.req.valid("param").id);
+  const rotated = await rotateDataKey(c.env, tenant);
+  // The admin token is no key: the entry names the request only. Targets are versions, never key material.
+  await recordTenantEvent(c.env.DB, tenant, { key_id: null, request_id: c.get("requestId") }, { action: "data_key.rotate", target_ids: [`data_key:${rotated.version}`] });
+  return c.json(rotated, 200);
+});
 
 const rewrap = defineRoute({
   method: "post",
@@ -58,4 +65,9 @@ const rewrap = defineRoute({
   request: { params },
   responses: { 200: jsonAnswer(z.object({ master_key_id: z.string(), rewrapped: z.number().int(), unchanged: z.number().int() })) },
 });
-adminKeys.openapi(rewrap, async (c) => c.json(await rewrapDataKeys(c.env, await tenantOf(c, c.req.valid("param").id)), 200));
+adminKeys.openapi(rewrap, async (c) => {
+  const tenant = await tenantOf(c, c.req.valid("param").id);
+  const rewrapped = await rewrapDataKeys(c.env, tenant);
+  await recordTenantEvent(c.env.DB, tenant, { key_id: null, request_id: c.get("requestId") }, { action: "data_key.rewrap", target_ids: [`master_key:${rewrapped.master_key_id}`] });
+  return c.json(rewrapped, 200);
+});

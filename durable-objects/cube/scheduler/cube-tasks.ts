@@ -26,7 +26,7 @@ export interface CubeTaskDeps {
   compact(identity: CubeIdentity, now: number): Promise<{ compacted: number; next_at: number | null }>;
   /** Rebuilds the profiles whose memories changed; how many. */
   profiles(identity: CubeIdentity, now: number): number;
-  /** Wakes other tasks (the outbox after the lifecycle changed memories). */
+  /** Wakes other tasks (the outbox and the audit drain after the lifecycle changed memories). */
   wake(at: number, names: readonly TaskName[]): Promise<void>;
 }
 
@@ -58,7 +58,8 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
       const run = deps.lifecycle(identity);
       const { expired, archived, purged } = run.counts;
       const now = Date.now();
-      if (expired + archived + purged > 0) await deps.wake(now + AFTER_CHANGE_MS, ["outbox"]);
+      // The changes go to the derived stores, and their audit entries to D1.
+      if (expired + archived + purged > 0) await deps.wake(now + AFTER_CHANGE_MS, ["outbox", "audit"]);
       return {
         next_at: run.next_in_ms === null ? null : now + run.next_in_ms,
         ...(expired + archived + purged > 0 ? { note: `expired ${expired}, archived ${archived}, purged ${purged}` } : {}),

@@ -6008,7 +6008,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "job.complete" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "tenant.create" | "grant.create" | "grant.revoke" | "export";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;
