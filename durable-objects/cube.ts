@@ -75,7 +75,7 @@ import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
 import { maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
-import type { PrivacyMode } from "../src/governance/pii";
+import { flattenFields, type PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
 
 export interface JobInput {
@@ -266,12 +266,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     // The Worker desensitized the texts before embedding them (maskTexts); anything still found is
     // masked here, and its vector, made from the raw text, is dropped.
-    const prepared = await prepareTexts(readMode(this.sql), req.items.map((i) => i.text), this.vaultCipher);
+    // Tags and metadata values are desensitized with the texts, in the same vault transaction.
+    const fields = flattenFields(req.items);
+    const prepared = await prepareTexts(readMode(this.sql), [...req.items.map((i) => i.text), ...fields.strings], this.vaultCipher);
     return this.audited(req.identity, "memory.add", (v) => v.memories.map((m) => m.id), req.idempotency, (now) => {
-      const texts = maskPrepared(this.sql, prepared, now);
+      const masked = maskPrepared(this.sql, prepared, now);
+      const items = fields.restore(masked.slice(req.items.length));
       return ok({
-        memories: req.items.map((item, i) => {
-          const text = texts[i] ?? item.text;
+        memories: items.map((item, i) => {
+          const text = masked[i] ?? item.text;
           return insertMemory(opened.value, text === item.text ? item : { ...item, text, vector: null }, req.embedder, "create", null, now);
         }),
       });
@@ -287,9 +290,15 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     // Desensitized before anything is stored, hashed or read by the extractor; the vault's new rows
     // are committed at once (a retry finds the same placeholders).
-    const prepared = await prepareTexts(readMode(this.sql), req.messages.map((m) => m.content), this.vaultCipher);
+    // Speakers' names, and the tags and metadata the job gives its memories, are desensitized too.
+    const names = flattenFields(req.messages);
+    const optionFields = flattenFields([req.options]);
+    const n = req.messages.length;
+    const prepared = await prepareTexts(readMode(this.sql), [...req.messages.map((m) => m.content), ...names.strings, ...optionFields.strings], this.vaultCipher);
     const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
-    const masked = { ...req, messages: req.messages.map((m, i) => ({ ...m, content: contents[i] ?? m.content })) };
+    const messages = names.restore(contents.slice(n, n + names.strings.length)).map((m, i) => ({ ...m, content: contents[i] ?? m.content }));
+    const [options = req.options] = optionFields.restore(contents.slice(n + names.strings.length));
+    const masked = { ...req, options, messages };
     // Sealed before the transaction (WebCrypto is async); replay hashes keyed, old rows' plain hashes matched too.
     const sealed = await withKeys(() => this.cipher.sealMessages(masked));
     if (!sealed.ok) return sealed;
@@ -529,7 +538,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const opened = this.open(req.identity);
     if (!opened.ok) return opened;
     const newText = req.patch.text;
-    const prepared = newText === undefined ? null : await prepareTexts(readMode(this.sql), [newText], this.vaultCipher);
+    const fields = flattenFields([req.patch]);
+    const prepared = newText === undefined && fields.strings.length === 0 ? null : await prepareTexts(readMode(this.sql), [newText ?? "", ...fields.strings], this.vaultCipher);
     return this.audited(req.identity, "memory.update", (v) => [v.id], req.idempotency, (now) => {
       const row = getRow(this.sql, req.id);
       if (!liveRow(row)) return fail("not_found", `memory ${req.id} not found`);
@@ -537,8 +547,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
         return fail("conflict", `memory ${req.id} is at version ${row.version}, not ${req.expected_version}`, { version: row.version });
       }
       // As in addMemories: a text that still holds PII is masked here and its raw-text vector dropped.
-      let patch = req.patch;
-      const text = prepared ? maskPrepared(this.sql, prepared, now)[0] : undefined;
+      const masked = prepared ? maskPrepared(this.sql, prepared, now) : null;
+      let patch = masked ? { ...req.patch, ...fields.restore(masked.slice(1))[0] } : req.patch;
+      const text = newText === undefined ? undefined : masked?.[0];
       if (text !== undefined && text !== newText) {
         const { vector: _raw, ...rest } = patch;
         patch = { ...rest, text };

@@ -1,6 +1,6 @@
 // desensitize: mask with stable placeholders through the mapping, redact, off, and reveal.
 import { describe, expect, it } from "vitest";
-import { desensitize, EMPTY_MAPPING, reveal } from "../../src/governance/pii";
+import { desensitize, EMPTY_MAPPING, flattenFields, reveal } from "../../src/governance/pii";
 
 const TEXT = "Mail ann@example.com or call +1 (415) 555-0132, or ANN@EXAMPLE.COM and 4155550132.";
 
@@ -56,5 +56,22 @@ describe("desensitize", () => {
     const values = Object.fromEntries(r.added.map((e) => [e.placeholder, e.value]));
     expect(reveal(r.text, values)).toBe("call 13812345678 or mail li@qq.com");
     expect(reveal("[EMAIL_9] and [EMAIL_1]", values)).toBe("[EMAIL_9] and li@qq.com");
+  });
+});
+
+describe("flattenFields", () => {
+  it("lays tags, nested metadata strings and names flat and puts replacements back in the same places, leaving keys and non-strings alone", () => {
+    const sets = [
+      { tags: ["a", "b"], metadata: { x: { y: ["c", 1, true] }, z: "d" }, name: null },
+      { name: "e" },
+    ];
+    const flat = flattenFields(sets);
+    expect(flat.strings).toEqual(["a", "b", "c", "d", "e"]);
+    const back = flat.restore(flat.strings.map((s) => s.toUpperCase()));
+    expect(back).toEqual([
+      { tags: ["A", "B"], metadata: { x: { y: ["C", 1, true] }, z: "D" }, name: null },
+      { name: "E" },
+    ]);
+    expect(sets[0]?.tags).toEqual(["a", "b"]);
   });
 });

@@ -2,5 +2,6 @@
 export { detectPii, resolveOverlaps, type DetectOptions } from "./detect";
 export { applySpans, desensitize, placeholdersIn, reveal, mappingKey, EMPTY_MAPPING, type PiiMapping, type VaultEntry, type Desensitized } from "./desensitize";
 export { DEFAULT_PHONE_REGIONS, findPhones } from "./phone";
+export { flattenFields, type FieldSet } from "./fields";
 export { PII_TYPES, PRIVACY_MODES, type PiiType, type PrivacyMode, type Span } from "./types";
 export { cardValid, cnIdCheckChar, cnIdValid, ibanValid, ipv4Valid, ipv6Valid, luhnValid, ssnValid } from "./validators";
