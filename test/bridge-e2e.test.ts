@@ -71,6 +71,21 @@ describe("GPU memory routes through the bridge", () => {
     expect((await api<Err>(t, "DELETE", `/v1/cubes/${cube}/activation/${id}`)).status).toBe(404);
   });
 
+  it("desensitizes a block's text with the cube's vault before the node sees it", async () => {
+    const { t, cube } = await withCube();
+    const email = "alexandrina.longname@example.com";
+    const stored = await api<{ memories: Array<{ text: string }> }>(t, "POST", "/v1/memories", { cube_id: cube, text: `Write to ${email}`, infer: false });
+    expect(stored.body.memories[0]?.text).toBe("Write to [EMAIL_1]");
+    const reg = await api<{ block: Block }>(t, "POST", `/v1/cubes/${cube}/activation`, { text: `Contact: ${email}. Card 4111 1111 1111 1111.` });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    // The stand-in counts one token per 4 characters of the prompt it was given: the masked text's,
+    // the known email under the memory's placeholder, the card under a number the vault never gave.
+    const masked = "Contact: [EMAIL_1]. Card [CARD_1].";
+    expect(reg.body.block.tokens).toBe(Math.ceil(`<|system|>${masked}<|end|><|assistant|>`.length / 4));
+    // Nothing was stored: the vault still holds the one email.
+    expect((await api(t, "GET", `/v1/cubes/${cube}/privacy`)).body).toMatchObject({ vault_entries: 1 });
+  });
+
   it("registers an adapter, loads it on the node, lists where it is loaded, and unloads it", async () => {
     const { t, cube } = await withCube();
     const reg = await api<{ adapter: Adapter }>(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "alice-style", base_model: "llama-3-8b", source: "/adapters/alice" });

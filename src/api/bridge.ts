@@ -31,6 +31,8 @@ export interface BridgeRouteDeps {
   authorize: (c: Context<AppEnv>, cubeId: string, need: "read" | "write") => Promise<void>;
   /** Chooses the client; defaults to the one configured by BRIDGE_URL and BRIDGE_SECRET. */
   client?: (env: BridgeEnv) => BridgeClient | null;
+  /** Desensitizes texts bound for the node with the cube's mode and vault (before any model reads them). */
+  desensitize: (c: Context<AppEnv>, cubeId: string, texts: readonly string[]) => Promise<string[]>;
 }
 
 // Bodies are the bridge's own request schemas without the tenant and cube, which come from the
@@ -95,8 +97,11 @@ export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
     return c.json(await client.listBlocks(scope), 200);
   });
   app.openapi(registerBlock, async (c) => {
-    const { client, scope } = await prepare(c, c.req.valid("param").id, "write");
-    return c.json(await client.registerBlock(scope, c.req.valid("json")), 201);
+    const cubeId = c.req.valid("param").id;
+    const { client, scope } = await prepare(c, cubeId, "write");
+    const body = c.req.valid("json");
+    const text = body.text === undefined ? undefined : (await deps.desensitize(c, cubeId, [body.text]))[0];
+    return c.json(await client.registerBlock(scope, text === undefined ? body : { ...body, text }), 201);
   });
   app.openapi(refreshBlock, async (c) => {
     const p = c.req.valid("param");
@@ -117,8 +122,11 @@ export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
     return c.json(await client.registerAdapter(scope, c.req.valid("json")), 201);
   });
   app.openapi(train, async (c) => {
-    const { client, scope } = await prepare(c, c.req.valid("param").id, "write");
-    return c.json(await client.train(scope, c.req.valid("json")), 202);
+    const cubeId = c.req.valid("param").id;
+    const { client, scope } = await prepare(c, cubeId, "write");
+    const body = c.req.valid("json");
+    const texts = await deps.desensitize(c, cubeId, body.dataset.texts);
+    return c.json(await client.train(scope, { ...body, dataset: { texts } }), 202);
   });
   app.openapi(trainingJob, async (c) => {
     const p = c.req.valid("param");
