@@ -29,6 +29,8 @@ import { grantRoutes } from "./api/grants";
 import { exportRoutes } from "./api/export";
 import { redactWebhookSecret, webhooks } from "./api/webhooks";
 import { audit } from "./api/audit";
+import { groups } from "./api/groups";
+import { hub } from "./api/hub";
 import { mcp } from "./mcp/route";
 import { mem0 } from "./compat/mem0/app";
 import { memos } from "./compat/memos";
@@ -76,6 +78,8 @@ v1.use("/keys/*", d1Idempotency({ scope: (c) => c.get("auth").tenant_id, redact:
 v1.use("/webhooks/*", d1Idempotency({ scope: (c) => c.get("auth").tenant_id, redact: redactWebhookSecret }));
 // Verify only reads, but its answer changes as entries are added: a retried call gets the first.
 v1.use("/audit/*", d1Idempotency({ scope: (c) => c.get("auth").tenant_id }));
+v1.use("/groups/*", tenantIdempotency);
+v1.use("/hub/*", tenantIdempotency);
 v1.route("/memories", memories);
 v1.route("/memories", memoryLifecycle);
 v1.route("/memories", memoryPrivacy);
@@ -97,6 +101,8 @@ v1.route("/webhooks", webhooks);
 v1.route("/audit", audit);
 v1.route("/feedback", feedback);
 v1.route("/entities", entities);
+v1.route("/groups", groups);
+v1.route("/hub", hub);
 app.route("/api/openmem/v1", memos);
 app.route("/mem0", mem0);
 app.route("/v1", v1);

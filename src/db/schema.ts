@@ -220,3 +220,87 @@ export const auditEntries = sqliteTable(
     index("audit_entries_action").on(t.tenantId, t.action, t.at),
   ],
 );
+
+/** Hub groups (issue 14): named sets of a tenant's users and agents that a listing may be shared with. */
+export const hubGroups = sqliteTable(
+  "hub_groups",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex("hub_groups_name").on(t.tenantId, t.name)],
+);
+
+/** A member of a hub group: a user id or an agent id of the tenant (keys limited to it belong). */
+export const hubGroupMembers = sqliteTable(
+  "hub_group_members",
+  {
+    tenantId: text("tenant_id").notNull(),
+    groupId: text("group_id").notNull(),
+    /** "user" or "agent". */
+    memberKind: text("member_kind").notNull(),
+    memberId: text("member_id").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.groupId, t.memberKind, t.memberId] }), index("hub_group_members_member").on(t.tenantId, t.memberKind, t.memberId)],
+);
+
+/** A memory or skill published to the hub: a desensitized snapshot at one source version, its vector, and its review. */
+export const hubListings = sqliteTable(
+  "hub_listings",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    /** "memory" or "skill". */
+    kind: text("kind").notNull(),
+    sourceCubeId: text("source_cube_id").notNull(),
+    sourceId: text("source_id").notNull(),
+    sourceVersion: integer("source_version").notNull(),
+    /** "tenant" or "group" (then group_id). */
+    visibility: text("visibility").notNull(),
+    groupId: text("group_id"),
+    title: text("title").notNull(),
+    /** JSON snapshot of the item (memory: text, type, tags; skill: its draft fields). */
+    content: text("content").notNull(),
+    note: text("note"),
+    /** "pending", "approved" or "rejected". */
+    status: text("status").notNull(),
+    reason: text("reason"),
+    publisherKeyId: text("publisher_key_id").notNull(),
+    publisherUserId: text("publisher_user_id"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    embedder: text("embedder").notNull(),
+    /** base64 of the Float32Array embedding of the listing text (searched here when no Vectorize index is configured). */
+    vector: text("vector").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex("hub_listings_source").on(t.tenantId, t.kind, t.sourceCubeId, t.sourceId),
+    index("hub_listings_status").on(t.tenantId, t.status, t.updatedAt),
+  ],
+);
+
+/** A listing installed (copied) into a cube: which item it became there and at which listing version. */
+export const hubInstalls = sqliteTable(
+  "hub_installs",
+  {
+    tenantId: text("tenant_id").notNull(),
+    listingId: text("listing_id").notNull(),
+    targetCubeId: text("target_cube_id").notNull(),
+    kind: text("kind").notNull(),
+    sourceId: text("source_id").notNull(),
+    installedId: text("installed_id").notNull(),
+    /** The source version the installed copy holds. */
+    installedVersion: integer("installed_version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.listingId, t.targetCubeId] }), index("hub_installs_cube").on(t.tenantId, t.targetCubeId)],
+);

@@ -30,6 +30,17 @@ export const AUDIT_ACTIONS = [
   "grant.create",
   "grant.revoke",
   "export",
+  "group.create",
+  "group.delete",
+  "group.members_add",
+  "group.members_remove",
+  "hub.publish",
+  "hub.approve",
+  "hub.reject",
+  "hub.unpublish",
+  "hub.read",
+  "hub.search",
+  "hub.install",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -7,6 +7,7 @@ import { RECORD_COLUMNS, toRecord } from "../../../src/memory/memory-record";
 import type { OutboxSink } from "./outbox";
 import { USER_CUBE_PREFIX } from "../../../src/memory/cube-contract";
 import { cubeRef } from "../../../src/lib/ids";
+import { removeMemoryListingsStatement } from "../../../src/services/hub-store";
 
 // One prepared statement text for every row: D1 binds at most 100 parameters, and a plain
 // statement skips the query builder's cost on a path that runs for every change.
@@ -47,6 +48,8 @@ export class D1CatalogSink implements OutboxSink {
   async delete(ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 90) {
       const chunk = ids.slice(i, i + 90);
+      // A deleted memory's hub listings go with its catalog row: its text no longer serves there.
+      await removeMemoryListingsStatement(this.d1, this.tenantId, chunk).run();
       await this.db.delete(catalog).where(and(eq(catalog.tenantId, this.tenantId), inArray(catalog.id, chunk)));
     }
   }
