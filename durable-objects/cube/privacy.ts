@@ -1,8 +1,8 @@
 // The cube's privacy mode (meta `privacy_mode`) and its PII vault: texts desensitized inside the cube,
 // placeholders numbered in one synchronous transaction so that concurrent writes never collide.
 import { z } from "zod";
-import { applySpans, detectPii, mappingKey, PRIVACY_MODES, type PiiMapping, type PiiType, type PrivacyMode, type Span } from "../../src/governance/pii";
-import { identitySchema } from "../../src/memory/cube-contract";
+import { applySpans, detectPii, mappingKey, MODEL_PII_TYPES, normalizeModelValue, PRIVACY_MODES, resolveOverlaps, toSpans, type ModelSpan, type PiiMapping, type PiiType, type PrivacyMode, type Span } from "../../src/governance/pii";
+import { identitySchema, modelSpansSchema } from "../../src/memory/cube-contract";
 
 /**
  * New cubes mask: a value acknowledged raw cannot be taken back out of FTS, vectors, D1 and model
@@ -30,6 +30,8 @@ export const plaintextVaultCipher: VaultCipher = {
 
 export const privacyArgs = {
   mask: z.tuple([identitySchema, z.array(z.string().max(200_000)).max(1_000)]),
+  /** maskTexts: the texts, and optionally the model's spans of each. */
+  maskWrite: z.tuple([identitySchema, z.array(z.string().max(200_000)).max(1_000), z.array(modelSpansSchema).max(1_000).optional()]),
   setMode: z.tuple([identitySchema, z.enum(PRIVACY_MODES)]),
   reveal: z.tuple([identitySchema, z.array(z.string().regex(/^\[[A-Z_]+_\d+\]$/).max(40)).max(1_000)]),
 } as const;
@@ -57,9 +59,17 @@ export interface PreparedTexts {
   sealed: string[][];
 }
 
-/** Detects PII in `texts` and runs the cipher over what was found; no storage is touched. */
-export async function prepareTexts(mode: PrivacyMode, texts: readonly string[], cipher: VaultCipher): Promise<PreparedTexts> {
-  const spans = texts.map((t) => (mode === "off" ? [] : detectPii(t)));
+/**
+ * Detects PII in `texts` (with the spans a model found in each, `extra[i]`, merged in: overlaps go
+ * to the longer, then the more specific) and runs the cipher over what was found; no storage is touched.
+ */
+export async function prepareTexts(mode: PrivacyMode, texts: readonly string[], cipher: VaultCipher, extra?: ReadonlyArray<readonly ModelSpan[] | undefined>): Promise<PreparedTexts> {
+  const spans = texts.map((t, i) => {
+    if (mode === "off") return [];
+    const found = detectPii(t);
+    const more = extra?.[i];
+    return more?.length ? resolveOverlaps([...found, ...toSpans(t, more)]) : found;
+  });
   const flat = spans.flat();
   if (mode !== "mask" || flat.length === 0) return { mode, texts, spans, keys: spans.map(() => []), sealed: spans.map(() => []) };
   const [keys, sealed] = await Promise.all([cipher.index(flat.map(mappingKey)), cipher.seal(flat.map((s) => s.value))]);
@@ -124,6 +134,48 @@ export function maskForReading(sql: SqlStorage, p: PreparedTexts): string[] {
   const next: Partial<Record<PiiType, number>> = {};
   for (const r of sql.exec<{ type: PiiType; n: number }>("SELECT type, MAX(n) AS n FROM pii_vault GROUP BY type").toArray()) next[r.type] = r.n + 1;
   return p.texts.map((text, i) => applySpans(text, p.spans[i] ?? [], p.mode === "redact" ? "redact" : "mask", { placeholders, next }, p.keys[i] ?? []).text);
+}
+
+/** Words of a query read for names the vault knows, and the longest name in words. */
+const NAME_SCAN_WORDS = 64;
+const NAME_MAX_WORDS = 6;
+
+/**
+ * Spans of `texts` that spell a name or address the vault already holds (a model found it in a
+ * stored text), so that a query names the person by the placeholder the memories use, without a
+ * model call per query: every run of 1 to 6 words is looked up by its keyed index. Nothing is
+ * read when the vault holds no model-found value.
+ */
+export async function knownNameSpans(sql: SqlStorage, texts: readonly string[], cipher: VaultCipher): Promise<ModelSpan[][] | undefined> {
+  const types = MODEL_PII_TYPES as readonly string[];
+  const any = sql.exec(`SELECT 1 FROM pii_vault WHERE type IN (${types.map(() => "?").join(",")}) LIMIT 1`, ...types).toArray().length > 0;
+  if (!any) return undefined;
+  const candidates: Array<{ text: number; span: ModelSpan; key: string }> = [];
+  texts.forEach((text, ti) => {
+    const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].slice(0, NAME_SCAN_WORDS);
+    for (let i = 0; i < words.length; i++) {
+      for (let n = 1; n <= NAME_MAX_WORDS && i + n <= words.length; n++) {
+        const start = words[i]?.index ?? 0;
+        const last = words[i + n - 1] as RegExpExecArray;
+        const end = last.index + last[0].length;
+        const normalized = normalizeModelValue(text.slice(start, end));
+        for (const type of MODEL_PII_TYPES) candidates.push({ text: ti, span: { type, start, end }, key: mappingKey({ type, normalized }) });
+      }
+    }
+  });
+  if (candidates.length === 0) return undefined;
+  const indexed = await cipher.index(candidates.map((c) => c.key));
+  const known = new Set<string>();
+  const distinct = [...new Set(indexed)];
+  for (let i = 0; i < distinct.length; i += 50) {
+    const chunk = distinct.slice(i, i + 50);
+    for (const r of sql.exec<{ key: string }>(`SELECT key FROM pii_vault WHERE key IN (${chunk.map(() => "?").join(",")})`, ...chunk)) known.add(r.key);
+  }
+  const out: ModelSpan[][] = texts.map(() => []);
+  candidates.forEach((c, i) => {
+    if (known.has(indexed[i] as string)) out[c.text]?.push(c.span);
+  });
+  return out;
 }
 
 /** A vault row whose value was erased keeps its number (so it is never given to another value) and nothing else. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { MEMORY_STATES, MEMORY_TYPES, type Memory, type MemoryState } from "./types";
 import type { ErrorCode } from "../errors";
+import { MODEL_PII_TYPES } from "../governance/pii/model-detect";
 
 export const LIMITS = {
   textChars: 16_000,
@@ -76,6 +77,9 @@ export const newMemorySchema = z
   .strict();
 export type NewMemory = z.infer<typeof newMemorySchema>;
 
+/** Spans a model found in one text (names, addresses), passed by the Worker with the text; the cube checks the bounds. */
+export const modelSpansSchema = z.array(z.object({ type: z.enum(MODEL_PII_TYPES), start: z.number().int().min(0), end: z.number().int().min(1) }).strict()).max(500);
+
 export const idempotencySchema = z.object({ key: z.string().min(1).max(255), request_hash: z.string() }).strict();
 export type Idempotency = z.infer<typeof idempotencySchema>;
 
@@ -115,6 +119,8 @@ export const addMessagesSchema = z
     mode: z.enum(EXTRACTION_MODES),
     options: jobOptionsSchema,
     messages: z.array(newMessageSchema).min(1).max(LIMITS.messagesPerAdd),
+    /** Names and addresses a configured model found, per message content (offsets into it). */
+    pii_spans: z.array(modelSpansSchema).max(LIMITS.messagesPerAdd).optional(),
     idempotency: idempotencySchema.optional(),
   })
   .strict();

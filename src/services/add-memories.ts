@@ -12,7 +12,7 @@ import { ApiError } from "../errors";
 import type { Deps } from "./deps";
 import { prepareMemories } from "./prepare";
 import { requestedExpiry } from "../memory/lifecycle";
-import { maskForCube } from "./privacy";
+import { maskForCube, modelSpans } from "./privacy";
 
 export type AddOutcome =
   /** Stored directly (201). */
@@ -35,7 +35,7 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
 
   if (!body.infer) {
     // Desensitized by the cube before anything is embedded.
-    const texts = await maskForCube(cube, identity, messages.map((m) => m.content));
+    const texts = await maskForCube(cube, identity, messages.map((m) => m.content), deps.piiFinder);
     const drafts = messages.map((m, i) => ({
       ...scope,
       text: texts[i] ?? m.content,
@@ -54,6 +54,8 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
     return { cube_id: identity.cube_id, outcome: { kind: "stored", memories: result.memories } };
   }
 
+  // Names and addresses are found before anything is stored (the model reads the raw messages once).
+  const piiSpans = await modelSpans(deps.piiFinder, messages.map((m) => m.content));
   const jobId = newId("job", now);
   await deps.jobs.register(identity, jobId);
   const added = await cube.addMessages({
@@ -62,6 +64,7 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
     mode: body.mode,
     options: { ...scope, tags: body.tags, metadata: body.metadata },
     messages: messages.map((m) => ({ ...scope, role: m.role, name: m.name ?? null, content: m.content, timestamp: m.timestamp ? Date.parse(m.timestamp) : now })),
+    ...(piiSpans ? { pii_spans: piiSpans } : {}),
     idempotency: idem,
   });
   if (!added.ok || added.value.job.id !== jobId) await deps.jobs.unregister(identity, jobId);

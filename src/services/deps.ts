@@ -14,6 +14,7 @@ import { d1Grants, type GrantStore } from "./grants";
 import { getEmbedder, getLlm } from "./providers";
 import { d1TenantAudit, type TenantAuditLog } from "./audit";
 import { watermarker, type Watermarker } from "./watermarks";
+import { findWithModel, type PiiFinder } from "../governance/pii";
 
 export interface Deps {
   /** The cube object of an identity (the single writer of that cube). */
@@ -31,9 +32,12 @@ export interface Deps {
   audit?: TenantAuditLog;
   /** Marks what leaves the service (context blocks, exports) with the caller's tenant, key and request. */
   watermarks: Watermarker;
+  /** Finds names and postal addresses with the configured LLM before texts are stored; absent without one (patterns only). */
+  piiFinder?: PiiFinder;
 }
 
 export function depsFromEnv(env: Env): Deps {
+  const llm = getLlm(env);
   return {
     cube: (identity) => cubeStub(env, identity),
     registry: d1CubeRegistry(env.DB),
@@ -41,9 +45,10 @@ export function depsFromEnv(env: Env): Deps {
     jobs: d1JobRegistry(env.DB, env.JOBS),
     grants: d1Grants(env.DB),
     embedder: getEmbedder(env),
-    llm: getLlm(env),
+    llm,
     vectorIndex: selectVectorIndex(env),
     audit: d1TenantAudit(env.DB),
     watermarks: watermarker(env.MASTER_KEY, env.MASTER_KEY_PREVIOUS),
+    ...(llm ? { piiFinder: (texts: readonly string[]) => findWithModel(llm, texts) } : {}),
   };
 }

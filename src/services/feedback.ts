@@ -41,7 +41,7 @@ export async function applyCorrection(deps: Deps, who: Principal, body: Correcti
   }
   const first = targets[0] as Memory;
   // The judge (a model, with an LLM) and the embedder see the correction desensitized, as the cube stores it.
-  const [correction = body.correction] = await maskForCube(cube, identity, [body.correction]);
+  const [correction = body.correction] = await maskForCube(cube, identity, [body.correction], deps.piiFinder);
 
   const { candidate } = feedbackToCandidate(first, correction, { now: Date.now(), author: body.author ?? null });
   const { llm } = deps;

@@ -152,7 +152,7 @@ export async function editMemory(deps: Deps, identity: CubeIdentity, id: string,
   const { embedder } = deps;
   if (text !== undefined) {
     // Desensitized by the cube before it is embedded.
-    const [masked = text] = await maskForCube(deps.cube(identity), identity, [text]);
+    const [masked = text] = await maskForCube(deps.cube(identity), identity, [text], deps.piiFinder);
     const [vector] = await embedder.embed([masked]);
     Object.assign(patch, { text: masked, hash: await contentHash(masked), ...(vector ? { vector } : {}) });
   }

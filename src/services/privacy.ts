@@ -2,16 +2,33 @@
 // embeds them or a model reads them; reveal fills placeholders back for keys with pii:read.
 import type { CubeIdentity } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
-import { placeholdersIn, reveal } from "../governance/pii";
+import { placeholdersIn, reveal, type ModelSpan, type PiiFinder } from "../governance/pii";
+import { ProviderError } from "../providers/errors";
+import { ApiError } from "../errors";
 import { unwrap, type CubeRpc } from "./cubes";
 
 /** The most texts one maskTexts call takes. */
 const BATCH = 1_000;
 
-/** `texts` as the cube will store them (masked, redacted, or unchanged when its mode is off). */
-export async function maskForCube(cube: CubeRpc, identity: CubeIdentity, texts: readonly string[]): Promise<string[]> {
+/**
+ * The names and addresses `finder` (the configured model) sees in `texts`; undefined without one.
+ * A failing model refuses the write (503): names are never stored raw because a model was down.
+ */
+export async function modelSpans(finder: PiiFinder | undefined, texts: readonly string[]): Promise<ModelSpan[][] | undefined> {
+  if (!finder) return undefined;
+  try {
+    return await finder(texts);
+  } catch (err) {
+    if (err instanceof ProviderError) throw new ApiError("upstream_unavailable", "the model that finds names and addresses did not answer; retry", { retry_after_s: 5 });
+    throw err;
+  }
+}
+
+/** `texts` as the cube will store them (masked, redacted, or unchanged when its mode is off), names and addresses included where a model finds them. */
+export async function maskForCube(cube: CubeRpc, identity: CubeIdentity, texts: readonly string[], finder?: PiiFinder): Promise<string[]> {
+  const spans = await modelSpans(finder, texts);
   const out: string[] = [];
-  for (let i = 0; i < texts.length; i += BATCH) out.push(...unwrap(await cube.maskTexts(identity, texts.slice(i, i + BATCH))).texts);
+  for (let i = 0; i < texts.length; i += BATCH) out.push(...unwrap(await cube.maskTexts(identity, texts.slice(i, i + BATCH), spans?.slice(i, i + BATCH))).texts);
   return out;
 }
 

@@ -97,7 +97,9 @@ async function searchTargets(deps: Deps, who: Principal, body: Omit<SearchBody, 
  */
 async function desensitizedQuery(deps: Deps, query: string, cube: CubeIdentity | null): Promise<string> {
   const spans = detectPii(query);
-  if (spans.length === 0) return query;
+  // With a model configured, the cube's vault may know names the patterns cannot see: the cube
+  // looks them up (no model call). Across cubes they stay, as each cube numbers its own.
+  if (spans.length === 0 && !(deps.piiFinder && cube)) return query;
   if (cube) {
     const [masked] = unwrap(await deps.cube(cube).maskQuery(cube, [query])).texts;
     return masked ?? query;

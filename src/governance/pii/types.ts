@@ -14,6 +14,9 @@ export const PII_TYPES = [
   "SSN",
   "IP",
   "PHONE",
+  // Found by a configured model only (model-detect.ts), never by the patterns.
+  "ADDRESS",
+  "PERSON",
 ] as const;
 export type PiiType = (typeof PII_TYPES)[number];
 
