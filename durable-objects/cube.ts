@@ -74,9 +74,15 @@ import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
-import { knownNameSpans, maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
+import { maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
 import { flattenFields, type PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
+import { HeatRecorder } from "./cube/activation/heat";
+import { releaseAll, runActivation } from "./cube/activation/task";
+import { activationArgs, activationView, chatPrefix, type ActivationView, type ChatPrefix } from "./cube/activation/rpc";
+import { readActivationConfig, scrubBlocksWith, writeActivationConfig } from "./cube/activation/store";
+import { activationConfigSchema, type ActivationConfig } from "../src/memory/activation/config";
+import { bridgeClientFromEnv } from "../src/bridge/client";
 
 export interface JobInput {
   job: JobRecord;
@@ -129,12 +135,17 @@ export class CubeObject extends DurableObject<CubeEnv> {
   protected vaultCipher: VaultCipher = this.cipher.vault;
   /** The alarm's task table and loop (cube/scheduler/): outbox first, the other tasks by priority within a budget. */
   protected scheduler: CubeScheduler;
+  /** Access heat of memories (cube/activation/heat.ts): one statement per search. */
+  private readonly heat: HeatRecorder;
+  /** When the activation task was last woken by a search: searches close together wake it once. */
+  private activationWokenAt = 0;
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.schemaVersion = migrate(this.sql);
     this.vectors = new VectorCache(this.sql);
+    this.heat = new HeatRecorder(this.sql);
     const stored = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'identity'").toArray()[0];
     if (stored) this.identity = JSON.parse(stored.value) as CubeIdentity;
     this.closing = this.sql.exec("SELECT 1 FROM meta WHERE key = 'closing'").toArray().length > 0;
@@ -153,6 +164,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
       compact: (identity, now) => this.compactSessions(identity, this.compactionNow(now)),
       profiles: (identity, now) => this.ctx.storage.transactionSync(() => rebuildProfiles(this.sql, identity, now)),
       wake: (at, names) => this.scheduler.wake(at, names),
+      activation: (identity, now) => runActivation({ sql: this.sql, identity, heat: this.heat, bridge: bridgeClientFromEnv(this.env), now }),
+      holdsBlocks: () => this.sql.exec("SELECT 1 FROM activation_blocks LIMIT 1").toArray().length > 0,
     });
     return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });
   }
@@ -294,7 +307,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const names = flattenFields(req.messages);
     const optionFields = flattenFields([req.options]);
     const n = req.messages.length;
-    const prepared = await prepareTexts(readMode(this.sql), [...req.messages.map((m) => m.content), ...names.strings, ...optionFields.strings], this.vaultCipher, req.pii_spans);
+    const prepared = await prepareTexts(readMode(this.sql), [...req.messages.map((m) => m.content), ...names.strings, ...optionFields.strings], this.vaultCipher);
     const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     const messages = names.restore(contents.slice(n, n + names.strings.length)).map((m, i) => ({ ...m, content: contents[i] ?? m.content }));
     const [options = req.options] = optionFields.restore(contents.slice(n + names.strings.length));
@@ -567,6 +580,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
       deleteMemory(opened.value, row, null, now);
       forgetMergesOf(this.sql, id);
+      scrubBlocksWith(this.sql, [id]);
       return ok({ id, deleted: true });
     });
   }
@@ -582,6 +596,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
       const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
       for (const row of rows) deleteMemory(opened.value, row, null, now);
+      scrubBlocksWith(this.sql, rows.map((r) => r.id));
       appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "memory.delete_scope", target_ids: rows.map((r) => r.id) }, now);
       // A scope (user, agent, session, or the whole cube) forgets its raw messages too; a filter
       // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
@@ -635,6 +650,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const k = prefCount.data && this.holdsPreferences() ? prefCount.data : 0;
     const preferences = k ? searchCube(this.sql, this.vectors, opened.value.identity, { ...req, top_k: k, record_access: false, filter: { ...req.filter, types: ["preference"] } }).results : undefined;
     const read = [...found.results, ...(preferences ?? [])].map((r) => r.memory.id);
+    if (req.record_access !== false) this.recordHeat(read);
     await this.auditRead(parsed.data.identity, "memory.search", [...new Set(read)]);
     return ok(preferences ? { ...found, preferences } : found);
   }
@@ -643,10 +659,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
    * Desensitizes texts with the cube's privacy mode and vault, new values numbered and stored, so
    * that the Worker embeds and sends to models only what the cube will store.
    */
-  async maskTexts(rawIdentity: unknown, rawTexts: unknown, rawSpans?: unknown): Promise<CubeResult<{ mode: PrivacyMode; texts: string[] }>> {
-    const opened = this.openArgs(privacyArgs.maskWrite, [rawIdentity, rawTexts, rawSpans]);
+  async maskTexts(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ mode: PrivacyMode; texts: string[] }>> {
+    const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
     if (!opened.ok) return opened;
-    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher, opened.value.args[2]);
+    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
     const texts = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     return ok({ mode: prepared.mode, texts });
   }
@@ -655,11 +671,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
   async maskQuery(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ texts: string[] }>> {
     const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
     if (!opened.ok) return opened;
-    const texts = opened.value.args[1];
-    const mode = readMode(this.sql);
-    // Names and addresses a model found in stored texts are known by their keyed index: no model call here.
-    const names = mode === "off" ? undefined : await knownNameSpans(this.sql, texts, this.vaultCipher);
-    const prepared = await prepareTexts(mode, texts, this.vaultCipher, names);
+    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
     return ok({ texts: maskForReading(this.sql, prepared) });
   }
 
@@ -763,6 +775,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const flushed = await this.flushAudit(this.identity);
     if (!flushed.ok) return flushed;
     const auditHead = drainedHead(this.sql);
+    // Its blocks leave the GPU node too (best effort: the node's own LRU drops what is left).
+    await releaseAll(this.sql, this.identity, bridgeClientFromEnv(this.env));
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrateFresh();
@@ -775,6 +789,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     this.identity = null;
     this.closing = false;
     this.vectors = new VectorCache(this.sql);
+    this.heat.reset();
     this.scheduler = this.newScheduler();
   }
 
@@ -886,23 +901,68 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   /** The scheduler's task table, alarm, budget and its last `decisions` decisions. */
-  async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView>> {
+  async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView & { activation: ActivationView }>> {
     const opened = this.openArgs(schedulerArgs.state, [rawIdentity, rawDecisions]);
     if (!opened.ok) return opened;
-    return ok(await this.scheduler.view(opened.value.args[1]));
+    return ok({ ...(await this.scheduler.view(opened.value.args[1])), activation: activationView(this.sql, this.heat, Date.now()) });
   }
 
   /**
    * Wakes every task now (one backing off keeps its backoff) and arms the alarm; with `wait`, runs
    * wake-ups here until no task is due or `max_wakes` ran. Answers the state after.
    */
-  async runScheduler(rawIdentity: unknown, rawOptions: unknown): Promise<CubeResult<SchedulerView & { wakes: number }>> {
+  async runScheduler(rawIdentity: unknown, rawOptions: unknown): Promise<CubeResult<SchedulerView & { activation: ActivationView; wakes: number }>> {
     const opened = this.openArgs(schedulerArgs.run, [rawIdentity, rawOptions]);
     if (!opened.ok) return opened;
     const { wait, max_wakes, decisions } = opened.value.args[1];
     await this.scheduler.wake(Date.now(), TASK_NAMES);
     const wakes = wait ? await this.scheduler.runUntilIdle(max_wakes) : 0;
-    return ok({ ...(await this.scheduler.view(decisions)), wakes });
+    return ok({ ...(await this.scheduler.view(decisions)), activation: activationView(this.sql, this.heat, Date.now()), wakes });
+  }
+
+  /** Counts an access of each memory (heat) and wakes the activation task, at most once a second. */
+  private recordHeat(ids: readonly string[]): void {
+    const now = Date.now();
+    this.heat.record(ids, now);
+    if (ids.length && now - this.activationWokenAt > 1_000) {
+      this.activationWokenAt = now;
+      void this.scheduler.wake(now + 1_000, ["activation"]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The prefix a chat puts first for `user_id`: the registered block's text and id when the block
+   * is current, else the block rendered now (no id: the node's own cache alone). Audited as a read
+   * of the memories it carries.
+   */
+  async chatPrefix(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<ChatPrefix>> {
+    const opened = this.openArgs(activationArgs.prefix, [rawIdentity, rawUser]);
+    if (!opened.ok) return opened;
+    const prefix = await chatPrefix(this.sql, opened.value.identity, this.heat, opened.value.args[1], Date.now());
+    if (prefix.memory_ids.length) await this.auditRead(opened.value.args[0], "memory.read", prefix.memory_ids);
+    return ok(prefix);
+  }
+
+  /** The cube's activation settings. */
+  async activationConfig(rawIdentity: unknown): Promise<CubeResult<ActivationConfig>> {
+    const opened = this.open(rawIdentity);
+    if (!opened.ok) return opened;
+    return ok(readActivationConfig(this.sql));
+  }
+
+  /** Changes activation settings (merged over the current ones); a new half-life rebases heat. */
+  async setActivationConfig(rawIdentity: unknown, rawPatch: unknown): Promise<CubeResult<ActivationConfig>> {
+    const opened = this.openArgs(activationArgs.config, [rawIdentity, rawPatch]);
+    if (!opened.ok) return opened;
+    const merged = activationConfigSchema.safeParse({ ...readActivationConfig(this.sql), ...opened.value.args[1] });
+    if (!merged.success) return invalid(merged.error);
+    const config = merged.data;
+    this.ctx.storage.transactionSync(() => {
+      if (config.half_life_ms !== readActivationConfig(this.sql).half_life_ms) this.heat.setHalfLife(config.half_life_ms, Date.now());
+      writeActivationConfig(this.sql, config);
+    });
+    await this.scheduler.wake(Date.now(), ["activation"]);
+    return ok(config);
   }
 
   /** One wake-up of the scheduler: due tasks, the outbox first, the others by priority within the budget. */

@@ -15,4 +15,8 @@ export interface CubeEnv extends VectorIndexConfig {
   MASTER_KEY_PREVIOUS?: string;
   /** Without MASTER_KEY, "development" and "test" use a public development key; elsewhere sealing fails closed. */
   ENVIRONMENT?: string;
+  /** The gpu-bridge the activation task registers blocks on (src/bridge/client.ts); unset: none. */
+  BRIDGE_URL?: string;
+  BRIDGE_SECRET?: string;
+  BRIDGE_TIMEOUT_MS?: string;
 }

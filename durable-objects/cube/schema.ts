@@ -208,6 +208,27 @@ const MIGRATIONS: readonly string[] = [
     compacted_at INTEGER
   );
   `,
+  // (activation) each memory's access heat, a decayed sum (src/memory/activation/heat.ts), and each
+  // user's activation block: its rendered text, what it holds, and its registration on the bridge.
+  `
+  ALTER TABLE memories ADD COLUMN heat REAL NOT NULL DEFAULT 0;
+  CREATE TABLE activation_blocks (
+    user_key TEXT PRIMARY KEY,
+    user_id TEXT,
+    text TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    profile_hash TEXT NOT NULL,
+    memory_ids TEXT NOT NULL,
+    weights TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    rendered_at INTEGER NOT NULL,
+    block_id TEXT,
+    node TEXT,
+    size_bytes INTEGER,
+    registered_at INTEGER,
+    warmed_at INTEGER
+  );
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

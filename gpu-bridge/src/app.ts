@@ -68,6 +68,7 @@ function nodeStats(deps: BridgeDeps) {
     id: n.id,
     bytesInUse: deps.blocks.bytesInUse(n.id),
     budgetBytes: n.budget_bytes,
+    kvBytesPerToken: n.kv_bytes_per_token,
     loadedAdapters: deps.adapters.loadsOn(n.id).length,
     blocks: deps.blocks.listByNode(n.id).length,
   }));

@@ -6,6 +6,7 @@ import { cubeIdSchema } from "../memory/cube-contract";
 import { TASK_DESCRIPTION, TASK_NAMES } from "../memory/scheduler/tasks";
 import { MAX_DECISIONS, MAX_WAIT_WAKES } from "../memory/scheduler/plan";
 import type { SchedulerView } from "../../durable-objects/cube/scheduler/runner";
+import type { ActivationView } from "../../durable-objects/cube/activation/rpc";
 import { unwrap } from "../services/cubes";
 import { reachCube } from "../services/access";
 
@@ -43,6 +44,38 @@ const wakeSchema = z.object({
   failed: z.array(z.enum(TASK_NAMES)),
   deferred: z.array(z.enum(TASK_NAMES)),
 });
+const activationSchema = z
+  .object({
+    enabled: z.boolean(),
+    half_life_ms: z.number().int().describe("heat halves over this long without access"),
+    budget: z
+      .object({
+        node: z.string(),
+        node_budget_bytes: z.number().int(),
+        node_bytes_in_use: z.number().int().describe("bytes every cube's blocks take on the node, as the bridge counted them"),
+        kv_bytes_per_token: z.number().int(),
+        budget_bytes: z.number().int().describe("this cube's share: fill × the node's budget, under the cube's own cap"),
+        at: z.string(),
+      })
+      .nullable()
+      .describe("what the node reported at the activation task's last run; null before the first"),
+    bytes_in_use: z.number().int().describe("bytes this cube's registered blocks take on the node"),
+    blocks: z.array(
+      z.object({
+        user_id: z.string().nullable(),
+        block_id: z.string().nullable().describe("the bridge's block; null: rendered but not on the node (evicted or never registered)"),
+        node: z.string().nullable(),
+        tokens: z.number().int(),
+        size_bytes: z.number().int().nullable(),
+        memories: z.number().int(),
+        heat: z.number().describe("the user's heat now: decayed accesses summed over their memories"),
+        rendered_at: z.string(),
+        warmed_at: z.string().nullable(),
+      }),
+    ),
+  })
+  .describe("activation memory: the node's budget, this cube's blocks per user; its decisions are the activation task's in `decisions`");
+
 const schedulerSchema = z.object({
   cube_id: z.string(),
   budget_ms: z.number().int().describe("wall time one wake-up spends on tasks after the outbox and the first other task"),
@@ -51,10 +84,19 @@ const schedulerSchema = z.object({
   last_wake: wakeSchema.nullable().describe("the last wake-up since the object started: what ran, failed and was left for the next"),
   tasks: z.array(taskSchema),
   decisions: z.array(decisionSchema).describe("recent decisions, newest first: tasks that did something, failed or were deferred, with why"),
+  activation: activationSchema,
 });
 const runSchema = schedulerSchema.extend({ wakes: z.number().int().describe("wake-ups this call ran itself (0 without wait)") });
 
-function schedulerOut(cubeId: string, v: SchedulerView): z.infer<typeof schedulerSchema> {
+function activationOut(a: ActivationView): z.infer<typeof activationSchema> {
+  return {
+    ...a,
+    budget: a.budget && { ...a.budget, at: new Date(a.budget.at).toISOString() },
+    blocks: a.blocks.map((b) => ({ ...b, rendered_at: new Date(b.rendered_at).toISOString(), warmed_at: iso(b.warmed_at) })),
+  };
+}
+
+function schedulerOut(cubeId: string, v: SchedulerView & { activation: ActivationView }): z.infer<typeof schedulerSchema> {
   return {
     cube_id: cubeId,
     budget_ms: v.budget_ms,
@@ -76,6 +118,7 @@ function schedulerOut(cubeId: string, v: SchedulerView): z.infer<typeof schedule
       last_note: t.last_note,
     })),
     decisions: v.decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
+    activation: activationOut(v.activation),
   };
 }
 

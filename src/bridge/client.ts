@@ -9,12 +9,15 @@ import type {
   BridgeErrorCode,
   BridgeScope,
   EvictResult,
+  GenerateStart,
+  GenerateSummary,
   RegisterAdapterBody,
   RegisterBlockBody,
   Signer,
   TrainBody,
   TrainingJob,
 } from "@memos-edge/bridge-protocol";
+import { readSse } from "./sse";
 import { ApiError } from "../errors";
 import type { ErrorCode } from "../errors";
 import { CircuitBreaker } from "./breaker";
@@ -180,6 +183,101 @@ export class BridgeClient {
   trainingJob(s: CallScope, id: string) {
     return this.request<{ job: TrainingJob }>("GET", `/v1/training-jobs/${encodeURIComponent(id)}`, { query: this.scoped(s), requestId: s.request_id });
   }
+  /** The nodes with their activation budgets (GET /v1/nodes). */
+  nodes(s: CallScope) {
+    return this.request<{ nodes: NodeStats[] }>("GET", "/v1/nodes", { requestId: s.request_id });
+  }
+
+  /**
+   * POST /v1/generate, always streamed from the bridge: `onToken` gets each piece of text as it
+   * arrives. The timeout bounds the wait for the answer's head; the stream then runs as long as
+   * the node streams (the bridge bounds the gaps). Throws ApiError like `request` before the
+   * stream opens; a stream that fails midway throws `upstream_unavailable`.
+   */
+  async generate(s: CallScope, input: GenerateInput, onToken: (text: string) => void = () => undefined): Promise<GenerateOutcome> {
+    if (!this.breaker.allow()) {
+      throw new ApiError("upstream_unavailable", "GPU bridge is unavailable (circuit open)", { retry_after_ms: this.breaker.retryAfterMs() });
+    }
+    const path = "/v1/generate";
+    const body = JSON.stringify({ ...this.scoped(s), ...input, stream: true });
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), this.timeoutMs);
+    let res: Response;
+    try {
+      const headers = await this.signer.sign({ method: "POST", pathWithQuery: path, body });
+      res = await this.fetcher(this.base + path, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", ...(s.request_id ? { "x-request-id": s.request_id } : {}) },
+        body,
+        signal: ctrl.signal,
+      });
+    } catch {
+      this.breaker.failure();
+      throw new ApiError("upstream_unavailable", ctrl.signal.aborted ? `GPU bridge did not answer within ${this.timeoutMs} ms` : "GPU bridge is unreachable");
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => "");
+      let err: ErrorAnswer["error"] = {};
+      try {
+        err = ((JSON.parse(text) as ErrorAnswer).error ?? {});
+      } catch {
+        err = {};
+      }
+      const mapped = err.code && Object.hasOwn(CLIENT_CODES, err.code) ? CLIENT_CODES[err.code as BridgeErrorCode] : undefined;
+      if (mapped && res.status < 500) {
+        this.breaker.success();
+        throw new ApiError(mapped, err.message ?? "GPU bridge refused the request", { bridge_code: err.code });
+      }
+      this.breaker.failure();
+      throw new ApiError("upstream_unavailable", err.message ?? `GPU bridge answered ${res.status}`, { bridge_code: err.code ?? null, status: res.status });
+    }
+    this.breaker.success();
+    let start: GenerateStart | null = null;
+    let summary: GenerateSummary | null = null;
+    let text = "";
+    for await (const ev of readSse(res.body)) {
+      if (ev.event === "start") start = JSON.parse(ev.data) as GenerateStart;
+      else if (ev.event === "token") {
+        const piece = (JSON.parse(ev.data) as { text: string }).text;
+        text += piece;
+        onToken(piece);
+      } else if (ev.event === "done") summary = JSON.parse(ev.data) as GenerateSummary;
+      else if (ev.event === "error") {
+        const e = JSON.parse(ev.data) as { code?: string; message?: string };
+        throw new ApiError("upstream_unavailable", `the node's stream failed: ${e.message ?? e.code ?? "unknown error"}`, { bridge_code: e.code ?? null });
+      }
+    }
+    if (!start || !summary) throw new ApiError("upstream_unavailable", "the GPU bridge's stream ended before it was done");
+    return { start, summary, text };
+  }
+}
+
+/** A node as GET /v1/nodes reports it. */
+export interface NodeStats {
+  id: string;
+  bytesInUse: number;
+  budgetBytes: number;
+  /** Absent from bridges older than this Worker. */
+  kvBytesPerToken?: number;
+  blocks: number;
+  backend?: string;
+  models?: string[];
+}
+
+export interface GenerateInput {
+  messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
+  block_ids?: string[];
+  model?: string;
+  max_tokens?: number;
+  temperature?: number;
+}
+
+export interface GenerateOutcome {
+  start: GenerateStart;
+  summary: GenerateSummary;
+  text: string;
 }
 
 /** The cube a call is for, and the Worker's request id, which the bridge echoes in its logs and errors. */

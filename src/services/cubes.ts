@@ -13,6 +13,7 @@ export type CubeRpc = Pick<
   | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
   | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
   | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory" | "profile"
+  | "chatPrefix" | "activationConfig" | "setActivationConfig"
   | "maskTexts" | "maskQuery" | "privacy" | "setPrivacy" | "revealPlaceholders"
 >;
 

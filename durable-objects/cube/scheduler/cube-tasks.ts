@@ -26,6 +26,10 @@ export interface CubeTaskDeps {
   compact(identity: CubeIdentity, now: number): Promise<{ compacted: number; next_at: number | null }>;
   /** Rebuilds the profiles whose memories changed; how many. */
   profiles(identity: CubeIdentity, now: number): number;
+  /** One activation run (blocks on the GPU node); throws "bridge unavailable" to back off. */
+  activation(identity: CubeIdentity, now: number): Promise<TaskOutcome>;
+  /** Whether the cube has activation blocks that changed memories may concern. */
+  holdsBlocks(): boolean;
   /** Wakes other tasks (the outbox and the audit drain after the lifecycle changed memories). */
   wake(at: number, names: readonly TaskName[]): Promise<void>;
 }
@@ -45,7 +49,7 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
     outbox: bound(async (identity) => {
       const r = await deps.drainOutbox(identity);
       // Memories changed: the profiles built from them follow, in the same wake-up when its budget allows.
-      if (r.drained > 0) await deps.wake(Date.now(), ["profile"]);
+      if (r.drained > 0) await deps.wake(Date.now(), deps.holdsBlocks() ? ["profile", "activation"] : ["profile"]);
       return { next_at: r.next_at, ...(r.drained + r.failed > 0 ? { note: `drained ${r.drained}, failed ${r.failed}` } : {}) };
     }),
     // Throws when D1 fails: the scheduler backs the task off, and the outbox is not held by it.
@@ -80,6 +84,7 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
       await warm;
       return { next_at: null, note: "read the vector index" };
     },
+    activation: bound((identity, now) => deps.activation(identity, now)),
     idempotency_purge: async (now) => {
       purgeIdempotency(deps.sql, now);
       return idle;

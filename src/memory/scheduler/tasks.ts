@@ -1,7 +1,7 @@
 // The scheduler's task table as plain data: task names, priorities, the record each task keeps, its state.
 
 /** Every task a cube's alarm runs; the order here is only the listing order. */
-export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "profile", "index_warmup", "idempotency_purge"] as const;
+export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "profile", "index_warmup", "idempotency_purge", "activation"] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /**
@@ -17,6 +17,7 @@ export const TASK_PRIORITY: Readonly<Record<TaskName, number>> = {
   profile: 5,
   index_warmup: 6,
   idempotency_purge: 7,
+  activation: 8,
 };
 
 /** What each task does, for the scheduler's answer. */
@@ -29,6 +30,7 @@ export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
   profile: "rebuild the profile of each user whose memories changed",
   index_warmup: "read the in-memory vector index back between requests",
   idempotency_purge: "forget idempotency answers past their retention",
+  activation: "keep the hottest users' activation blocks on the GPU node within its budget: register, re-render when changed enough, keep warm, evict cold ones",
 };
 
 /**

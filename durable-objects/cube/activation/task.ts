@@ -1,0 +1,169 @@
+// The activation task: which users' blocks the node holds, rendered again only when worth it, kept warm.
+import type { BridgeClient, NodeStats } from "../../../src/bridge/client";
+import type { ActivationConfig } from "../../../src/memory/activation/config";
+import { decideRender } from "../../../src/memory/activation/change";
+import { placeBlocks } from "../../../src/memory/activation/evict";
+import type { CubeIdentity } from "../../../src/memory/cube-contract";
+import type { TaskOutcome } from "../../../src/memory/scheduler/plan";
+import { ApiError } from "../../../src/errors";
+import { recordDecision } from "../scheduler/store";
+import type { HeatRecorder } from "./heat";
+import { currentBlock, hotUsers, type CurrentBlock } from "./render";
+import { notLive, readActivationConfig, readBlocks, userKey, writeBlock, writeBudget, type BlockRow, type BudgetSeen } from "./store";
+
+/** Users one run considers (hottest first). */
+const USERS_PER_RUN = 100;
+
+export interface ActivationDeps {
+  sql: SqlStorage;
+  identity: CubeIdentity;
+  heat: HeatRecorder;
+  /** Null when no bridge is configured. */
+  bridge: BridgeClient | null;
+  now: number;
+}
+
+const note = (sql: SqlStorage, at: number, reason: string) => recordDecision(sql, { at, task: "activation", decision: "run", reason });
+
+/** The node this cube's blocks go to: the first one serving a model, as the bridge picks by default. */
+function nodeOf(nodes: readonly NodeStats[]): NodeStats {
+  const n = nodes[0];
+  if (!n) throw new Error("bridge unavailable: it reports no node");
+  return n;
+}
+
+const isMissing = (err: unknown) => err instanceof ApiError && err.code === "not_found";
+
+export async function runActivation(deps: ActivationDeps): Promise<TaskOutcome> {
+  const { sql, now } = deps;
+  const config = readActivationConfig(sql);
+  const rows = readBlocks(sql);
+  if (!deps.bridge) throw new Error("bridge unavailable: BRIDGE_URL / BRIDGE_SECRET are not set; backing off");
+  const bridge = deps.bridge;
+  const scope = { tenant_id: deps.identity.tenant_id, cube_id: deps.identity.cube_id };
+  let nodes: NodeStats[];
+  try {
+    nodes = (await bridge.nodes(scope)).nodes;
+  } catch (err) {
+    throw new Error(`bridge unavailable: ${err instanceof Error ? err.message : String(err)}; backing off`);
+  }
+  const node = nodeOf(nodes);
+  const own = rows.reduce((s, r) => s + (r.block_id ? (r.size_bytes ?? 0) : 0), 0);
+  const budget: BudgetSeen = {
+    node: node.id,
+    node_budget_bytes: node.budgetBytes,
+    node_bytes_in_use: node.bytesInUse,
+    kv_bytes_per_token: node.kvBytesPerToken ?? 0,
+    budget_bytes: Math.floor(Math.min(node.budgetBytes * config.fill, config.budget_bytes ?? Number.POSITIVE_INFINITY)),
+    at: now,
+  };
+  writeBudget(sql, budget);
+  const byUser = new Map(rows.map((r) => [r.user_key, r]));
+
+  if (!config.enabled) {
+    let evicted = 0;
+    for (const r of rows) if (r.block_id && (await release(bridge, scope, sql, r, now, "activation is off for this cube"))) evicted++;
+    return { next_at: null, ...(evicted ? { note: `evicted ${evicted} blocks (activation off)` } : {}) };
+  }
+
+  // Every user with heat, and every user with a block row (theirs may have cooled to nothing).
+  const hot = hotUsers(sql, deps.heat, now, USERS_PER_RUN);
+  const users = new Map(hot.map((u) => [userKey(u.user_id), u]));
+  for (const r of rows) if (!users.has(r.user_key)) users.set(r.user_key, { user_id: r.user_id, heat: 0 });
+  const current = new Map<string, CurrentBlock>();
+  for (const [key, u] of users) current.set(key, await currentBlock(sql, deps.identity, deps.heat, u.user_id, config, now));
+
+  const perToken = budget.kv_bytes_per_token || sizePerToken(rows) || 1;
+  const placement = placeBlocks(
+    [...current.entries()].filter(([, b]) => !b.empty).map(([key, b]) => {
+      const row = byUser.get(key);
+      const sameText = row?.hash === b.hash && row.block_id && row.size_bytes;
+      return { user_key: key, heat: b.heat, bytes: sameText ? (row.size_bytes as number) : b.tokens * perToken };
+    }),
+    budget.budget_bytes,
+    config.min_user_heat,
+  );
+  let registered = 0;
+  let rerendered = 0;
+  let evicted = 0;
+  let warmed = 0;
+  for (const d of placement.drop) {
+    const row = byUser.get(d.user_key);
+    if (row?.block_id && (await release(bridge, scope, sql, row, now, d.reason))) evicted++;
+  }
+  for (const k of placement.keep) {
+    const next = current.get(k.user_key) as CurrentBlock;
+    const row = byUser.get(k.user_key) ?? null;
+    const prev = row?.block_id ? { hash: row.hash, profile_hash: row.profile_hash, memory_ids: row.memory_ids, weights: row.weights, rendered_at: row.rendered_at } : null;
+    const decision = decideRender(prev, { ...next, rendered_at: now }, row ? notLive(sql, row.memory_ids, now, row.rendered_at) : [], now, config);
+    const who = next.user_id ?? "(no user)";
+    if (decision.action === "keep" && row?.block_id) {
+      if (row.warmed_at !== null && now - row.warmed_at < config.keep_warm_ms) continue;
+      try {
+        const change = await bridge.refreshBlock(scope, row.block_id);
+        forgetEvicted(sql, change.evicted);
+        writeBlock(sql, { ...row, size_bytes: change.block.size_bytes, warmed_at: now });
+        warmed++;
+        continue;
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        note(sql, now, `register ${who}: the bridge no longer holds block ${row.block_id}`);
+      }
+    } else note(sql, now, `${decision.action} ${who}: ${decision.reason}`);
+    const change = await bridge.registerBlock(scope, { memory_ids: next.memory_ids, text: next.text });
+    forgetEvicted(sql, change.evicted);
+    const old = row?.block_id && row.block_id !== change.block.id ? row.block_id : null;
+    writeBlock(sql, {
+      user_key: k.user_key,
+      user_id: next.user_id,
+      text: next.text,
+      hash: next.hash,
+      profile_hash: next.profile_hash,
+      memory_ids: next.memory_ids,
+      weights: next.weights,
+      tokens: next.tokens,
+      rendered_at: now,
+      block_id: change.block.id,
+      node: change.block.node,
+      size_bytes: change.block.size_bytes,
+      registered_at: now,
+      warmed_at: now,
+    });
+    if (old) await bridge.evictBlock(scope, old).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
+    if (decision.action === "rerender") rerendered++;
+    else registered++;
+  }
+  const parts = [registered && `registered ${registered}`, rerendered && `re-rendered ${rerendered}`, warmed && `kept ${warmed} warm`, evicted && `evicted ${evicted}`].filter(Boolean);
+  // Kept blocks are warmed again before the node's LRU forgets them.
+  return { next_at: placement.keep.length && config.keep_warm_ms > 0 ? now + config.keep_warm_ms : null, ...(parts.length ? { note: `${parts.join(", ")} blocks; ${placement.bytes_kept} of ${budget.budget_bytes} bytes` } : {}) };
+}
+
+function sizePerToken(rows: readonly BlockRow[]): number {
+  const r = rows.find((x) => x.size_bytes && x.tokens);
+  return r ? Math.ceil((r.size_bytes as number) / r.tokens) : 0;
+}
+
+/** Blocks the bridge evicted to make room (maybe ours): no longer registered. */
+function forgetEvicted(sql: SqlStorage, ids: readonly string[]): void {
+  if (ids.length) sql.exec("UPDATE activation_blocks SET block_id = NULL, size_bytes = NULL WHERE block_id IN (SELECT value FROM json_each(?))", JSON.stringify(ids));
+}
+
+async function release(bridge: BridgeClient, scope: { tenant_id: string; cube_id: string }, sql: SqlStorage, row: BlockRow, now: number, reason: string): Promise<boolean> {
+  if (!row.block_id) return false;
+  await bridge.evictBlock(scope, row.block_id).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
+  writeBlock(sql, { ...row, block_id: null, node: null, size_bytes: null, registered_at: null, warmed_at: null });
+  note(sql, now, `evict ${row.user_id ?? "(no user)"}: ${reason}`);
+  return true;
+}
+
+/** Evicts every registered block of the cube (it is being deleted); errors are logged, not thrown. */
+export async function releaseAll(sql: SqlStorage, identity: CubeIdentity, bridge: BridgeClient | null): Promise<void> {
+  if (!bridge) return;
+  const scope = { tenant_id: identity.tenant_id, cube_id: identity.cube_id };
+  for (const r of readBlocks(sql)) {
+    if (!r.block_id) continue;
+    await bridge.evictBlock(scope, r.block_id).catch((err: unknown) => {
+      if (!isMissing(err)) console.warn(JSON.stringify({ level: "warn", message: "activation block not evicted", block_id: r.block_id, error: String(err) }));
+    });
+  }
+}

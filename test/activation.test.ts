@@ -1,0 +1,154 @@
+// Activation memory end to end: heat from searches, a block per user registered on the real bridge
+// (vLLM stand-in), kept when its content is the same, re-rendered when it changed enough, and the
+// coldest user's block evicted under a small budget. Without a bridge the task backs off.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { api, newTenant, uniq, type Tenant } from "./helpers";
+import { cubeStub } from "../src/services/cubes";
+import { runActivation } from "../durable-objects/cube/activation/task";
+import { HeatRecorder } from "../durable-objects/cube/activation/heat";
+import { probeStub } from "./fixtures/cube-probe";
+import type { ActivationConfigInput } from "../src/memory/activation/config";
+
+interface Block { user_id: string | null; block_id: string | null; tokens: number; size_bytes: number | null; memories: number; heat: number }
+interface Scheduler {
+  tasks: Array<{ name: string; state: string; failures: number; last_error: string | null }>;
+  decisions: Array<{ task: string; decision: string; reason: string }>;
+  activation: { enabled: boolean; bytes_in_use: number; budget: { budget_bytes: number; node_budget_bytes: number; kv_bytes_per_token: number } | null; blocks: Block[] };
+}
+interface BridgeBlock { id: string; memory_ids: string[]; size_bytes: number }
+
+async function add(t: Tenant, cube: string, user: string, text: string): Promise<string> {
+  const r = await api<{ memories: Array<{ id: string }> }>(t, "POST", "/v1/memories", { cube_id: cube, user_id: user, text, infer: false });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return (r.body.memories[0] as { id: string }).id;
+}
+async function search(t: Tenant, cube: string, user: string, query: string): Promise<string[]> {
+  const r = await api<{ results: Array<{ memory: { id: string } }> }>(t, "POST", "/v1/search", { cube_id: cube, user_id: user, query, top_k: 5 });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.results.map((x) => x.memory.id);
+}
+async function run(t: Tenant, cube: string): Promise<Scheduler> {
+  const r = await api<Scheduler>(t, "POST", `/v1/cubes/${cube}/scheduler/run?wait=true&decisions=100`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+async function bridgeBlocks(t: Tenant, cube: string): Promise<BridgeBlock[]> {
+  const r = await api<{ blocks: BridgeBlock[] }>(t, "GET", `/v1/cubes/${cube}/activation`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.blocks;
+}
+async function newCube(t: Tenant): Promise<string> {
+  const cube = uniq("act");
+  expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "activation" })).status).toBe(201);
+  return cube;
+}
+async function configure(t: Tenant, cube: string, patch: ActivationConfigInput): Promise<void> {
+  const r = await cubeStub(env, { tenant_id: t.id, cube_id: cube }).setActivationConfig({ tenant_id: t.id, cube_id: cube }, patch);
+  expect(r.ok, JSON.stringify(r)).toBe(true);
+}
+const blockOf = (s: Scheduler, user: string) => s.activation.blocks.find((b) => b.user_id === user);
+
+describe("activation blocks", () => {
+  it("registers a user's block on the bridge once searches made their memories hot, with the node's budget in the scheduler view", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    const ids = [await add(t, cube, "ann", "Ann lives in Lyon"), await add(t, cube, "ann", "Ann plays the cello"), await add(t, cube, "ann", "Ann's sister is Mia")];
+    const before = await run(t, cube);
+    expect(blockOf(before, "ann")).toBeUndefined();
+    await search(t, cube, "ann", "Where does Ann live?");
+    await search(t, cube, "ann", "What does Ann play?");
+    const s = await run(t, cube);
+    const block = blockOf(s, "ann");
+    expect(block?.block_id, JSON.stringify(s.decisions.filter((d) => d.task === "activation"))).toMatch(/^blk/);
+    expect(block?.heat).toBeGreaterThan(1.5);
+    expect(s.activation.bytes_in_use).toBe(block?.size_bytes);
+    expect(s.activation.budget).toMatchObject({ node_budget_bytes: 1_000_000_000, kv_bytes_per_token: 1000, budget_bytes: 600_000_000 });
+    expect(s.decisions.some((d) => d.task === "activation" && /^register ann: no block yet/.test(d.reason))).toBe(true);
+    const onBridge = await bridgeBlocks(t, cube);
+    expect(onBridge.map((b) => b.id)).toEqual([block?.block_id]);
+    expect(onBridge[0]?.memory_ids).toEqual(expect.arrayContaining(ids.slice(0, 2)));
+    expect(s.tasks.find((x) => x.name === "activation")).toMatchObject({ failures: 0 });
+  });
+
+  it("keeps the same block while its content is the same, and renders a new one once it changed enough", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await add(t, cube, "bo", "Bo keeps bees");
+    await add(t, cube, "bo", "Bo drives a red van");
+    await search(t, cube, "bo", "bees");
+    await search(t, cube, "bo", "van");
+    const first = blockOf(await run(t, cube), "bo");
+    expect(first?.block_id).toMatch(/^blk/);
+    // Nothing changed: the same block, no registration.
+    await configure(t, cube, { keep_warm_ms: 0 });
+    const again = await run(t, cube);
+    expect(blockOf(again, "bo")?.block_id).toBe(first?.block_id);
+    expect(again.decisions.filter((d) => d.task === "activation" && /^register bo/.test(d.reason))).toHaveLength(1);
+    // New hot memories outweigh the old ones: a new block replaces the old one on the bridge.
+    await configure(t, cube, { min_rerender_ms: 0 });
+    const fresh = [await add(t, cube, "bo", "Bo moved to Oslo in May"), await add(t, cube, "bo", "Bo learns Norwegian")];
+    for (let i = 0; i < 4; i++) await search(t, cube, "bo", "Oslo Norwegian");
+    const changed = await run(t, cube);
+    const next = blockOf(changed, "bo");
+    expect(next?.block_id).toMatch(/^blk/);
+    expect(next?.block_id).not.toBe(first?.block_id);
+    expect(changed.decisions.some((d) => d.task === "activation" && /^rerender bo: \d+% of the block's heat changed/.test(d.reason))).toBe(true);
+    const onBridge = await bridgeBlocks(t, cube);
+    expect(onBridge.map((b) => b.id)).toEqual([next?.block_id]);
+    expect(onBridge[0]?.memory_ids).toEqual(expect.arrayContaining(fresh));
+  });
+
+  it("under a budget that holds one block, keeps the hottest user's and evicts the colder one's with the reason", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    for (const u of ["hot", "cold"]) {
+      await add(t, cube, u, `${u} user likes hiking in the Alps`);
+      await add(t, cube, u, `${u} user works as a nurse`);
+    }
+    await search(t, cube, "cold", "hiking nurse");
+    await search(t, cube, "cold", "hiking nurse");
+    const both = await run(t, cube);
+    expect(blockOf(both, "cold")?.block_id).toMatch(/^blk/);
+    for (let i = 0; i < 4; i++) await search(t, cube, "hot", "hiking nurse");
+    const size = blockOf(both, "cold")?.size_bytes as number;
+    await configure(t, cube, { budget_bytes: Math.floor(size * 1.5) });
+    const s = await run(t, cube);
+    expect(blockOf(s, "hot")?.block_id).toMatch(/^blk/);
+    expect(blockOf(s, "cold")?.block_id).toBeNull();
+    expect(s.decisions.some((d) => d.task === "activation" && /^evict cold: no room/.test(d.reason))).toBe(true);
+    expect(s.activation.bytes_in_use).toBeLessThanOrEqual(Math.floor(size * 1.5));
+    expect((await bridgeBlocks(t, cube)).map((b) => b.id)).toEqual([blockOf(s, "hot")?.block_id]);
+  });
+
+  it("drops a deleted memory's text from the stored block at once and renders the block without it", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    const secret = await add(t, cube, "cy", "Cy's locker code is 4471");
+    await add(t, cube, "cy", "Cy swims at dawn");
+    await search(t, cube, "cy", "locker swims");
+    await search(t, cube, "cy", "locker swims");
+    expect(blockOf(await run(t, cube), "cy")?.block_id).toMatch(/^blk/);
+    expect((await api(t, "DELETE", `/v1/memories/${secret}?cube_id=${cube}`)).status).toBeLessThan(300);
+    const texts = await runInDurableObject(probeStub(`${t.id}/${cube}`), (_o, state) => state.storage.sql.exec<{ text: string }>("SELECT text FROM activation_blocks").toArray().map((r) => r.text));
+    expect(texts.join("\n")).not.toContain("4471");
+    const s = await run(t, cube);
+    const onBridge = await bridgeBlocks(t, cube);
+    expect(onBridge.every((b) => !b.memory_ids.includes(secret))).toBe(true);
+    expect(s.decisions.some((d) => d.task === "activation" && /no longer live/.test(d.reason))).toBe(true);
+  });
+
+  it("without a bridge the task fails with 'bridge unavailable' (the scheduler backs it off) and changes nothing", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await add(t, cube, "di", "Di collects stamps");
+    await search(t, cube, "di", "stamps");
+    const out = await runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => {
+      const sql = state.storage.sql;
+      const err = await runActivation({ sql, identity: { tenant_id: t.id, cube_id: cube }, heat: new HeatRecorder(sql), bridge: null, now: Date.now() }).then(() => null, (e: unknown) => String(e));
+      return { err, rows: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM activation_blocks").one().n };
+    });
+    expect(out.err).toMatch(/bridge unavailable/);
+    expect(out.rows).toBe(0);
+  });
+});
