@@ -2,7 +2,7 @@
 // embeds them or a model reads them; reveal fills placeholders back for keys with pii:read.
 import type { CubeIdentity } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
-import { placeholdersIn, reveal, type ModelSpan, type PiiFinder } from "../governance/pii";
+import { detectPii, placeholdersIn, reveal, type ModelSpan, type PiiFinder } from "../governance/pii";
 import { ProviderError } from "../providers/errors";
 import { ApiError } from "../errors";
 import { unwrap, type CubeRpc } from "./cubes";
@@ -27,8 +27,14 @@ export async function modelSpans(finder: PiiFinder | undefined, texts: readonly 
 /** `texts` as the cube will store them (masked, redacted, or unchanged when its mode is off), names and addresses included where a model finds them. */
 export async function maskForCube(cube: CubeRpc, identity: CubeIdentity, texts: readonly string[], finder?: PiiFinder): Promise<string[]> {
   const spans = await modelSpans(finder, texts);
-  const out: string[] = [];
-  for (let i = 0; i < texts.length; i += BATCH) out.push(...unwrap(await cube.maskTexts(identity, texts.slice(i, i + BATCH), spans?.slice(i, i + BATCH))).texts);
+  // Only texts with something to mask go to the cube (it runs the same detector): most hold none, and cost no call.
+  const flagged = texts.flatMap((t, i) => ((spans?.[i]?.length ?? 0) > 0 || detectPii(t).length > 0 ? [i] : []));
+  const out = [...texts];
+  for (let i = 0; i < flagged.length; i += BATCH) {
+    const part = flagged.slice(i, i + BATCH);
+    const masked = unwrap(await cube.maskTexts(identity, part.map((j) => texts[j] as string), spans ? part.map((j) => spans[j] ?? []) : undefined)).texts;
+    part.forEach((j, k) => (out[j] = masked[k] ?? (texts[j] as string)));
+  }
   return out;
 }
 
