@@ -163,11 +163,20 @@ describe("privacy: desensitization before storage", () => {
       sync: true,
     });
     expect(ingested.status, JSON.stringify(ingested.body)).toBe(201);
+    // Stored as they are (infer false), messages keep their speaker as an entity and in metadata: masked there too.
+    const direct = await api<{ memories: Array<{ entities: string[]; metadata: Record<string, unknown> }> }>(t, "POST", "/v1/memories", {
+      user_id: user,
+      messages: [{ role: "user", name: "dora.ent@example.com", content: "Dora waters the plants." }],
+      infer: false,
+    });
+    expect(direct.status, JSON.stringify(direct.body)).toBe(201);
+    expect(direct.body.memories[0]?.entities).toEqual(["[EMAIL_5]"]);
+    expect(direct.body.memories[0]?.metadata).toMatchObject({ name: "[EMAIL_5]" });
     const outsideVault = async (needle: string) => (await cubeTablesHolding(t.id, user, needle)).filter((h) => !h.startsWith("pii_vault."));
-    for (const needle of ["ann.tag@example.com", "555-0199", "bob.tag@example.com", "carol.name@example.com", "carol.opt@example.com"]) expect(await outsideVault(needle), needle).toEqual([]);
+    for (const needle of ["ann.tag@example.com", "555-0199", "bob.tag@example.com", "carol.name@example.com", "carol.opt@example.com", "dora.ent@example.com"]) expect(await outsideVault(needle), needle).toEqual([]);
     // Raw messages are sealed at rest, so the search above cannot see into them: the vault shows the
-    // name and the job's tag went through it (two emails, one phone, then two more emails).
-    expect((await api(t, "GET", `/v1/cubes/user:${user}/privacy`)).body).toMatchObject({ vault_entries: 5 });
+    // name and the job's tag went through it (two emails, one phone, then three more emails).
+    expect((await api(t, "GET", `/v1/cubes/user:${user}/privacy`)).body).toMatchObject({ vault_entries: 6 });
   });
 
   it("masks in the cube what a caller of its RPC sent raw, and drops the vector made from the raw text", async () => {

@@ -1,8 +1,9 @@
-// The strings of a record beside its text (tags, metadata values, a speaker's name) laid flat for desensitization and put back after.
+// The strings of a record beside its text (tags, entities, metadata values, a speaker's name) laid flat for desensitization and put back after.
 
 /** The fields of one record that may carry personal data besides its main text. */
 export interface FieldSet {
   tags?: readonly string[] | undefined;
+  entities?: readonly string[] | undefined;
   metadata?: Record<string, unknown> | undefined;
   name?: string | null | undefined;
 }
@@ -30,6 +31,7 @@ export function flattenFields<T extends FieldSet>(sets: readonly T[]): { strings
   const strings: string[] = [];
   for (const s of sets) {
     if (s.tags) strings.push(...s.tags);
+    if (s.entities) strings.push(...s.entities);
     if (s.metadata) collect(s.metadata, strings);
     if (typeof s.name === "string") strings.push(s.name);
   }
@@ -41,6 +43,7 @@ export function flattenFields<T extends FieldSet>(sets: readonly T[]): { strings
       return sets.map((s) => {
         const out: T = { ...s };
         if (s.tags) out.tags = s.tags.map(() => next());
+        if (s.entities) out.entities = s.entities.map(() => next());
         if (s.metadata) out.metadata = rebuild(s.metadata, next) as Record<string, unknown>;
         if (typeof s.name === "string") out.name = next();
         return out;
