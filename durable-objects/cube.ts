@@ -83,6 +83,11 @@ import { activationArgs, activationView, chatPrefix, type ActivationView, type C
 import { readActivationConfig, scrubBlocksWith, writeActivationConfig } from "./cube/activation/store";
 import { activationConfigSchema, type ActivationConfig } from "../src/memory/activation/config";
 import { bridgeClientFromEnv } from "../src/bridge/client";
+import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSchema, skillArgs, skillFilterSchema, updateSkillSchema, type SkillRunReport } from "../src/memory/skills-contract";
+import type { Skill, SkillMessage } from "../src/memory/skills/types";
+import * as skillOps from "./cube/skills/ops";
+import { failSkillRun, maskToolCalls, skillRun, startSkillRun, storeToolCalls, toSkillMessages, withSkillRun } from "./cube/skills/runs";
+import { hasSkills } from "./cube/skills/store";
 
 export interface JobInput {
   job: JobRecord;
@@ -316,6 +321,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const sealed = await withKeys(() => this.cipher.sealMessages(masked));
     if (!sealed.ok) return sealed;
     const { hashes, legacy } = sealed.value;
+    const toolCalls = await maskToolCalls(req.messages, (texts) => this.maskWithVault(texts));
     const stored = await this.audited<{ job: JobRecord; replayed: number }>(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
       const replays = findReplays(this.sql, masked, hashes, now, legacy);
@@ -326,7 +332,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
         if (prior) return ok({ job: prior, replayed: replays.size });
       }
       dropFailedCopies(this.sql, [...hashes, ...legacy].filter((_, i) => !replays.has(i % hashes.length)));
-      return ok({ job: insertJobWithMessages(this.sql, sealed.value.req, hashes, now, replays), replayed: replays.size });
+      const job = insertJobWithMessages(this.sql, sealed.value.req, hashes, now, replays);
+      storeToolCalls(this.sql, job.id, toolCalls);
+      return ok({ job, replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
     // A session's turns are compacted once it has been idle for a while.
     if (stored.ok && req.messages.some((m) => m.session_id)) await this.scheduleDrain(Date.now() + SESSION_IDLE_MS, ["compaction"]);
@@ -338,7 +346,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!opened.ok) return opened;
     const [, id] = opened.value.args;
     const job = getJob(this.sql, id);
-    return job ? ok(job) : fail("not_found", `job ${id} not found`);
+    return job ? ok(withSkillRun(this.sql, job)) : fail("not_found", `job ${id} not found`);
   }
 
   /** What a queue consumer needs to run a job; counts the attempt and marks the job running. */
@@ -612,9 +620,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
    * the same query are searched too, on their own, and answered beside the results (one read,
    * one audit entry naming both).
    */
-  async search(raw: unknown, rawPreferences?: unknown): Promise<CubeResult<CubeSearchResult & { preferences?: CubeSearchResult["results"] }>> {
+  async search(raw: unknown, rawPreferences?: unknown, rawSkills?: unknown): Promise<CubeResult<CubeSearchResult & { preferences?: CubeSearchResult["results"]; skills?: skillOps.ScoredSkillOut[] }>> {
     const prefCount = preferenceCount.safeParse(rawPreferences);
     if (!prefCount.success) return invalid(prefCount.error);
+    const skillCount = skillArgs.searchCount.safeParse(rawSkills);
+    if (!skillCount.success) return invalid(skillCount.error);
     const parsed = searchSchema.safeParse(raw);
     if (!parsed.success) return invalid(parsed.error);
     const opened = this.open(parsed.data.identity);
@@ -652,7 +662,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const read = [...found.results, ...(preferences ?? [])].map((r) => r.memory.id);
     if (req.record_access !== false) this.recordHeat(read);
     await this.auditRead(parsed.data.identity, "memory.search", [...new Set(read)]);
-    return ok(preferences ? { ...found, preferences } : found);
+    // Skills matching the query, only in a cube that holds any (the probe is one indexed row).
+    const skills = skillCount.data && hasSkills(this.sql) ? skillOps.skillsForMemorySearch(this.sql, opened.value.identity, req, skillCount.data) : [];
+    if (skills.length) await this.auditRead(parsed.data.identity, "skill.search", skills.map((s) => s.skill.id));
+    const withSkills = skills.length ? { ...found, skills } : found;
+    return ok(preferences ? { ...withSkills, preferences } : withSkills);
   }
 
   /**
@@ -918,6 +932,155 @@ export class CubeObject extends DurableObject<CubeEnv> {
     await this.scheduler.wake(Date.now(), TASK_NAMES);
     const wakes = wait ? await this.scheduler.runUntilIdle(max_wakes) : 0;
     return ok({ ...(await this.scheduler.view(decisions)), activation: activationView(this.sql, this.heat, Date.now()), wakes });
+  }
+
+  /** Texts desensitized with the cube's mode and vault, new vault values committed at once. */
+  private async maskWithVault(texts: readonly string[]): Promise<string[]> {
+    const prepared = await prepareTexts(readMode(this.sql), texts, this.vaultCipher);
+    return this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
+  }
+
+  /** What the skill operations (cube/skills/ops.ts) use of this object. */
+  private skillHost(identity: CubeIdentity): skillOps.SkillHost {
+    return {
+      sql: this.sql,
+      identity,
+      transaction: (fn) => this.ctx.storage.transactionSync(fn),
+      mask: (texts) => this.maskWithVault(texts),
+      audited: (raw, action, targets, idem, write) => this.audited(raw, action, targets, idem, write),
+      auditRead: (raw, action, targets) => this.auditRead(raw, action, targets),
+    };
+  }
+
+  /** Starts the skill job of an extraction job: its run, the job's messages with their tool calls, its scope. */
+  async startSkillJob(rawIdentity: unknown, rawJobId: unknown): Promise<CubeResult<{ run: SkillRunReport; job: JobRecord; messages: SkillMessage[]; options: JobInput["options"] }>> {
+    const opened = this.openArgs(skillArgs.skillRun, [rawIdentity, rawJobId]);
+    if (!opened.ok) return opened;
+    const id = opened.value.args[1];
+    const job = getJob(this.sql, id);
+    const options = jobOptions(this.sql, id);
+    if (!job || !options) return fail("not_found", `job ${id} not found`);
+    if (job.state !== "succeeded") return fail("conflict", `job ${id} has not finished its extraction`);
+    const run = skillRun(this.sql, id)?.state === "succeeded" ? (skillRun(this.sql, id) as SkillRunReport) : this.ctx.storage.transactionSync(() => startSkillRun(this.sql, id, Date.now()));
+    if (run.state === "succeeded") return ok({ run, job, messages: [], options });
+    const messages = await withKeys(() => this.cipher.openMessages(jobMessages(this.sql, id)));
+    if (!messages.ok) return messages;
+    return ok({ run, job, messages: toSkillMessages(this.sql, messages.value), options });
+  }
+
+  /** Evolves a skill job's drafts into the cube's skills and marks the run done (idempotent). */
+  async completeSkillJob(raw: unknown): Promise<CubeResult<skillOps.MinedOutcome>> {
+    const parsed = minedSkillsSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    const options = jobOptions(this.sql, parsed.data.job_id);
+    const job = getJob(this.sql, parsed.data.job_id);
+    if (!options || !job) return fail("not_found", `job ${parsed.data.job_id} not found`);
+    const scope = { user_id: options.user_id, agent_id: options.agent_id, source_memory_ids: job.result?.memory_ids ?? [] };
+    return skillOps.completeMined(this.skillHost(opened.value.identity), parsed.data, scope);
+  }
+
+  /** Records a failed skill job attempt; `final` fails it for good. */
+  async failSkillJob(rawIdentity: unknown, rawId: unknown, rawError: unknown, rawFinal: unknown): Promise<CubeResult<SkillRunReport | null>> {
+    const opened = this.openArgs(positionalArgs.failJob, [rawIdentity, rawId, rawError, rawFinal]);
+    if (!opened.ok) return opened;
+    const [, id, error, final] = opened.value.args;
+    if (!getJob(this.sql, id)) return fail("not_found", `job ${id} not found`);
+    this.ctx.storage.transactionSync(() => failSkillRun(this.sql, id, error, final, Date.now()));
+    return ok(skillRun(this.sql, id));
+  }
+
+  /** A skill by id, or null (the hub reads a listing's source with it). `purpose` names the audit entry. */
+  async getSkill(rawIdentity: unknown, rawId: unknown, rawPurpose: unknown = "read"): Promise<CubeResult<Skill | null>> {
+    const opened = this.openArgs(skillArgs.byId, [rawIdentity, rawId]);
+    if (!opened.ok) return opened;
+    const host = this.skillHost(opened.value.identity);
+    const found = await skillOps.readSkill(host, opened.value.args[0], opened.value.args[1], false);
+    if (found.ok && found.value) await this.auditRead(opened.value.args[0], rawPurpose === "export" ? "skill.export" : "skill.read", [found.value.id]);
+    return found;
+  }
+
+  /** An upload (JSON draft or SKILL.md): desensitized, stored as a new probationary skill (or the one with the same steps). */
+  async createSkill(raw: unknown): Promise<CubeResult<{ skill: Skill; created: boolean }>> {
+    const parsed = createSkillSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return skillOps.createSkill(this.skillHost(opened.value.identity), parsed.data);
+  }
+
+  async listSkills(raw: unknown): Promise<CubeResult<{ skills: Skill[]; next_seq: number | null }>> {
+    const parsed = listSkillsSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return skillOps.listSkills(this.skillHost(opened.value.identity), parsed.data.identity, parsed.data.filter, parsed.data.limit, parsed.data.after_seq);
+  }
+
+  /** An edit as a new version, refused with 409 unless the skill is at `expected_version`. */
+  async updateSkill(raw: unknown): Promise<CubeResult<Skill>> {
+    const parsed = updateSkillSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return skillOps.updateSkill(this.skillHost(opened.value.identity), parsed.data);
+  }
+
+  /** Deletes a skill from every table (row, versions, sources, vector, FTS, answers quoting it). */
+  async deleteSkill(rawIdentity: unknown, rawId: unknown, rawIdempotency?: unknown): Promise<CubeResult<{ id: string; deleted: boolean }>> {
+    const opened = this.openArgs(skillArgs.deleteSkill, [rawIdentity, rawId, rawIdempotency]);
+    if (!opened.ok) return opened;
+    const [identity, id, idem] = opened.value.args;
+    return skillOps.deleteSkill(this.skillHost(opened.value.identity), identity, id, idem);
+  }
+
+  async skillVersions(rawIdentity: unknown, rawId: unknown, rawFilter: unknown = {}): Promise<CubeResult<Array<{ version: number; reason: string; source: string | null; at: number; skill: Skill }>>> {
+    const opened = this.openArgs(skillArgs.byId, [rawIdentity, rawId]);
+    if (!opened.ok) return opened;
+    const filter = skillFilterSchema.safeParse(rawFilter);
+    if (!filter.success) return invalid(filter.error);
+    return skillOps.versionsOf(this.skillHost(opened.value.identity), opened.value.args[0], opened.value.args[1], filter.data);
+  }
+
+  async searchSkills(raw: unknown): Promise<CubeResult<skillOps.ScoredSkillOut[]>> {
+    const parsed = searchSkillsSchema.safeParse(raw);
+    if (!parsed.success) return invalid(parsed.error);
+    const opened = this.open(parsed.data.identity);
+    if (!opened.ok) return opened;
+    return skillOps.findSkills(this.skillHost(opened.value.identity), parsed.data.identity, parsed.data);
+  }
+
+  /** Renders a skill's steps with parameters checked against its schema; a valid run counts as a use. */
+  async instantiateSkill(rawIdentity: unknown, rawId: unknown, rawParams: unknown, rawFilter: unknown = {}): Promise<CubeResult<skillOps.Instantiated>> {
+    const opened = this.openArgs(skillArgs.instantiate, [rawIdentity, rawId, rawParams]);
+    if (!opened.ok) return opened;
+    const filter = skillFilterSchema.safeParse(rawFilter);
+    if (!filter.success) return invalid(filter.error);
+    const [identity, id, params] = opened.value.args;
+    return skillOps.instantiate(this.skillHost(opened.value.identity), identity, id, params, filter.data);
+  }
+
+  /** Success or failure of a use: reliability and, when it changes, state (as a new version). */
+  async skillFeedback(rawIdentity: unknown, rawId: unknown, rawFeedback: unknown, rawIdempotency?: unknown, rawFilter: unknown = {}): Promise<CubeResult<Skill>> {
+    const opened = this.openArgs(skillArgs.feedback, [rawIdentity, rawId, rawFeedback, rawIdempotency]);
+    if (!opened.ok) return opened;
+    const filter = skillFilterSchema.safeParse(rawFilter);
+    if (!filter.success) return invalid(filter.error);
+    const [identity, id, fb, idem] = opened.value.args;
+    return skillOps.feedback(this.skillHost(opened.value.identity), identity, id, fb.outcome, filter.data, idem);
+  }
+
+  /**
+   * Installs a hub skill (origin hub): the first install creates it, the same listing version
+   * again answers it unchanged, a newer listing version writes its next version. `extra` carries
+   * the draft's embedding and the owner's scope.
+   */
+  async installSkill(rawIdentity: unknown, rawDraft: unknown, rawHub: unknown, rawIdempotency?: unknown, rawExtra?: unknown): Promise<CubeResult<Skill>> {
+    const opened = this.openArgs(skillArgs.install, [rawIdentity, rawDraft, rawHub, rawIdempotency, rawExtra]);
+    if (!opened.ok) return opened;
+    const [identity, draft, hub, idem, extra] = opened.value.args;
+    return skillOps.install(this.skillHost(opened.value.identity), identity, draft, hub, idem, extra);
   }
 
   /** Counts an access of each memory (heat) and wakes the activation task, at most once a second. */

@@ -208,6 +208,63 @@ const MIGRATIONS: readonly string[] = [
     compacted_at INTEGER
   );
   `,
+  // (skills, Mem2Skill): a cube's skills at their current version (the draft as JSON), every
+  // version, their source messages and memories, their vectors and FTS5 tokens (secure-delete), the
+  // skill job run after each extraction job, and the tool calls of stored chat messages.
+  `
+  CREATE TABLE skills (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    user_id TEXT, agent_id TEXT,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    reliability TEXT NOT NULL,
+    hub TEXT,
+    listing_id TEXT,
+    seen_count INTEGER NOT NULL DEFAULT 1,
+    uses INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX skills_hash ON skills(hash);
+  CREATE INDEX skills_listing ON skills(listing_id) WHERE listing_id IS NOT NULL;
+  CREATE TABLE skill_versions (
+    skill_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    source TEXT,
+    at INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    PRIMARY KEY (skill_id, version)
+  );
+  CREATE TABLE skill_sources (
+    skill_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    PRIMARY KEY (skill_id, kind, source_id)
+  );
+  CREATE TABLE skill_vectors (
+    skill_id TEXT PRIMARY KEY,
+    embedder TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE VIRTUAL TABLE skill_fts USING fts5(text, tokenize = 'porter unicode61');
+  INSERT INTO skill_fts(skill_fts, rank) VALUES ('secure-delete', 1);
+  CREATE TABLE skill_runs (
+    job_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    report TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  ALTER TABLE messages ADD COLUMN tool_calls TEXT;
+  ALTER TABLE messages ADD COLUMN tool_call_id TEXT;
+  `,
   // (activation) each memory's access heat, a decayed sum (src/memory/activation/heat.ts), and each
   // user's activation block: its rendered text, what it holds, and its registration on the bridge.
   `

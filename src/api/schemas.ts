@@ -73,12 +73,31 @@ const scope = {
   cube_id: cubeIdSchema.optional(),
 };
 
-export const messageSchema = z.strictObject({
-  role: z.enum(["user", "assistant", "system", "tool"]),
-  content: textSchema(),
-  name: z.string().min(1).max(128).optional(),
-  timestamp: isoTime.optional(),
+/** An assistant's tool call in OpenAI's chat shape; `arguments` is the JSON text the model produced. */
+export const toolCallSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  type: z.literal("function").default("function"),
+  function: z.strictObject({ name: z.string().min(1).max(128), arguments: z.string().max(8_192).default("{}") }),
 });
+
+/** What an assistant message that only calls tools is stored as (its content is empty in the chat shape). */
+function toolCallContent(calls: ReadonlyArray<z.output<typeof toolCallSchema>>): string {
+  return calls.map((c) => `[tool call] ${c.function.name}(${c.function.arguments})`).join("\n").slice(0, LIMITS.textChars);
+}
+
+export const messageSchema = z
+  .strictObject({
+    role: z.enum(["user", "assistant", "system", "tool"]),
+    content: z.union([textSchema(), z.literal(""), z.null()]).optional().describe("the text; may be empty or null for an assistant message with tool_calls"),
+    name: z.string().min(1).max(128).optional(),
+    timestamp: isoTime.optional(),
+    tool_calls: z.array(toolCallSchema).min(1).max(32).optional().describe("assistant only: the tools it called (OpenAI chat shape), read by the skill job"),
+    tool_call_id: z.string().min(1).max(200).optional().describe("tool only: the call this message answers"),
+  })
+  .refine((m) => (typeof m.content === "string" && m.content.length > 0) || m.tool_calls !== undefined, { path: ["content"], message: "give content (tool_calls alone only for an assistant message)" })
+  .refine((m) => m.tool_calls === undefined || m.role === "assistant", { path: ["tool_calls"], message: "only an assistant message calls tools" })
+  .refine((m) => m.tool_call_id === undefined || m.role === "tool", { path: ["tool_call_id"], message: "only a tool message answers a tool call" })
+  .transform(({ content, ...m }) => ({ ...m, content: typeof content === "string" && content.length > 0 ? content : toolCallContent(m.tool_calls ?? []) }));
 
 export const addMemoriesBody = z
   .strictObject({

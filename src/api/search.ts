@@ -5,6 +5,7 @@ import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { coverageSchema, memoryOut, packedContextSchema, scoredMemorySchema, searchBody } from "./schemas";
 import { runSearch, serverTiming } from "../services/search";
 import { readPreference } from "../memory/preferences";
+import { scoredSkillSchema, skillOut } from "./skills";
 
 export const search = routes();
 
@@ -32,6 +33,7 @@ const searchResponse = z.object({
       }),
     )
     .describe("preference memories for the query, in their own list beside the results (MemOS pref_mem): a search of their own in one cube, those among the results across cubes; superseded preferences are left out as in results"),
+  skills: z.array(scoredSkillSchema).optional().describe("the few skills of the searched cubes matching the query (Mem2Skill); absent when none match"),
   understood: understoodSchema.describe("the date range and entities read from the query (single-cube searches)"),
   context: packedContextSchema.optional(),
   coverage: coverageSchema.optional(),
@@ -63,6 +65,7 @@ search.openapi(searchRoute, async (c) => {
     understood: u ? { time: u.time ? { from: iso(u.time.from), to: iso(u.time.to), matched: u.time.matched, ...(u.time.anchor ? { anchor: u.time.anchor } : {}) } : null, entities: u.entities } : null,
     ...(out.packed ? { context: out.packed } : {}),
     ...(out.coverage ? { coverage: out.coverage } : {}),
+    ...(out.skills.length ? { skills: out.skills.map((r) => ({ ...r, skill: skillOut(r.skill) })) } : {}),
     timings_ms: out.timings,
   }, 200);
 });

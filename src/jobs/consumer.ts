@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { depsFromEnv, type Deps } from "../services/deps";
 import type { JobMessage } from "./messages";
 import { runExtractJob } from "./run-extract";
+import { runSkillJob, skillJobMessage } from "./run-skill";
 import { ApiError } from "../errors";
 import { isWebhookQueue } from "../webhooks/messages";
 import { handleWebhookQueue } from "./webhook-consumer";
@@ -18,7 +19,10 @@ function describe(err: unknown): string {
 
 async function recordFailure(deps: Deps, body: JobMessage, error: string, final: boolean): Promise<void> {
   try {
-    await deps.cube(body.identity).failJob(body.identity, body.job_id, error, final);
+    const cube = deps.cube(body.identity);
+    // A skill run failing leaves its extraction job as it is (succeeded): the run keeps its own state.
+    if (body.kind === "skill") await cube.failSkillJob(body.identity, body.job_id, error, final);
+    else await cube.failJob(body.identity, body.job_id, error, final);
   } catch (err) {
     console.error(JSON.stringify({ level: "error", job_id: body.job_id, message: "could not record job failure", error: describe(err) }));
   }
@@ -28,7 +32,7 @@ function isJobMessage(body: unknown): body is JobMessage {
   if (typeof body !== "object" || body === null) return false;
   const b = body as Record<string, unknown>;
   const id = b.identity as Record<string, unknown> | undefined;
-  return b.kind === "extract" && typeof b.job_id === "string" && typeof id?.tenant_id === "string" && typeof id?.cube_id === "string";
+  return (b.kind === "extract" || b.kind === "skill") && typeof b.job_id === "string" && typeof id?.tenant_id === "string" && typeof id?.cube_id === "string";
 }
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -45,6 +49,10 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     }
     if (deadLetter) {
       await recordFailure(deps, body, `dead-lettered after ${message.attempts} attempt(s) on ${batch.queue}`, true);
+      if (body.kind === "skill") {
+        message.ack();
+        continue;
+      }
       try {
         await emitJobFailed(env, deps, body.identity, body.job_id);
       } catch (err) {
@@ -57,9 +65,17 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
       continue;
     }
     try {
+      if (body.kind === "skill") {
+        await runSkillJob(deps, body, env);
+        message.ack();
+        continue;
+      }
       const job = await runExtractJob(deps, body);
       // Before the ack: a failed send retries the message, which finds the job done and emits again.
       await emitJobEvent(env, body.identity, job);
+      // Every extraction of messages (not raw) is followed by its skill run, on its own message;
+      // the run itself checks whether the messages look procedural (a cheap rule) before mining.
+      if (job.state === "succeeded" && job.mode !== "raw") await deps.jobs.enqueue(skillJobMessage(body.identity, job.id));
       message.ack();
     } catch (err) {
       if (err instanceof ApiError && err.code === "not_found") {

@@ -7,4 +7,11 @@ export interface ExtractJobMessage {
   identity: CubeIdentity;
 }
 
-export type JobMessage = ExtractJobMessage;
+/** The skill run (Mem2Skill) of an extraction job that succeeded: the same job id, its own queue message. */
+export interface SkillJobMessage {
+  kind: "skill";
+  job_id: string;
+  identity: CubeIdentity;
+}
+
+export type JobMessage = ExtractJobMessage | SkillJobMessage;

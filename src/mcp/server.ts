@@ -9,9 +9,10 @@ import { registerGet } from "./tools/get";
 import { registerHistory } from "./tools/history";
 import { registerList } from "./tools/list";
 import { registerSearch } from "./tools/search";
+import { registerSkills } from "./tools/skills";
 import { registerUpdate } from "./tools/update";
 
-const TOOLS = [registerSearch, registerContext, registerAdd, registerGet, registerList, registerUpdate, registerDelete, registerDeleteScope, registerHistory];
+const TOOLS = [registerSearch, registerContext, registerAdd, registerGet, registerList, registerUpdate, registerDelete, registerDeleteScope, registerHistory, registerSkills];
 
 const INSTRUCTIONS =
   "Long-term memory for this agent. Before answering, call get_context (or search_memories) with the user's question and user_id. " +

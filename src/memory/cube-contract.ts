@@ -100,6 +100,13 @@ export const newMessageSchema = z
     name: z.string().max(128).nullable(),
     content: textSchema(),
     timestamp: z.number().int(),
+    /** An assistant message's tool calls, in the chat shape (arguments: the model's JSON text); read by the skill job. */
+    tool_calls: z
+      .array(z.object({ id: z.string().min(1).max(200), name: z.string().min(1).max(128), arguments: z.string().max(8_192) }).strict())
+      .max(32)
+      .optional(),
+    /** A tool message's answer to this call. */
+    tool_call_id: z.string().min(1).max(200).nullable().optional(),
   })
   .strict();
 export type NewMessage = z.infer<typeof newMessageSchema>;

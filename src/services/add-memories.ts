@@ -12,6 +12,7 @@ import { ApiError } from "../errors";
 import type { Deps } from "./deps";
 import { prepareMemories } from "./prepare";
 import { requestedExpiry } from "../memory/lifecycle";
+import { toolCallsOf } from "../memory/skills-contract";
 import { maskForCube, modelSpans } from "./privacy";
 
 export type AddOutcome =
@@ -63,7 +64,7 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
     job_id: jobId,
     mode: body.mode,
     options: { ...scope, tags: body.tags, metadata: body.metadata },
-    messages: messages.map((m) => ({ ...scope, role: m.role, name: m.name ?? null, content: m.content, timestamp: m.timestamp ? Date.parse(m.timestamp) : now })),
+    messages: messages.map((m) => ({ ...scope, role: m.role, name: m.name ?? null, content: m.content, timestamp: m.timestamp ? Date.parse(m.timestamp) : now, ...toolCallsOf(m) })),
     ...(piiSpans ? { pii_spans: piiSpans } : {}),
     idempotency: idem,
   });

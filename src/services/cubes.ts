@@ -15,6 +15,8 @@ export type CubeRpc = Pick<
   | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory" | "profile"
   | "chatPrefix" | "activationConfig" | "setActivationConfig"
   | "maskTexts" | "maskQuery" | "privacy" | "setPrivacy" | "revealPlaceholders"
+  | "startSkillJob" | "completeSkillJob" | "failSkillJob" | "getSkill" | "createSkill" | "listSkills" | "updateSkill" | "deleteSkill" | "skillVersions"
+  | "searchSkills" | "instantiateSkill" | "skillFeedback" | "installSkill"
 >;
 
 export function cubeStub(env: Env, identity: CubeIdentity): CubeRpc {

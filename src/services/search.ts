@@ -14,6 +14,7 @@ import { workingMemoryIn } from "./working-memory";
 import { profileIn } from "./profile";
 import { currentPreferences } from "../memory/preferences";
 import { fanOut, fanOutOver, MAX_FANOUT, type Coverage } from "./fanout";
+import type { ScoredSkillOut } from "../../durable-objects/cube/skills/ops";
 
 const DAY = 86_400_000;
 
@@ -26,6 +27,8 @@ export interface SearchOutcome {
   preferences: ScoredMemory[];
   /** Which cubes answered a tenant-wide search, which failed and how many were left out; null for one cube. */
   coverage: Coverage | null;
+  /** The few skills of the searched cubes that match the query (empty when none do, or the cubes hold none). */
+  skills: ScoredSkillOut[];
 }
 
 const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
@@ -132,14 +135,17 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
   // One cube: the preferences get a search of their own in the same call (MemOS's pref_mem).
   const wantsPreferences = body.types === undefined || body.types.includes("preference");
   let ownPreferences: ScoredMemory[] | null = null;
+  const skills: ScoredSkillOut[] = [];
   const visibility = new Map((reach ?? []).map((r) => [r.identity.cube_id, r.visible_agents]));
   const ask = async (identity: CubeIdentity): Promise<CubeSearchResult> => {
     const visible = visibility.get(identity.cube_id) ?? null;
     // The caller as actor, so the cube's audit entry names the key even for cubes a tenant-wide fan-out found.
     const req: CubeSearchRequest = { identity: cubeIdentity(who, identity.cube_id), ...base, filter: { ...base.filter, ...(visible ? { visible_agents: visible } : {}) } };
     if (hits) req.vector_hits = (hits.get(identity.cube_id) ?? []).map((m) => ({ id: m.id, score: m.score }));
-    const answer = unwrap(await deps.cube(identity).search(req, single && wantsPreferences ? PREFERENCES_TOP_K : undefined));
+    // Skills ride along in the same cube call: a cube without skills answers none at the cost of one probe.
+    const answer = unwrap(await deps.cube(identity).search(req, single && wantsPreferences ? PREFERENCES_TOP_K : undefined, SKILLS_TOP_K));
     if (answer.preferences) ownPreferences = answer.preferences;
+    if (answer.skills) skills.push(...answer.skills);
     return answer;
   };
   // The session's working memory is read beside the search, for the first part of the block.
@@ -180,8 +186,12 @@ export async function runSearch(deps: Deps, who: Principal, body: Omit<SearchBod
   const found = ownPreferences ? ownPreferences : wantsPreferences ? results.filter((r) => r.memory.type === "preference") : [];
   // A preference stated again the other way ("loves coffee", later "hates coffee now") stands alone.
   const preferences = currentPreferences(found.map((r) => ({ text: r.memory.text, at: r.memory.updated_at }))).map((i) => found[i] as ScoredMemory).slice(0, PREFERENCES_TOP_K);
-  return { results, understood: single ? (answers[0]?.understood ?? null) : null, timings, packed, coverage, preferences };
+  const topSkills = skills.sort((a, b) => b.score - a.score).slice(0, SKILLS_TOP_K);
+  return { results, understood: single ? (answers[0]?.understood ?? null) : null, timings, packed, coverage, preferences, skills: topSkills };
 }
+
+/** Most skills a search answers beside its results. */
+const SKILLS_TOP_K = 3;
 
 /** Most preferences a search answers beside its results. */
 const PREFERENCES_TOP_K = 5;
