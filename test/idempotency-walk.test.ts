@@ -29,6 +29,9 @@ function comparable(body: unknown): unknown {
 const HOOK_URL = "http://127.0.0.1:9/hook";
 const TEXT = "Alice lives in Lyon. She prefers tea over coffee. ".repeat(4);
 
+const SKILL_DRAFT = { name: "rotate-api-key", description: "Rotate an API key.", steps: [{ text: "Create a new key" }, { text: "Revoke the old key" }] };
+const SKILL_MD = "---\nname: back-up-database\ndescription: Back up the database before a migration.\n---\n\n## Steps\n\n1. Back up the database\n2. Check the backup opens\n";
+
 /** A valid request for each write route, made against fresh objects of `t` so that each runs once. */
 async function callFor(route: string, t: Tenant): Promise<Call> {
   const user = uniq("u");
@@ -140,6 +143,50 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     case "POST /v1/audit/verify":
       // Read-only, but its answer grows with the log: a retry replays the first.
       return { path: "/v1/audit/verify", body: { chain: "tenant" }, other: {} };
+    case "POST /v1/groups":
+      return { path: "/v1/groups", body: { name: uniq("team") }, other: { name: uniq("team") } };
+    case "DELETE /v1/groups/{id}":
+    case "POST /v1/groups/{id}/members":
+    case "DELETE /v1/groups/{id}/members": {
+      const g = await api<{ id: string }>(t, "POST", "/v1/groups", { name: uniq("team") });
+      if (route.startsWith("DELETE /v1/groups/{id}/members")) {
+        await api(t, "POST", `/v1/groups/${g.body.id}/members`, { members: [{ kind: "user", id: user }] });
+        return { path: `/v1/groups/${g.body.id}/members`, body: { members: [{ kind: "user", id: user }] } };
+      }
+      if (route.startsWith("POST")) return { path: `/v1/groups/${g.body.id}/members`, body: { members: [{ kind: "user", id: user }] }, other: { members: [{ kind: "agent", id: user }] } };
+      return { path: `/v1/groups/${g.body.id}` };
+    }
+    case "POST /v1/hub/listings": {
+      const id = await mem("Deploys go out on Tuesdays");
+      const body = { kind: "memory", cube_id: `user:${user}`, id, visibility: { tenant: true } };
+      return { path: "/v1/hub/listings", body, other: { ...body, note: "another request" } };
+    }
+    case "POST /v1/hub/listings/{id}/approve":
+    case "POST /v1/hub/listings/{id}/reject":
+    case "DELETE /v1/hub/listings/{id}":
+    case "POST /v1/hub/listings/{id}/install": {
+      const id = await mem("Standups start at nine");
+      const l = await api<{ id: string }>(t, "POST", "/v1/hub/listings", { kind: "memory", cube_id: `user:${user}`, id, visibility: { tenant: true } });
+      const base = `/v1/hub/listings/${l.body.id}`;
+      if (route.startsWith("DELETE")) return { path: base };
+      if (route.endsWith("/approve")) return { path: `${base}/approve`, body: {} };
+      if (route.endsWith("/reject")) return { path: `${base}/reject`, body: { reason: "a duplicate" }, other: { reason: "off topic" } };
+      await api(t, "POST", `${base}/approve`, {});
+      return { path: `${base}/install`, body: { user_id: uniq("installer") }, other: { user_id: uniq("installer") } };
+    }
+    case "POST /v1/skills":
+      return { path: "/v1/skills", body: { user_id: user, skill: SKILL_DRAFT }, other: { user_id: user, skill: { ...SKILL_DRAFT, name: "rotate-other-key" } } };
+    case "POST /v1/skills/import":
+      return { path: "/v1/skills/import", body: { user_id: user, text: SKILL_MD }, other: { user_id: user, text: SKILL_MD.replace("Back up", "Copy") } };
+    case "PATCH /v1/skills/{id}":
+    case "DELETE /v1/skills/{id}":
+    case "POST /v1/skills/{id}/feedback": {
+      const s = await api<{ skill: { id: string } }>(t, "POST", "/v1/skills", { user_id: user, skill: SKILL_DRAFT });
+      const path = `/v1/skills/${s.body.skill.id}`;
+      if (route.startsWith("PATCH")) return { path, body: { description: "Rotate a key, carefully.", expected_version: 1 }, other: { description: "Rotate a key, quickly." } };
+      if (route.startsWith("DELETE")) return { path };
+      return { path: `${path}/feedback`, body: { outcome: "success" }, other: { outcome: "failure" } };
+    }
     default:
       throw new Error(`no idempotency sample for write route ${route}: add one here`);
   }

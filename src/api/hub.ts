@@ -143,8 +143,8 @@ const deleteRoute = defineRoute({
   method: "delete",
   path: "/listings/{id}",
   tags: ["hub"],
-  scope: "memories:read",
-  summary: "Unpublish a listing: its publisher (with memories:write) or an approver; gone from hub search at once",
+  scope: "memories:write",
+  summary: "Unpublish a listing: its publisher or an approver (hub:admin); gone from hub search at once",
   request: { params: idParam },
   responses: { 200: jsonAnswer(z.object({ id: z.string(), deleted: z.literal(true) })) },
 });

@@ -13,6 +13,7 @@ import { visibleListing } from "./hub";
 import type { HubSkills } from "./hub-skills";
 import type { StoredListing } from "./hub-store";
 import { editMemory } from "./memories";
+import { writeAgent } from "../governance/access";
 
 /** The provenance an installed copy carries in its metadata (memories) or hub field (skills). */
 export const hubProvenance = (l: StoredListing) => ({ listing_id: l.id, source_cube_id: l.source_cube_id, source_id: l.source_id, source_version: l.source_version });
@@ -71,7 +72,11 @@ export async function installListing(deps: HubDeps, skills: HubSkills, who: HubC
       const still = await skills.get(reachT.identity, prior.installed_id);
       if (still) return { install: prior, created: false, upgraded: false };
     }
-    const skill = await skills.install(reachT.identity, { ...l.content.skill, source_message_ids: [] }, { listing_id: l.id, source_cube_id: l.source_cube_id, source_skill_id: l.source_id, source_version: l.source_version });
+    // Like a copied memory: the target user's, under the key's only agent when it is limited to one.
+    const agent = writeAgent(who.limits, undefined);
+    if (!agent.ok) throw new ApiError("forbidden", agent.message);
+    const owner = { user_id: target.user_id ?? null, agent_id: agent.agent_id ?? null };
+    const skill = await skills.install(reachT.identity, { ...l.content.skill, source_message_ids: [] }, { listing_id: l.id, source_cube_id: l.source_cube_id, source_skill_id: l.source_id, source_version: l.source_version }, owner);
     await reachT.register();
     installedId = skill.id;
   }

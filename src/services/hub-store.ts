@@ -1,4 +1,5 @@
 // The hub in D1: groups and their members, listings and installs; every query names the tenant.
+import type { VectorIndex } from "../memory/vectors/vector-index";
 import type { GroupMember, HubGroup, HubInstall, HubKind, HubListing, ListingContent, ListingStatus, MemberKind } from "../memory/hub/types";
 
 interface ListingRow {
@@ -275,6 +276,18 @@ export function hubStore(db: D1Database) {
 }
 
 export type HubStore = ReturnType<typeof hubStore>;
+
+/**
+ * Takes deleted sources out of the hub: their listings (snapshot text included) and their vectors.
+ * The skill delete flow calls it for a deleted skill; a memory's listings go in the cube's D1 sink.
+ */
+export async function unlistDeletedSources(db: D1Database, vectorIndex: VectorIndex | null, tenantId: string, kind: HubKind, sourceIds: readonly string[]): Promise<number> {
+  const store = hubStore(db);
+  const ids = await store.listingsOfSources(tenantId, kind, sourceIds);
+  for (const id of ids) await store.deleteListing(tenantId, id);
+  if (vectorIndex && ids.length) await vectorIndex.deleteByIds(ids);
+  return ids.length;
+}
 
 /**
  * Removes the listings of deleted source memories, in the batch that deletes their catalog rows

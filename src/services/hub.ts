@@ -4,6 +4,7 @@ import { HUB_LIMITS, type HubKind, type HubListing, type ListingContent, type Li
 import { canSee, hubViewer, isPublisher, viewerMembers, type HubViewer } from "../memory/hub/visibility";
 import { bm25, cosine, decodeVector, encodeVector, fuseRanks, listingText, listingTitle } from "../memory/hub/text";
 import { reachCube } from "./access";
+import { agentVisible } from "../governance/access";
 import { getVisible } from "./memories";
 import { actorOf } from "./audit";
 import type { HubCaller, HubDeps } from "./groups";
@@ -24,7 +25,6 @@ export interface PublishBody {
 }
 
 const viewerOf = (who: HubCaller) => hubViewer(who.key_id, who.limits, who.scopes);
-const hasScope = (who: HubCaller, scope: string) => who.scopes.includes(scope) || who.scopes.includes("admin");
 
 /** The groups a viewer belongs to (none to read for approvers and tenant-wide keys, which see them all). */
 async function groupsOf(deps: HubDeps, who: HubCaller, v: HubViewer): Promise<Set<string>> {
@@ -49,7 +49,7 @@ async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: 
     return { content: { kind: "memory", memory: { text: m.text, type: m.type, tags: m.tags } }, version: m.version, owner };
   }
   const s = await skills.get(reach.identity, body.id);
-  if (!s) throw new ApiError("not_found", `skill ${body.id} not found`);
+  if (!s || !agentVisible(reach.visible_agents, s.agent_id)) throw new ApiError("not_found", `skill ${body.id} not found`);
   if (s.state === "retired") throw new ApiError("invalid_request", `skill ${body.id} is retired: only a live skill can be published`);
   const { name, description, when_to_use, parameters, steps, preconditions, examples } = s;
   return { content: { kind: "skill", skill: { name, description, when_to_use, parameters, steps, preconditions, examples } }, version: s.version, owner };
@@ -131,11 +131,11 @@ export async function decideListing(deps: HubDeps, who: HubCaller, id: string, d
   return after;
 }
 
-/** Unpublishes a listing: its publisher (with write scope) or an approver; gone from the hub and its vector from the index at once. */
+/** Unpublishes a listing (the route needs memories:write): its publisher or an approver; gone from the hub and its vector from the index at once. */
 export async function unpublish(deps: HubDeps, who: HubCaller, id: string): Promise<{ id: string; deleted: true }> {
   const l = await visibleListing(deps, who, id);
   const v = viewerOf(who);
-  if (!v.approver && !(isPublisher(v, l) && hasScope(who, "memories:write"))) throw new ApiError("forbidden", "only the publisher (with memories:write) or an approver may unpublish a listing");
+  if (!v.approver && !isPublisher(v, l)) throw new ApiError("forbidden", "only the publisher or an approver may unpublish a listing");
   await deps.hub.deleteListing(who.tenant_id, id);
   if (deps.vectorIndex) await deps.vectorIndex.deleteByIds([id]);
   await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.unpublish", target_ids: [id, l.source_cube_id, l.source_id] });
