@@ -153,4 +153,36 @@ describe("compaction", () => {
     expect(second[0]?.version).toBe(2);
     expect(second[0]?.text).not.toBe(first[0]?.text);
   });
+
+  it("deletes the session summary that quotes a deleted memory, and the next compaction writes one without it", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const session = uniq("s");
+    const stub = probeStub(`${t.id}/user:${user}`);
+    await say(t, user, session, TURNS.slice(0, 4));
+    await runInDurableObject(stub, (cube: CubeObject) => cube.setCompactionClock(HOUR));
+    await api(t, "POST", `/v1/cubes/user:${user}/scheduler/run?wait=true`);
+    type Mem = { id: string; text: string; tags: string[] };
+    const all = async () => (await api<{ memories: Mem[] }>(t, "GET", `/v1/memories?user_id=${user}&limit=100`)).body.memories;
+    const summary = (await all()).find((m) => m.tags.includes("session-summary"));
+    const quoted = (await all()).find((m) => !m.tags.includes("session-summary") && summary?.text.includes(m.text));
+    expect(summary, "a summary was compacted").toBeDefined();
+    expect(quoted, "the summary quotes an extracted memory").toBeDefined();
+    const { id: summaryId } = summary as Mem;
+    const { id: quotedId, text: quotedText } = quoted as Mem;
+
+    expect((await api(t, "DELETE", `/v1/memories/${quotedId}`)).status).toBe(200);
+    expect((await api(t, "GET", `/v1/memories/${summaryId}`)).status).toBe(404);
+    const left = await runInDurableObject(stub, (_c, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM memories WHERE instr(text, ?) > 0", quotedText).one().n +
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM memory_versions WHERE instr(snapshot, ?) > 0", quotedText).one().n,
+    );
+    expect(left).toBe(0);
+
+    await api(t, "POST", `/v1/cubes/user:${user}/scheduler/run?wait=true`);
+    const again = (await all()).filter((m) => m.tags.includes("session-summary"));
+    expect(again).toHaveLength(1);
+    expect(again[0]?.id).not.toBe(summaryId);
+    expect(again[0]?.text).not.toContain(quotedText);
+  });
 });

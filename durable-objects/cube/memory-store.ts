@@ -12,6 +12,7 @@ import { linkEntities, relinkEntities, unlinkEntities } from "./entities";
 import { forgetAnswersOf } from "./idempotency";
 import { scrubColumns, scrubFts } from "./scrub";
 import { policyExpiry } from "./lifecycle";
+import { SESSION_SUMMARY_TAG } from "../../src/memory/working-memory";
 
 export interface StoreContext {
   sql: SqlStorage;
@@ -221,6 +222,34 @@ export function deleteMemory(ctx: StoreContext, row: MemoryRow, source: string |
   );
   enqueueOutbox(ctx.sql, row.id, "delete", now);
   if (named.length > 0) eraseUnreferenced(ctx.sql, named);
+  dropQuotingSummaries(ctx, row, now);
+}
+
+/**
+ * A session's summary memory quotes the memories extracted from its older turns: when one of them
+ * is deleted, the summary that quotes it is deleted too (deleted means gone from every memory),
+ * its turns are marked forgotten, and the session is marked for compaction again, which writes a
+ * summary without them.
+ */
+function dropQuotingSummaries(ctx: StoreContext, row: MemoryRow, now: number): void {
+  if (!row.session_id || !row.text || (JSON.parse(row.tags) as string[]).includes(SESSION_SUMMARY_TAG)) return;
+  // Its turns are not summarized by their first sentence either, which would quote the fact again.
+  for (const id of JSON.parse(row.source_message_ids) as string[]) {
+    ctx.sql.exec("INSERT OR IGNORE INTO forgotten_turns (message_id, session_id) VALUES (?, ?)", id, row.session_id);
+  }
+  const quoting = ctx.sql
+    .exec<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories WHERE session_id = ? AND seq != ? AND state != 'deleted' AND instr(text, ?) > 0
+         AND EXISTS (SELECT 1 FROM json_each(tags) WHERE value = ?)`,
+      row.session_id,
+      row.seq,
+      row.text,
+      SESSION_SUMMARY_TAG,
+    )
+    .toArray();
+  if (quoting.length === 0) return;
+  for (const summary of quoting) deleteMemory(ctx, summary, "compaction", now);
+  ctx.sql.exec("UPDATE working_memory SET compacted_at = NULL WHERE session_id = ?", row.session_id);
 }
 
 export interface FilterOptions {

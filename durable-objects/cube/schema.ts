@@ -286,6 +286,15 @@ const MIGRATIONS: readonly string[] = [
     warmed_at INTEGER
   );
   `,
+  // (forgotten turns) the messages whose extracted memories were deleted: a session's summary
+  // leaves them out instead of quoting their first sentence (the deleted fact) again.
+  `
+  CREATE TABLE forgotten_turns (
+    message_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL
+  );
+  CREATE INDEX forgotten_turns_session ON forgotten_turns(session_id);
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

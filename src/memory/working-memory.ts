@@ -49,7 +49,14 @@ export function firstSentence(text: string): string {
  * lines: the memories extracted from it (`factsOf`), or else its first sentence. A turn that does
  * not fit alone is summarized too. The summary keeps its newest lines within its share.
  */
-export function buildWorkingMemory(sessionId: string, turns: readonly Turn[], budget: number, factsOf: (turnId: string) => readonly string[] = () => []): WorkingMemory {
+export function buildWorkingMemory(
+  sessionId: string,
+  turns: readonly Turn[],
+  budget: number,
+  factsOf: (turnId: string) => readonly string[] = () => [],
+  /** Turns whose extracted memories were deleted: summarized by what is left of them, never by their first sentence. */
+  forgotten: (turnId: string) => boolean = () => false,
+): WorkingMemory {
   // Stable: turns said at the same time keep the order they were stored in.
   const sorted = [...turns].sort((a, b) => a.timestamp - b.timestamp);
   const summaryBudget = Math.floor(budget * SUMMARY_SHARE);
@@ -69,7 +76,7 @@ export function buildWorkingMemory(sessionId: string, turns: readonly Turn[], bu
   const seen = new Set<string>();
   for (const t of older) {
     const facts = factsOf(t.id);
-    for (const line of facts.length ? facts : [`${t.name ?? t.role}: ${firstSentence(t.content)}`]) {
+    for (const line of facts.length || forgotten(t.id) ? facts : [`${t.name ?? t.role}: ${firstSentence(t.content)}`]) {
       if (seen.has(line)) continue;
       seen.add(line);
       lines.push(line);
@@ -110,3 +117,6 @@ export function renderWorkingMemory(wm: WorkingMemory): string {
   lines.push("</working_memory>");
   return lines.join("\n");
 }
+
+/** The tag of the memory a compaction stores for an idle session (its rolling summary). */
+export const SESSION_SUMMARY_TAG = "session-summary";

@@ -218,6 +218,7 @@ export function deleteScopeMessages(sql: SqlStorage, scope: MessageScope): numbe
   const where = parts.length ? parts.join(" AND ") : "1 = 1";
   scrubColumns(sql, "messages", ["content", "name"], where, ...args);
   const deleted = sql.exec(`DELETE FROM messages WHERE ${where}`, ...args).rowsWritten;
+  sql.exec("DELETE FROM forgotten_turns WHERE NOT EXISTS (SELECT 1 FROM messages WHERE messages.id = forgotten_turns.message_id)");
   forgetJobDetails(sql);
   return deleted;
 }

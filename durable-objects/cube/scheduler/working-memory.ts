@@ -13,7 +13,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 export const COMPACT_BATCH = 5;
 /** Token bound of the stored summary of a compacted session. */
 const COMPACT_SUMMARY_TOKENS = 600;
-export const SESSION_SUMMARY_TAG = "session-summary";
+export { SESSION_SUMMARY_TAG } from "../../../src/memory/working-memory";
+import { SESSION_SUMMARY_TAG } from "../../../src/memory/working-memory";
 
 export interface SessionFilter {
   session_id: string;
@@ -54,9 +55,15 @@ export function sessionFacts(sql: SqlStorage, sessionId: string): Map<string, st
   return facts;
 }
 
+/** Turns of the session whose extracted memories were deleted (memory-store.ts marks them). */
+function forgottenTurns(sql: SqlStorage, sessionId: string): Set<string> {
+  return new Set(sql.exec<{ message_id: string }>("SELECT message_id FROM forgotten_turns WHERE session_id = ?", sessionId).toArray().map((r) => r.message_id));
+}
+
 export function workingMemoryOf(sql: SqlStorage, f: SessionFilter, opened: readonly RawMessage[], budget: number): WorkingMemory {
   const facts = sessionFacts(sql, f.session_id);
-  return buildWorkingMemory(f.session_id, opened, budget, (id) => facts.get(id) ?? []);
+  const forgotten = forgottenTurns(sql, f.session_id);
+  return buildWorkingMemory(f.session_id, opened, budget, (id) => facts.get(id) ?? [], (id) => forgotten.has(id));
 }
 
 interface IdleSession extends Record<string, SqlStorageValue> {
@@ -105,7 +112,8 @@ export interface SessionSummary {
 /** The whole rolling summary of an idle session: every turn's extracted memories, or its first sentence. */
 export function summarizeSession(sql: SqlStorage, session: IdleSession, messages: readonly RawMessage[]): SessionSummary {
   const wm = workingMemoryOf(sql, { session_id: session.session_id }, messages, COMPACT_SUMMARY_TOKENS * 4);
-  const lines = [...wm.summary, ...wm.turns.map((t) => `${t.name ?? t.role}: ${firstSentence(t.content)}`)];
+  const forgotten = forgottenTurns(sql, session.session_id);
+  const lines = [...wm.summary, ...wm.turns.filter((t) => !forgotten.has(t.id)).map((t) => `${t.name ?? t.role}: ${firstSentence(t.content)}`)];
   const first = messages[0] ?? null;
   return {
     session,
