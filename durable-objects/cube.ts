@@ -74,7 +74,7 @@ import { liveRow, readPolicy, readRun, runLifecycle, writePolicy } from "./cube/
 import { lifecyclePolicySchema, type LifecyclePolicy, type LifecycleRun } from "../src/memory/lifecycle";
 import type { z } from "zod";
 import type { JudgeDecision } from "../src/memory/dedup/judge";
-import { maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
+import { knownNameSpans, maskForReading, maskPrepared, prepareTexts, privacyArgs, readMode, revealValues, vaultSize, writeMode, type VaultCipher } from "./cube/privacy";
 import { flattenFields, type PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
 import { HeatRecorder } from "./cube/activation/heat";
@@ -312,7 +312,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const names = flattenFields(req.messages);
     const optionFields = flattenFields([req.options]);
     const n = req.messages.length;
-    const prepared = await prepareTexts(readMode(this.sql), [...req.messages.map((m) => m.content), ...names.strings, ...optionFields.strings], this.vaultCipher);
+    const prepared = await prepareTexts(readMode(this.sql), [...req.messages.map((m) => m.content), ...names.strings, ...optionFields.strings], this.vaultCipher, req.pii_spans);
     const contents = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     const messages = names.restore(contents.slice(n, n + names.strings.length)).map((m, i) => ({ ...m, content: contents[i] ?? m.content }));
     const [options = req.options] = optionFields.restore(contents.slice(n + names.strings.length));
@@ -673,10 +673,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
    * Desensitizes texts with the cube's privacy mode and vault, new values numbered and stored, so
    * that the Worker embeds and sends to models only what the cube will store.
    */
-  async maskTexts(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ mode: PrivacyMode; texts: string[] }>> {
-    const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
+  async maskTexts(rawIdentity: unknown, rawTexts: unknown, rawSpans?: unknown): Promise<CubeResult<{ mode: PrivacyMode; texts: string[] }>> {
+    const opened = this.openArgs(privacyArgs.maskWrite, [rawIdentity, rawTexts, rawSpans]);
     if (!opened.ok) return opened;
-    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
+    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher, opened.value.args[2]);
     const texts = this.ctx.storage.transactionSync(() => maskPrepared(this.sql, prepared, Date.now()));
     return ok({ mode: prepared.mode, texts });
   }
@@ -685,7 +685,11 @@ export class CubeObject extends DurableObject<CubeEnv> {
   async maskQuery(rawIdentity: unknown, rawTexts: unknown): Promise<CubeResult<{ texts: string[] }>> {
     const opened = this.openArgs(privacyArgs.mask, [rawIdentity, rawTexts]);
     if (!opened.ok) return opened;
-    const prepared = await prepareTexts(readMode(this.sql), opened.value.args[1], this.vaultCipher);
+    const texts = opened.value.args[1];
+    const mode = readMode(this.sql);
+    // Names and addresses a model found in stored texts are known by their keyed index: no model call here.
+    const names = mode === "off" ? undefined : await knownNameSpans(this.sql, texts, this.vaultCipher);
+    const prepared = await prepareTexts(mode, texts, this.vaultCipher, names, false);
     return ok({ texts: maskForReading(this.sql, prepared) });
   }
 

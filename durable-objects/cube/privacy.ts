@@ -63,7 +63,14 @@ export interface PreparedTexts {
  * Detects PII in `texts` (with the spans a model found in each, `extra[i]`, merged in: overlaps go
  * to the longer, then the more specific) and runs the cipher over what was found; no storage is touched.
  */
-export async function prepareTexts(mode: PrivacyMode, texts: readonly string[], cipher: VaultCipher, extra?: ReadonlyArray<readonly ModelSpan[] | undefined>): Promise<PreparedTexts> {
+export async function prepareTexts(
+  mode: PrivacyMode,
+  texts: readonly string[],
+  cipher: VaultCipher,
+  extra?: ReadonlyArray<readonly ModelSpan[] | undefined>,
+  /** False for reading (queries): nothing is written, so values need no sealing. */
+  seal = true,
+): Promise<PreparedTexts> {
   const spans = texts.map((t, i) => {
     if (mode === "off") return [];
     const found = detectPii(t);
@@ -72,7 +79,7 @@ export async function prepareTexts(mode: PrivacyMode, texts: readonly string[], 
   });
   const flat = spans.flat();
   if (mode !== "mask" || flat.length === 0) return { mode, texts, spans, keys: spans.map(() => []), sealed: spans.map(() => []) };
-  const [keys, sealed] = await Promise.all([cipher.index(flat.map(mappingKey)), cipher.seal(flat.map((s) => s.value))]);
+  const [keys, sealed] = await Promise.all([cipher.index(flat.map(mappingKey)), seal ? cipher.seal(flat.map((s) => s.value)) : flat.map(() => "")]);
   const split = <T>(all: readonly T[]): T[][] => {
     let at = 0;
     return spans.map((s) => all.slice(at, (at += s.length)));
