@@ -187,6 +187,11 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
       if (route.startsWith("DELETE")) return { path };
       return { path: `${path}/feedback`, body: { outcome: "success" }, other: { outcome: "failure" } };
     }
+    case "POST /v1/chat": {
+      await mem("Ann lives in Lyon");
+      const ask = (content: string) => ({ user_id: user, messages: [{ role: "user", content }], infer: false });
+      return { path: "/v1/chat", body: ask("Where does Ann live?"), other: ask("What does Ann play?") };
+    }
     default:
       throw new Error(`no idempotency sample for write route ${route}: add one here`);
   }

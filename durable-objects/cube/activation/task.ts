@@ -38,6 +38,8 @@ export async function runActivation(deps: ActivationDeps): Promise<TaskOutcome> 
   const { sql, now } = deps;
   const config = readActivationConfig(sql);
   const rows = readBlocks(sql);
+  // Nothing hot and no block: nothing to ask the bridge.
+  if (rows.length === 0 && hotUsers(sql, deps.heat, now, 1).every((u) => u.heat < config.min_user_heat)) return { next_at: null };
   if (!deps.bridge) throw new Error("bridge unavailable: BRIDGE_URL / BRIDGE_SECRET are not set; backing off");
   const bridge = deps.bridge;
   const scope = { tenant_id: deps.identity.tenant_id, cube_id: deps.identity.cube_id };

@@ -13,6 +13,15 @@ export type EvolveDecision =
   | { action: "duplicate"; target_id: string; reason: string }
   | { action: "upgrade"; target_id: string; merged: SkillDraft; reason: string };
 
+/** Or: at least this many shared terms… */
+export const STEP_SHARED_MIN = 3;
+/** …covering this share of the shorter step's terms. */
+export const STEP_OVERLAP_MIN = 0.5;
+/** A partial overlap ("a variant of the same procedure") merges only when the names agree this much, or… */
+export const VARIANT_NAME_MIN = 0.5;
+/** …the caller's embedding cosine is at least this. */
+export const VARIANT_EMBEDDING_MIN = 0.85;
+
 /** Candidates scoring below this are different skills, whatever the judge would say. */
 export const EVOLVE_MIN_SCORE = 0.5;
 /** Two text steps are "the same step" at this lexical (stemmed-term Jaccard) similarity or above. */
@@ -47,7 +56,14 @@ function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
 /** Whether two steps do the same thing: the same tool, or (both without tools) close enough wording. */
 export function sameStep(a: SkillStep, b: SkillStep): boolean {
   if (a.tool || b.tool) return !!a.tool && !!b.tool && a.tool.name.toLowerCase() === b.tool.name.toLowerCase();
-  return lexicalSimilarity(lexicalSignature(a.text), lexicalSignature(b.text), 1) >= STEP_SAME_MIN;
+  const x = lexicalSignature(a.text);
+  const y = lexicalSignature(b.text);
+  if (lexicalSimilarity(x, y, 1) >= STEP_SAME_MIN) return true;
+  // Short steps worded differently ("May I have your username and order ID?" / "I'll need your
+  // username and order ID"): most of the shorter one's terms, at least STEP_SHARED_MIN of them.
+  let shared = 0;
+  for (const t of x) if (y.has(t)) shared++;
+  return shared >= STEP_SHARED_MIN && shared / Math.min(x.size, y.size) >= STEP_OVERLAP_MIN;
 }
 
 /** Longest common subsequence of two step lists under `sameStep`, as index pairs in order. */
@@ -178,7 +194,8 @@ function draftOf(s: Skill): SkillDraft {
  * 2. similarity: the best candidate by `skillSimilarity`; below EVOLVE_MIN_SCORE (0.5) → create;
  * 3. rules judge on that candidate: every draft step already in it → duplicate; it adds steps to a
  *    skill whose steps it contains, or the two overlap strongly (score ≥ 0.7 and at least half the
- *    steps shared) → upgrade with the merged draft; otherwise they are different skills → create.
+ *    steps shared, and the names agree or the embeddings are close) → upgrade with the merged
+ *    draft; otherwise they are different skills → create.
  */
 export function evolveSkill(draft: SkillDraft, existing: Array<{ skill: Skill; similarity: number | null }>): EvolveDecision {
   const live = existing.filter((e) => e.skill.state !== "retired");
@@ -200,6 +217,7 @@ export function evolveSkill(draft: SkillDraft, existing: Array<{ skill: Skill; s
   }
   if (sim.common_steps === skill.steps.length) return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `adds ${draft.steps.length - sim.common_steps} step(s) to the skill (similarity ${score})` };
   const shared = sim.common_steps / Math.min(draft.steps.length, skill.steps.length);
-  if (sim.score >= 0.7 && shared >= 0.5) return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `a variant of the same procedure (similarity ${score})` };
+  const sameGoal = sim.name >= VARIANT_NAME_MIN || (sim.embedding !== null && sim.embedding >= VARIANT_EMBEDDING_MIN);
+  if (sim.score >= 0.7 && shared >= 0.5 && sameGoal) return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `a variant of the same procedure (similarity ${score})` };
   return { action: "create" };
 }

@@ -1,92 +1,245 @@
 // Fast (rule-based) Mem2Skill: finds procedural fragments in a conversation (tool-call sequences
-// that reached a goal, ordered lists, "first… then… finally" sequences, commands) and structures
-// each into a parameterized skill draft.
+// that reached their goal, ordered lists, "first… then… finally" sequences, commands, requests
+// and operations of an agent working through a task) and structures each into a skill draft.
+import { lexicalSignature, lexicalSimilarity } from "../dedup/lexical";
+import { normalizeForHash } from "../text";
+import { ParamCollector } from "./mine-params";
+import { goalSentence, kebab, skillName, verbObject } from "./mine-name";
+import { messageActs, userInstructs, type TextAct } from "./mine-text";
 import type { SkillDraft, SkillMessage, SkillStep } from "./types";
+import { placeholdersOfDraft, SKILL_LIMITS } from "./validate";
 
 export interface MineOptions {
   /** Fewest steps a fragment needs to become a skill (default 2). */
   minSteps?: number;
 }
 
-const LIST_ITEM_RE = /^\s*(?:\d{1,2}[.)]|[-*•])\s+(.+)$/;
-const SEQUENCE_RE = /\b(first(ly)?|then|next|after that|afterwards|finally|lastly|second(ly)?|third)\b/i;
+/** A user turn that opens another task: the fragment before it is complete. */
+const NEW_TASK = /\b(?:also|another\s+(?:thing|question|issue|problem|order)|one\s+more\s+(?:thing|question)|separately|next\s+question|different\s+question|unrelated)\b/i;
+/** A user turn that says the goal was reached. */
+const CONFIRMS = /\b(?:thanks|thank\s+you|thx|ty|perfect|that\s+worked|it\s+works|works\s+now|solved|fixed|awesome|appreciate|great|that'?s\s+all|done)\b/i;
+const ERROR_RESULT = /^\s*(?:error|failed|failure|exception|traceback|fatal)\b|^\s*\{\s*"(?:error|errors)"\s*:/i;
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "") || "skill";
+interface Call {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+  message_id: string;
+  result_id: string | null;
+  ok: boolean | null;
+  index: number;
 }
 
-function emptyParams(): SkillDraft["parameters"] {
-  return { type: "object", properties: {}, required: [], additionalProperties: false };
+function parseArgs(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text || "{}");
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
-function listSteps(content: string): string[] {
-  return content.split("\n").map((l) => LIST_ITEM_RE.exec(l)?.[1]?.trim() ?? "").filter(Boolean);
-}
-
-/** Cheap pre-check: does anything here look like a procedure (tool calls, a list of steps, a sequence, a command)? */
-export function looksProcedural(messages: SkillMessage[]): boolean {
-  for (const m of messages) {
-    if (m.tool_calls.length) return true;
-    if (m.role === "tool" || m.role === "system") continue;
-    if (listSteps(m.content).length >= 2) return true;
-    if (/```/.test(m.content)) return true;
-    const seq = m.content.match(new RegExp(SEQUENCE_RE.source, "gi"));
-    if (seq && seq.length >= 2) return true;
+function isErrorResult(content: string): boolean {
+  if (ERROR_RESULT.test(content)) return true;
+  try {
+    const v: unknown = JSON.parse(content);
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return (o.error !== undefined && o.error !== null && o.error !== false) || o.status === "error" || o.ok === false || o.success === false;
+    }
+  } catch {
+    // Not JSON: only the prefix rule applies.
   }
   return false;
 }
 
-function toolDraft(messages: SkillMessage[], minSteps: number): SkillDraft | null {
-  const steps: SkillStep[] = [];
-  const ids: string[] = [];
+function humanize(tool: string): string {
+  const t = tool.replace(/[_\-.:]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").trim().toLowerCase();
+  return t ? t[0]!.toUpperCase() + t.slice(1) : tool;
+}
+
+/** Splits a conversation where the user opens another task after the previous one made progress. */
+function segments(messages: readonly SkillMessage[]): SkillMessage[][] {
+  const out: SkillMessage[][] = [];
+  let cur: SkillMessage[] = [];
+  let progress = 0;
   for (const m of messages) {
-    for (const c of m.tool_calls) {
-      let args: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = JSON.parse(c.arguments || "{}");
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
-      } catch {
-        // Arguments that are not JSON are kept out of the step.
+    if (m.role === "user" && progress > 0 && NEW_TASK.test(m.content)) {
+      out.push(cur);
+      cur = [];
+      progress = 0;
+    }
+    cur.push(m);
+    if (m.tool_calls.length) progress += m.tool_calls.length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** The successful tool calls of a segment in order, failed ones dropped, immediate repeats folded. */
+function successfulCalls(seg: readonly SkillMessage[]): { calls: Call[]; reached: boolean } {
+  const calls: Call[] = [];
+  const byId = new Map<string, Call>();
+  let confirmedAfterLast = false;
+  let index = 0;
+  for (const m of seg) {
+    if (m.role === "assistant") {
+      for (const c of m.tool_calls) {
+        const call: Call = { id: c.id, name: c.name, args: parseArgs(c.arguments), message_id: m.id, result_id: null, ok: null, index: index++ };
+        calls.push(call);
+        byId.set(c.id, call);
       }
-      steps.push({ text: `Call ${c.name}.`, tool: { name: c.name, arguments: args }, condition: null });
-      ids.push(m.id);
+      if (m.tool_calls.length) confirmedAfterLast = false;
+    } else if (m.role === "tool" && m.tool_call_id) {
+      const call = byId.get(m.tool_call_id);
+      if (call) {
+        call.result_id = m.id;
+        call.ok = !isErrorResult(m.content);
+      }
+    } else if (m.role === "user" && calls.length && CONFIRMS.test(m.content)) confirmedAfterLast = true;
+  }
+  if (!calls.length) return { calls: [], reached: false };
+  const last = calls[calls.length - 1]!;
+  const reached = last.ok !== false || confirmedAfterLast;
+  const kept: Call[] = [];
+  for (const c of calls) {
+    if (c.ok === false) continue;
+    const prev = kept[kept.length - 1];
+    if (prev && prev.name === c.name && JSON.stringify(prev.args) === JSON.stringify(c.args)) continue;
+    kept.push(c);
+  }
+  return { calls: kept, reached };
+}
+
+function clip(s: string, max: number = SKILL_LIMITS.text_max): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+function finish(base: Omit<SkillDraft, "parameters">, params: ParamCollector): SkillDraft {
+  const draft: SkillDraft = { ...base, parameters: { type: "object", properties: {}, required: [], additionalProperties: false } };
+  draft.parameters = params.schema(placeholdersOfDraft(draft));
+  return draft;
+}
+
+function describe(name: string, steps: readonly SkillStep[]): string {
+  const gist = steps.slice(0, 6).map((s) => (s.tool ? humanize(s.tool.name) : s.text.replace(/[.?!]+$/, "").split(/\s+/).slice(0, 8).join(" ")));
+  return clip(`${humanize(name)} in ${steps.length} steps: ${gist.join("; ")}${steps.length > 6 ? "; …" : ""}.`, SKILL_LIMITS.description_max);
+}
+
+function whenToUse(goal: string | null): string {
+  return goal ? clip(`When a user asks: "${goal.trim()}"`) : "";
+}
+
+function toolDraft(seg: readonly SkillMessage[], minSteps: number): SkillDraft | null {
+  const { calls, reached } = successfulCalls(seg);
+  if (!reached || calls.length < minSteps) return null;
+  const params = new ParamCollector();
+  const steps: SkillStep[] = calls.slice(0, SKILL_LIMITS.steps_max).map((c) => {
+    const args = params.parameterizeArgs(c.args);
+    const shown = Object.entries(args).filter(([, v]) => typeof v === "string" && /^\{[a-z][a-z0-9_]*\}$/.test(v)).map(([k, v]) => `${k} ${String(v)}`);
+    return { text: clip(`${humanize(c.name)}${shown.length ? ` (${shown.join(", ")})` : ""}.`), tool: { name: c.name, arguments: args }, condition: null };
+  });
+  const goal = goalSentence(seg);
+  const name = skillName(goal, [calls[0]!.name, calls[calls.length - 1]!.name]);
+  const ids = new Set<string>();
+  const goalMsg = goal ? seg.find((m) => m.role === "user" && m.content.includes(goal)) : undefined;
+  if (goalMsg) ids.add(goalMsg.id);
+  for (const c of calls) {
+    ids.add(c.message_id);
+    if (c.result_id) ids.add(c.result_id);
+  }
+  return finish(
+    {
+      name,
+      description: describe(name, steps),
+      when_to_use: whenToUse(goal),
+      steps,
+      preconditions: [],
+      examples: goal ? [clip(goal.trim())] : [],
+      source_message_ids: [...ids],
+    },
+    params,
+  );
+}
+
+function sameAct(a: TextAct, b: TextAct): boolean {
+  if (normalizeForHash(a.text) === normalizeForHash(b.text)) return true;
+  return lexicalSimilarity(lexicalSignature(a.text), lexicalSignature(b.text), 2) >= 0.8;
+}
+
+function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boolean): SkillDraft | null {
+  const acts: Array<TextAct & { message_id: string }> = [];
+  for (const m of seg) {
+    if (m.role !== "assistant" && m.role !== "user") continue;
+    const found = messageActs(m.content, m.role);
+    const kept = m.role === "user" ? (userInstructs(found) ? found.filter((a) => a.kind !== "request" && a.kind !== "operation") : []) : found;
+    for (const a of kept) {
+      const prev = acts[acts.length - 1];
+      if (prev && sameAct(prev, a)) continue;
+      acts.push({ ...a, message_id: m.id });
     }
   }
-  if (steps.length < minSteps) return null;
-  const goal = messages.find((m) => m.role === "user")?.content ?? steps.map((s) => s.tool?.name).join(" ");
-  return {
-    name: slug(goal.split(/\s+/).slice(0, 6).join(" ")),
-    description: goal.slice(0, 200),
-    when_to_use: goal.slice(0, 500),
-    parameters: emptyParams(),
-    steps,
-    preconditions: [],
-    examples: [],
-    source_message_ids: [...new Set(ids)],
-  };
+  // Beside tool calls, an agent's requests and announcements only gather the calls' inputs: an
+  // explicit list or command is what still makes a separate procedure.
+  const used = hasTools ? acts.filter((a) => a.kind === "list" || a.kind === "command" || a.kind === "sequence") : acts;
+  if (used.length < minSteps) return null;
+  const params = new ParamCollector();
+  const steps: SkillStep[] = used.slice(0, SKILL_LIMITS.steps_max).map((a) => ({
+    text: clip(params.parameterize(a.text)),
+    tool: null,
+    condition: a.condition === null ? null : clip(params.parameterize(a.condition)),
+  }));
+  const goal = goalSentence(seg);
+  const first = verbObject(`please ${steps[0]!.text.replace(/\{[a-z0-9_]+\}|`[^`]*`/g, " ")}`) ?? (steps[0]!.text.toLowerCase().match(/[a-z]+/g) ?? []).slice(0, 3);
+  const name = skillName(goal, first);
+  const ids = new Set<string>();
+  const goalMsg = goal ? seg.find((m) => m.role === "user" && m.content.includes(goal)) : undefined;
+  if (goalMsg) ids.add(goalMsg.id);
+  for (const a of used) ids.add(a.message_id);
+  return finish(
+    {
+      name,
+      description: describe(name, steps),
+      when_to_use: whenToUse(goal),
+      steps,
+      preconditions: [],
+      examples: goal ? [clip(goal.trim())] : [],
+      source_message_ids: [...ids],
+    },
+    params,
+  );
+}
+
+/** Cheap pre-check: does anything here look like a procedure (tool calls, a list of steps, a sequence, commands, an agent working through a task)? */
+export function looksProcedural(messages: SkillMessage[]): boolean {
+  let acts = 0;
+  for (const m of messages) {
+    if (m.tool_calls.length) return true;
+    if (m.role !== "assistant" && m.role !== "user") continue;
+    const found = messageActs(m.content, m.role);
+    acts += m.role === "user" ? (userInstructs(found) ? found.length : 0) : found.length;
+    if (acts >= 2) return true;
+  }
+  return false;
 }
 
 /** Mines skill drafts from a conversation with rules only: fast, offline, deterministic. */
 export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): SkillDraft[] {
-  const minSteps = opts.minSteps ?? 2;
+  const minSteps = Math.max(1, opts.minSteps ?? 2);
   const out: SkillDraft[] = [];
-  const tool = toolDraft(messages, minSteps);
-  if (tool) out.push(tool);
-  for (const m of messages) {
-    if (m.role !== "assistant" && m.role !== "user") continue;
-    const items = listSteps(m.content);
-    if (items.length < minSteps) continue;
-    const title = m.content.split("\n").find((l) => l.trim() && !LIST_ITEM_RE.test(l)) ?? items[0]!;
-    out.push({
-      name: slug(title.split(/\s+/).slice(0, 6).join(" ")),
-      description: title.slice(0, 200),
-      when_to_use: "",
-      parameters: emptyParams(),
-      steps: items.map((t) => ({ text: t.slice(0, 2000), tool: null, condition: null })),
-      preconditions: [],
-      examples: [],
-      source_message_ids: [m.id],
-    });
+  for (const seg of segments(messages)) {
+    const tool = toolDraft(seg, minSteps);
+    if (tool) out.push(tool);
+    const text = textDraft(seg, minSteps, seg.some((m) => m.tool_calls.length > 0));
+    if (text) out.push(text);
+  }
+  // Two drafts of one conversation never share a name: the second gets a suffix.
+  const seen = new Set<string>();
+  for (const d of out) {
+    let name = d.name;
+    for (let i = 2; seen.has(name); i++) name = kebab([d.name.slice(0, 60), String(i)]);
+    d.name = name;
+    seen.add(name);
   }
   return out;
 }
