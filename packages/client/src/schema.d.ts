@@ -102,7 +102,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "admin")[];
+                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "hub:admin" | "admin")[];
                         /** @description narrow the key to some cubes, users or agents (each given list must match); a limited key cannot hold the admin scope */
                         limits?: {
                             cube_ids?: string[];
@@ -527,10 +527,27 @@ export interface paths {
                         messages?: {
                             /** @enum {string} */
                             role: "user" | "assistant" | "system" | "tool";
-                            content: string;
+                            /** @description the text; may be empty or null for an assistant message with tool_calls */
+                            content?: string | "" | null;
                             name?: string;
                             /** Format: date-time */
                             timestamp?: string;
+                            /** @description assistant only: the tools it called (OpenAI chat shape), read by the skill job */
+                            tool_calls?: {
+                                id: string;
+                                /**
+                                 * @default function
+                                 * @enum {string}
+                                 */
+                                type?: "function";
+                                function: {
+                                    name: string;
+                                    /** @default {} */
+                                    arguments?: string;
+                                };
+                            }[];
+                            /** @description tool only: the call this message answers */
+                            tool_call_id?: string;
                         }[];
                         text?: string;
                         /** @default true */
@@ -1871,6 +1888,985 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the skills of a cube (user_id or cube_id), newest first, filtered by agent, state and origin */
+        get: {
+            parameters: {
+                query?: {
+                    user_id?: string;
+                    cube_id?: string;
+                    agent_id?: string;
+                    state?: "probationary" | "active" | "retired";
+                    origin?: "mined" | "upload" | "hub";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skills: components["schemas"]["Skill"][];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Upload a skill as a JSON draft: stored probationary, origin upload, texts desensitized (201; 200 when the same steps are already stored) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        user_id?: string;
+                        cube_id?: string;
+                        agent_id?: string;
+                        skill: {
+                            /** @description kebab-case, 1 to 64 characters (the Agent Skills name rule) */
+                            name: string;
+                            description: string;
+                            /** @default  */
+                            when_to_use?: string;
+                            /**
+                             * @default {
+                             *       "type": "object",
+                             *       "properties": {},
+                             *       "required": [],
+                             *       "additionalProperties": false
+                             *     }
+                             */
+                            parameters?: {
+                                /** @enum {string} */
+                                type: "object";
+                                properties: {
+                                    [key: string]: {
+                                        /** @enum {string} */
+                                        type: "string" | "number" | "integer" | "boolean";
+                                        description?: string;
+                                        enum?: (string | number)[];
+                                        default?: string | number | boolean;
+                                    };
+                                };
+                                required: string[];
+                                /** @enum {boolean} */
+                                additionalProperties: false;
+                            };
+                            steps: {
+                                text: string;
+                                /** @default null */
+                                tool?: {
+                                    name: string;
+                                    arguments: {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                /** @default null */
+                                condition?: string | null;
+                            }[];
+                            /** @default [] */
+                            preconditions?: string[];
+                            /** @default [] */
+                            examples?: string[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description The same skill was already stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skill: components["schemas"]["Skill"];
+                            /** @description false: a skill with the same steps was already stored, and is answered */
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Stored */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skill: components["schemas"]["Skill"];
+                            /** @description false: a skill with the same steps was already stored, and is answered */
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a skill from SKILL.md (Agent Skills format: YAML front matter with name and description, then instructions), as text or a folder's files */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        user_id?: string;
+                        cube_id?: string;
+                        agent_id?: string;
+                        /** @description the SKILL.md text */
+                        text?: string;
+                        /** @description a skill folder: SKILL.md and its other files */
+                        files?: {
+                            path: string;
+                            content: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The same skill was already stored */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skill: components["schemas"]["Skill"];
+                            /** @description false: a skill with the same steps was already stored, and is answered */
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Stored */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skill: components["schemas"]["Skill"];
+                            /** @description false: a skill with the same steps was already stored, and is answered */
+                            created: boolean;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search skills by what they do (lexical and vector), in one cube or every cube within reach */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        user_id?: string;
+                        cube_id?: string;
+                        agent_id?: string;
+                        query: string;
+                        /**
+                         * @description absent: probationary and active skills (retired ones only when asked)
+                         * @enum {string}
+                         */
+                        state?: "probationary" | "active" | "retired";
+                        /** @enum {string} */
+                        origin?: "mined" | "upload" | "hub";
+                        /** @default 5 */
+                        top_k?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                skill: components["schemas"]["Skill"];
+                                /** @description fused rank score, 0..1 (1: first on the lexical and the vector route) */
+                                score: number;
+                                score_breakdown: {
+                                    lexical_rank: number | null;
+                                    vector: number | null;
+                                };
+                            }[];
+                            /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
+                            coverage?: {
+                                cubes_searched: number;
+                                /** @description cubes that failed and were skipped */
+                                failed: {
+                                    cube_id: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                                /** @description cubes not searched because the fan-out limit was reached */
+                                left_out: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one skill */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Skill"];
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a skill: it, its versions, sources and vector are gone */
+        delete: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            deleted: boolean;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Edit a skill (name, description, when_to_use, steps, parameters, state): writes a new version */
+        patch: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        when_to_use?: string;
+                        steps?: {
+                            text: string;
+                            tool: {
+                                name: string;
+                                arguments: {
+                                    [key: string]: unknown;
+                                };
+                            } | null;
+                            condition: string | null;
+                        }[];
+                        parameters?: {
+                            /** @enum {string} */
+                            type: "object";
+                            properties: {
+                                [key: string]: {
+                                    /** @enum {string} */
+                                    type: "string" | "number" | "integer" | "boolean";
+                                    description?: string;
+                                    enum?: (string | number)[];
+                                    default?: string | number | boolean;
+                                };
+                            };
+                            required: string[];
+                            /** @enum {boolean} */
+                            additionalProperties: false;
+                        };
+                        /** @enum {string} */
+                        state?: "probationary" | "active" | "retired";
+                        /** @description refused with 409 unless the skill is at this version */
+                        expected_version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Skill"];
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/skills/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a skill, oldest first, with why it was written */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            versions: {
+                                version: number;
+                                reason: string;
+                                source: string | null;
+                                at: string;
+                                skill: components["schemas"]["Skill"];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/{id}/instantiate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a skill's steps with parameters validated against its JSON Schema (400 lists each bad parameter); counts a use */
+        post: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default {} */
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            skill_id: string;
+                            version: number;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                text: string;
+                                tool: {
+                                    name: string;
+                                    arguments: {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                condition: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a use's outcome: updates reliability; 2 successes make a probationary skill active, a score under 0.3 after 5 uses retires it */
+        post: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        outcome: "success" | "failure";
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Skill"];
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skills/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a skill as a SKILL.md folder (Agent Skills format); format=markdown answers the SKILL.md text alone */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                    format?: "json" | "markdown";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The folder's files (json), or SKILL.md (markdown) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            files: {
+                                path: string;
+                                content: string;
+                            }[];
+                        };
+                        "text/markdown": string;
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/search": {
         parameters: {
             query?: never;
@@ -2055,6 +3051,16 @@ export interface paths {
                                 polarity: "like" | "dislike" | null;
                                 /** @description 0..1, from the wording ("can't stand", "love" strong; "a bit" weak) */
                                 strength: number | null;
+                            }[];
+                            /** @description the few skills of the searched cubes matching the query (Mem2Skill); absent when none match */
+                            skills?: {
+                                skill: components["schemas"]["Skill"];
+                                /** @description fused rank score, 0..1 (1: first on the lexical and the vector route) */
+                                score: number;
+                                score_breakdown: {
+                                    lexical_rank: number | null;
+                                    vector: number | null;
+                                };
                             }[];
                             /** @description the date range and entities read from the query (single-cube searches) */
                             understood: {
@@ -2305,6 +3311,171 @@ export interface paths {
                                 [key: string]: number;
                             };
                         };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Chat with memory: retrieved memories and the user's activation block (KV cache on the GPU node) before the conversation; OpenAI chat-completions shaped, JSON or SSE; the turn is recorded into the session */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the node's model; default: the bridge's first */
+                        model?: string;
+                        messages: {
+                            /**
+                             * @description tool and developer turns are not taken
+                             * @enum {string}
+                             */
+                            role: "system" | "user" | "assistant";
+                            /** @description text, or OpenAI text parts (joined by line breaks) */
+                            content: string | {
+                                /** @enum {string} */
+                                type: "text";
+                                text: string;
+                            }[];
+                            name?: string;
+                        }[];
+                        /**
+                         * @description answer as server-sent events: chat.completion.chunk objects, then data: [DONE]
+                         * @default false
+                         */
+                        stream?: boolean;
+                        max_tokens?: number;
+                        temperature?: number;
+                        /** @description whose memories and activation block; the cube is user:<user_id> unless cube_id is given */
+                        user_id?: string;
+                        cube_id?: string;
+                        /** @description the session the turn is recorded into; its working memory goes into the prompt */
+                        session_id?: string;
+                        /**
+                         * @description queue extraction of memories from the turn
+                         * @default true
+                         */
+                        infer?: boolean;
+                        /**
+                         * @description memories retrieved for the conversation
+                         * @default 8
+                         */
+                        top_k?: number;
+                        /**
+                         * @description tokens of retrieved memories and working memory together
+                         * @default 800
+                         */
+                        token_budget?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The completion (JSON), or with stream: true server-sent events: `data: {chat.completion.chunk}` … a last chunk with usage and memos, then `data: [DONE]` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            object: "chat.completion";
+                            created: number;
+                            model: string;
+                            choices: {
+                                index: number;
+                                message: {
+                                    /** @enum {string} */
+                                    role: "assistant";
+                                    content: string;
+                                };
+                                finish_reason: string | null;
+                            }[];
+                            usage: {
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                                prompt_tokens_details: {
+                                    cached_tokens: number;
+                                };
+                            };
+                            /** @description memos-edge's own report of the turn */
+                            memos: {
+                                cube_id: string;
+                                session_id: string | null;
+                                /** @description the activation block registered on the bridge that opened the prompt; null: the block text was sent inline (not registered yet) or there was none */
+                                block_id: string | null;
+                                /** @description the node served the block's share of the prompt from its KV cache (from its cached tokens) */
+                                cache_hit: boolean;
+                                /** @description prompt tokens the node reported as cached; null when it does not report them */
+                                cached_tokens: number | null;
+                                /** @description the LoRA adapter used (none yet) */
+                                adapter: string | null;
+                                /** @description memories retrieved for this turn */
+                                memory_ids: string[];
+                                /** @description the job that recorded the turn (and, with infer, extracts from it) */
+                                job_id: string | null;
+                                /** @description tokens of each part (cl100k; completion as the node counted it) */
+                                tokens: {
+                                    block: number;
+                                    memories: number;
+                                    working_memory: number;
+                                    conversation: number;
+                                    completion: number;
+                                };
+                            };
+                        };
+                        "text/event-stream": string;
                     };
                 };
                 /** @description Client error: a stable code, nothing changed */
@@ -3042,13 +4213,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -3073,11 +4244,43 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
                             }[];
+                            /** @description activation memory: the node's budget, this cube's blocks per user; its decisions are the activation task's in `decisions` */
+                            activation: {
+                                enabled: boolean;
+                                /** @description heat halves over this long without access */
+                                half_life_ms: number;
+                                /** @description what the node reported at the activation task's last run; null before the first */
+                                budget: {
+                                    node: string;
+                                    node_budget_bytes: number;
+                                    /** @description bytes every cube's blocks take on the node, as the bridge counted them */
+                                    node_bytes_in_use: number;
+                                    kv_bytes_per_token: number;
+                                    /** @description this cube's share: fill × the node's budget, under the cube's own cap */
+                                    budget_bytes: number;
+                                    at: string;
+                                } | null;
+                                /** @description bytes this cube's registered blocks take on the node */
+                                bytes_in_use: number;
+                                blocks: {
+                                    user_id: string | null;
+                                    /** @description the bridge's block; null: rendered but not on the node (evicted or never registered) */
+                                    block_id: string | null;
+                                    node: string | null;
+                                    tokens: number;
+                                    size_bytes: number | null;
+                                    memories: number;
+                                    /** @description the user's heat now: decayed accesses summed over their memories */
+                                    heat: number;
+                                    rendered_at: string;
+                                    warmed_at: string | null;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -3169,13 +4372,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -3200,11 +4403,43 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
                             }[];
+                            /** @description activation memory: the node's budget, this cube's blocks per user; its decisions are the activation task's in `decisions` */
+                            activation: {
+                                enabled: boolean;
+                                /** @description heat halves over this long without access */
+                                half_life_ms: number;
+                                /** @description what the node reported at the activation task's last run; null before the first */
+                                budget: {
+                                    node: string;
+                                    node_budget_bytes: number;
+                                    /** @description bytes every cube's blocks take on the node, as the bridge counted them */
+                                    node_bytes_in_use: number;
+                                    kv_bytes_per_token: number;
+                                    /** @description this cube's share: fill × the node's budget, under the cube's own cap */
+                                    budget_bytes: number;
+                                    at: string;
+                                } | null;
+                                /** @description bytes this cube's registered blocks take on the node */
+                                bytes_in_use: number;
+                                blocks: {
+                                    user_id: string | null;
+                                    /** @description the bridge's block; null: rendered but not on the node (evicted or never registered) */
+                                    block_id: string | null;
+                                    node: string | null;
+                                    tokens: number;
+                                    size_bytes: number | null;
+                                    memories: number;
+                                    /** @description the user's heat now: decayed accesses summed over their memories */
+                                    heat: number;
+                                    rendered_at: string;
+                                    warmed_at: string | null;
+                                }[];
+                            };
                             /** @description wake-ups this call ran itself (0 without wait) */
                             wakes: number;
                         };
@@ -3641,7 +4876,7 @@ export interface paths {
                                 /** @description UTF-16 offsets, end exclusive, in text order */
                                 spans: {
                                     /** @enum {string} */
-                                    type: "PRIVATE_KEY" | "JWT" | "API_KEY" | "SECRET" | "PASSWORD" | "EMAIL" | "IBAN" | "CN_ID" | "CARD" | "SSN" | "IP" | "PHONE";
+                                    type: "PRIVATE_KEY" | "JWT" | "API_KEY" | "SECRET" | "PASSWORD" | "EMAIL" | "IBAN" | "CN_ID" | "CARD" | "SSN" | "IP" | "PHONE" | "ADDRESS" | "PERSON";
                                     start: number;
                                     end: number;
                                 }[];
@@ -5204,7 +6439,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
-                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "admin")[];
+                        scopes: ("memories:read" | "memories:write" | "pii:read" | "audit:read" | "export" | "hub:admin" | "admin")[];
                         /** @description narrow the key to some cubes, users or agents (each given list must match); a limited key cannot hold the admin scope */
                         limits?: {
                             cube_ids?: string[];
@@ -6008,7 +7243,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;
@@ -6386,10 +7621,1476 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Groups the caller sees: every group for an admin or a key without limits, else the groups its users or agents belong to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            groups: {
+                                id: string;
+                                name: string;
+                                description: string | null;
+                                created_at: string;
+                                /** @description id of the key that created it */
+                                created_by: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a group (a group of the same name is answered, not doubled) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A group of this name exists: it is answered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            created_at: string;
+                            /** @description id of the key that created it */
+                            created_by: string;
+                        };
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            created_at: string;
+                            /** @description id of the key that created it */
+                            created_by: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group and its members (for an admin, a key without limits, or a member) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            created_at: string;
+                            /** @description id of the key that created it */
+                            created_by: string;
+                            members: {
+                                /** @enum {string} */
+                                kind: "user" | "agent";
+                                id: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a group, its members and the listings shared with it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                            listings_removed: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add users or agents to a group (members already in it are kept once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        members: {
+                            /** @enum {string} */
+                            kind: "user" | "agent";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            created_at: string;
+                            /** @description id of the key that created it */
+                            created_by: string;
+                            members: {
+                                /** @enum {string} */
+                                kind: "user" | "agent";
+                                id: string;
+                            }[];
+                            added: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Remove users or agents from a group */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        members: {
+                            /** @enum {string} */
+                            kind: "user" | "agent";
+                            id: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            description: string | null;
+                            created_at: string;
+                            /** @description id of the key that created it */
+                            created_by: string;
+                            members: {
+                                /** @enum {string} */
+                                kind: "user" | "agent";
+                                id: string;
+                            }[];
+                            removed: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listings the caller sees, newest change first: approved ones for its tenant or groups, its own in any status, all of them for approvers */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "pending" | "approved" | "rejected";
+                    kind?: "memory" | "skill";
+                    group_id?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            listings: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "memory" | "skill";
+                                source: {
+                                    cube_id: string;
+                                    id: string;
+                                    /** @description the source's version this snapshot holds */
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "rejected";
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Publish a memory or skill of a cube the caller may write, as a pending snapshot; a newer version of the same source replaces it (back to pending) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "memory" | "skill";
+                        cube_id: string;
+                        /** @description the memory or skill id in that cube */
+                        id: string;
+                        /** @description who sees the listing once approved: the whole tenant ({tenant: true}) or one group ({group_id}) */
+                        visibility: {
+                            /** @enum {boolean} */
+                            tenant: true;
+                        } | {
+                            group_id: string;
+                        };
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Re-published (pending again), or unchanged */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            source: {
+                                cube_id: string;
+                                id: string;
+                                /** @description the source's version this snapshot holds */
+                                version: number;
+                            };
+                            visibility: {
+                                /** @enum {boolean} */
+                                tenant: true;
+                            } | {
+                                group_id: string;
+                            };
+                            title: string;
+                            /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                            content: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            /** @description why it was rejected */
+                            reason: string | null;
+                            publisher_key_id: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Published, pending review */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            source: {
+                                cube_id: string;
+                                id: string;
+                                /** @description the source's version this snapshot holds */
+                                version: number;
+                            };
+                            visibility: {
+                                /** @enum {boolean} */
+                                tenant: true;
+                            } | {
+                                group_id: string;
+                            };
+                            title: string;
+                            /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                            content: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            /** @description why it was rejected */
+                            reason: string | null;
+                            publisher_key_id: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/listings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One listing the caller sees */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            source: {
+                                cube_id: string;
+                                id: string;
+                                /** @description the source's version this snapshot holds */
+                                version: number;
+                            };
+                            visibility: {
+                                /** @enum {boolean} */
+                                tenant: true;
+                            } | {
+                                group_id: string;
+                            };
+                            title: string;
+                            /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                            content: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            /** @description why it was rejected */
+                            reason: string | null;
+                            publisher_key_id: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Unpublish a listing: its publisher or an approver (hub:admin); gone from hub search at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/listings/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending listing (hub:admin or admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            source: {
+                                cube_id: string;
+                                id: string;
+                                /** @description the source's version this snapshot holds */
+                                version: number;
+                            };
+                            visibility: {
+                                /** @enum {boolean} */
+                                tenant: true;
+                            } | {
+                                group_id: string;
+                            };
+                            title: string;
+                            /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                            content: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            /** @description why it was rejected */
+                            reason: string | null;
+                            publisher_key_id: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/listings/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending listing with a reason (hub:admin or admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            source: {
+                                cube_id: string;
+                                id: string;
+                                /** @description the source's version this snapshot holds */
+                                version: number;
+                            };
+                            visibility: {
+                                /** @enum {boolean} */
+                                tenant: true;
+                            } | {
+                                group_id: string;
+                            };
+                            title: string;
+                            /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                            content: {
+                                [key: string]: unknown;
+                            };
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            /** @description why it was rejected */
+                            reason: string | null;
+                            publisher_key_id: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            created_at: string;
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Search the approved listings the caller sees, by vector and keyword, tenant-wide (no cube is asked) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        query: string;
+                        /** @enum {string} */
+                        kind?: "memory" | "skill";
+                        /** @default 10 */
+                        top_k?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                listing: {
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "memory" | "skill";
+                                    source: {
+                                        cube_id: string;
+                                        id: string;
+                                        /** @description the source's version this snapshot holds */
+                                        version: number;
+                                    };
+                                    visibility: {
+                                        /** @enum {boolean} */
+                                        tenant: true;
+                                    } | {
+                                        group_id: string;
+                                    };
+                                    title: string;
+                                    /** @description the snapshot as published (desensitized as stored): a memory's text, type and tags, or a skill's draft fields */
+                                    content: {
+                                        [key: string]: unknown;
+                                    };
+                                    note: string | null;
+                                    /** @enum {string} */
+                                    status: "pending" | "approved" | "rejected";
+                                    /** @description why it was rejected */
+                                    reason: string | null;
+                                    publisher_key_id: string;
+                                    decided_by: string | null;
+                                    decided_at: string | null;
+                                    created_at: string;
+                                    updated_at: string;
+                                };
+                                score: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/listings/{id}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy an approved memory listing into a cube the caller may write (infer false, with hub provenance in metadata) or install a skill listing; the same version twice is answered once, a newer one upgrades */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cube_id?: string;
+                        user_id?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Installed already at this version, or upgraded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            listing_id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            target_cube_id: string;
+                            source_id: string;
+                            /** @description the memory or skill the install made in the target cube */
+                            installed_id: string;
+                            /** @description the source version the copy holds */
+                            installed_version: number;
+                            created_at: string;
+                            updated_at: string;
+                            upgraded: boolean;
+                        };
+                    };
+                };
+                /** @description Installed */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            listing_id: string;
+                            /** @enum {string} */
+                            kind: "memory" | "skill";
+                            target_cube_id: string;
+                            source_id: string;
+                            /** @description the memory or skill the install made in the target cube */
+                            installed_id: string;
+                            /** @description the source version the copy holds */
+                            installed_version: number;
+                            created_at: string;
+                            updated_at: string;
+                            upgraded: boolean;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hub/installs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hub installs in a cube the caller may read, each saying whether its source has a newer version (update_available) and whether reinstalling upgrades now (upgrade_ready) */
+        get: {
+            parameters: {
+                query?: {
+                    cube_id?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            installs: {
+                                listing_id: string;
+                                /** @enum {string} */
+                                kind: "memory" | "skill";
+                                target_cube_id: string;
+                                source_id: string;
+                                /** @description the memory or skill the install made in the target cube */
+                                installed_id: string;
+                                /** @description the source version the copy holds */
+                                installed_version: number;
+                                created_at: string;
+                                updated_at: string;
+                                listing_version: number | null;
+                                /** @enum {string} */
+                                listing_status: "pending" | "approved" | "rejected" | "removed";
+                                source_version: number | null;
+                                update_available: boolean;
+                                upgrade_ready: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Skill: {
+            name: string;
+            description: string;
+            when_to_use: string;
+            parameters: {
+                /** @enum {string} */
+                type: "object";
+                properties: {
+                    [key: string]: {
+                        /** @enum {string} */
+                        type: "string" | "number" | "integer" | "boolean";
+                        description?: string;
+                        enum?: (string | number)[];
+                        default?: string | number | boolean;
+                    };
+                };
+                required: string[];
+                /** @enum {boolean} */
+                additionalProperties: false;
+            };
+            steps: {
+                text: string;
+                tool: {
+                    name: string;
+                    arguments: {
+                        [key: string]: unknown;
+                    };
+                } | null;
+                condition: string | null;
+            }[];
+            preconditions: string[];
+            examples: string[];
+            source_message_ids: string[];
+            id: string;
+            cube_id: string;
+            user_id: string | null;
+            agent_id: string | null;
+            /** @enum {string} */
+            state: "probationary" | "active" | "retired";
+            version: number;
+            /** @enum {string} */
+            origin: "mined" | "upload" | "hub";
+            source_memory_ids: string[];
+            reliability: {
+                successes: number;
+                failures: number;
+                score: number;
+                last_used_at: string | null;
+            };
+            hub: {
+                listing_id: string;
+                source_cube_id: string;
+                source_skill_id: string;
+                source_version: number;
+            } | null;
+            created_at: string;
+            updated_at: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
