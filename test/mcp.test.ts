@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import { ADMIN, BASE, api, newTenant, uniq, type Tenant } from "./helpers";
 
-const TOOLS = ["add_memories", "delete_memories", "delete_memory", "get_context", "get_memory", "list_memories", "memory_history", "search_memories", "update_memory"];
+const TOOLS = ["add_memories", "delete_memories", "delete_memory", "get_context", "get_memory", "get_skill", "instantiate_skill", "list_memories", "memory_history", "search_memories", "search_skills", "update_memory"];
 
 interface Mem { id: string; text: string; version: number; state: string; user_id: string; cube_id: string; tags: string[] }
 

@@ -215,7 +215,7 @@ const remove = defineRoute({
 skills.openapi(remove, async (c) => {
   const { id } = c.req.valid("param");
   const idem = await cubeIdempotency(c, { id });
-  return c.json(await deleteSkillFor(c.get("deps"), c.get("auth"), id, c.req.valid("query"), idem), 200);
+  return c.json(await deleteSkillFor(c.get("deps"), c.env.DB, c.get("auth"), id, c.req.valid("query"), idem), 200);
 });
 
 const versions = defineRoute({

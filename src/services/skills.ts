@@ -16,6 +16,7 @@ import { maskForCube } from "./privacy";
 import { emitSkillsCreated } from "./skills-events";
 import type { EmitEnv } from "./webhooks-emit";
 import type { Deps } from "./deps";
+import { unlistDeletedSources } from "./hub-store";
 import type { ScoredSkillOut } from "../../durable-objects/cube/skills/ops";
 
 type Hint = { cube_id?: string | undefined; user_id?: string | undefined };
@@ -105,8 +106,8 @@ export async function editSkillFor(deps: Deps, who: Principal, id: string, hint:
   const current = unwrap(await deps.cube(reach.identity).getSkill(reach.identity, id));
   if (!current || !agentVisible(reach.visible_agents, current.agent_id)) throw new ApiError("not_found", `skill ${id} not found`);
   const { expected_version, ...patch } = edit;
+  // The cube checks the version, after its idempotency lookup: a retried edit gets its first answer.
   const version = expected_version ?? current.version;
-  if (version !== current.version) throw new ApiError("conflict", `skill ${id} is at version ${current.version}, not ${version}`, { version: current.version });
   const { state, ...fields } = patch;
   let embedding: { embedder: string; vector: Float32Array | null } | undefined;
   let masked: SkillPatch = patch;
@@ -122,10 +123,14 @@ export async function editSkillFor(deps: Deps, who: Principal, id: string, hint:
   return unwrap(await deps.cube(reach.identity).updateSkill({ identity: reach.identity, id, expected_version: version, patch: masked, ...(embedding ? { embedding } : {}), idempotency: idem }));
 }
 
-export async function deleteSkillFor(deps: Deps, who: Principal, id: string, hint: Hint, idem: Idempotency | undefined): Promise<{ id: string; deleted: boolean }> {
+/** Deletes a skill from its cube, then its hub listings (snapshot and vector): deleted means gone there too. */
+export async function deleteSkillFor(deps: Deps, db: D1Database | null, who: Principal, id: string, hint: Hint, idem: Idempotency | undefined): Promise<{ id: string; deleted: boolean }> {
   const reach = await locateSkill(deps, who, id, hint, "write");
   if (reach.visible_agents !== null) await getSkillFor(deps, who, id, { cube_id: reach.identity.cube_id });
-  return unwrap(await deps.cube(reach.identity).deleteSkill(reach.identity, id, idem));
+  const out = unwrap(await deps.cube(reach.identity).deleteSkill(reach.identity, id, idem));
+  // After the cube's delete (a retry finds the listings gone, which is harmless).
+  if (db) await unlistDeletedSources(db, deps.vectorIndex, who.tenant_id, "skill", [id]);
+  return out;
 }
 
 export async function skillVersionsFor(deps: Deps, who: Principal, id: string, hint: Hint) {
@@ -144,8 +149,8 @@ export interface SkillListQuery extends Hint {
 /** A cube's skills (user_id or cube_id), newest first, cursor paged. */
 export async function listSkillsFor(deps: Deps, who: Principal, q: SkillListQuery): Promise<{ skills: Skill[]; next_cursor: string | null }> {
   if (q.cube_id === undefined && q.user_id === undefined) throw new ApiError("invalid_request", "give user_id or cube_id");
-  const reach = await reachCube(deps, who, q, "read");
   const after = q.cursor ? decodeCursor(q.cursor, z.object({ k: z.number().int() })) : undefined;
+  const reach = await reachCube(deps, who, q, "read");
   const filter: SkillFilter = {
     ...(q.user_id !== undefined ? { user_id: q.user_id } : {}),
     ...(q.agent_id !== undefined ? { agent_id: q.agent_id } : {}),
