@@ -5,6 +5,7 @@ import type { Idempotency, JobRecord } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
 import { newId } from "../lib/ids";
 import { runSyncJob } from "../jobs/run-extract";
+import { skillJobMessage } from "../jobs/run-skill";
 import { unwrap } from "./cubes";
 import { reachWrite, type Principal } from "./access";
 import { writeAgent } from "../governance/access";
@@ -75,6 +76,8 @@ export async function addMemories(deps: Deps, who: Principal, body: AddMemoriesB
   const message = { kind: "extract" as const, job_id: job.id, identity };
   if (body.sync) {
     const done = await runSyncJob(deps, message);
+    // Skills are mined on the queue after it, as for a queued extraction (never inside the request).
+    if (done.state === "succeeded") await deps.jobs.enqueue(skillJobMessage(identity, done.id));
     const list = await Promise.all((done.result?.memory_ids ?? []).map(async (id) => unwrap(await cube.getMemory(identity, id))));
     return { cube_id: identity.cube_id, outcome: { kind: "job", job: done, replayed, memories: list } };
   }
