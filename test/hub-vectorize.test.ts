@@ -1,6 +1,6 @@
 // Hub search on the deployed path: approved listings' vectors in the tenant's Vectorize index (a reserved cube id), removed on unpublish, never across tenants.
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import { FakeVectorize } from "./fakes/vectorize";
 import { VectorizeVectorIndex } from "../src/providers/vectorize-index";
@@ -55,5 +55,21 @@ describe("hub search over a Vectorize index", () => {
     expect(await searchHub(deps, reader, { query: "who signs off invoice approvals for payment", top_k: 5 })).toEqual([]);
     fake.settle();
     expect(fake.store.has(listing.id)).toBe(false);
+
+    // A listing removed with its source memory (in the cube's D1 sink) leaves a vector, which the next search that meets it deletes.
+    const id2 = await remember(t, user, "Invoices over ten thousand need a second approver.");
+    const second = (await publish(deps, cubeSkills(deps), admin, { kind: "memory", cube_id: `user:${user}`, id: id2, visibility: { tenant: true } })).listing;
+    await decideListing(deps, admin, second.id, "approved", null);
+    fake.settle();
+    expect((await api(t, "DELETE", `/v1/memories/${id2}`)).status).toBe(200);
+    // The cube's alarm drains the delete to D1 (a drain already under way is waited for).
+    for (let i = 0; i < 50 && (await env.DB.prepare("SELECT 1 FROM hub_listings WHERE tenant_id = ? AND id = ?").bind(t.id, second.id).first()); i++) {
+      await runDurableObjectAlarm(env.CUBE.get(env.CUBE.idFromName(`${t.id}/user:${user}`)));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(fake.store.has(second.id)).toBe(true);
+    expect(await searchHub(deps, reader, { query: "invoices need a second approver", top_k: 5 })).toEqual([]);
+    fake.settle();
+    expect(fake.store.has(second.id)).toBe(false);
   });
 });

@@ -33,7 +33,16 @@ async function remember(t: Tenant, user: string, text: string): Promise<string> 
   return (r.body.memories[0] as { id: string }).id;
 }
 
-const drain = (tenant: string, cube: string) => runDurableObjectAlarm(env.CUBE.get(env.CUBE.idFromName(`${tenant}/${cube}`)));
+/** Runs the cube's alarm (its outbox drain to D1) until `done` holds; a drain already under way is waited for. */
+async function drainUntil(tenant: string, cube: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await runDurableObjectAlarm(env.CUBE.get(env.CUBE.idFromName(`${tenant}/${cube}`)));
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`cube ${cube} never drained as expected`);
+}
+const catalogVersion = async (tenant: string, id: string) => (await env.DB.prepare("SELECT version FROM memories WHERE tenant_id = ? AND id = ?").bind(tenant, id).first<{ version: number }>())?.version ?? null;
 const search = async (t: Tenant, query: string) => (await api<{ results: Array<{ listing: Listing }> }>(t, "POST", "/v1/hub/search", { query })).body.results?.map((r) => r.listing) ?? [];
 
 async function people() {
@@ -96,7 +105,7 @@ describe("hub: memories shared within a tenant", () => {
 
     // The source moves on: the install says so, but reinstalling needs the newer version published and approved.
     expect((await api(p.alice, "PATCH", `/v1/memories/${id}`, { text: "Deploys go out on Wednesdays after the standup." })).status).toBe(200);
-    await drain(p.admin.id, cubeA);
+    await drainUntil(p.admin.id, cubeA, async () => (await catalogVersion(p.admin.id, id)) === 2);
     let installs = (await api<{ installs: Install[] }>(p.bob, "GET", `/v1/hub/installs?user_id=${p.users.b}`)).body.installs;
     expect(installs).toMatchObject([{ installed_version: 1, update_available: true, upgrade_ready: false, listing_status: "approved" }]);
     const re = await api<Listing>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true } });
@@ -168,7 +177,7 @@ describe("hub: memories shared within a tenant", () => {
     expect((await api(p.alice, "GET", `/v1/hub/listings/${listings[0]}`)).status).toBe(404);
 
     expect((await api(p.alice, "DELETE", `/v1/memories/${two}`)).status).toBe(200);
-    await drain(p.admin.id, cubeA);
+    await drainUntil(p.admin.id, cubeA, async () => (await catalogVersion(p.admin.id, two)) === null);
     expect((await api(p.bob, "GET", `/v1/hub/listings/${listings[1]}`)).status).toBe(404);
     expect(await search(p.bob, "expense reports due")).toEqual([]);
     const rows = await env.DB.prepare("SELECT content FROM hub_listings WHERE tenant_id = ? AND source_id = ?").bind(p.admin.id, two).all();

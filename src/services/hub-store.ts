@@ -229,6 +229,12 @@ export function hubStore(db: D1Database) {
       const rows = await db.prepare(`SELECT ${LISTING_COLUMNS} FROM hub_listings WHERE ${where.join(" AND ")} ORDER BY updated_at DESC, id DESC LIMIT ?`).bind(...args, f.limit).all<ListingRow>();
       return rows.results.map(listing);
     },
+    /** Which of these listing ids still have a row (in any status). */
+    async existingIds(tenant: string, ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db.prepare("SELECT id FROM hub_listings WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))").bind(tenant, json(ids)).all<{ id: string }>();
+      return new Set(rows.results.map((r) => r.id));
+    },
     /** Listing ids of these source memories (for the removal when they are deleted). */
     async listingsOfSources(tenant: string, kind: HubKind, sourceIds: readonly string[]): Promise<string[]> {
       const rows = await db.prepare("SELECT id FROM hub_listings WHERE tenant_id = ? AND kind = ? AND source_id IN (SELECT value FROM json_each(?))").bind(tenant, kind, json(sourceIds)).all<{ id: string }>();

@@ -164,6 +164,11 @@ export async function searchHub(deps: HubDeps, who: HubCaller, body: HubSearchBo
   if (q && deps.vectorIndex) {
     const matches = await deps.vectorIndex.query(q, { topK: 100, filter: { tenant_id: who.tenant_id, cube_id: HUB_VECTOR_CUBE } });
     vectorRank = matches.filter((m) => m.score >= MIN_COSINE && byId.has(m.id)).map((m) => m.id);
+    // Vectors whose listing is gone (its source memory was deleted in the cube's D1 sink) are removed as they are met.
+    const unseen = matches.map((m) => m.id).filter((id) => !byId.has(id));
+    const live = await deps.hub.existingIds(who.tenant_id, unseen);
+    const orphans = unseen.filter((id) => !live.has(id));
+    if (orphans.length) await deps.vectorIndex.deleteByIds(orphans);
   } else if (q) {
     vectorRank = candidates
       .filter((l) => l.embedder === deps.embedder.id)
