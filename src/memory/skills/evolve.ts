@@ -27,11 +27,19 @@ export const EVOLVE_MIN_SCORE = 0.5;
 /** Two text steps are "the same step" at this lexical (stemmed-term Jaccard) similarity or above. */
 export const STEP_SAME_MIN = 0.5;
 
-function stepKey(s: SkillStep): string {
-  return `${s.tool ? `tool:${s.tool.name.toLowerCase()}` : ""}|${normalizeForHash(s.text)}|${s.condition === null ? "" : normalizeForHash(s.condition)}`;
+/** JSON with object keys sorted, so that argument order does not change a hash. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(v) ?? "null";
 }
 
-/** Hex SHA-256 of the normalized steps (text, tool name, condition): equal for the same procedure written alike. */
+function stepKey(s: SkillStep): string {
+  const tool = s.tool ? `tool:${s.tool.name.toLowerCase()}:${canonical(s.tool.arguments)}` : "";
+  return `${tool}|${normalizeForHash(s.text)}|${s.condition === null ? "" : normalizeForHash(s.condition)}`;
+}
+
+/** Hex SHA-256 of the normalized steps (text, tool and its arguments, condition): equal for the same procedure written alike. */
 export function skillHash(d: SkillDraft): string {
   return bytesToHex(sha256(utf8ToBytes(d.steps.map(stepKey).join("\n"))));
 }

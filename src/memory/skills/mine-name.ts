@@ -40,7 +40,8 @@ export function verbObject(sentence: string): string[] | null {
   const base = obj.length;
   const max = base + 2;
   for (const w of rest) {
-    if (STOP_OBJECT.has(w)) break;
+    // Values (ids, numbers) vary between uses: they never go into a name.
+    if (STOP_OBJECT.has(w) || /\d/.test(w)) break;
     if (DETERMINERS.has(w) || w.includes("'")) {
       if (obj.length > base) break;
       continue;

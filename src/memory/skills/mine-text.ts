@@ -110,6 +110,8 @@ export function messageActs(content: string, speaker: "user" | "assistant"): Tex
   let prose: string[] = [];
   const flush = (): void => {
     for (const sentence of splitSentences(prose.join("\n"))) {
+      // "Run these on the server:" introduces what follows; it is not a step itself.
+      if (/:\s*$/.test(sentence)) continue;
       const parts = sentence.split(SEQUENCE_SPLIT).map((p) => p.trim()).filter(Boolean);
       const isSequence = parts.length > 1 || SEQUENCE_LEAD.test(lead(sentence));
       for (const part of parts) {

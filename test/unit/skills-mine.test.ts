@@ -1,0 +1,251 @@
+// Mem2Skill mining on concrete dialogues: tool-call sequences, lists, sequences, commands, an
+// agent working through a task, small talk; and fine mode through a scripted LLM.
+import { describe, expect, it } from "vitest";
+import { mineSkills, looksProcedural } from "../../src/memory/skills/mine";
+import { mineSkillsFine, mineSkillsWithLlm } from "../../src/memory/skills/mine-llm";
+import type { SkillMessage } from "../../src/memory/skills/types";
+import { checkDraft } from "../../src/memory/skills/validate";
+import { ProviderError } from "../../src/providers/errors";
+import type { LLM, LlmRequest } from "../../src/providers/llm";
+
+let seq = 0;
+function msg(role: SkillMessage["role"], content: string, extra: Partial<SkillMessage> = {}): SkillMessage {
+  seq++;
+  return { id: `m${seq}`, role, content, name: null, tool_calls: [], tool_call_id: null, timestamp: 1_700_000_000_000 + seq, ...extra };
+}
+function call(id: string, name: string, args: Record<string, unknown>): SkillMessage {
+  return msg("assistant", "", { tool_calls: [{ id, name, arguments: JSON.stringify(args) }] });
+}
+function result(id: string, content: string): SkillMessage {
+  return msg("tool", content, { tool_call_id: id });
+}
+
+const deploy = (): SkillMessage[] => [
+  msg("user", "Please deploy the billing api to staging."),
+  call("c1", "git_pull", { repo: "billing-api", branch: "main" }),
+  result("c1", "Already up to date."),
+  call("c2", "run_tests", { repo: "billing-api" }),
+  result("c2", "Error: connection refused"),
+  call("c3", "run_tests", { repo: "billing-api" }),
+  result("c3", "42 passed"),
+  call("c4", "run_tests", { repo: "billing-api" }),
+  result("c4", "42 passed"),
+  call("c5", "deploy", { repo: "billing-api", env: "staging", replicas: 3 }),
+  result("c5", '{"status":"deployed","url":"https://staging.example.com"}'),
+  msg("user", "great, thanks!"),
+];
+
+describe("mineSkills: tool-call sequences", () => {
+  it("turns a successful tool sequence into one skill: failed calls dropped, an immediate repeat folded, arguments parameterized", () => {
+    const drafts = mineSkills(deploy());
+    expect(drafts).toHaveLength(1);
+    const d = drafts[0]!;
+    expect(d.name).toBe("deploy-billing-api");
+    expect(d.steps.map((s) => s.tool?.name)).toEqual(["git_pull", "run_tests", "deploy"]);
+    expect(d.steps[2]!.tool!.arguments).toEqual({ repo: "{repo}", env: "{env}", replicas: "{replicas}" });
+    // The same value ("billing-api") is one parameter across calls.
+    expect(d.steps[0]!.tool!.arguments.repo).toBe("{repo}");
+    expect(d.parameters.properties).toEqual({ repo: { type: "string" }, branch: { type: "string" }, env: { type: "string" }, replicas: { type: "integer" } });
+    expect(d.parameters.required).toEqual(["repo", "branch", "env", "replicas"]);
+    expect(d.examples).toEqual(["Please deploy the billing api to staging."]);
+    expect(d.source_message_ids).toContain("m" + (seq - 11)); // the user's request
+    expect(checkDraft(d)).toEqual([]);
+  });
+
+  it("makes no skill of a sequence whose last call failed and that nobody confirmed", () => {
+    const messages = [
+      msg("user", "Can you restore the database from last night's backup?"),
+      call("r1", "list_backups", { db: "orders" }),
+      result("r1", "orders-2026-12-01.dump"),
+      call("r2", "restore_backup", { db: "orders", file: "orders-2026-12-01.dump" }),
+      result("r2", "Error: disk full"),
+      msg("user", "hmm, ok"),
+    ];
+    expect(mineSkills(messages)).toEqual([]);
+    expect(looksProcedural(messages)).toBe(true);
+  });
+
+  it("splits two tasks of one conversation into two skills", () => {
+    const messages = [
+      msg("user", "I need to cancel order 55102."),
+      call("a1", "find_order", { order_id: "55102" }),
+      result("a1", '{"status":"pending"}'),
+      call("a2", "cancel_order", { order_id: "55102", reason: "no longer needed" }),
+      result("a2", '{"status":"cancelled"}'),
+      msg("user", "Thanks! I also want to change the email on my account to [EMAIL_1]."),
+      call("b1", "find_user", { email: "[EMAIL_2]" }),
+      result("b1", '{"user_id":"u_9"}'),
+      call("b2", "update_user", { user_id: "u_9", email: "[EMAIL_1]" }),
+      result("b2", '{"ok":true}'),
+    ];
+    const drafts = mineSkills(messages);
+    expect(drafts.map((d) => d.name)).toEqual(["cancel-order", "change-email"]);
+    expect(drafts[1]!.steps.map((s) => s.tool?.name)).toEqual(["find_user", "update_user"]);
+  });
+});
+
+describe("mineSkills: procedures in text", () => {
+  it("reads a numbered list with a condition and parameterizes the values that vary", () => {
+    const drafts = mineSkills([
+      msg("user", "How do I reset my router password?"),
+      msg("assistant", "Here is how:\n1. Open http://192.168.0.1 in a browser.\n2. Log in with the admin account.\n3. Go to Settings > Security and click 'Change password'.\n4. If the login fails, hold the reset button for 30 seconds."),
+      msg("user", "Thanks, that worked!"),
+    ]);
+    expect(drafts).toHaveLength(1);
+    const d = drafts[0]!;
+    expect(d.name).toBe("reset-router-password");
+    expect(d.steps.map((s) => s.text)).toEqual([
+      "Open {url} in a browser.",
+      "Log in with the admin account.",
+      "Go to Settings > Security and click 'Change password'.",
+      "Hold the reset button for {seconds} seconds.",
+    ]);
+    expect(d.steps[3]!.condition).toBe("the login fails");
+    expect(d.parameters.properties).toEqual({ url: { type: "string" }, seconds: { type: "number" } });
+    expect(checkDraft(d)).toEqual([]);
+  });
+
+  it("splits a user's first… then… finally instructions and keeps inline commands verbatim", () => {
+    const drafts = mineSkills([msg("user", "To set up the project: first clone the repo from https://github.com/acme/app.git, then run `npm install`, and finally start it with npm run dev."), msg("assistant", "Got it.")]);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.name).toBe("set-up-project");
+    expect(drafts[0]!.steps.map((s) => s.text)).toEqual(["Clone the repo from {url}", "Run `npm install`", "Start it with npm run dev."]);
+  });
+
+  it("takes code blocks and shell lines as commands", () => {
+    const drafts = mineSkills([
+      msg("user", "How do I rotate the nginx logs by hand?"),
+      msg("assistant", "Run these on the server:\n$ sudo logrotate -f /etc/logrotate.d/nginx\n```\nsudo systemctl reload nginx\n```"),
+    ]);
+    expect(drafts[0]!.steps.map((s) => s.text)).toEqual(["Run `sudo logrotate -f /etc/logrotate.d/nginx`", "Run `sudo systemctl reload nginx`"]);
+  });
+
+  it("follows an agent through a customer-service task: requests for data and announced operations, not greetings", () => {
+    const drafts = mineSkills([
+      msg("assistant", "Hi! How can I help you?"),
+      msg("user", "Hi! I need to return an item, can you help me with that?"),
+      msg("assistant", "sure, may I have your name please?"),
+      msg("user", "[PERSON_1]"),
+      msg("assistant", "ok, may I have your username, email address and order ID please?"),
+      msg("user", "[EMAIL_1], order 3348917502"),
+      msg("assistant", "one moment please"),
+      msg("assistant", "Thanks! I'll send you a return label by email."),
+      msg("assistant", "Is there anything else I can help you with?"),
+      msg("user", "No, thanks!"),
+    ]);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.name).toBe("return-item");
+    expect(drafts[0]!.steps.map((s) => s.text)).toEqual(["May I have your name please?", "May I have your username, email address and order ID please?", "I'll send you a return label by email."]);
+  });
+
+  it("turns masked PII placeholders into typed parameters, never keeping the placeholder", () => {
+    const d = mineSkills([msg("user", "Steps for the weekly report:\n- Export the sheet to /reports/weekly.csv\n- Email it to [EMAIL_1] before 2026-12-04")])[0]!;
+    expect(d.steps.map((s) => s.text)).toEqual(["Export the sheet to {path}", "Email it to {email} before {date}"]);
+    expect(JSON.stringify(d)).not.toContain("[EMAIL_1]");
+    expect(Object.keys(d.parameters.properties)).toEqual(["path", "email", "date"]);
+  });
+
+  it("finds nothing in small talk, and the pre-check agrees", () => {
+    const talk = [
+      msg("user", "Hey, how are you?"),
+      msg("assistant", "I'm great, thanks! How was your weekend?"),
+      msg("user", "Went hiking with my dog, it was lovely. Then we had pizza."),
+      msg("assistant", "That sounds wonderful! Let me know if you go again."),
+      msg("user", "Haha thanks, have a good one"),
+    ];
+    expect(looksProcedural(talk)).toBe(false);
+    expect(mineSkills(talk)).toEqual([]);
+  });
+
+  it("needs minSteps steps", () => {
+    const one = [msg("user", "How do I restart it?"), msg("assistant", "Restart the service with the power button.")];
+    expect(mineSkills(one)).toEqual([]);
+    expect(mineSkills(one, { minSteps: 1 })).toHaveLength(1);
+  });
+});
+
+/** Answers from a script, recording every request (no LLM runs offline). */
+class ScriptedLlm implements LLM {
+  readonly id = "scripted";
+  readonly requests: LlmRequest[] = [];
+  constructor(private readonly script: Array<string | Error>) {}
+  complete(req: LlmRequest): Promise<{ text: string }> {
+    this.requests.push(structuredClone(req));
+    const next = this.script.shift();
+    if (next === undefined) return Promise.reject(new Error("script exhausted"));
+    return next instanceof Error ? Promise.reject(next) : Promise.resolve({ text: next });
+  }
+}
+
+describe("mineSkillsWithLlm (fine mode)", () => {
+  const convo = (): SkillMessage[] => [
+    msg("user", "How do I add a DNS record for my domain?"),
+    msg("assistant", "Open the DNS tab, click Add record, choose TXT, paste the value and save."),
+    msg("user", "Done, thanks!"),
+  ];
+  const answer = (ids: string[], overrides: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      skills: [
+        {
+          name: "add-dns-record",
+          description: "Add a DNS record to a domain.",
+          when_to_use: "When a user needs a new DNS record.",
+          parameters: [{ name: "record_type", type: "string", description: "A, TXT, CNAME…", required: true }],
+          steps: [
+            { text: "Open the DNS tab.", tool: null, condition: null },
+            { text: "Add a {record_type} record and save.", tool: "dns_api", condition: null },
+          ],
+          preconditions: ["Access to the domain's DNS"],
+          examples: [],
+          source_ids: ids,
+          ...overrides,
+        },
+      ],
+    });
+
+  it("accepts a valid answer as drafts", async () => {
+    const c = convo();
+    const llm = new ScriptedLlm([answer([c[1]!.id])]);
+    const r = await mineSkillsFine(c, llm);
+    expect(r.outcome).toBe("ok");
+    expect(r.drafts).toHaveLength(1);
+    expect(r.drafts[0]!.steps[1]).toEqual({ text: "Add a {record_type} record and save.", tool: { name: "dns_api", arguments: {} }, condition: null });
+    expect(r.drafts[0]!.parameters.required).toEqual(["record_type"]);
+    expect(llm.requests[0]!.json_schema).toBeDefined();
+  });
+
+  it("repairs once when the answer breaks the draft rules (an undeclared placeholder), then accepts", async () => {
+    const c = convo();
+    const bad = answer([c[1]!.id], { parameters: [] });
+    const llm = new ScriptedLlm([bad, answer([c[1]!.id])]);
+    const r = await mineSkillsFine(c, llm);
+    expect(r.outcome).toBe("retried");
+    expect(r.errors[0]).toContain("placeholder {record_type} is not a declared parameter");
+    expect(llm.requests[1]!.messages.at(-1)!.content).toContain("invalid");
+  });
+
+  it("falls back to the rule miner after two bad answers (not JSON, unknown source ids)", async () => {
+    const c = convo();
+    const llm = new ScriptedLlm(["sure! here are the skills", answer(["m-unknown"])]);
+    const r = await mineSkillsFine(c, llm);
+    expect(r.outcome).toBe("fallback");
+    expect(r.errors).toHaveLength(2);
+    expect(r.errors[1]).toContain("unknown message ids m-unknown");
+    expect(r.drafts).toEqual(mineSkills(c));
+  });
+
+  it("falls back on a provider error by default, and rethrows it when asked", async () => {
+    const c = convo();
+    const fallback = await mineSkillsWithLlm(c, new ScriptedLlm([new ProviderError("scripted", "upstream 503")]));
+    expect(fallback).toEqual(mineSkills(c));
+    await expect(mineSkillsFine(c, new ScriptedLlm([new ProviderError("scripted", "upstream 503")]), { onProviderError: "throw" })).rejects.toThrow("upstream 503");
+  });
+
+  it("rejects a skill name that breaks the Agent Skills rule", async () => {
+    const c = convo();
+    const llm = new ScriptedLlm([answer([c[1]!.id], { name: "Add DNS Record" }), answer([c[1]!.id], { name: "add--dns" })]);
+    const r = await mineSkillsFine(c, llm);
+    expect(r.outcome).toBe("fallback");
+    expect(r.errors.every((e) => e.includes("skills.0.name"))).toBe(true);
+  });
+});
