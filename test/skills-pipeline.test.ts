@@ -7,6 +7,10 @@ import { runExtractJob } from "../src/jobs/run-extract";
 import { depsFromEnv } from "../src/services/deps";
 import type { JobMessage } from "../src/jobs/messages";
 import type { SkillRunReport } from "../src/memory/skills-contract";
+import { runSkillJob } from "../src/jobs/run-skill";
+import { cubeStub } from "../src/services/cubes";
+import { d1JobRegistry } from "../src/services/jobs";
+import type { LLM, LlmRequest } from "../src/providers/llm";
 
 const skillsOf = (j: Job) => j.result?.detail?.skills as SkillRunReport | undefined;
 
@@ -80,5 +84,60 @@ describe("the skill job", () => {
     const payload = JSON.parse(rows[0]?.payload ?? "{}") as { data: { skill: Record<string, unknown> } };
     expect(payload.data.skill).toEqual({ id: created.body.skill.id, name: "close-ticket", cube_id: `user:${user}` });
     expect(rows[0]?.payload).not.toContain("secret-ish");
+  });
+
+  it("in fine mode mines with the configured LLM, which sees only desensitized messages", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const identity = { tenant_id: t.id, cube_id: `user:${user}` };
+    await api(t, "POST", "/v1/memories", { user_id: user, text: "cube exists", infer: false });
+    const jobId = `job_${crypto.randomUUID().replace(/-/g, "")}`;
+    await d1JobRegistry(env.DB, env.JOBS).register(identity, jobId);
+    const scope = { user_id: user, agent_id: null, session_id: null };
+    const added = await cubeStub(env, identity).addMessages({
+      identity,
+      job_id: jobId,
+      mode: "fine",
+      options: { ...scope, tags: [], metadata: {} },
+      messages: [
+        { ...scope, role: "user", name: null, content: "How do I give mia.k@example.com access to the billing board?", timestamp: Date.now() },
+        { ...scope, role: "assistant", name: null, content: "First open the board settings, then invite the address, finally set the role to viewer.", timestamp: Date.now() },
+      ],
+    });
+    expect(added.ok).toBe(true);
+    const deps = depsFromEnv(env);
+    await runExtractJob(deps, { kind: "extract", job_id: jobId, identity });
+    const prompts: LlmRequest[] = [];
+    const llm: LLM = {
+      id: "scripted:skills",
+      async complete(req) {
+        prompts.push(req);
+        const ids = [...(req.messages[0]?.content ?? "").matchAll(/\[(msg_[0-9A-Z]+)\]/g)].map((m) => m[1] as string);
+        const skill = {
+          name: "grant-board-access",
+          description: "Give someone viewer access to a board.",
+          when_to_use: "When a user asks for board access for someone",
+          parameters: [{ name: "email", type: "string", description: "who gets access", required: true }],
+          steps: [
+            { text: "Open the board settings", tool: null, condition: null },
+            { text: "Invite {email}", tool: null, condition: null },
+            { text: "Set the role of {email} to viewer", tool: null, condition: null },
+          ],
+          preconditions: [],
+          examples: [],
+          source_ids: ids,
+        };
+        return { text: JSON.stringify({ skills: [skill] }) };
+      },
+    };
+    const out = await runSkillJob({ ...deps, llm }, { kind: "skill", job_id: jobId, identity }, null);
+    expect(out.report).toMatchObject({ state: "succeeded", created: 1, detail: { miner: "llm", llm: "scripted:skills", outcome: "ok" } });
+    expect(prompts).toHaveLength(1);
+    const seen = JSON.stringify(prompts[0]);
+    expect(seen).not.toContain("mia.k@example.com");
+    expect(seen).toContain("[EMAIL_");
+    const list = await api<{ skills: Array<{ name: string; source_message_ids: string[] }> }>(t, "GET", `/v1/skills?user_id=${user}`);
+    expect(list.body.skills.map((s) => s.name)).toEqual(["grant-board-access"]);
+    expect(list.body.skills[0]?.source_message_ids).toHaveLength(2);
   });
 });

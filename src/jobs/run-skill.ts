@@ -7,7 +7,7 @@ import type { CubeIdentity } from "../memory/cube-contract";
 import { looksProcedural, mineSkills } from "../memory/skills/mine";
 import { mineSkillsFine } from "../memory/skills/mine-llm";
 import { skillText } from "../memory/skills/evolve";
-import { SKILL_API_LIMITS } from "../memory/skills-contract";
+import { SKILL_API_LIMITS, skillDraftSchema } from "../memory/skills-contract";
 import { unwrap } from "../services/cubes";
 import { emitSkillsCreated } from "../services/skills-events";
 import type { EmitEnv } from "../services/webhooks-emit";
@@ -46,7 +46,17 @@ export async function runSkillJob(deps: Deps, msg: SkillJobMessage, events: Emit
     drafts = mineSkills(messages);
     Object.assign(detail, { miner: "rules", ...(input.job.mode === "fine" ? { note: "fine mode without an LLM configured: rules used" } : {}) });
   }
-  drafts = drafts.slice(0, SKILL_API_LIMITS.draftsPerRun);
+  // Each draft is checked here against the cube's contract: one it would refuse is reported and
+  // left out, never failing (and retrying) the whole run. Long fragments keep their last sources.
+  const refused: Array<{ name: string; issues: string[] }> = [];
+  drafts = drafts.slice(0, SKILL_API_LIMITS.draftsPerRun).flatMap((d) => {
+    const fitted = { ...d, source_message_ids: d.source_message_ids.slice(-SKILL_API_LIMITS.sourceIds) };
+    const checked = skillDraftSchema.safeParse(fitted);
+    if (checked.success) return [fitted];
+    refused.push({ name: d.name.slice(0, 64), issues: checked.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`) });
+    return [];
+  });
+  if (refused.length) detail.refused = refused;
   const t1 = performance.now();
   const vectors = drafts.length ? await deps.embedder.embed(drafts.map(skillText)) : [];
   detail.timings_ms = { mine: t1 - t0, embed: performance.now() - t1 };

@@ -61,8 +61,8 @@ export async function createSkill(host: SkillHost, req: CreateSkillRequest): Pro
   const hash = skillHash(draft);
   return host.audited(req.identity, "skill.create", (v) => [v.skill.id], req.idempotency, (now) => {
     // The same steps uploaded again are the skill already stored, not a second copy.
-    const same = skillByHash(host.sql, hash);
-    if (same && same.user_id === req.user_id) return ok({ skill: rowToSkill(host.sql, same, host.identity), created: false });
+    const same = skillByHash(host.sql, hash, req.user_id);
+    if (same) return ok({ skill: rowToSkill(host.sql, same, host.identity), created: false });
     const skill = insertSkill(
       host.sql,
       host.identity,

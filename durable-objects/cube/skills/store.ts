@@ -70,8 +70,9 @@ export function skillByListing(sql: SqlStorage, listingId: string): SkillRow | u
   return sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE listing_id = ?`, listingId).toArray()[0];
 }
 
-export function skillByHash(sql: SqlStorage, hash: string): SkillRow | undefined {
-  return sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE hash = ? AND state != 'retired' ORDER BY seq LIMIT 1`, hash).toArray()[0];
+/** The live skill of a user (null: of no user) with these steps, if any. */
+export function skillByHash(sql: SqlStorage, hash: string, userId: string | null): SkillRow | undefined {
+  return sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE hash = ? AND user_id IS ? AND state != 'retired' ORDER BY seq LIMIT 1`, hash, userId).toArray()[0];
 }
 
 /** Every skill not retired: what a new draft is evolved against (cubes hold tens to hundreds). */
