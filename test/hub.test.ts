@@ -187,6 +187,12 @@ describe("hub: memories shared within a tenant", () => {
     expect((await api(p.admin, "DELETE", `/v1/cubes/${cubeA}`)).status).toBe(200);
     expect(await search(p.bob, "office wifi password")).toEqual([]);
     expect((await api(p.approver, "GET", `/v1/hub/listings/${listings[2]}`)).status).toBe(404);
+    // Nothing of the deleted cube stays in the hub's rows.
+    expect((await env.DB.prepare("SELECT id FROM hub_listings WHERE tenant_id = ? AND source_cube_id = ?").bind(p.admin.id, cubeA).all()).results).toEqual([]);
+    // A new cube of the same id does not bring the deleted cube's listing back.
+    await remember(p.alice, p.users.a, "A fresh start.");
+    expect((await api(p.approver, "GET", `/v1/hub/listings/${listings[2]}`)).status).toBe(404);
+    expect(await search(p.bob, "office wifi password")).toEqual([]);
   });
 
   it("records every hub write and content read in the tenant's audit chain", async () => {

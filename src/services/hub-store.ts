@@ -33,8 +33,9 @@ export interface StoredListing extends HubListing {
 
 const LISTING_COLUMNS =
   "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at";
-// A listing whose source cube was deleted is gone at once, before anything removes its row.
-const LIVE = "EXISTS (SELECT 1 FROM cubes WHERE cubes.tenant_id = hub_listings.tenant_id AND cubes.id = hub_listings.source_cube_id)";
+// A listing whose source cube was deleted is gone at once, before anything removes its row, and
+// stays gone when a cube of the same id is made again (that cube was registered after the listing).
+const LIVE = "EXISTS (SELECT 1 FROM cubes WHERE cubes.tenant_id = hub_listings.tenant_id AND cubes.id = hub_listings.source_cube_id AND cubes.created_at <= hub_listings.created_at)";
 
 function listing(r: ListingRow): StoredListing {
   return {
@@ -301,4 +302,12 @@ export async function unlistDeletedSources(db: D1Database, vectorIndex: VectorIn
  */
 export function removeMemoryListingsStatement(db: D1Database, tenant: string, memoryIds: readonly string[]): D1PreparedStatement {
   return db.prepare("DELETE FROM hub_listings WHERE tenant_id = ? AND kind = 'memory' AND source_id IN (SELECT value FROM json_each(?))").bind(tenant, JSON.stringify(memoryIds));
+}
+
+/** Forgets a deleted cube in the hub: the listings it published (snapshot text included) and the installs into it. */
+export async function removeCubeFromHub(db: D1Database, tenant: string, cubeId: string): Promise<void> {
+  await db.batch([
+    db.prepare("DELETE FROM hub_listings WHERE tenant_id = ? AND source_cube_id = ?").bind(tenant, cubeId),
+    db.prepare("DELETE FROM hub_installs WHERE tenant_id = ? AND target_cube_id = ?").bind(tenant, cubeId),
+  ]);
 }

@@ -40,19 +40,22 @@ export async function visibleListing(deps: HubDeps, who: HubCaller, id: string):
   return l;
 }
 
-async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ content: ListingContent; version: number; owner: string | null }> {
+async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ content: ListingContent; version: number; owner: string | null; cube_created_at: number }> {
   const reach = await reachCube(deps, who, { cube_id: body.cube_id }, "write");
-  const owner = (await deps.registry.get(reach.identity))?.owner_user_id ?? null;
+  const record = await deps.registry.get(reach.identity);
+  if (!record) throw new ApiError("not_found", `cube ${body.cube_id} not found`);
+  const owner = record.owner_user_id;
+  const cube_created_at = record.created_at;
   if (body.kind === "memory") {
     const m = await getVisible(deps, reach, body.id);
     if (m.state !== "active" || m.valid_to !== null) throw new ApiError("invalid_request", `memory ${body.id} is ${m.state === "active" ? "superseded" : m.state}: only a current, active memory can be published`);
-    return { content: { kind: "memory", memory: { text: m.text, type: m.type, tags: m.tags } }, version: m.version, owner };
+    return { content: { kind: "memory", memory: { text: m.text, type: m.type, tags: m.tags } }, version: m.version, owner, cube_created_at };
   }
   const s = await skills.get(reach.identity, body.id);
   if (!s || !agentVisible(reach.visible_agents, s.agent_id)) throw new ApiError("not_found", `skill ${body.id} not found`);
   if (s.state === "retired") throw new ApiError("invalid_request", `skill ${body.id} is retired: only a live skill can be published`);
   const { name, description, when_to_use, parameters, steps, preconditions, examples } = s;
-  return { content: { kind: "skill", skill: { name, description, when_to_use, parameters, steps, preconditions, examples } }, version: s.version, owner };
+  return { content: { kind: "skill", skill: { name, description, when_to_use, parameters, steps, preconditions, examples } }, version: s.version, owner, cube_created_at };
 }
 
 const sameVisibility = (a: Visibility, b: Visibility) => ("tenant" in a ? "tenant" in b : "group_id" in b && a.group_id === b.group_id);
@@ -65,9 +68,15 @@ const sameVisibility = (a: Visibility, b: Visibility) => ("tenant" in a ? "tenan
  */
 export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ listing: StoredListing; created: boolean }> {
   if ("group_id" in body.visibility && !(await deps.hub.getGroup(who.tenant_id, body.visibility.group_id))) throw new ApiError("not_found", `group ${body.visibility.group_id} not found`);
-  const { content, version, owner } = await snapshot(deps, skills, who, body);
+  const { content, version, owner, cube_created_at } = await snapshot(deps, skills, who, body);
   const note = body.note ?? null;
-  const existing = await deps.hub.listingBySource(who.tenant_id, body.kind, body.cube_id, body.id);
+  let existing = await deps.hub.listingBySource(who.tenant_id, body.kind, body.cube_id, body.id);
+  // A listing left from an earlier cube of the same id (deleted since) is not this source's: it goes.
+  if (existing && existing.created_at < cube_created_at) {
+    await deps.hub.deleteListing(who.tenant_id, existing.id);
+    if (deps.vectorIndex) await deps.vectorIndex.deleteByIds([existing.id]);
+    existing = null;
+  }
   if (existing && existing.source_version === version && sameVisibility(existing.visibility, body.visibility) && existing.note === note) return { listing: existing, created: false };
   const [vector] = await deps.embedder.embed([listingText(content, note)]);
   if (!vector) throw new ApiError("internal", "the embedder returned no vector");

@@ -7,6 +7,7 @@ import { fromRecord, type MemoryRecord } from "../memory/memory-record";
 import { refOfMemoryId } from "../lib/ids";
 import type { CubeIdentity } from "../memory/cube-contract";
 import type { CubeRegistry } from "./registry";
+import { removeCubeFromHub } from "./hub-store";
 
 // The catalog's columns under their SQL names, so that a row reads as the one MemoryRecord shape.
 const RECORD_FIELDS = Object.fromEntries(Object.values(getTableColumns(memories)).map((col) => [col.name, col]));
@@ -90,6 +91,8 @@ export function d1Catalog(d1: D1Database): MemoryCatalog {
     list: (tenantId, q) => listCatalog(d1, tenantId, q),
     async removeCube(identity) {
       await d1.prepare("DELETE FROM memories WHERE tenant_id = ? AND cube_id = ?").bind(identity.tenant_id, identity.cube_id).run();
+      // The hub's listings of the cube's items (and installs into it) go with its catalog rows.
+      await removeCubeFromHub(d1, identity.tenant_id, identity.cube_id);
     },
   };
 }
