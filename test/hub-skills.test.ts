@@ -107,6 +107,22 @@ describe("hub: skills shared within a tenant", () => {
     expect(installs).toMatchObject([{ installed_version: 2, update_available: false }]);
   }, 60_000);
 
+  it("takes a deleted skill's listing out of the hub, and keeps the copy another user installed", async () => {
+    const admin = await newTenant(["admin"]);
+    const [a, b] = [uniq("alice"), uniq("bob")];
+    const up = await api<{ skill: Skill }>(admin, "POST", "/v1/skills", { user_id: a, skill: { name: "drain-the-queue", description: "Drain the job queue before a deploy", steps: [{ text: "Pause the consumers" }, { text: "Wait for the queue to empty" }] } });
+    const pub = await api<Listing>(admin, "POST", "/v1/hub/listings", { kind: "skill", cube_id: `user:${a}`, id: up.body.skill.id, visibility: { tenant: true } });
+    await api(admin, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {});
+    const inst = await api<Install>(admin, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: b });
+    expect(inst.status).toBe(201);
+    expect((await api(admin, "DELETE", `/v1/skills/${up.body.skill.id}`)).status).toBe(200);
+    expect((await api(admin, "GET", `/v1/hub/listings/${pub.body.id}`)).status).toBe(404);
+    expect((await api<{ results: unknown[] }>(admin, "POST", "/v1/hub/search", { query: "drain the job queue" })).body.results).toEqual([]);
+    const installs = (await api<{ installs: Array<{ listing_status: string; update_available: boolean }> }>(admin, "GET", `/v1/hub/installs?user_id=${b}`)).body.installs;
+    expect(installs).toMatchObject([{ listing_status: "removed", update_available: false }]);
+    expect((await api(admin, "GET", `/v1/skills/${inst.body.installed_id}`)).status).toBe(200);
+  });
+
   it("refuses to publish a skill that is not there, of another tenant, or of a cube the caller cannot write", async () => {
     const admin = await newTenant(["admin"]);
     const other = await newTenant(["admin"]);
