@@ -18,7 +18,7 @@ export const HUB_LIMITS = {
   membersPerGroup: 1_000,
   groupsPerTenant: 500,
   /** Approved listings one hub search scores (newest first). */
-  searchScan: 5_000,
+  searchScan: 2_000,
   listLimit: 200,
 } as const;
 
