@@ -56,6 +56,13 @@ describe("evolveSkill", () => {
     expect(d.merged.steps.map((s) => s.tool?.name)).toEqual(["pull_up_account", "validate_purchase", "record_reason", "offer_refund"]);
   });
 
+  it("keeps a part of a skill with another goal apart: a shorter procedure is not folded into a longer one it happens to prefix", () => {
+    const removeAndRefund = skill("s1", draft("remove-service", [tool("pull_up_account"), tool("record_reason"), tool("ask_the_oracle"), tool("update_account"), tool("offer_refund")]));
+    const getServiceBack = draft("get-service-back", [tool("pull_up_account"), tool("record_reason"), tool("ask_the_oracle"), tool("update_account")]);
+    expect(evolveSkill(getServiceBack, [{ skill: removeAndRefund, similarity: null }])).toEqual({ action: "create" });
+    expect(evolveSkill({ ...getServiceBack, name: "remove-service" }, [{ skill: removeAndRefund, similarity: null }]).action).toBe("duplicate");
+  });
+
   it("upgrades when the same steps bring a new parameter, and merges parameters, examples and sources", () => {
     const existing = skill("s1", draft("refund-order", refund.steps, { examples: ["refund my jeans"], source_message_ids: ["m1"] }));
     const withParam = draft("refund-order", [tool("pull_up_account"), tool("validate_purchase", { order_id: "{order_id}" }), tool("offer_refund")], {

@@ -20,7 +20,7 @@ export const STEP_OVERLAP_MIN = 0.5;
 /** A partial overlap ("a variant of the same procedure") merges only when the names agree this much, or… */
 export const VARIANT_NAME_MIN = 0.5;
 /** …the caller's embedding cosine is at least this. */
-export const VARIANT_EMBEDDING_MIN = 0.85;
+export const VARIANT_EMBEDDING_MIN = 0.92;
 
 /** Candidates scoring below this are different skills, whatever the judge would say. */
 export const EVOLVE_MIN_SCORE = 0.5;
@@ -200,10 +200,11 @@ function draftOf(s: Skill): SkillDraft {
  * Decides what a new draft does to the skills it resembles (retired skills are ignored):
  * 1. exact: the same `skillHash` → duplicate;
  * 2. similarity: the best candidate by `skillSimilarity`; below EVOLVE_MIN_SCORE (0.5) → create;
- * 3. rules judge on that candidate: every draft step already in it → duplicate; it adds steps to a
- *    skill whose steps it contains, or the two overlap strongly (score ≥ 0.7 and at least half the
- *    steps shared, and the names agree or the embeddings are close) → upgrade with the merged
- *    draft; otherwise they are different skills → create.
+ * 3. rules judge on that candidate: the same steps → duplicate (upgrade when the draft brings new
+ *    parameters or examples). When the goals agree (names, or embeddings when given, see
+ *    VARIANT_*): a draft that is a part of the skill → duplicate; one that extends it, or overlaps
+ *    it strongly (score ≥ 0.7, at least half the steps shared) → upgrade with the merged draft.
+ *    Otherwise they are different skills → create.
  */
 export function evolveSkill(draft: SkillDraft, existing: Array<{ skill: Skill; similarity: number | null }>): EvolveDecision {
   const live = existing.filter((e) => e.skill.state !== "retired");
@@ -217,15 +218,20 @@ export function evolveSkill(draft: SkillDraft, existing: Array<{ skill: Skill; s
   if (!best || best.sim.score < EVOLVE_MIN_SCORE) return { action: "create" };
   const { skill, sim } = best;
   const score = sim.score.toFixed(2);
-  if (sim.common_steps === draft.steps.length) {
+  const sameGoal = sim.name >= VARIANT_NAME_MIN || (sim.embedding !== null && sim.embedding >= VARIANT_EMBEDDING_MIN);
+  const merged = () => mergeSkills(draftOf(skill), draft);
+  const all = sim.common_steps === draft.steps.length && sim.common_steps === skill.steps.length;
+  if (all) {
     const newParams = Object.keys(draft.parameters.properties).filter((k) => !(k in skill.parameters.properties));
     const newExamples = draft.examples.filter((x) => !skill.examples.includes(x));
-    if (newParams.length === 0 && newExamples.length === 0) return { action: "duplicate", target_id: skill.id, reason: `every step is already in the skill (similarity ${score})` };
-    return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `same steps, new parameters or examples (similarity ${score})` };
+    if (newParams.length === 0 && newExamples.length === 0) return { action: "duplicate", target_id: skill.id, reason: `the same steps (similarity ${score})` };
+    return { action: "upgrade", target_id: skill.id, merged: merged(), reason: `the same steps with new parameters or examples (similarity ${score})` };
   }
-  if (sim.common_steps === skill.steps.length) return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `adds ${draft.steps.length - sim.common_steps} step(s) to the skill (similarity ${score})` };
+  // One is a part of the other: the same procedure only when the goals agree, else (say) a
+  // four-step "remove a service" would be folded into a five-step "remove it and refund".
+  if (sim.common_steps === draft.steps.length && sameGoal) return { action: "duplicate", target_id: skill.id, reason: `every step is already in the skill (similarity ${score})` };
+  if (sim.common_steps === skill.steps.length && sameGoal) return { action: "upgrade", target_id: skill.id, merged: merged(), reason: `adds ${draft.steps.length - sim.common_steps} step(s) to the skill (similarity ${score})` };
   const shared = sim.common_steps / Math.min(draft.steps.length, skill.steps.length);
-  const sameGoal = sim.name >= VARIANT_NAME_MIN || (sim.embedding !== null && sim.embedding >= VARIANT_EMBEDDING_MIN);
-  if (sim.score >= 0.7 && shared >= 0.5 && sameGoal) return { action: "upgrade", target_id: skill.id, merged: mergeSkills(draftOf(skill), draft), reason: `a variant of the same procedure (similarity ${score})` };
+  if (sim.score >= 0.7 && shared >= 0.5 && sameGoal) return { action: "upgrade", target_id: skill.id, merged: merged(), reason: `a variant of the same procedure (similarity ${score})` };
   return { action: "create" };
 }

@@ -57,7 +57,8 @@ export function instantiateSkill(skill: Skill | SkillDraft, params: Record<strin
   const errors: SkillIssue[] = [];
   if (typeof params !== "object" || params === null || Array.isArray(params)) return { ok: false, errors: [{ path: "params", message: "must be an object" }] };
   const schema = skill.parameters;
-  const values: Record<string, unknown> = {};
+  // No prototype: a parameter called "__proto__" or "constructor" is only ever a key.
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(params)) {
     if (!Object.hasOwn(schema.properties, k)) errors.push({ path: `params.${k}`, message: "is not a parameter of this skill" });
     else if (v !== undefined && v !== null) values[k] = v;
@@ -81,5 +82,5 @@ export function instantiateSkill(skill: Skill | SkillDraft, params: Record<strin
     condition: s.condition === null ? null : fill(s.condition, values, missing),
   }));
   if (missing.size) return { ok: false, errors: [...missing].map((m) => ({ path: `params.${m}`, message: "is used by a step but has no value and no default" })) };
-  return { ok: true, steps, params: values };
+  return { ok: true, steps, params: { ...values } };
 }
