@@ -234,6 +234,35 @@ describe("isolation", () => {
   });
 });
 
+describe("export", () => {
+  it("/v1/export carries the scope's skills with every version, desensitized unless the key may read personal data", async () => {
+    const admin = await newTenant(["admin"]);
+    const keyWith = async (scopes: string[]): Promise<Tenant> => {
+      const r = await api<{ key: string }>(admin, "POST", "/v1/keys", { name: "k", scopes });
+      return { id: admin.id, key: r.body.key, auth: { authorization: `Bearer ${r.body.key}` } };
+    };
+    const t = await keyWith(["memories:read", "memories:write", "export"]);
+    const user = uniq("u");
+    const skill = await upload(t, user, {}, { ...DRAFT, description: "Deploy a service; page ops.lead@example.com on failure." });
+    await api(t, "PATCH", `/v1/skills/${skill.id}`, { state: "active" });
+    const read = async (key: Tenant) => {
+      const res = await SELF.fetch(`${BASE}/v1/export?user_id=${user}`, { headers: key.auth });
+      expect(res.status).toBe(200);
+      return (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const lines = await read(t);
+    const skillLines = lines.filter((l) => l.type === "skill") as Array<{ skill: SkillOut; versions: Array<{ version: number; skill: SkillOut }> }>;
+    expect(skillLines).toHaveLength(1);
+    expect(skillLines[0]?.skill.id).toBe(skill.id);
+    expect(skillLines[0]?.versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(JSON.stringify(lines)).not.toContain("ops.lead@example.com");
+    expect(lines.at(-1)).toMatchObject({ type: "end", skills: 1 });
+    const revealed = await read(await keyWith(["memories:read", "export", "pii:read"]));
+    const line = revealed.find((l) => l.type === "skill") as { skill: SkillOut } | undefined;
+    expect(line?.skill.description).toContain("ops.lead@example.com");
+  });
+});
+
 describe("audit and MCP", () => {
   it("records skill writes and reads in the cube's audit chain with ids only", async () => {
     const t = await newTenant();

@@ -25,7 +25,7 @@ const exportRoute = defineRoute({
   scope: "export",
   summary: "Stream a user's or cube's memories with every version as NDJSON: a header and a trailer line carry the watermark; desensitized unless the key has pii:read; audited",
   request: { query: exportQuery },
-  responses: { 200: { description: "NDJSON lines: {type: export}, {type: memory} per memory, {type: end}", content: { "application/x-ndjson": { schema: z.string() } } } },
+  responses: { 200: { description: "NDJSON lines: {type: export}, {type: memory} per memory, {type: skill} per skill of the scope, {type: end}", content: { "application/x-ndjson": { schema: z.string() } } } },
 });
 exportRoutes.openapi(exportRoute, async (c) => {
   const q = c.req.valid("query");

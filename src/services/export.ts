@@ -6,6 +6,33 @@ import { actorOf, recordTenantEvent } from "./audit";
 import { unwrap } from "./cubes";
 import type { Deps } from "./deps";
 import { visibleFilter } from "./memories";
+import type { Skill } from "../memory/skills/types";
+import { draftTexts, withTexts } from "../memory/skills-contract";
+import type { CubeIdentity } from "../memory/cube-contract";
+import type { CubeRpc } from "./cubes";
+
+/** Skill lines of an export, texts revealed with the vault's values when the key may read personal data; answers how many. */
+async function* skillLines(cube: CubeRpc, identity: CubeIdentity, filter: { user_id?: string; agent_id?: string; visible_agents?: string[] }, revealPii: boolean): AsyncGenerator<ExportLine, number> {
+  let after: number | null = null;
+  let count = 0;
+  do {
+    const page: { skills: Skill[]; next_seq: number | null } = unwrap(await cube.listSkills({ identity, filter, limit: 100, after_seq: after }));
+    for (const skill of page.skills) {
+      const versions = unwrap(await cube.skillVersions(identity, skill.id, filter.visible_agents ? { visible_agents: filter.visible_agents } : {}));
+      let shown = (s: Skill): Skill => s;
+      if (revealPii) {
+        const all = [skill, ...versions.map((v) => v.skill)];
+        const wanted = [...new Set(all.flatMap((s) => draftTexts(s).flatMap((t) => placeholdersIn(t))))];
+        const values = wanted.length ? unwrap(await cube.revealPlaceholders(identity, wanted)) : {};
+        shown = (s) => ({ ...s, ...withTexts(s, draftTexts(s).map((t) => reveal(t, values))) });
+      }
+      count++;
+      yield { type: "skill", skill: shown(skill), versions: versions.map((v) => ({ ...v, skill: shown(v.skill) })) };
+    }
+    after = page.next_seq;
+  } while (after !== null);
+  return count;
+}
 
 /** Memories read from the cube per call. */
 const PAGE = 50;
@@ -18,7 +45,8 @@ export interface ExportQuery extends CubeTarget {
 export type ExportLine =
   | { type: "export"; version: 1; tenant_id: string; cube_id: string; scope: ExportQuery; exported_at: string; desensitized: boolean; watermark: string }
   | { type: "memory"; memory: Memory; versions: Array<{ version: number; reason: string; source: string | null; at: number; memory: Memory }> }
-  | { type: "end"; memories: number; watermark: string };
+  | { type: "skill"; skill: Skill; versions: Array<{ version: number; reason: string; source: string | null; at: number; skill: Skill }> }
+  | { type: "end"; memories: number; skills: number; watermark: string };
 
 /**
  * Prepares an export: checks the caller's reach first (so a refusal is a plain error answer,
@@ -51,6 +79,8 @@ export async function startExport(deps: Deps, db: D1Database, who: Principal, q:
       }
       after = page.next_seq;
     } while (after !== null);
-    yield { type: "end", memories: count, watermark };
+    // The cube's skills of the scope follow, each with every version (a cube holds few).
+    const skills = yield* skillLines(cube, identity, { ...filter }, revealPii);
+    yield { type: "end", memories: count, skills, watermark };
   })();
 }
