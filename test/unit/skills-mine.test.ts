@@ -65,6 +65,15 @@ describe("mineSkills: tool-call sequences", () => {
     expect(looksProcedural(messages)).toBe(true);
   });
 
+  it("reads tool calls stored with the cube's text form of the call as content, and makes no text skill of it", () => {
+    const stored = (id: string, name: string, args: Record<string, unknown>): SkillMessage =>
+      msg("assistant", `[tool call] ${name}(${JSON.stringify(args)})`, { tool_calls: [{ id, name, arguments: JSON.stringify(args) }] });
+    const drafts = mineSkills([msg("user", "Please rotate the API key of project [PROJECT_1]."), stored("k1", "create_key", { project: "p1" }), result("k1", '{"key_id":"k_2"}'), stored("k2", "revoke_key", { key_id: "k_1" }), result("k2", "revoked")]);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.name).toBe("rotate-api-key");
+    expect(drafts[0]!.steps.map((s) => s.tool?.name)).toEqual(["create_key", "revoke_key"]);
+  });
+
   it("splits two tasks of one conversation into two skills", () => {
     const messages = [
       msg("user", "I need to cancel order 55102."),
@@ -143,6 +152,15 @@ describe("mineSkills: procedures in text", () => {
     expect(d.steps.map((s) => s.text)).toEqual(["Export the sheet to {path}", "Email it to {email} before {date}"]);
     expect(JSON.stringify(d)).not.toContain("[EMAIL_1]");
     expect(Object.keys(d.parameters.properties)).toEqual(["path", "email", "date"]);
+  });
+
+  it("keeps what must hold first as preconditions, not steps", () => {
+    const d = mineSkills([
+      msg("user", "How do I flash the router firmware?"),
+      msg("assistant", "Before you start, back up your settings. Make sure the router is plugged into power.\n1. Download the firmware from https://vendor.example/fw.bin\n2. Open the admin page and click Upgrade.\n3. Check the version number after the reboot.\nYou need admin rights for this."),
+    ])[0]!;
+    expect(d.preconditions).toEqual(["Back up your settings.", "Make sure the router is plugged into power.", "You need admin rights for this."]);
+    expect(d.steps.map((s) => s.text)).toEqual(["Download the firmware from {url}", "Open the admin page and click Upgrade.", "Check the version number after the reboot."]);
   });
 
   it("finds nothing in small talk, and the pre-check agrees", () => {

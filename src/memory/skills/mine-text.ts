@@ -4,7 +4,7 @@
 import { isChitChat } from "../extraction/chitchat";
 import { splitSentences } from "../extraction/sentences";
 
-export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "operation";
+export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "operation" | "precondition";
 
 export interface TextAct {
   kind: ActKind;
@@ -58,6 +58,9 @@ function cap(s: string): string {
 /** "That did not go through, let me try again": a retry of the step before, not a step of its own. */
 const RETRY_META = /\b(?:did(?:n't|\s+not)\s+(?:go\s+through|work)|failed|an\s+error)\b.*\b(?:try|retry|redo)\b/i;
 
+/** What must hold before the steps: "Make sure the router is plugged in", "Before you start, back up the disk". */
+const PRECONDITION = /^(?:(?:make\s+sure|ensure)\s+(?:that\s+)?(?!to\b|you\s+\w+\s+(?:the|a|an|your)\b)|before\s+(?:you\s+(?:start|begin)|starting|beginning)\b[\s,:]*|you(?:'ll|\s+will)?\s+need\s+(?!to\b)|you\s+must\s+have\b|(?:this\s+)?requires?\b|prerequisites?\b[\s:]*)/i;
+
 /** "Can you log out and back in?": a polite request to do something is an instruction. */
 const POLITE_IMPERATIVE = /^(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+)([a-z]+)/i;
 
@@ -93,6 +96,12 @@ export function sentenceAct(raw: string, speaker: "user" | "assistant"): TextAct
     return rest.length && rest.join(", ") !== s ? sentenceAct(rest.join(", "), speaker) : null;
   }
   const body = s.replace(SEQUENCE_LEAD, "");
+  const pre = PRECONDITION.exec(body);
+  if (pre && !/\?\s*$/.test(body)) {
+    const rest = body.slice(pre[0].length).trim();
+    // "Before you start, back up the disk": the clause after the lead-in is what must be done first.
+    if (rest.length >= 3) return { kind: "precondition", text: cap(/^before/i.test(pre[0]) ? rest : body), condition: null };
+  }
   if (isImperative(body)) return { kind: "instruction", text: cap(body), condition: null };
   const polite = POLITE_IMPERATIVE.exec(body);
   // Only an assistant's polite request is a step: a user's "can you reset it?" is the goal.

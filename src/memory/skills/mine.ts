@@ -181,7 +181,9 @@ function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boo
   }
   // Beside tool calls, an agent's requests and announcements only gather the calls' inputs: an
   // explicit list or command is what still makes a separate procedure.
-  const used = hasTools ? acts.filter((a) => a.kind === "list" || a.kind === "command" || a.kind === "sequence") : acts;
+  const preconditions = [...new Set(acts.filter((a) => a.kind === "precondition").map((a) => a.text))].slice(0, SKILL_LIMITS.preconditions_max);
+  const stepActs = acts.filter((a) => a.kind !== "precondition");
+  const used = hasTools ? stepActs.filter((a) => a.kind === "list" || a.kind === "command" || a.kind === "sequence") : stepActs;
   if (used.length < minSteps) return null;
   const params = new ParamCollector();
   const steps: SkillStep[] = used.slice(0, SKILL_LIMITS.steps_max).map((a) => ({
@@ -189,6 +191,8 @@ function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boo
     tool: null,
     condition: a.condition === null ? null : clip(params.parameterize(a.condition)),
   }));
+  // Preconditions keep their wording: instantiate fills steps only.
+  const pre = preconditions.map((p) => clip(p));
   const goal = goalSentence(seg);
   const first = verbObject(`please ${steps[0]!.text.replace(/\{[a-z0-9_]+\}|`[^`]*`/g, " ")}`) ?? (steps[0]!.text.toLowerCase().match(/[a-z]+/g) ?? []).slice(0, 3);
   const name = skillName(goal, first);
@@ -202,7 +206,7 @@ function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boo
       description: describe(name, steps),
       when_to_use: whenToUse(goal),
       steps,
-      preconditions: [],
+      preconditions: pre,
       examples: goal ? [clip(goal.trim())] : [],
       source_message_ids: [...ids],
     },
