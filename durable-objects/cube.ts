@@ -1019,7 +1019,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (!parsed.success) return invalid(parsed.error);
     const opened = this.open(parsed.data.identity);
     if (!opened.ok) return opened;
-    return skillOps.listSkills(this.skillHost(opened.value.identity), parsed.data.identity, parsed.data.filter, parsed.data.limit, parsed.data.after_seq);
+    return skillOps.listSkills(this.skillHost(opened.value.identity), parsed.data.identity, parsed.data.filter, parsed.data.limit, parsed.data.after_seq, parsed.data.before_id ?? null);
   }
 
   /** An edit as a new version, refused with 409 unless the skill is at `expected_version`. */

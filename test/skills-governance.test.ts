@@ -65,7 +65,7 @@ describe("bad input at each skill route: a clear 4xx with a stable code, nothing
     await bad("POST", "/v1/skills/import", { user_id: user, text: "---\nname: a\ndescription: b\n---\n1. x", files: [{ path: "a/SKILL.md", content: "x" }] });
     await bad("POST", "/v1/skills/import", { user_id: user, text: "x".repeat(100_001) });
 
-    await bad("GET", "/v1/skills", undefined);
+    await bad("GET", "/v1/skills?cursor=not-a-cursor", undefined);
     await bad("GET", `/v1/skills?user_id=${user}&state=sleeping`, undefined);
     await bad("GET", `/v1/skills?user_id=${user}&cursor=not-a-cursor`, undefined);
     await bad("POST", "/v1/skills/search", { user_id: user, query: "   " });
@@ -177,6 +177,7 @@ describe("isolation", () => {
       expect((await api(b, method, `/v1/skills/${skill.id}${suffix}?user_id=${user}`, body)).status).toBe(404);
     }
     expect((await api(b, "GET", `/v1/skills?user_id=${user}`)).status).toBe(404);
+    expect((await api<{ skills: SkillOut[] }>(b, "GET", "/v1/skills")).body.skills).toEqual([]);
     const search = await api<{ results: unknown[] }>(b, "POST", "/v1/skills/search", { query: "deploy service production" });
     expect(search.body.results).toHaveLength(0);
     const still = await api<SkillOut>(a, "GET", `/v1/skills/${skill.id}`);
@@ -198,6 +199,15 @@ describe("isolation", () => {
     const s1 = await api<{ results: Array<{ skill: SkillOut }> }>(otherUser, "POST", "/v1/skills/search", { query: "deploy service" });
     expect(s1.body.results).toHaveLength(0);
 
+    // Tenant-wide, the admin key pages through both users' skills, newest first; the limited key sees none of them.
+    const second = await upload(admin, other, {}, { ...DRAFT, name: "deploy-other" });
+    const first = await api<{ skills: SkillOut[]; next_cursor: string | null }>(admin, "GET", "/v1/skills?limit=2");
+    expect(first.body.skills.map((s) => s.id)).toEqual([second.id, agentSkill.id]);
+    const rest = await api<{ skills: SkillOut[]; next_cursor: string | null }>(admin, "GET", `/v1/skills?limit=2&cursor=${first.body.next_cursor}`);
+    expect(rest.body).toMatchObject({ skills: [expect.objectContaining({ id: own.id })], next_cursor: null, coverage: { cubes_searched: 2, failed: [] } });
+    expect(rest.body.skills).toHaveLength(1);
+    expect((await api<{ skills: SkillOut[] }>(otherUser, "GET", "/v1/skills")).body.skills.map((s) => s.id)).toEqual([second.id]);
+
     const agentB = await limitedKey(admin, { user_ids: [user], agent_ids: ["agent-b"] });
     expect((await api(agentB, "GET", `/v1/skills/${agentSkill.id}`)).status).toBe(404);
     expect((await api(agentB, "POST", `/v1/skills/${agentSkill.id}/instantiate`, { params: { service: "x" } })).status).toBe(404);
@@ -206,6 +216,7 @@ describe("isolation", () => {
     expect((await api(agentB, "GET", `/v1/skills/${agentSkill.id}/versions`)).status).toBe(404);
     const listed = await api<{ skills: SkillOut[] }>(agentB, "GET", `/v1/skills?user_id=${user}`);
     expect(listed.body.skills.map((s) => s.id)).toEqual([own.id]);
+    expect((await api<{ skills: SkillOut[] }>(agentB, "GET", "/v1/skills")).body.skills.map((s) => s.id)).toEqual([own.id]);
     const found = await api<{ results: Array<{ skill: SkillOut }> }>(agentB, "POST", "/v1/skills/search", { user_id: user, query: "deploy service build ship" });
     expect(found.body.results.map((r) => r.skill.id)).not.toContain(agentSkill.id);
     // A skill of no agent stays visible to it.

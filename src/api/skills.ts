@@ -132,13 +132,13 @@ const list = defineRoute({
   path: "/",
   tags: ["skills"],
   scope: "memories:read",
-  summary: "List the skills of a cube (user_id or cube_id), newest first, filtered by agent, state and origin",
+  summary: "List skills newest first: of a cube (user_id or cube_id), else of every cube within reach; filtered by agent, state and origin",
   request: { query: listQuery },
-  responses: { 200: jsonAnswer(z.object({ skills: z.array(skillSchema), next_cursor: z.string().nullable() })) },
+  responses: { 200: jsonAnswer(z.object({ skills: z.array(skillSchema), next_cursor: z.string().nullable(), coverage: coverageSchema.optional() })) },
 });
 skills.openapi(list, async (c) => {
   const page = await listSkillsFor(c.get("deps"), c.get("auth"), c.req.valid("query"));
-  return c.json({ skills: page.skills.map(skillOut), next_cursor: page.next_cursor }, 200);
+  return c.json({ skills: page.skills.map(skillOut), next_cursor: page.next_cursor, ...(page.coverage ? { coverage: page.coverage } : {}) }, 200);
 });
 
 const searchBody = z.strictObject({

@@ -139,7 +139,14 @@ export const skillFilterSchema = z
 export type SkillFilter = z.infer<typeof skillFilterSchema>;
 
 export const listSkillsSchema = z
-  .object({ identity: identitySchema, filter: skillFilterSchema, limit: z.number().int().min(1).max(SKILL_API_LIMITS.listLimit), after_seq: z.number().int().nullable() })
+  .object({
+    identity: identitySchema,
+    filter: skillFilterSchema,
+    limit: z.number().int().min(1).max(SKILL_API_LIMITS.listLimit),
+    after_seq: z.number().int().nullable(),
+    /** Tenant-wide pages: skills with a smaller id (ids sort by creation time across cubes), newest first. */
+    before_id: z.string().min(1).max(200).nullable().optional(),
+  })
   .strict();
 
 export const searchSkillsSchema = z

@@ -146,20 +146,36 @@ export interface SkillListQuery extends Hint {
   cursor?: string | undefined;
 }
 
-/** A cube's skills (user_id or cube_id), newest first, cursor paged. */
-export async function listSkillsFor(deps: Deps, who: Principal, q: SkillListQuery): Promise<{ skills: Skill[]; next_cursor: string | null }> {
-  if (q.cube_id === undefined && q.user_id === undefined) throw new ApiError("invalid_request", "give user_id or cube_id");
-  const after = q.cursor ? decodeCursor(q.cursor, z.object({ k: z.number().int() })) : undefined;
-  const reach = await reachCube(deps, who, q, "read");
-  const filter: SkillFilter = {
+/**
+ * A cube's skills (user_id or cube_id), newest first, cursor paged; without either, the skills of
+ * every cube within reach (each cube asked for a page, merged by id, which sorts by creation time).
+ */
+export async function listSkillsFor(deps: Deps, who: Principal, q: SkillListQuery): Promise<{ skills: Skill[]; next_cursor: string | null; coverage: Coverage | null }> {
+  const filterOf = (reach: Reach | null): SkillFilter => ({
     ...(q.user_id !== undefined ? { user_id: q.user_id } : {}),
     ...(q.agent_id !== undefined ? { agent_id: q.agent_id } : {}),
     ...(q.state !== undefined ? { state: q.state } : {}),
     ...(q.origin !== undefined ? { origin: q.origin } : {}),
-    ...visibleFilter(reach),
-  };
-  const page = unwrap(await deps.cube(reach.identity).listSkills({ identity: reach.identity, filter, limit: q.limit, after_seq: after?.k ?? null }));
-  return { skills: page.skills, next_cursor: page.next_seq === null ? null : encodeCursor({ k: page.next_seq }) };
+    ...(reach ? visibleFilter(reach) : {}),
+  });
+  if (q.cube_id === undefined && q.user_id === undefined) {
+    const before = q.cursor ? decodeCursor(q.cursor, z.object({ b: z.string().max(200) })).b : null;
+    const reach = await reachableCubes(deps, who, MAX_FANOUT);
+    const byCube = new Map((reach ?? []).map((r) => [r.identity.cube_id, r] as const));
+    const ask = async (identity: Reach["identity"]) => {
+      const id = { tenant_id: who.tenant_id, cube_id: identity.cube_id, actor: { key_id: who.key_id, request_id: who.request_id ?? null } };
+      return unwrap(await deps.cube(id).listSkills({ identity: id, filter: filterOf(byCube.get(identity.cube_id) ?? null), limit: q.limit, after_seq: null, before_id: before })).skills;
+    };
+    const { answers, coverage } = reach ? await fanOutOver(reach.map((r) => r.identity), ask) : await fanOut(deps.registry, who.tenant_id, ask);
+    const all = answers.flat().sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const page = all.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { skills: page, next_cursor: all.length > q.limit && last ? encodeCursor({ b: last.id }) : null, coverage };
+  }
+  const after = q.cursor ? decodeCursor(q.cursor, z.object({ k: z.number().int() })) : undefined;
+  const reach = await reachCube(deps, who, q, "read");
+  const page = unwrap(await deps.cube(reach.identity).listSkills({ identity: reach.identity, filter: filterOf(reach), limit: q.limit, after_seq: after?.k ?? null }));
+  return { skills: page.skills, next_cursor: page.next_seq === null ? null : encodeCursor({ k: page.next_seq }), coverage: null };
 }
 
 export interface SkillSearchQuery extends Hint {

@@ -107,8 +107,8 @@ export function deleteSkill(host: SkillHost, raw: CubeIdentity, id: string, idem
   });
 }
 
-export async function listSkills(host: SkillHost, raw: CubeIdentity, filter: SkillFilter, limit: number, afterSeq: number | null): Promise<CubeResult<{ skills: Skill[]; next_seq: number | null }>> {
-  const page = listSkillRows(host.sql, filter, limit, afterSeq);
+export async function listSkills(host: SkillHost, raw: CubeIdentity, filter: SkillFilter, limit: number, afterSeq: number | null, beforeId: string | null = null): Promise<CubeResult<{ skills: Skill[]; next_seq: number | null }>> {
+  const page = listSkillRows(host.sql, filter, limit, afterSeq, beforeId);
   const skills = page.rows.map((r) => rowToSkill(host.sql, r, host.identity));
   await host.auditRead(raw, "skill.list", skills.map((s) => s.id));
   return ok({ skills, next_seq: page.next_seq });

@@ -254,9 +254,12 @@ export function matchesFilter(row: SkillRow, f: SkillFilter): boolean {
 }
 
 /** A page of skills, newest first. */
-export function listSkillRows(sql: SqlStorage, f: SkillFilter, limit: number, afterSeq: number | null): { rows: SkillRow[]; next_seq: number | null } {
+export function listSkillRows(sql: SqlStorage, f: SkillFilter, limit: number, afterSeq: number | null, beforeId: string | null = null): { rows: SkillRow[]; next_seq: number | null } {
   const { where, args } = filterSql(f);
-  const rows = sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE ${where} AND seq < ? ORDER BY seq DESC LIMIT ?`, ...args, afterSeq ?? Number.MAX_SAFE_INTEGER, limit + 1).toArray();
+  const rows =
+    beforeId === null
+      ? sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE ${where} AND seq < ? ORDER BY seq DESC LIMIT ?`, ...args, afterSeq ?? Number.MAX_SAFE_INTEGER, limit + 1).toArray()
+      : sql.exec<SkillRow>(`SELECT ${COLUMNS} FROM skills WHERE ${where} AND id < ? ORDER BY id DESC LIMIT ?`, ...args, beforeId, limit + 1).toArray();
   const page = rows.slice(0, limit);
   return { rows: page, next_seq: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
 }
