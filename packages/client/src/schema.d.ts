@@ -1895,7 +1895,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the skills of a cube (user_id or cube_id), newest first, filtered by agent, state and origin */
+        /** List skills newest first: of a cube (user_id or cube_id), else of every cube within reach; filtered by agent, state and origin */
         get: {
             parameters: {
                 query?: {
@@ -1922,6 +1922,18 @@ export interface paths {
                         "application/json": {
                             skills: components["schemas"]["Skill"][];
                             next_cursor: string | null;
+                            /** @description tenant-wide searches only: which cubes answered; the results are partial when failed or left_out is not empty */
+                            coverage?: {
+                                cubes_searched: number;
+                                /** @description cubes that failed and were skipped */
+                                failed: {
+                                    cube_id: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                                /** @description cubes not searched because the fan-out limit was reached */
+                                left_out: number;
+                            };
                         };
                     };
                 };
@@ -6207,7 +6219,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description NDJSON lines: {type: export}, {type: memory} per memory, {type: end} */
+                /** @description NDJSON lines: {type: export}, {type: memory} per memory, {type: skill} per skill of the scope, {type: end} */
                 200: {
                     headers: {
                         [name: string]: unknown;
