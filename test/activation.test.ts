@@ -1,10 +1,9 @@
 // Activation memory end to end: heat from searches, a block per user registered on the real bridge
 // (vLLM stand-in), kept when its content is the same, re-rendered when it changed enough, and the
 // coldest user's block evicted under a small budget. Without a bridge the task backs off.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
-import { cubeStub } from "../src/services/cubes";
 import { runActivation } from "../durable-objects/cube/activation/task";
 import { HeatRecorder } from "../durable-objects/cube/activation/heat";
 import { probeStub } from "./fixtures/cube-probe";
@@ -44,8 +43,8 @@ async function newCube(t: Tenant): Promise<string> {
   return cube;
 }
 async function configure(t: Tenant, cube: string, patch: ActivationConfigInput): Promise<void> {
-  const r = await cubeStub(env, { tenant_id: t.id, cube_id: cube }).setActivationConfig({ tenant_id: t.id, cube_id: cube }, patch);
-  expect(r.ok, JSON.stringify(r)).toBe(true);
+  const r = await api(t, "PATCH", `/v1/cubes/${cube}/scheduler/activation`, patch);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
 }
 const blockOf = (s: Scheduler, user: string) => s.activation.blocks.find((b) => b.user_id === user);
 
@@ -143,6 +142,7 @@ describe("activation blocks", () => {
     const cube = await newCube(t);
     await add(t, cube, "di", "Di collects stamps");
     await search(t, cube, "di", "stamps");
+    await search(t, cube, "di", "stamps");
     const out = await runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => {
       const sql = state.storage.sql;
       const err = await runActivation({ sql, identity: { tenant_id: t.id, cube_id: cube }, heat: new HeatRecorder(sql), bridge: null, now: Date.now() }).then(() => null, (e: unknown) => String(e));
@@ -150,5 +150,24 @@ describe("activation blocks", () => {
     });
     expect(out.err).toMatch(/bridge unavailable/);
     expect(out.rows).toBe(0);
+  });
+
+  it("PATCH .../scheduler/activation changes only the fields given, refuses bad settings with 400 and another tenant's cube with 404", async () => {
+    const t = await newTenant();
+    const other = await newTenant();
+    const cube = await newCube(t);
+    const before = await api<Record<string, unknown>>(t, "GET", `/v1/cubes/${cube}/scheduler/activation`);
+    expect(before.body).toMatchObject({ enabled: true, half_life_ms: 86_400_000, fill: 0.6 });
+    await configure(t, cube, { half_life_ms: 3_600_000 });
+    const after = await api<Record<string, unknown>>(t, "GET", `/v1/cubes/${cube}/scheduler/activation`);
+    expect(after.body).toEqual({ ...before.body, half_life_ms: 3_600_000 });
+    for (const bad of [{}, { half_life_ms: 5 }, { fill: 2 }, { unknown: true }]) {
+      const r = await api<{ error: { code: string } }>(t, "PATCH", `/v1/cubes/${cube}/scheduler/activation`, bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.body.error.code).toBe("invalid_request");
+    }
+    expect((await api(other, "PATCH", `/v1/cubes/${cube}/scheduler/activation`, { enabled: false })).status).toBe(404);
+    expect((await api(other, "GET", `/v1/cubes/${cube}/scheduler/activation`)).status).toBe(404);
+    expect((await api<Record<string, unknown>>(t, "GET", `/v1/cubes/${cube}/scheduler/activation`)).body).toMatchObject({ enabled: true });
   });
 });

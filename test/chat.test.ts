@@ -114,6 +114,12 @@ describe("POST /v1/chat", () => {
     expect(r.body.memos.block_id).toBe(block);
     // Warmed by the registration: the first chat of the user already hits the cache.
     expect(r.body.memos.cache_hit).toBe(true);
+    // The bridge dropped the block (its LRU across cubes) before the scheduler noticed: the same text goes inline.
+    expect((await api(t, "DELETE", `/v1/cubes/user:${user}/activation/${block as string}`)).status).toBe(200);
+    const after = await api<Completion>(t, "POST", "/v1/chat", ask(user, uniq("s")));
+    expect(after.status, JSON.stringify(after.body)).toBe(200);
+    expect(after.body.memos.block_id).toBeNull();
+    expect(after.body.memos.cache_hit).toBe(true);
   });
 
   it("answers 503 upstream_unavailable without a bridge and records nothing; search keeps working", async () => {

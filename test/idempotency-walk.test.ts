@@ -187,6 +187,9 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
       if (route.startsWith("DELETE")) return { path };
       return { path: `${path}/feedback`, body: { outcome: "success" }, other: { outcome: "failure" } };
     }
+    case "PATCH /v1/cubes/{id}/scheduler/activation":
+      await mem("a cube with activation settings");
+      return { path: `/v1/cubes/user:${user}/scheduler/activation`, body: { half_life_ms: 3_600_000 }, other: { half_life_ms: 7_200_000 } };
     case "POST /v1/chat": {
       await mem("Ann lives in Lyon");
       const ask = (content: string) => ({ user_id: user, messages: [{ role: "user", content }], infer: false });

@@ -7,11 +7,12 @@ export interface SseEvent {
 
 /** Events of an SSE body, one per blank-line-terminated record; `event` defaults to "message". */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buf = "";
   for (;;) {
     const { value, done } = await reader.read();
-    if (value) buf += value;
+    if (value) buf += decoder.decode(value, { stream: true });
     let cut: number;
     while ((cut = buf.indexOf("\n\n")) >= 0) {
       const record = buf.slice(0, cut);

@@ -102,17 +102,22 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
 
   return {
     async run(onToken) {
-      const gen: GenerateOutcome = await client.generate(
-        scope,
-        {
-          messages,
-          ...(prefix.block_id ? { block_ids: [prefix.block_id] } : {}),
-          ...(input.model !== undefined ? { model: input.model } : {}),
-          ...(input.max_tokens !== undefined ? { max_tokens: input.max_tokens } : {}),
-          ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-        },
-        onToken,
-      );
+      const options = {
+        ...(input.model !== undefined ? { model: input.model } : {}),
+        ...(input.max_tokens !== undefined ? { max_tokens: input.max_tokens } : {}),
+        ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+      };
+      let blockId = prefix.block_id;
+      let gen: GenerateOutcome;
+      try {
+        gen = await client.generate(scope, { messages, ...(blockId ? { block_ids: [blockId] } : {}), ...options }, onToken);
+      } catch (err) {
+        // The bridge evicted the block to make room for another cube's (its LRU across cubes) before
+        // the activation task saw it: the same bytes go inline, the node's cache may still hold them.
+        if (!blockId || !(err instanceof ApiError) || err.code !== "not_found") throw err;
+        blockId = null;
+        gen = await client.generate(scope, { messages: promptMessages({ ...parts, block_registered: false }), ...options }, onToken);
+      }
       const job = await recordTurn(deps, target, input, last.content, gen.text, idem);
       const usage = gen.summary.usage;
       const completion = usage.completion_tokens ?? countTokens(gen.text);
@@ -127,7 +132,7 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
         memos: {
           cube_id: identity.cube_id,
           session_id: input.session_id ?? null,
-          block_id: prefix.block_id,
+          block_id: blockId,
           cache_hit: blockCacheHit(usage.cached_tokens, usage.prompt_tokens, tokens.block, ourPromptTokens),
           cached_tokens: usage.cached_tokens,
           adapter: gen.start.adapter,

@@ -91,6 +91,19 @@ describe("mineSkills: tool-call sequences", () => {
     expect(drafts.map((d) => d.name)).toEqual(["cancel-order", "change-email"]);
     expect(drafts[1]!.steps.map((s) => s.tool?.name)).toEqual(["find_user", "update_user"]);
   });
+
+  it("does not split a task at an answer that merely says 'also'", () => {
+    const messages = [
+      msg("user", "I need to cancel order 55102."),
+      call("a1", "find_order", { order_id: "55102" }),
+      result("a1", '{"status":"pending"}'),
+      msg("assistant", "Found it. Why do you want to cancel?"),
+      msg("user", "It arrived late, and I also found it cheaper elsewhere."),
+      call("a2", "cancel_order", { order_id: "55102", reason: "late" }),
+      result("a2", '{"status":"cancelled"}'),
+    ];
+    expect(mineSkills(messages).map((d) => d.steps.map((s) => s.tool?.name))).toEqual([["find_order", "cancel_order"]]);
+  });
 });
 
 describe("mineSkills: procedures in text", () => {

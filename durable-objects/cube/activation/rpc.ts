@@ -1,6 +1,6 @@
 // What the cube answers about activation: the chat's prefix for a user, the scheduler's view, the RPC arguments.
 import { z } from "zod";
-import { activationConfigSchema } from "../../../src/memory/activation/config";
+import { activationPatchSchema } from "../../../src/memory/activation/config";
 import { identitySchema, type CubeIdentity } from "../../../src/memory/cube-contract";
 import type { HeatRecorder } from "./heat";
 import { currentBlock } from "./render";
@@ -10,7 +10,7 @@ const scopePart = z.string().min(1).max(200);
 
 export const activationArgs = {
   prefix: z.tuple([identitySchema, scopePart.nullable()]),
-  config: z.tuple([identitySchema, activationConfigSchema.partial().strict()]),
+  config: z.tuple([identitySchema, activationPatchSchema]),
 } as const;
 
 export interface ChatPrefix {

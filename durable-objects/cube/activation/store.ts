@@ -1,14 +1,16 @@
 // The activation rows of the cube: its settings (meta) and one block row per user.
-import { activationConfigSchema, DEFAULT_ACTIVATION_CONFIG, type ActivationConfig } from "../../../src/memory/activation/config";
+import { activationPatchSchema, DEFAULT_ACTIVATION_CONFIG, type ActivationConfig } from "../../../src/memory/activation/config";
 
 const CONFIG_KEY = "activation_config";
 const BUDGET_KEY = "activation_budget";
 
 export function readActivationConfig(sql: SqlStorage): ActivationConfig {
   const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", CONFIG_KEY).toArray()[0];
-  if (!row) return DEFAULT_ACTIVATION_CONFIG;
-  const parsed = activationConfigSchema.safeParse(JSON.parse(row.value));
-  return parsed.success ? parsed.data : DEFAULT_ACTIVATION_CONFIG;
+  if (!row) return { ...DEFAULT_ACTIVATION_CONFIG };
+  // Stored settings over the defaults: a setting added later reads as its default.
+  const parsed = activationPatchSchema.safeParse(JSON.parse(row.value));
+  const given = parsed.success ? Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) : {};
+  return { ...DEFAULT_ACTIVATION_CONFIG, ...given };
 }
 
 export function writeActivationConfig(sql: SqlStorage, config: ActivationConfig): void {

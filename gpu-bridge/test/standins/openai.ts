@@ -1,6 +1,6 @@
 // Shared OpenAI-compatible chat behaviour of the vLLM and SGLang stand-ins, with a prefix cache.
 import type { ServerResponse } from "node:http";
-import { commonPrefix, json, sleep, sseData, sseStart, tokensOf } from "./server.js";
+import { json, sleep, sseData, sseStart, tokensOf } from "./server.js";
 import type { StandinRequest } from "./server.js";
 
 export interface ChatKnobs {
@@ -19,18 +19,93 @@ interface Msg {
   content: string;
 }
 
-/** Prompts seen so far; a new prompt's cached tokens are its longest prefix shared with one, in 16-token blocks. */
+/** vLLM's KV block: prefix caching hashes and reuses whole blocks of this many tokens. */
+export const KV_BLOCK_TOKENS = 16;
+/** The stand-ins count a token per four characters (`tokensOf`): one block is this many characters. */
+const BLOCK_CHARS = KV_BLOCK_TOKENS * 4;
+
+export interface PrefixCacheOptions {
+  /** KV bytes the cache may hold; unset: unbounded (every prompt is kept). */
+  budgetBytes?: number;
+  /** KV bytes of one token (the bridge's `kv_bytes_per_token` for the node). */
+  kvBytesPerToken?: number;
+}
+
+/**
+ * vLLM's automatic prefix cache, modelled: a prompt is cut into full 16-token blocks, each keyed
+ * by itself and everything before it; a request's cached tokens are its leading blocks found in
+ * the cache (reported as `usage.prompt_tokens_details.cached_tokens`). After the request its
+ * blocks stay cached and are evicted least recently used first when the byte budget is full; as
+ * in vLLM, a request's blocks are freed tail first, so its prefix outlives its suffix.
+ */
 export class PrefixCache {
+  /** Prompts seen so far, in order (what the tests read back). */
   readonly prompts: string[] = [];
-  lookup(prompt: string): number {
-    let best = 0;
-    for (const p of this.prompts) best = Math.max(best, commonPrefix(p, prompt));
-    this.prompts.push(prompt);
-    return Math.floor(Math.floor(best / 4) / 16) * 16;
+  /** Block key → true, in LRU order (first: next to evict). */
+  private readonly blocks = new Map<string, true>();
+  private readonly capacity: number;
+  /** Totals since the last `resetStats`: prompt tokens, of which cached, and requests. */
+  stats = { requests: 0, prompt_tokens: 0, cached_tokens: 0 };
+
+  constructor(opts: PrefixCacheOptions = {}) {
+    this.capacity = opts.budgetBytes === undefined ? Number.POSITIVE_INFINITY : Math.floor(opts.budgetBytes / ((opts.kvBytesPerToken ?? 1) * KV_BLOCK_TOKENS));
   }
+
+  /** Cached tokens of a prompt, which is then cached in its turn. */
+  lookup(prompt: string): number {
+    this.prompts.push(prompt);
+    const keys: string[] = [];
+    let chain = "";
+    for (let at = 0; at + BLOCK_CHARS <= prompt.length; at += BLOCK_CHARS) {
+      chain = hashChain(chain, prompt.slice(at, at + BLOCK_CHARS));
+      keys.push(chain);
+    }
+    let hit = 0;
+    while (hit < keys.length && this.blocks.has(keys[hit] as string)) hit++;
+    // Touched tail first, prefix last: the prefix is the most recently used, evicted last.
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string;
+      this.blocks.delete(k);
+      this.blocks.set(k, true);
+    }
+    while (this.blocks.size > this.capacity) {
+      const oldest = this.blocks.keys().next().value as string;
+      this.blocks.delete(oldest);
+    }
+    const cached = hit * KV_BLOCK_TOKENS;
+    this.stats.requests++;
+    this.stats.prompt_tokens += Math.ceil(prompt.length / 4);
+    this.stats.cached_tokens += cached;
+    return cached;
+  }
+
+  /** Blocks held now, and the most it may hold. */
+  size(): { blocks: number; capacity: number } {
+    return { blocks: this.blocks.size, capacity: this.capacity };
+  }
+
+  resetStats(): void {
+    this.stats = { requests: 0, prompt_tokens: 0, cached_tokens: 0 };
+  }
+
   clear(): void {
     this.prompts.length = 0;
+    this.blocks.clear();
+    this.resetStats();
   }
+}
+
+/** A block's key from its predecessor's and its own text (FNV-1a, 2 × 32 bits: collisions are out of reach here). */
+function hashChain(prev: string, text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ prev.length;
+  const s = prev + "|" + text;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x5bd1e995) >>> 0;
+  }
+  return a.toString(36) + b.toString(36);
 }
 
 export function render(messages: Msg[]): string {

@@ -1,6 +1,6 @@
 // Stand-in for a vLLM OpenAI-compatible server: chat (stream and not), prefix cache, runtime LoRA.
 import { chatCompletion, openAiError, PrefixCache } from "./openai.js";
-import type { ChatKnobs } from "./openai.js";
+import type { ChatKnobs, PrefixCacheOptions } from "./openai.js";
 import { json, startStandin, text } from "./server.js";
 import type { Standin } from "./server.js";
 
@@ -11,11 +11,11 @@ export interface VllmStandin extends Standin {
 }
 
 export async function startVllm(
-  opts: { model?: string; runtimeLora?: boolean; apiKey?: string; knobs?: Partial<ChatKnobs> } = {},
+  opts: { model?: string; runtimeLora?: boolean; apiKey?: string; knobs?: Partial<ChatKnobs>; cache?: PrefixCacheOptions } = {},
 ): Promise<VllmStandin> {
   const model = opts.model ?? "llama-3-8b";
   const loras = new Map<string, string>();
-  const cache = new PrefixCache();
+  const cache = new PrefixCache(opts.cache);
   const knobs: ChatKnobs = { words: ["Hel", "lo", " there"], reportCached: true, firstChunkDelayMs: 0, dieAfterChunks: null, ...opts.knobs };
   const s = await startStandin(async (req, res) => {
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) return json(res, 401, { error: "Unauthorized" });

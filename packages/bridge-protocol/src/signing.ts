@@ -58,7 +58,7 @@ function fromHex(hex: string): Uint8Array | null {
 
 export async function sha256Hex(body: string | Uint8Array | undefined): Promise<string> {
   const bytes = body === undefined ? new Uint8Array(0) : typeof body === "string" ? encoder.encode(body) : body;
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
 }
 
 /** Compares two byte arrays in time that depends only on their length, never on their contents. */
@@ -109,10 +109,11 @@ export function webCryptoPrimitives(secret: string): Primitives {
   const keyPromise = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return {
     async sha256Hex(data) {
-      return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
+      // Typed for the DOM lib too (the bench project reaches this file): the bytes are never a SharedArrayBuffer.
+      return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)));
     },
     async hmacSha256(data) {
-      return new Uint8Array(await crypto.subtle.sign("HMAC", await keyPromise, data));
+      return new Uint8Array(await crypto.subtle.sign("HMAC", await keyPromise, data as Uint8Array<ArrayBuffer>));
     },
   };
 }

@@ -58,13 +58,14 @@ function humanize(tool: string): string {
   return t ? t[0]!.toUpperCase() + t.slice(1) : tool;
 }
 
-/** Splits a conversation where the user opens another task after the previous one made progress. */
+/** Splits a conversation where the user asks for another task after the previous one made progress. */
 function segments(messages: readonly SkillMessage[]): SkillMessage[][] {
   const out: SkillMessage[][] = [];
   let cur: SkillMessage[] = [];
   let progress = 0;
   for (const m of messages) {
-    if (m.role === "user" && progress > 0 && NEW_TASK.test(m.content)) {
+    // "I also have the order number" is an answer; "I also want to change my email" opens a task.
+    if (m.role === "user" && progress > 0 && NEW_TASK.test(m.content) && verbObject(m.content)) {
       out.push(cur);
       cur = [];
       progress = 0;

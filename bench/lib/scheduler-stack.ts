@@ -1,0 +1,63 @@
+// The stack bench:scheduler runs: a vLLM stand-in with a byte-budgeted prefix cache, a real gpu-bridge, wrangler dev pointed at it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createServer } from "node:net";
+// @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
+import { applyMigrations, ensureDevVars, startDev } from "../../scripts/dev-lib.mjs";
+import { parseNodes } from "../../gpu-bridge/src/config.ts";
+import { startBridge, type RunningBridge } from "../../gpu-bridge/src/server.ts";
+import { startVllm, type VllmStandin } from "../../gpu-bridge/test/standins/vllm.ts";
+
+export const MODEL = "llama-3-8b";
+const SECRET = "bench-scheduler-secret-0123456789abcdef";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Stack {
+  api: string;
+  key: string;
+  vllm: VllmStandin;
+  /** A fresh bridge (empty registry) on the same port, so that each policy starts from nothing. */
+  resetBridge(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: number }): Promise<Stack> {
+  const vllm = await startVllm({ model: MODEL, cache: { budgetBytes: opts.budgetBytes, kvBytesPerToken: opts.kvBytesPerToken } });
+  const bridgePort = await freePort();
+  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: vllm.url, models: [MODEL], budget_bytes: opts.budgetBytes, kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2 }] });
+  const start = () => startBridge({ secret: SECRET, host: "127.0.0.1", port: bridgePort, dbPath: ":memory:", nodes, maxSkewMs: 60_000, upstreamTimeoutMs: 10_000, metricsPublic: false, trainer: { timeoutMs: 1_000 }, workDir: mkdtempSync(path.join(tmpdir(), "bench-bridge-")) });
+  let bridge: RunningBridge = await start();
+  const vars = ensureDevVars() as { DEV_API_KEY: string };
+  const persist = mkdtempSync(path.join(tmpdir(), "memos-bench-sched-"));
+  applyMigrations(persist);
+  const port = await freePort();
+  const { child, ready } = startDev({ port, persistTo: persist, vars: { BRIDGE_URL: `http://127.0.0.1:${bridgePort}`, BRIDGE_SECRET: SECRET, BRIDGE_TIMEOUT_MS: "10000" } }) as { child: import("node:child_process").ChildProcess; ready: Promise<string> };
+  const api = await ready;
+  return {
+    api,
+    key: vars.DEV_API_KEY,
+    vllm,
+    async resetBridge() {
+      await bridge.close();
+      bridge = await start();
+    },
+    async stop() {
+      child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 500));
+      await bridge.close();
+      await vllm.close();
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}

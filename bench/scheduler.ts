@@ -1,0 +1,173 @@
+// npm run bench:scheduler: activation memory measured. A LoCoMo question trace over many users (one
+// cube each, Zipf popularity, repeats) replayed through POST /v1/chat against a real gpu-bridge and
+// a vLLM stand-in whose prefix cache has a fixed byte budget and reports cached tokens. Printed in
+// the same run, under the same budget: (a) no activation memory, (b) the node's own LRU prefix
+// cache over the rendered prompts (no scheduler), (c) the activation scheduler, (d) Belady's optimal
+// eviction of the same blocks offline; then search p95 with heat recording on and off.
+import path from "node:path";
+import { loadLocomo } from "./lib/locomo.ts";
+import { percentile } from "./lib/server.ts";
+import { beladyHits, rng, zipf } from "./lib/scheduler-belady.ts";
+import { startStack, type Stack } from "./lib/scheduler-stack.ts";
+
+const DATA = process.env.LOCOMO_FILE ?? path.join(import.meta.dirname, "../../shared/data/locomo/locomo-dev5.json");
+const QUERIES = Number(process.env.QUERIES ?? 300);
+const ZIPF_S = Number(process.env.ZIPF_S ?? 1.1);
+/** Memories stored per user (their first turns). */
+const MEMORIES = Number(process.env.MEMORIES ?? 60);
+const KV_BYTES_PER_TOKEN = 1_000;
+/** The node's budget, in blocks of about 1,100 node tokens (a block with its template), i.e. a fixed byte figure. */
+const BUDGET_BLOCKS = Number(process.env.BUDGET_BLOCKS ?? 6);
+const BUDGET_BYTES = BUDGET_BLOCKS * 1_100 * KV_BYTES_PER_TOKEN;
+const SEARCHES = Number(process.env.SEARCHES ?? 150);
+
+interface User {
+  id: string;
+  texts: string[];
+  questions: string[];
+}
+
+function usersOf(): User[] {
+  const { conversations } = loadLocomo(DATA);
+  const users: User[] = [];
+  for (const c of conversations) {
+    for (const speaker of c.speakers) {
+      // Two users per speaker (odd and even sessions): more users than the five conversations have speakers.
+      for (const parity of [0, 1]) {
+        const turns = c.turns.filter((t) => t.speaker === speaker && t.session % 2 === parity).slice(0, MEMORIES);
+        if (turns.length < 5) continue;
+        const questions = c.qa.map((q) => q.question).filter((q) => q.length <= 2_000);
+        users.push({ id: `${c.sampleId}-${speaker}-${parity}`.replace(/[^A-Za-z0-9_.-]/g, "_"), texts: turns.map((t) => t.text).filter((t) => t.trim().length > 0), questions });
+      }
+    }
+  }
+  return users;
+}
+
+interface Chat {
+  status: number;
+  body: { usage?: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } }; memos?: { cache_hit: boolean; block_id: string | null; tokens: { block: number } }; error?: { message: string } };
+}
+
+async function call(stack: Stack, method: string, p: string, body?: unknown): Promise<Chat> {
+  const r = await fetch(`${stack.api}${p}`, { method, headers: { authorization: `Bearer ${stack.key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await r.text();
+  return { status: r.status, body: (text ? JSON.parse(text) : {}) as Chat["body"] };
+}
+
+interface RunResult {
+  hits: boolean[];
+  chatPrompt: number;
+  chatCached: number;
+  /** Everything the node prefilled (chats and, for the scheduler, its warm-ups). */
+  nodePrefill: number;
+  nodeRequests: number;
+  blockTokens: Map<string, number>;
+}
+
+async function replay(stack: Stack, users: User[], trace: Array<{ user: number; question: string }>, policy: "lru" | "ours"): Promise<RunResult> {
+  await stack.resetBridge();
+  stack.vllm.cache.clear();
+  const prefix = `${policy}-${Date.now().toString(36)}`;
+  for (const u of users) {
+    const r = await call(stack, "POST", "/v1/memories", { user_id: `${prefix}-${u.id}`, infer: false, messages: u.texts.map((content) => ({ role: "user", content })) });
+    if (r.status >= 300) throw new Error(`ingest ${u.id}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (policy === "lru") {
+      const off = await call(stack, "PATCH", `/v1/cubes/user:${prefix}-${u.id}/scheduler/activation`, { enabled: false });
+      if (off.status !== 200) throw new Error(`config ${u.id}: ${off.status}`);
+    }
+  }
+  stack.vllm.cache.clear();
+  const hits: boolean[] = [];
+  const blockTokens = new Map<string, number>();
+  let chatPrompt = 0;
+  let chatCached = 0;
+  for (const q of trace) {
+    const u = users[q.user] as User;
+    const r = await call(stack, "POST", "/v1/chat", { user_id: `${prefix}-${u.id}`, infer: false, messages: [{ role: "user", content: q.question }], max_tokens: 3 });
+    if (r.status !== 200 || !r.body.memos || !r.body.usage) throw new Error(`chat: ${r.status} ${JSON.stringify(r.body)}`);
+    hits.push(r.body.memos.cache_hit);
+    blockTokens.set(u.id, r.body.memos.tokens.block);
+    chatPrompt += r.body.usage.prompt_tokens;
+    chatCached += r.body.usage.prompt_tokens_details.cached_tokens;
+  }
+  const s = stack.vllm.cache.stats;
+  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens };
+}
+
+async function searchP95(stack: Stack, userId: string, record: boolean): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < SEARCHES; i++) {
+    const t0 = performance.now();
+    const r = await call(stack, "POST", "/v1/search", { user_id: userId, query: `what happened ${i % 7}`, top_k: 10, record_access: record });
+    times.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`search ${r.status}`);
+  }
+  return percentile(times.sort((a, b) => a - b), 95);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const rate = (h: boolean[]) => h.filter(Boolean).length / Math.max(1, h.length);
+
+async function main(): Promise<void> {
+  const users = usersOf();
+  const random = rng(13);
+  // Popularity: a fixed random order of users, Zipf over it.
+  const order = users.map((_, i) => i).sort(() => random() - 0.5);
+  const pick = zipf(users.length, ZIPF_S, random);
+  const trace = Array.from({ length: QUERIES }, () => {
+    const user = order[pick()] as number;
+    const qs = (users[user] as User).questions;
+    return { user, question: qs[Math.floor(random() * qs.length)] as string };
+  });
+  const distinct = new Set(trace.map((t) => t.user)).size;
+  console.log(`bench:scheduler: ${users.length} users (one cube each, ${MEMORIES} memories at most), ${QUERIES} chats, Zipf s=${ZIPF_S} (${distinct} users asked), node budget ${(BUDGET_BYTES / 1e6).toFixed(1)} MB = ${BUDGET_BYTES / KV_BYTES_PER_TOKEN} tokens of KV at ${KV_BYTES_PER_TOKEN} B/token`);
+  const stack = await startStack({ budgetBytes: BUDGET_BYTES, kvBytesPerToken: KV_BYTES_PER_TOKEN });
+  try {
+    const lru = await replay(stack, users, trace, "lru");
+    const ours = await replay(stack, users, trace, "ours");
+    // (a): every prompt prefilled in full (the same prompts as (b)).
+    const none = lru.chatPrompt;
+    // (d): Belady over the block requests of the trace, block sizes as the node counts them (our count × the node's ratio), the whole budget for blocks.
+    const ratio = ours.chatPrompt / Math.max(1, ours.chatPrompt - 0);
+    const sizes = trace.map((t) => ({ key: String(t.user), tokens: Math.round(((ours.blockTokens.get((users[t.user] as User).id) ?? 0) * ratio * 1.0)) }));
+    const opt = beladyHits(sizes.map((s) => ({ key: s.key, bytes: s.tokens * KV_BYTES_PER_TOKEN })), BUDGET_BYTES);
+    const optSaved = sizes.reduce((s, x, i) => s + (opt[i] ? x.tokens : 0), 0);
+    const rows = [
+      ["(a) no activation memory", "0.0%", none, "-", "-"],
+      ["(b) node LRU prefix cache alone", pct(rate(lru.hits)), lru.nodePrefill, pct(1 - lru.nodePrefill / none), pct(rate(lru.hits) / Math.max(1e-9, rate(opt)))],
+      ["(c) activation scheduler (ours)", pct(rate(ours.hits)), ours.nodePrefill, pct(1 - ours.nodePrefill / none), pct(rate(ours.hits) / Math.max(1e-9, rate(opt)))],
+      ["(d) Belady optimal (offline)", pct(rate(opt)), none - optSaved, pct(optSaved / none), "100.0%"],
+    ] as const;
+    console.log("\npolicy                              hit rate   prefill tokens   saved vs (a)   hit rate / optimal");
+    for (const r of rows) console.log(`${r[0].padEnd(36)}${String(r[1]).padStart(8)}   ${String(r[2]).padStart(14)}   ${String(r[3]).padStart(12)}   ${String(r[4]).padStart(10)}`);
+    console.log(`\nnode requests: (b) ${lru.nodeRequests} (chats only), (c) ${ours.nodeRequests} (chats + the scheduler's warm-ups, whose prefill is counted above)`);
+    console.log("(d) counts only block bytes against the budget and saves exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
+
+    // Search p95 with the scheduler's heat recording on and off (record_access), same cube, interleaved runs.
+    const probe = `${"ours"}-probe`;
+    const u = users[0] as User;
+    await call(stack, "POST", "/v1/memories", { user_id: probe, infer: false, messages: u.texts.map((content) => ({ role: "user", content })) });
+    await searchP95(stack, probe, true);
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      off.push(await searchP95(stack, probe, false));
+      on.push(await searchP95(stack, probe, true));
+    }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1] as number;
+    const added = med(on) - med(off);
+    console.log(`\nsearch p95 (median of 3 runs of ${SEARCHES}): heat recording off ${med(off).toFixed(2)} ms, on ${med(on).toFixed(2)} ms: ${added >= 0 ? "+" : ""}${added.toFixed(2)} ms`);
+
+    const ofOptimal = rate(ours.hits) / Math.max(1e-9, rate(opt));
+    const saved = 1 - ours.nodePrefill / none;
+    console.log("\ntargets:");
+    console.log(`  hit rate >= 90% of optimal: ${pct(ofOptimal)} ${ofOptimal >= 0.9 ? "MET" : "MISSED"}`);
+    console.log(`  prefill >= 45% below (a):   ${pct(saved)} ${saved >= 0.45 ? "MET" : "MISSED"}`);
+    console.log(`  search p95 added <= 5 ms:   ${added.toFixed(2)} ms ${added <= 5 ? "MET" : "MISSED"}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();
