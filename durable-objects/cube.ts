@@ -87,7 +87,15 @@ import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSch
 import type { Skill, SkillMessage } from "../src/memory/skills/types";
 import * as skillOps from "./cube/skills/ops";
 import { failSkillRun, maskToolCalls, skillRun, startSkillRun, storeToolCalls, toSkillMessages, withSkillRun } from "./cube/skills/runs";
-import { hasSkills } from "./cube/skills/store";
+import { eraseScopeSkills, hasSkills } from "./cube/skills/store";
+import { unlistDeletedSources } from "../src/services/hub-store";
+import { runConsolidation } from "./cube/consolidate/task";
+import { readConsolidationConfig, writeConsolidationConfig } from "./cube/consolidate/store";
+import { consolidationConfigSchema, type ConsolidationConfig } from "../src/memory/consolidate/config";
+import { runDistillation } from "./cube/distill/task";
+import { adapterForChat, datasetOf, distillArgs, parameterMemoryView, type DatasetView, type ParameterMemoryView } from "./cube/distill/rpc";
+import { readDistillConfig, writeDistillConfig } from "./cube/distill/store";
+import { distillConfigSchema, type DistillConfig } from "../src/memory/distill/config";
 
 export interface JobInput {
   job: JobRecord;
@@ -171,6 +179,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
       wake: (at, names) => this.scheduler.wake(at, names),
       activation: (identity, now) => runActivation({ sql: this.sql, identity, heat: this.heat, bridge: bridgeClientFromEnv(this.env), now }),
       holdsBlocks: () => this.sql.exec("SELECT 1 FROM activation_blocks LIMIT 1").toArray().length > 0,
+      consolidate: (identity, now) => runConsolidation({ ctx: { sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, transaction: (fn) => this.ctx.storage.transactionSync(fn), now }),
+      distill: (identity, now) => runDistillation({ sql: this.sql, identity, bridge: bridgeClientFromEnv(this.env), transaction: (fn) => this.ctx.storage.transactionSync(fn), now }),
     });
     return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });
   }
@@ -600,7 +610,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const [, rawFilter, idempotency] = opened.value.args;
     const parsed = memoryFilterSchema.safeParse(rawFilter);
     if (!parsed.success) return invalid(parsed.error);
-    return this.idempotent(idempotency, (now) => {
+    let skillIds: string[] = [];
+    const done = await this.idempotent(idempotency, (now) => {
       const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
       const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
       for (const row of rows) deleteMemory(opened.value, row, null, now);
@@ -609,10 +620,26 @@ export class CubeObject extends DurableObject<CubeEnv> {
       // A scope (user, agent, session, or the whole cube) forgets its raw messages too; a filter
       // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
       const { user_id, agent_id, session_id, ...narrower } = parsed.data;
-      if (Object.values(narrower).every((v) => v === undefined)) deleteScopeMessages(this.sql, { user_id, agent_id, session_id });
+      if (Object.values(narrower).every((v) => v === undefined)) {
+        deleteScopeMessages(this.sql, { user_id, agent_id, session_id });
+        // The scope's skills too (a session scope has none of its own).
+        if (session_id === undefined) skillIds = eraseScopeSkills(this.sql, { user_id, agent_id });
+        if (skillIds.length) appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "skill.delete", target_ids: skillIds }, now);
+      }
       forgetJobDetails(this.sql);
       return ok({ deleted: rows.length });
     });
+    if (skillIds.length) await this.unlistSkills(opened.value.identity, skillIds);
+    return done;
+  }
+
+  /** Takes deleted skills out of the hub (listings and vectors); a failure is logged, the listings' sources are gone regardless. */
+  private async unlistSkills(identity: CubeIdentity, ids: string[]): Promise<void> {
+    try {
+      await unlistDeletedSources(this.env.DB, selectVectorIndex(this.env), identity.tenant_id, "skill", ids);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", message: "could not unlist deleted skills from the hub", error: err instanceof Error ? err.message : String(err) }));
+    }
   }
 
   /**
@@ -919,23 +946,23 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   /** The scheduler's task table, alarm, budget and its last `decisions` decisions. */
-  async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView & { activation: ActivationView }>> {
+  async schedulerState(rawIdentity: unknown, rawDecisions: unknown = 20): Promise<CubeResult<SchedulerView & { activation: ActivationView; parameter_memory: ParameterMemoryView }>> {
     const opened = this.openArgs(schedulerArgs.state, [rawIdentity, rawDecisions]);
     if (!opened.ok) return opened;
-    return ok({ ...(await this.scheduler.view(opened.value.args[1])), activation: activationView(this.sql, this.heat, Date.now()) });
+    return ok({ ...(await this.scheduler.view(opened.value.args[1])), activation: activationView(this.sql, this.heat, Date.now()), parameter_memory: parameterMemoryView(this.sql) });
   }
 
   /**
    * Wakes every task now (one backing off keeps its backoff) and arms the alarm; with `wait`, runs
    * wake-ups here until no task is due or `max_wakes` ran. Answers the state after.
    */
-  async runScheduler(rawIdentity: unknown, rawOptions: unknown): Promise<CubeResult<SchedulerView & { activation: ActivationView; wakes: number }>> {
+  async runScheduler(rawIdentity: unknown, rawOptions: unknown): Promise<CubeResult<SchedulerView & { activation: ActivationView; parameter_memory: ParameterMemoryView; wakes: number }>> {
     const opened = this.openArgs(schedulerArgs.run, [rawIdentity, rawOptions]);
     if (!opened.ok) return opened;
     const { wait, max_wakes, decisions } = opened.value.args[1];
     await this.scheduler.wake(Date.now(), TASK_NAMES);
     const wakes = wait ? await this.scheduler.runUntilIdle(max_wakes) : 0;
-    return ok({ ...(await this.scheduler.view(decisions)), activation: activationView(this.sql, this.heat, Date.now()), wakes });
+    return ok({ ...(await this.scheduler.view(decisions)), activation: activationView(this.sql, this.heat, Date.now()), parameter_memory: parameterMemoryView(this.sql), wakes });
   }
 
   /** Texts desensitized with the cube's mode and vault, new vault values committed at once. */
@@ -1130,6 +1157,59 @@ export class CubeObject extends DurableObject<CubeEnv> {
     });
     await this.scheduler.wake(Date.now(), ["activation"]);
     return ok(config);
+  }
+
+  /** The cube's consolidation settings. */
+  async consolidationConfig(rawIdentity: unknown): Promise<CubeResult<ConsolidationConfig>> {
+    const opened = this.open(rawIdentity);
+    return opened.ok ? ok(readConsolidationConfig(this.sql)) : opened;
+  }
+
+  /** Changes consolidation settings (merged over the current ones) and wakes the task. */
+  async setConsolidationConfig(rawIdentity: unknown, rawPatch: unknown): Promise<CubeResult<ConsolidationConfig>> {
+    const opened = this.openArgs(distillArgs.consolidation, [rawIdentity, rawPatch]);
+    if (!opened.ok) return opened;
+    const merged = consolidationConfigSchema.safeParse({ ...readConsolidationConfig(this.sql), ...opened.value.args[1] });
+    if (!merged.success) return invalid(merged.error);
+    this.ctx.storage.transactionSync(() => writeConsolidationConfig(this.sql, merged.data));
+    await this.scheduler.wake(Date.now(), ["consolidation"]);
+    return ok(merged.data);
+  }
+
+  /** Parameter memory: settings, the adapter attached per user, the job in flight, users backing off. */
+  async parameterMemory(rawIdentity: unknown): Promise<CubeResult<ParameterMemoryView>> {
+    const opened = this.open(rawIdentity);
+    return opened.ok ? ok(parameterMemoryView(this.sql)) : opened;
+  }
+
+  /** Changes parameter-memory settings (merged over the current ones), audited, once per idempotency key; wakes the task. */
+  async setParameterMemory(rawIdentity: unknown, rawPatch: unknown, rawIdempotency?: unknown): Promise<CubeResult<DistillConfig>> {
+    const opened = this.openArgs(distillArgs.config, [rawIdentity, rawPatch, rawIdempotency]);
+    if (!opened.ok) return opened;
+    const merged = distillConfigSchema.safeParse({ ...readDistillConfig(this.sql), ...opened.value.args[1] });
+    if (!merged.success) return invalid(merged.error);
+    const result = await this.audited(opened.value.args[0], "cube.parameter_memory", () => [opened.value.identity.cube_id], opened.value.args[2], () => {
+      writeDistillConfig(this.sql, merged.data);
+      return ok(merged.data);
+    });
+    if (result.ok) await this.scheduler.wake(Date.now(), ["distillation"]);
+    return result;
+  }
+
+  /** The training set distillation would export for a user now (chat-format JSONL lines), audited as a read of its memories. */
+  async distillDataset(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<DatasetView>> {
+    const opened = this.openArgs(distillArgs.dataset, [rawIdentity, rawUser]);
+    if (!opened.ok) return opened;
+    const set = await datasetOf(this.sql, opened.value.args[1], Date.now());
+    await this.auditRead(opened.value.args[0], "memory.read", set.sources.map((s) => s.id));
+    return ok(set);
+  }
+
+  /** The adapter a chat of this user uses (attached, not stale, every source still there); null: none. */
+  async chatAdapter(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<{ name: string; base_model: string } | null>> {
+    const opened = this.openArgs(distillArgs.adapter, [rawIdentity, rawUser]);
+    if (!opened.ok) return opened;
+    return ok(this.ctx.storage.transactionSync(() => adapterForChat(this.sql, opened.value.args[1], Date.now())));
   }
 
   /** One wake-up of the scheduler: due tasks, the outbox first, the others by priority within the budget. */

@@ -35,7 +35,7 @@ describe("GET /v1/cubes/:id/scheduler", () => {
     const r = await api<Scheduler>(t, "GET", `/v1/cubes/user:${user}/scheduler`);
     expect(r.status).toBe(200);
     expect(r.body.cube_id).toBe(`user:${user}`);
-    expect(r.body.tasks.map((x) => x.name).sort()).toEqual(["activation", "audit", "compaction", "idempotency_purge", "index_warmup", "jobs", "lifecycle", "outbox", "profile"]);
+    expect(r.body.tasks.map((x) => x.name).sort()).toEqual(["activation", "audit", "compaction", "consolidation", "distillation", "idempotency_purge", "index_warmup", "jobs", "lifecycle", "outbox", "profile"]);
     expect(["queued", "scheduled"]).toContain(taskOf(r.body, "outbox").state);
     expect(r.body.alarm_at).not.toBeNull();
     expect(r.body.budget_ms).toBe(200);

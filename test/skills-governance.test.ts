@@ -144,6 +144,27 @@ describe("deleted means gone", () => {
     expect(memSearch.body.skills).toBeUndefined();
   });
 
+  it("deleting a user's or an agent's scope deletes its skills; a session's scope leaves them", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const plain = await upload(t, user);
+    const byAgent = await upload(t, user, { agent_id: "bot-1" }, { ...DRAFT, name: "deploy-by-bot", steps: [{ text: "Ask the bot to ship {service}" }, { text: "Watch {service} roll out" }] });
+    expect((await api(t, "DELETE", `/v1/memories?user_id=${user}&session_id=s1`)).status).toBe(200);
+    expect((await api(t, "GET", `/v1/skills/${byAgent.id}`)).status).toBe(200);
+    expect((await api(t, "DELETE", `/v1/memories?user_id=${user}&agent_id=bot-1`)).status).toBe(200);
+    expect((await api(t, "GET", `/v1/skills/${byAgent.id}`)).status).toBe(404);
+    expect((await api(t, "GET", `/v1/skills/${plain.id}`)).status).toBe(200);
+    expect((await api(t, "DELETE", `/v1/memories?user_id=${user}`)).status).toBe(200);
+    expect((await api(t, "GET", `/v1/skills/${plain.id}`)).status).toBe(404);
+    const left = await runInDurableObject(cubeOf(t, `user:${user}`), (_o, state) => ({
+      skills: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM skills").one().n,
+      versions: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM skill_versions").one().n,
+      vectors: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM skill_vectors").one().n,
+      audit: state.storage.sql.exec<{ target_ids: string }>("SELECT target_ids FROM audit_log WHERE action = 'skill.delete' ORDER BY seq").toArray().map((r) => JSON.parse(r.target_ids) as string[]),
+    }));
+    expect(left).toEqual({ skills: 0, versions: 0, vectors: 0, audit: [[byAgent.id], [plain.id]] });
+  });
+
   it("deleting the cube deletes its skills", async () => {
     const t = await newTenant();
     const user = uniq("u");

@@ -295,6 +295,48 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX forgotten_turns_session ON forgotten_turns(session_id);
   `,
+  // (parameter memory) the adapter distilled per user (its sources and their versions, the
+  // dataset's hash, stale once a source is deleted), the one training job in flight, each
+  // user's failed jobs in a row and when to retry.
+  `
+  CREATE TABLE distill_adapters (
+    user_key TEXT PRIMARY KEY,
+    user_id TEXT,
+    adapter_name TEXT NOT NULL,
+    base_model TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    dataset_hash TEXT NOT NULL,
+    examples INTEGER NOT NULL,
+    job_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    stale_at INTEGER,
+    stale_reason TEXT
+  );
+  CREATE TABLE distill_sources (
+    memory_id TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    PRIMARY KEY (memory_id, user_key)
+  );
+  CREATE TABLE distill_jobs (
+    job_id TEXT PRIMARY KEY,
+    user_key TEXT NOT NULL,
+    user_id TEXT,
+    adapter_name TEXT NOT NULL,
+    base_model TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    dataset_hash TEXT NOT NULL,
+    examples INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    polls INTEGER NOT NULL,
+    next_poll_at INTEGER NOT NULL
+  );
+  CREATE TABLE distill_users (
+    user_key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    retry_at INTEGER,
+    last_error TEXT
+  );
+  `,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

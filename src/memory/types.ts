@@ -73,4 +73,4 @@ export interface CandidateMemory {
   tags?: string[];
 }
 
-export type ChangeReason = "create" | "extract" | "merge" | "update" | "supersede" | "retract" | "edit" | "feedback" | "delete" | "archive" | "restore" | "expire";
+export type ChangeReason = "create" | "extract" | "merge" | "update" | "supersede" | "retract" | "edit" | "feedback" | "delete" | "archive" | "restore" | "expire" | "consolidate";

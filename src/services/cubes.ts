@@ -14,6 +14,7 @@ export type CubeRpc = Pick<
   | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
   | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory" | "profile"
   | "chatPrefix" | "activationConfig" | "setActivationConfig"
+  | "consolidationConfig" | "setConsolidationConfig" | "parameterMemory" | "setParameterMemory" | "distillDataset" | "chatAdapter"
   | "maskTexts" | "maskQuery" | "privacy" | "setPrivacy" | "revealPlaceholders"
   | "startSkillJob" | "completeSkillJob" | "failSkillJob" | "getSkill" | "createSkill" | "listSkills" | "updateSkill" | "deleteSkill" | "skillVersions"
   | "searchSkills" | "instantiateSkill" | "skillFeedback" | "installSkill"

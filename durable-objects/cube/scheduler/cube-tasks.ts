@@ -30,6 +30,10 @@ export interface CubeTaskDeps {
   activation(identity: CubeIdentity, now: number): Promise<TaskOutcome>;
   /** Whether the cube has activation blocks that changed memories may concern. */
   holdsBlocks(): boolean;
+  /** One consolidation run: merges and closes memories while the cube is idle; how many versions it wrote. */
+  consolidate(identity: CubeIdentity, now: number): Promise<TaskOutcome & { changed: number }>;
+  /** One distillation run: starts, polls or attaches a training job through the bridge. */
+  distill(identity: CubeIdentity, now: number): Promise<TaskOutcome>;
   /** Wakes other tasks (the outbox and the audit drain after the lifecycle changed memories). */
   wake(at: number, names: readonly TaskName[]): Promise<void>;
 }
@@ -49,7 +53,8 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
     outbox: bound(async (identity) => {
       const r = await deps.drainOutbox(identity);
       // Memories changed: the profiles built from them follow, in the same wake-up when its budget allows.
-      if (r.drained > 0) await deps.wake(Date.now(), deps.holdsBlocks() ? ["profile", "activation"] : ["profile"]);
+      // Consolidation and distillation decide for themselves whether the change concerns them (idle, stable).
+      if (r.drained > 0) await deps.wake(Date.now(), deps.holdsBlocks() ? ["profile", "activation", "consolidation", "distillation"] : ["profile", "consolidation", "distillation"]);
       return { next_at: r.next_at, ...(r.drained + r.failed > 0 ? { note: `drained ${r.drained}, failed ${r.failed}` } : {}) };
     }),
     // Throws when D1 fails: the scheduler backs the task off, and the outbox is not held by it.
@@ -85,6 +90,13 @@ export function cubeTasks(deps: CubeTaskDeps): Record<TaskName, TaskFn> {
       return { next_at: null, note: "read the vector index" };
     },
     activation: bound((identity, now) => deps.activation(identity, now)),
+    consolidation: bound(async (identity, now) => {
+      const { changed, ...outcome } = await deps.consolidate(identity, now);
+      // The changed memories go out, and the profiles built from them follow (the outbox wakes the profile task).
+      if (changed > 0) await deps.wake(Date.now() + AFTER_CHANGE_MS, ["outbox", "audit"]);
+      return outcome;
+    }),
+    distillation: bound((identity, now) => deps.distill(identity, now)),
     idempotency_purge: async (now) => {
       purgeIdempotency(deps.sql, now);
       return idle;

@@ -291,3 +291,13 @@ export function skillFootprint(sql: SqlStorage, id: string): Record<string, numb
     idempotency: n("SELECT COUNT(*) AS n FROM idempotency WHERE instr(response, ?) > 0 AND instr(response, '$forgotten') = 0", id),
   };
 }
+
+/**
+ * Erases the skills of a deleted scope (a user, an agent, or the whole cube when both are
+ * absent) from every table, as `eraseSkill` does; answers their ids.
+ */
+export function eraseScopeSkills(sql: SqlStorage, scope: { user_id?: string | undefined; agent_id?: string | undefined }): string[] {
+  const rows = listSkillRows(sql, { ...(scope.user_id !== undefined ? { user_id: scope.user_id } : {}), ...(scope.agent_id !== undefined ? { agent_id: scope.agent_id } : {}) }, Number.MAX_SAFE_INTEGER - 1, null).rows;
+  for (const row of rows) eraseSkill(sql, row);
+  return rows.map((r) => r.id);
+}

@@ -4225,13 +4225,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4256,7 +4256,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -4384,13 +4384,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4415,7 +4415,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -7255,7 +7255,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "memory.consolidate" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.parameter_memory" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;

@@ -1,7 +1,7 @@
 // The scheduler's task table as plain data: task names, priorities, the record each task keeps, its state.
 
 /** Every task a cube's alarm runs; the order here is only the listing order. */
-export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "profile", "index_warmup", "idempotency_purge", "activation"] as const;
+export const TASK_NAMES = ["outbox", "audit", "jobs", "lifecycle", "compaction", "profile", "index_warmup", "idempotency_purge", "activation", "consolidation", "distillation"] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /**
@@ -18,6 +18,8 @@ export const TASK_PRIORITY: Readonly<Record<TaskName, number>> = {
   index_warmup: 6,
   idempotency_purge: 7,
   activation: 8,
+  consolidation: 9,
+  distillation: 10,
 };
 
 /** What each task does, for the scheduler's answer. */
@@ -31,6 +33,8 @@ export const TASK_DESCRIPTION: Readonly<Record<TaskName, string>> = {
   index_warmup: "read the in-memory vector index back between requests",
   idempotency_purge: "forget idempotency answers past their retention",
   activation: "keep the hottest users' activation blocks on the GPU node within its budget: register, re-render when changed enough, keep warm, evict cold ones",
+  consolidation: "while the cube is idle and its memories changed: merge related memories into one, close stale plans, rebuild the profiles (each change a version with reason consolidate)",
+  distillation: "distill each user's stable knowledge into a LoRA adapter through the bridge: start a training job, poll it, attach the adapter; re-distill when enough of it changed or a source was deleted",
 };
 
 /**
