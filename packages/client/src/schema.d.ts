@@ -4225,13 +4225,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4256,7 +4256,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -4384,13 +4384,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4415,7 +4415,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -4495,6 +4495,187 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/cubes/{id}/scheduler/activation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's activation memory settings */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description off: no block is registered (chat still sends the same prefix; the node's own cache alone) */
+                            enabled: boolean;
+                            /** @description heat halves over this long without access */
+                            half_life_ms: number;
+                            /** @description most tokens of one user's block */
+                            block_tokens: number;
+                            /** @description most memories in a block besides the profile */
+                            block_memories: number;
+                            /** @description a user below this heat gets no block */
+                            min_user_heat: number;
+                            /** @description heat-weighted share of changed memories that makes a block worth re-rendering */
+                            min_change_share: number;
+                            /** @description a block is re-rendered for heat alone at most this often (a removed memory forces it) */
+                            min_rerender_ms: number;
+                            /** @description share of the node's budget this cube's blocks may fill */
+                            fill: number;
+                            /** @description the cube's own cap in bytes, under the node's share */
+                            budget_bytes: number | null;
+                            /** @description kept blocks are warmed again this often (vLLM evicts least recently used prefixes) */
+                            keep_warm_ms: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a cube's activation memory settings (the fields given); a new half-life keeps heat as it reads now; the activation task runs again at once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled?: boolean;
+                        half_life_ms?: number;
+                        block_tokens?: number;
+                        block_memories?: number;
+                        min_user_heat?: number;
+                        min_change_share?: number;
+                        min_rerender_ms?: number;
+                        fill?: number;
+                        budget_bytes?: number | null;
+                        keep_warm_ms?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description off: no block is registered (chat still sends the same prefix; the node's own cache alone) */
+                            enabled: boolean;
+                            /** @description heat halves over this long without access */
+                            half_life_ms: number;
+                            /** @description most tokens of one user's block */
+                            block_tokens: number;
+                            /** @description most memories in a block besides the profile */
+                            block_memories: number;
+                            /** @description a user below this heat gets no block */
+                            min_user_heat: number;
+                            /** @description heat-weighted share of changed memories that makes a block worth re-rendering */
+                            min_change_share: number;
+                            /** @description a block is re-rendered for heat alone at most this often (a removed memory forces it) */
+                            min_rerender_ms: number;
+                            /** @description share of the node's budget this cube's blocks may fill */
+                            fill: number;
+                            /** @description the cube's own cap in bytes, under the node's share */
+                            budget_bytes: number | null;
+                            /** @description kept blocks are warmed again this often (vLLM evicts least recently used prefixes) */
+                            keep_warm_ms: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/sessions/{id}/working-memory": {
@@ -7255,7 +7436,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "memory.consolidate" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.parameter_memory" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;
