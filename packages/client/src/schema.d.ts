@@ -3530,6 +3530,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's jobs newest first (in the cubes within the key's reach), filtered by cube, state and kind. States are read from the cubes: a request reads at most 200 jobs, so a filtered page may be short while next_cursor is set. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only this cube's jobs (it must be within the key's reach) */
+                    cube_id?: string;
+                    state?: "queued" | "running" | "succeeded" | "failed";
+                    /** @description the kind of work; extraction is the only kind so far */
+                    kind?: "extract";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            jobs: {
+                                id: string;
+                                cube_id: string;
+                                /** @enum {string} */
+                                state: "queued" | "running" | "succeeded" | "failed";
+                                mode: string;
+                                attempts: number;
+                                error: string | null;
+                                /** @description set when the job succeeded, null before */
+                                result: {
+                                    /** @description memories added, merged into or updated */
+                                    memory_ids: string[];
+                                    /** @description new memories */
+                                    added: number;
+                                    /** @description repeats, no-ops and refused candidates */
+                                    skipped: number;
+                                    /** @description extractor and organizer report; keys beyond these may appear */
+                                    detail?: {
+                                        /**
+                                         * @description which extractor produced the candidates
+                                         * @enum {string}
+                                         */
+                                        extractor?: "raw" | "rules" | "llm";
+                                        /** @description message windows the extractor read */
+                                        windows?: number;
+                                        note?: string;
+                                        /** @description LLM extractor prompt version */
+                                        prompt_version?: string;
+                                        /** @description LLM windows by outcome (ok, retried, fallback) */
+                                        outcomes?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description first LLM errors (removed when a memory is forgotten) */
+                                        errors?: string[];
+                                        /** @description why candidates were dropped before organizing (first 20) */
+                                        skipped?: string[];
+                                        /** @description id of the LLM judge, fine mode */
+                                        judge?: string;
+                                        /** @description Worker-side stage timings */
+                                        timings_ms?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @description candidates sent to the cube */
+                                        candidates?: number;
+                                        /** @description ids of new memories */
+                                        added?: string[];
+                                        /** @description ids of memories a candidate was merged into */
+                                        merged?: string[];
+                                        /** @description ids of memories the judge updated */
+                                        updated?: string[];
+                                        /** @description ids of memories closed by a newer fact */
+                                        superseded?: string[];
+                                        /** @description ids of memories the judge retracted */
+                                        retracted?: string[];
+                                        /** @description exact repeats of live memories */
+                                        repeats?: number;
+                                        /** @description candidates the judge found to add nothing */
+                                        noops?: number;
+                                        /** @description each near-duplicate merge, for audit (first 500; removed when a memory is forgotten) */
+                                        merges?: {
+                                            /** @description memory the candidate was merged into */
+                                            target_id: string;
+                                            /** @description cosine similarity of candidate and target */
+                                            similarity: number;
+                                            /** @description candidate text */
+                                            candidate: string;
+                                            /** @description target text before the merge */
+                                            target: string;
+                                            candidate_sources: string[];
+                                            target_sources: string[];
+                                        }[];
+                                        /** @description judge decisions in candidate order */
+                                        judged?: {
+                                            /** @description candidate index */
+                                            index: number;
+                                            /** @enum {string} */
+                                            action: "ADD" | "UPDATE" | "SUPERSEDE" | "DELETE" | "NOOP";
+                                            target_id: string | null;
+                                            /**
+                                             * @description "external": decided by the LLM judge in the Worker
+                                             * @enum {string}
+                                             */
+                                            by: "rules" | "external";
+                                            reason: string;
+                                        }[];
+                                        /** @description candidates the cube refused, with why (first 50) */
+                                        rejected?: {
+                                            index: number;
+                                            reason: string;
+                                        }[];
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                } | null;
+                                message_ids: string[];
+                                created_at: string;
+                                updated_at: string;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}": {
         parameters: {
             query?: never;
