@@ -134,6 +134,17 @@ describe("mineSkills: procedures in text", () => {
     expect(drafts[0]!.steps.map((s) => s.text)).toEqual(["Clone the repo from {url}", "Run `npm install`", "Start it with npm run dev."]);
   });
 
+  it("makes two skills of two how-tos asked one after the other", () => {
+    const drafts = mineSkills([
+      msg("user", "How do I reset my router?"),
+      msg("assistant", "1. Unplug it for 30 seconds.\n2. Plug it back in.\n3. Wait for the lights to turn green."),
+      msg("user", "Thanks, that worked! How do I set up a guest network?"),
+      msg("assistant", "1. Open the admin page.\n2. Go to Wireless > Guest and switch it on.\n3. Save the settings."),
+    ]);
+    expect(drafts.map((d) => d.name)).toEqual(["reset-router", "set-up-guest-network"]);
+    expect(drafts.map((d) => d.steps.length)).toEqual([3, 3]);
+  });
+
   it("takes code blocks and shell lines as commands", () => {
     const drafts = mineSkills([
       msg("user", "How do I rotate the nginx logs by hand?"),

@@ -2,6 +2,7 @@
 // that reached their goal, ordered lists, "first… then… finally" sequences, commands, requests
 // and operations of an agent working through a task) and structures each into a skill draft.
 import { lexicalSignature, lexicalSimilarity } from "../dedup/lexical";
+import { splitSentences } from "../extraction/sentences";
 import { normalizeForHash } from "../text";
 import { ParamCollector } from "./mine-params";
 import { goalSentence, kebab, skillName, verbObject } from "./mine-name";
@@ -58,20 +59,36 @@ function humanize(tool: string): string {
   return t ? t[0]!.toUpperCase() + t.slice(1) : tool;
 }
 
-/** Splits a conversation where the user asks for another task after the previous one made progress. */
-function segments(messages: readonly SkillMessage[]): SkillMessage[][] {
+/**
+ * Splits a conversation where the user asks for another task once the current one made progress
+ * (tool calls, or procedural acts in the text): at a request with "also / another / one more…",
+ * or at any request right after the user confirmed the previous task ("thanks, that worked").
+ */
+function segments(messages: readonly SkillMessage[], minSteps: number): SkillMessage[][] {
   const out: SkillMessage[][] = [];
   let cur: SkillMessage[] = [];
-  let progress = 0;
+  let calls = 0;
+  let acts = 0;
+  let confirmed = false;
   for (const m of messages) {
-    // "I also have the order number" is an answer; "I also want to change my email" opens a task.
-    if (m.role === "user" && progress > 0 && NEW_TASK.test(m.content) && verbObject(m.content)) {
-      out.push(cur);
-      cur = [];
-      progress = 0;
+    if (m.role === "user" && (calls > 0 || acts >= minSteps)) {
+      const isRequest = (t: string) => verbObject(t) !== null || /^\s*how\s+(?:do|can|should)\s+i\b/i.test(t);
+      const sentences = splitSentences(m.content);
+      const thanksAt = sentences.findIndex((t) => CONFIRMS.test(t));
+      // "I also have the order number" is an answer; "I also want to change my email" opens a task,
+      // as does "Thanks, that worked! How do I…" (a request after the confirmation).
+      const opens = (isRequest(m.content) && (NEW_TASK.test(m.content) || confirmed)) || (thanksAt >= 0 && sentences.slice(thanksAt + 1).some(isRequest));
+      if (opens) {
+        out.push(cur);
+        cur = [];
+        calls = 0;
+        acts = 0;
+      }
     }
     cur.push(m);
-    if (m.tool_calls.length) progress += m.tool_calls.length;
+    if (m.tool_calls.length) calls += m.tool_calls.length;
+    else if (m.role === "assistant") acts += messageActs(m.content, "assistant").length;
+    if (m.role === "user") confirmed = CONFIRMS.test(m.content) && !NEW_TASK.test(m.content);
   }
   if (cur.length) out.push(cur);
   return out;
@@ -232,7 +249,7 @@ export function looksProcedural(messages: SkillMessage[]): boolean {
 export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): SkillDraft[] {
   const minSteps = Math.max(1, opts.minSteps ?? 2);
   const out: SkillDraft[] = [];
-  for (const seg of segments(messages)) {
+  for (const seg of segments(messages, minSteps)) {
     const tool = toolDraft(seg, minSteps);
     if (tool) out.push(tool);
     const text = textDraft(seg, minSteps, seg.some((m) => m.tool_calls.length > 0));
