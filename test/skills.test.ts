@@ -252,13 +252,14 @@ describe("using skills", () => {
     const draft = {
       name: "rotate-api-key",
       description: "Rotate a service's API key without downtime.",
-      parameters: { type: "object", properties: { service: { type: "string" } }, required: ["service"], additionalProperties: false },
+      parameters: { type: "object", properties: { service: { type: "string", description: "ask sec.team@example.com which one" } }, required: ["service"], additionalProperties: false },
       steps: [{ text: "Create a new key for {service}" }, { text: "Deploy {service} with the new key" }, { text: "Revoke the old key of {service}" }],
     };
     const created = await api<{ skill: SkillOut; created: boolean }>(t, "POST", "/v1/skills", { user_id: user, skill: draft });
     expect(created.status).toBe(201);
     const id = created.body.skill.id;
     expect(created.body.skill).toMatchObject({ origin: "upload", state: "probationary", version: 1 });
+    expect(JSON.stringify(created.body.skill)).not.toContain("sec.team@example.com");
     const edited = await api<SkillOut>(t, "PATCH", `/v1/skills/${id}`, { description: "Rotate an API key safely, mail ops@example.com after.", expected_version: 1 });
     expect(edited.status).toBe(200);
     expect(edited.body.version).toBe(2);

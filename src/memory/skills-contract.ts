@@ -207,14 +207,18 @@ export function refOfSkillId(id: string): string | null {
 
 /**
  * Every free text of a draft, in a fixed order (description, when to use, steps with their
- * conditions and string tool arguments, preconditions, examples): what is desensitized and
- * what `withTexts` writes back.
+ * conditions and string tool arguments, parameter descriptions and string defaults,
+ * preconditions, examples): what is desensitized and what `withTexts` writes back.
  */
 export function draftTexts(d: SkillDraft): string[] {
   const out: string[] = [d.description, d.when_to_use];
   for (const s of d.steps) {
     out.push(s.text, s.condition ?? "");
     if (s.tool) for (const v of Object.values(s.tool.arguments)) if (typeof v === "string") out.push(v);
+  }
+  for (const p of Object.values(d.parameters.properties)) {
+    out.push(p.description ?? "");
+    if (typeof p.default === "string") out.push(p.default);
   }
   return [...out, ...d.preconditions, ...d.examples];
 }
@@ -231,7 +235,15 @@ export function withTexts(d: SkillDraft, texts: readonly string[]): SkillDraft {
     const tool = s.tool ? { name: s.tool.name, arguments: Object.fromEntries(Object.entries(s.tool.arguments).map(([k, v]) => [k, typeof v === "string" ? next(v) : v])) } : null;
     return { text: stepText, tool, condition: s.condition === null ? null : condition };
   });
-  return { ...d, description, when_to_use, steps, preconditions: d.preconditions.map(next), examples: d.examples.map(next) };
+  const properties = Object.fromEntries(
+    Object.entries(d.parameters.properties).map(([name, p]) => {
+      const desc = next(p.description ?? "");
+      const out = { ...p, ...(p.description !== undefined ? { description: desc } : {}) };
+      if (typeof p.default === "string") out.default = next(p.default);
+      return [name, out];
+    }),
+  );
+  return { ...d, description, when_to_use, steps, parameters: { ...d.parameters, properties }, preconditions: d.preconditions.map(next), examples: d.examples.map(next) };
 }
 
 /** A chat message's tool calls as the cube stores them (the OpenAI shape flattened); empty fields left out. */
