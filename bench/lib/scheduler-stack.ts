@@ -9,7 +9,9 @@ import { parseNodes } from "../../gpu-bridge/src/config.ts";
 import { startBridge, type RunningBridge } from "../../gpu-bridge/src/server.ts";
 import { startVllm, type VllmStandin } from "../../gpu-bridge/test/standins/vllm.ts";
 
-export const MODEL = "llama-3-8b";
+/** A real vLLM node instead of the stand-in: VLLM_URL (and VLLM_MODEL, VLLM_API_KEY). */
+const REAL = process.env.VLLM_URL ?? null;
+export const MODEL = process.env.VLLM_MODEL ?? "llama-3-8b";
 const SECRET = "bench-scheduler-secret-0123456789abcdef";
 
 export async function freePort(): Promise<number> {
@@ -26,16 +28,22 @@ export async function freePort(): Promise<number> {
 export interface Stack {
   api: string;
   key: string;
-  vllm: VllmStandin;
+  /** The stand-in; null against a real node. */
+  vllm: VllmStandin | null;
+  /** Empties the node's prefix cache: the stand-in's, or a real vLLM's POST /reset_prefix_cache (needs VLLM_SERVER_DEV_MODE=1). */
+  resetCache(): Promise<void>;
+  /** The node's own totals since the last reset; null against a real node (it does not count them for us). */
+  stats(): { requests: number; prompt_tokens: number; cached_tokens: number } | null;
   /** A fresh bridge (empty registry) on the same port, so that each policy starts from nothing. */
   resetBridge(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: number }): Promise<Stack> {
-  const vllm = await startVllm({ model: MODEL, cache: { budgetBytes: opts.budgetBytes, kvBytesPerToken: opts.kvBytesPerToken } });
+  const vllm = REAL ? null : await startVllm({ model: MODEL, cache: { budgetBytes: opts.budgetBytes, kvBytesPerToken: opts.kvBytesPerToken } });
+  const nodeUrl = REAL ?? (vllm as VllmStandin).url;
   const bridgePort = await freePort();
-  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: vllm.url, models: [MODEL], budget_bytes: opts.budgetBytes, kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2 }] });
+  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: nodeUrl, models: [MODEL], budget_bytes: opts.budgetBytes, kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2, ...(process.env.VLLM_API_KEY ? { api_key: process.env.VLLM_API_KEY } : {}) }] });
   const start = () => startBridge({ secret: SECRET, host: "127.0.0.1", port: bridgePort, dbPath: ":memory:", nodes, maxSkewMs: 60_000, upstreamTimeoutMs: 10_000, metricsPublic: false, trainer: { timeoutMs: 1_000 }, workDir: mkdtempSync(path.join(tmpdir(), "bench-bridge-")) });
   let bridge: RunningBridge = await start();
   const vars = ensureDevVars() as { DEV_API_KEY: string };
@@ -48,6 +56,14 @@ export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: n
     api,
     key: vars.DEV_API_KEY,
     vllm,
+    async resetCache() {
+      if (vllm) return vllm.cache.clear();
+      const r = await fetch(`${nodeUrl}/reset_prefix_cache`, { method: "POST", headers: process.env.VLLM_API_KEY ? { authorization: `Bearer ${process.env.VLLM_API_KEY}` } : {} });
+      if (!r.ok) console.warn(`reset_prefix_cache answered ${r.status}: start vLLM with VLLM_SERVER_DEV_MODE=1, or policies share a warm cache`);
+    },
+    stats() {
+      return vllm ? vllm.cache.stats : null;
+    },
     async resetBridge() {
       await bridge.close();
       bridge = await start();
@@ -56,7 +72,7 @@ export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: n
       child.kill("SIGINT");
       await new Promise((r) => setTimeout(r, 500));
       await bridge.close();
-      await vllm.close();
+      await vllm?.close();
       rmSync(persist, { recursive: true, force: true });
     },
   };
