@@ -140,7 +140,15 @@ function finish(base: Omit<SkillDraft, "parameters">, params: ParamCollector): S
 }
 
 function describe(name: string, steps: readonly SkillStep[]): string {
-  const gist = steps.slice(0, 6).map((s) => (s.tool ? humanize(s.tool.name) : s.text.replace(/[.?!]+$/, "").split(/\s+/).slice(0, 8).join(" ")));
+  const short = (t: string): string => {
+    const ws = t.replace(/[.?!]+$/, "").split(/\s+/);
+    if (ws.length <= 8) return ws.join(" ");
+    // Cut at 8 words, never on a dangling "and", "the", "your"…
+    const cut = ws.slice(0, 8);
+    while (cut.length > 3 && /^(?:and|or|the|a|an|your|my|to|of|for|with|in|on|at|if|you'd|you|i)$/i.test(cut[cut.length - 1]!.replace(/[,;:]$/, ""))) cut.pop();
+    return `${cut.join(" ").replace(/[,;:]$/, "")}…`;
+  };
+  const gist = steps.slice(0, 6).map((s) => (s.tool ? humanize(s.tool.name) : short(s.text)));
   return clip(`${humanize(name)} in ${steps.length} steps: ${gist.join("; ")}${steps.length > 6 ? "; …" : ""}.`, SKILL_LIMITS.description_max);
 }
 
