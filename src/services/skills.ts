@@ -7,6 +7,7 @@ import { skillText } from "../memory/skills/evolve";
 import { checkDraft } from "../memory/skills/validate";
 import { parseSkillMd, renderSkillMd, SkillFormatError, type SkillFile } from "../memory/skills/skill-md";
 import { agentVisible, writeAgent, type Permission } from "../governance/access";
+import { applySpans, detectPii, EMPTY_MAPPING } from "../governance/pii";
 import { decodeCursor, encodeCursor } from "../api/cursor";
 import { z } from "zod";
 import { unwrap } from "./cubes";
@@ -191,8 +192,11 @@ export async function searchSkillsFor(deps: Deps, who: Principal, q: SkillSearch
   const single = q.cube_id !== undefined || q.user_id !== undefined;
   const reach = single ? [await reachCube(deps, who, q, "read")] : await reachableCubes(deps, who, MAX_FANOUT);
   const queryCube = single ? (reach?.[0]?.identity ?? null) : null;
-  // Desensitized like a memory query: values the cube's vault knows become their placeholders.
-  const [query = q.query] = queryCube ? unwrap(await deps.cube(queryCube).maskQuery(queryCube, [q.query])).texts : [q.query];
+  // Desensitized like a memory query before the embedder sees it: in one cube, values its vault
+  // knows become their placeholders; across cubes, typed markers.
+  const spans = detectPii(q.query);
+  const [query = q.query] =
+    spans.length === 0 ? [q.query] : queryCube ? unwrap(await deps.cube(queryCube).maskQuery(queryCube, [q.query])).texts : [applySpans(q.query, spans, "redact", EMPTY_MAPPING).text];
   const [vector] = await deps.embedder.embed([query]);
   const visibility = new Map((reach ?? []).map((r) => [r.identity.cube_id, r.visible_agents]));
   const ask = async (identity: Reach["identity"]) => {
