@@ -199,6 +199,13 @@ describe("mineSkills: procedures in text", () => {
     expect(mineSkills(talk)).toEqual([]);
   });
 
+  it("returns at most maxDrafts drafts (20 by default), the first ones", () => {
+    const many: SkillMessage[] = [];
+    for (let i = 0; i < 30; i++) many.push(msg("user", `Thanks! Also, how do I set up printer ${"abcdefghijklmnopqrstuvwxyz"[i % 26]}?`), msg("assistant", "1. Open the printer settings.\n2. Click Add printer."));
+    expect(mineSkills(many)).toHaveLength(20);
+    expect(mineSkills(many, { maxDrafts: 3 }).map((d) => d.source_message_ids[0])).toEqual([many[0]!.id, many[2]!.id, many[4]!.id]);
+  });
+
   it("needs minSteps steps", () => {
     const one = [msg("user", "How do I restart it?"), msg("assistant", "Restart the service with the power button.")];
     expect(mineSkills(one)).toEqual([]);

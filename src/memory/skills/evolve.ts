@@ -63,9 +63,11 @@ function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
 
 /** Whether two steps do the same thing: the same tool, or (both without tools) close enough wording. */
 export function sameStep(a: SkillStep, b: SkillStep): boolean {
+  return sameStepSig(a, b, lexicalSignature(a.text), lexicalSignature(b.text));
+}
+
+function sameStepSig(a: SkillStep, b: SkillStep, x: ReadonlySet<string>, y: ReadonlySet<string>): boolean {
   if (a.tool || b.tool) return !!a.tool && !!b.tool && a.tool.name.toLowerCase() === b.tool.name.toLowerCase();
-  const x = lexicalSignature(a.text);
-  const y = lexicalSignature(b.text);
   if (lexicalSimilarity(x, y, 1) >= STEP_SAME_MIN) return true;
   // Short steps worded differently ("May I have your username and order ID?" / "I'll need your
   // username and order ID"): most of the shorter one's terms, at least STEP_SHARED_MIN of them.
@@ -78,17 +80,21 @@ export function sameStep(a: SkillStep, b: SkillStep): boolean {
 export function stepAlignment(a: readonly SkillStep[], b: readonly SkillStep[]): Array<[number, number]> {
   const n = a.length;
   const m = b.length;
+  // Signatures once per step, and each pair judged once.
+  const sa = a.map((s) => lexicalSignature(s.text));
+  const sb = b.map((s) => lexicalSignature(s.text));
+  const same: boolean[][] = a.map((x, i) => b.map((y, j) => sameStepSig(x, y, sa[i]!, sb[j]!)));
   const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      dp[i]![j] = sameStep(a[i]!, b[j]!) ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+      dp[i]![j] = same[i]![j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
     }
   }
   const pairs: Array<[number, number]> = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (sameStep(a[i]!, b[j]!) && dp[i]![j] === dp[i + 1]![j + 1]! + 1) {
+    if (same[i]![j] && dp[i]![j] === dp[i + 1]![j + 1]! + 1) {
       pairs.push([i, j]);
       i++;
       j++;

@@ -13,7 +13,12 @@ import { placeholdersOfDraft, SKILL_LIMITS } from "./validate";
 export interface MineOptions {
   /** Fewest steps a fragment needs to become a skill (default 2). */
   minSteps?: number;
+  /** Most drafts one call returns, the first in the conversation kept (default MINE_MAX_DRAFTS). */
+  maxDrafts?: number;
 }
+
+/** Drafts one call returns at most: a pathological conversation cannot flood the cube. */
+export const MINE_MAX_DRAFTS = 20;
 
 /** A user turn that opens another task: the fragment before it is complete. */
 const NEW_TASK = /\b(?:also|another\s+(?:thing|question|issue|problem|order)|one\s+more\s+(?:thing|question)|separately|next\s+question|different\s+question|unrelated)\b/i;
@@ -257,12 +262,15 @@ export function looksProcedural(messages: SkillMessage[]): boolean {
 export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): SkillDraft[] {
   const minSteps = Math.max(1, opts.minSteps ?? 2);
   const out: SkillDraft[] = [];
+  const maxDrafts = Math.max(0, opts.maxDrafts ?? MINE_MAX_DRAFTS);
   for (const seg of segments(messages, minSteps)) {
+    if (out.length >= maxDrafts) break;
     const tool = toolDraft(seg, minSteps);
     if (tool) out.push(tool);
     const text = textDraft(seg, minSteps, seg.some((m) => m.tool_calls.length > 0));
     if (text) out.push(text);
   }
+  out.splice(maxDrafts);
   // Two drafts of one conversation never share a name: the second gets a suffix.
   const seen = new Set<string>();
   for (const d of out) {
