@@ -87,7 +87,7 @@ import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSch
 import type { Skill, SkillMessage } from "../src/memory/skills/types";
 import * as skillOps from "./cube/skills/ops";
 import { failSkillRun, maskToolCalls, skillRun, startSkillRun, storeToolCalls, toSkillMessages, withSkillRun } from "./cube/skills/runs";
-import { eraseScopeSkills, hasSkills } from "./cube/skills/store";
+import { eraseScopeSkills, hasSkills, skillNames } from "./cube/skills/store";
 import { unlistDeletedSources } from "../src/services/hub-store";
 import { runConsolidation } from "./cube/consolidate/task";
 import { readConsolidationConfig, writeConsolidationConfig } from "./cube/consolidate/store";
@@ -890,6 +890,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       sql: this.sql,
       sinks: this.outboxSinks(identity),
       now: () => Date.now(),
+      loadSkills: (ids) => skillNames(this.sql, ids),
       load: (ids, withVectors) => {
         const memories: Memory[] = [];
         const vectors = new Map<string, Float32Array>();

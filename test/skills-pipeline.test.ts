@@ -130,7 +130,7 @@ describe("the skill job", () => {
         return { text: JSON.stringify({ skills: [skill] }) };
       },
     };
-    const out = await runSkillJob({ ...deps, llm }, { kind: "skill", job_id: jobId, identity }, null);
+    const out = await runSkillJob({ ...deps, llm }, { kind: "skill", job_id: jobId, identity });
     expect(out.report).toMatchObject({ state: "succeeded", created: 1, detail: { miner: "llm", llm: "scripted:skills", outcome: "ok" } });
     expect(prompts).toHaveLength(1);
     const seen = JSON.stringify(prompts[0]);

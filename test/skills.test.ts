@@ -130,7 +130,7 @@ describe("skills mined from conversations", () => {
     const user = uniq("u");
     const { job, skills } = await converse(t, user, refundConversation("A-1001", 42));
     const before = await listSkills(t, user);
-    const again = await runSkillJob(depsFromEnv(env), { kind: "skill", job_id: job.id, identity: { tenant_id: t.id, cube_id: `user:${user}` } }, null);
+    const again = await runSkillJob(depsFromEnv(env), { kind: "skill", job_id: job.id, identity: { tenant_id: t.id, cube_id: `user:${user}` } });
     expect(again.report).toMatchObject({ state: "succeeded", created: skills.created, attempts: skills.attempts });
     const after = await listSkills(t, user);
     expect(after).toEqual(before);

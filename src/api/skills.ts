@@ -98,7 +98,7 @@ const create = defineRoute({
 skills.openapi(create, async (c) => {
   const body = c.req.valid("json");
   const { skill, ...where } = body;
-  const out = await createSkillFor(c.get("deps"), c.env, c.get("auth"), where, toDraft(skill), await cubeIdempotency(c, body));
+  const out = await createSkillFor(c.get("deps"), c.get("auth"), where, toDraft(skill), await cubeIdempotency(c, body));
   return c.json({ skill: skillOut(out.skill), created: out.created }, out.created ? 201 : 200);
 });
 
@@ -115,7 +115,7 @@ skills.openapi(importRoute, async (c) => {
   const body = c.req.valid("json");
   const { text, files, ...where } = body;
   const draft = parseUpload(text !== undefined ? text : { files: files ?? [] });
-  const out = await createSkillFor(c.get("deps"), c.env, c.get("auth"), where, draft, await cubeIdempotency(c, body));
+  const out = await createSkillFor(c.get("deps"), c.get("auth"), where, draft, await cubeIdempotency(c, body));
   return c.json({ skill: skillOut(out.skill), created: out.created }, out.created ? 201 : 200);
 });
 

@@ -66,7 +66,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     }
     try {
       if (body.kind === "skill") {
-        await runSkillJob(deps, body, env);
+        await runSkillJob(deps, body);
         message.ack();
         continue;
       }

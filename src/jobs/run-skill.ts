@@ -9,8 +9,6 @@ import { mineSkillsFine } from "../memory/skills/mine-llm";
 import { skillText } from "../memory/skills/evolve";
 import { SKILL_API_LIMITS, skillDraftSchema } from "../memory/skills-contract";
 import { unwrap } from "../services/cubes";
-import { emitSkillsCreated } from "../services/skills-events";
-import type { EmitEnv } from "../services/webhooks-emit";
 
 export interface SkillJobOutcome {
   report: SkillRunReport | null;
@@ -19,18 +17,14 @@ export interface SkillJobOutcome {
 
 /**
  * Idempotent: a run that already succeeded changes nothing. Throws on failure so that the queue
- * retries; the cube records each failed attempt. The messages were desensitized when they were
+ * retries; the cube records each failed attempt. The skills it creates are announced
+ * (skill.created) by the cube's outbox, committed with them. The messages were desensitized when they were
  * stored, so the miner and the LLM see placeholders, never the values.
  */
-export async function runSkillJob(deps: Deps, msg: SkillJobMessage, events: EmitEnv | null): Promise<SkillJobOutcome> {
+export async function runSkillJob(deps: Deps, msg: SkillJobMessage): Promise<SkillJobOutcome> {
   const cube = deps.cube(msg.identity);
   const input = unwrap(await cube.startSkillJob(msg.identity, msg.job_id));
-  if (input.run.state === "succeeded") {
-    // A retry after the events failed to send: the same events again (their ids are the skills').
-    const created = createdOf(input.run);
-    if (events && created.length) await emitSkillsCreated(events, msg.identity, created);
-    return { report: input.run, created };
-  }
+  if (input.run.state === "succeeded") return { report: input.run, created: createdOf(input.run) };
   const t0 = performance.now();
   let drafts: SkillDraft[] = [];
   const detail: Record<string, unknown> = {};
@@ -66,7 +60,6 @@ export async function runSkillJob(deps: Deps, msg: SkillJobMessage, events: Emit
   const after = unwrap(await cube.getJob(msg.identity, msg.job_id));
   const report = (after.result?.detail?.skills as SkillRunReport | undefined) ?? null;
   const created = done.decisions.filter((d) => d.action === "create").map((d) => ({ id: d.skill_id, name: d.name }));
-  if (events && created.length) await emitSkillsCreated(events, msg.identity, created);
   return { report, created };
 }
 

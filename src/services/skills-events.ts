@@ -1,7 +1,6 @@
-// `skill.created` webhook events: the skill's id, name and cube only (never its steps), with an id derived from the skill.
+// `skill.created` webhook events (sent by the cube outbox's event sink): the skill's id, name and cube only (never its steps), with an id derived from the skill.
 import type { CubeIdentity } from "../memory/cube-contract";
 import { eventId, type WebhookEvent } from "../webhooks/events";
-import { emitEvents, type EmitEnv } from "./webhooks-emit";
 
 /** A skill id is never reused, so its creation has one event id however often it is emitted. */
 export async function skillCreatedEvent(identity: CubeIdentity, skill: { id: string; name: string }, at: number): Promise<WebhookEvent> {
@@ -13,8 +12,3 @@ export async function skillCreatedEvent(identity: CubeIdentity, skill: { id: str
   };
 }
 
-/** Emits `skill.created` for each skill (at least once: callers emit again on a retry). */
-export async function emitSkillsCreated(env: EmitEnv, identity: CubeIdentity, skills: ReadonlyArray<{ id: string; name: string }>, at = Date.now()): Promise<void> {
-  if (!skills.length) return;
-  await emitEvents(env, identity.tenant_id, await Promise.all(skills.map((s) => skillCreatedEvent(identity, s, at))));
-}

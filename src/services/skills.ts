@@ -14,8 +14,6 @@ import { unwrap } from "./cubes";
 import { reachableCubes, reachCube, reachWrite, type Principal, type Reach } from "./access";
 import { fanOut, fanOutOver, MAX_FANOUT, type Coverage } from "./fanout";
 import { maskForCube } from "./privacy";
-import { emitSkillsCreated } from "./skills-events";
-import type { EmitEnv } from "./webhooks-emit";
 import type { Deps } from "./deps";
 import { unlistDeletedSources } from "./hub-store";
 import type { ScoredSkillOut } from "../../durable-objects/cube/skills/ops";
@@ -65,8 +63,8 @@ export interface UploadTarget extends Hint {
   agent_id?: string | undefined;
 }
 
-/** Stores an uploaded skill (JSON draft or parsed SKILL.md) in the target cube: probationary, origin upload. */
-export async function createSkillFor(deps: Deps, events: EmitEnv | null, who: Principal, target: UploadTarget, draft: SkillDraft, idem: Idempotency | undefined): Promise<{ skill: Skill; created: boolean }> {
+/** Stores an uploaded skill (JSON draft or parsed SKILL.md) in the target cube: probationary, origin upload (announced by the cube's outbox). */
+export async function createSkillFor(deps: Deps, who: Principal, target: UploadTarget, draft: SkillDraft, idem: Idempotency | undefined): Promise<{ skill: Skill; created: boolean }> {
   assertDraft(draft);
   const agent = writeAgent(who.limits, target.agent_id);
   if (!agent.ok) throw new ApiError("forbidden", agent.message);
@@ -83,7 +81,6 @@ export async function createSkillFor(deps: Deps, events: EmitEnv | null, who: Pr
     }),
   );
   await write.register();
-  if (events && out.created) await emitSkillsCreated(events, write.identity, [out.skill]);
   return out;
 }
 

@@ -5,6 +5,7 @@ import { emitEvents, hasSubscriptions, type EmitEnv } from "../../../src/service
 import { hasAnySubscription, redactMemoryDeliveries } from "../../../src/services/webhooks";
 import { memoryChanged, memoryDeleted } from "../../../src/webhooks/sources";
 import type { OutboxSink } from "./outbox";
+import { skillCreatedEvent } from "../../../src/services/skills-events";
 
 /**
  * Runs after the catalog and vector sinks, so that a receiver reading the memory back finds it.
@@ -29,6 +30,12 @@ export class WebhookEventSink implements OutboxSink {
   async upsert(memories: Memory[]): Promise<void> {
     if (!(await this.wanted())) return;
     await emitEvents(this.env, this.identity.tenant_id, await Promise.all(memories.map(memoryChanged)));
+  }
+
+  /** `skill.created`: the id, name and cube only (the event's id is the skill's, so a repeated drain sends the same one). */
+  async skillsCreated(skills: Array<{ id: string; name: string; created_at: number }>): Promise<void> {
+    if (!(await this.wanted())) return;
+    await emitEvents(this.env, this.identity.tenant_id, await Promise.all(skills.map((s) => skillCreatedEvent(this.identity, s, s.created_at))));
   }
 
   async delete(ids: string[]): Promise<void> {

@@ -2,7 +2,8 @@
 import type { Memory } from "../../../src/memory/types";
 import { recordUnseen } from "../search/unseen";
 
-export type OutboxOp = "upsert" | "delete";
+/** `skill.created` rows name a skill (its id in memory_id): announced once, by the sinks that announce. */
+export type OutboxOp = "upsert" | "delete" | "skill.created";
 
 /** Where drained changes go. Both calls must be idempotent: a drain may repeat after a crash. */
 export interface OutboxSink {
@@ -16,6 +17,8 @@ export interface OutboxSink {
   readonly visibilityMs?: number;
   upsert(memories: Memory[], vectors: Map<string, Float32Array>): Promise<void>;
   delete(ids: string[]): Promise<void>;
+  /** Skills stored since the last drain (id and name; those deleted since are left out). */
+  skillsCreated?(skills: Array<{ id: string; name: string; created_at: number }>): Promise<void>;
 }
 
 interface OutboxRow extends Record<string, SqlStorageValue> {
@@ -41,6 +44,8 @@ export interface DrainDeps {
   sinks: readonly OutboxSink[];
   /** Current state of a memory, or null when it is gone (deleted or tombstoned). */
   load(ids: string[], withVectors: boolean): { memories: Memory[]; vectors: Map<string, Float32Array> };
+  /** The skills still stored among these ids, with their names (absent: no skill rows are drained). */
+  loadSkills?(ids: string[]): Array<{ id: string; name: string; created_at: number }>;
   now(): number;
 }
 
@@ -68,6 +73,8 @@ export async function drainOutbox(deps: DrainDeps, batchSize = 200): Promise<Dra
     for (const r of rows) lastOp.set(r.memory_id, r.op);
     const upsertIds = [...lastOp].filter(([, op]) => op === "upsert").map(([id]) => id);
     const deleteIds = [...lastOp].filter(([, op]) => op === "delete").map(([id]) => id);
+    const skillIds = [...new Set(rows.filter((r) => r.op === "skill.created").map((r) => r.memory_id))];
+    const skills = skillIds.length && deps.loadSkills ? deps.loadSkills(skillIds) : [];
     const { memories, vectors } = deps.load(upsertIds, deps.sinks.some((s) => s.needsVectors));
     const present = new Set(memories.map((m) => m.id));
     // A memory deleted after its upsert was queued is gone by now: delete it downstream too.
@@ -79,6 +86,7 @@ export async function drainOutbox(deps: DrainDeps, batchSize = 200): Promise<Dra
           if (sink.visibilityMs) recordUnseen(sql, memories.map((m) => m.id), deps.now() + sink.visibilityMs);
         }
         if (deleteIds.length) await sink.delete(deleteIds);
+        if (skills.length && sink.skillsCreated) await sink.skillsCreated(skills);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

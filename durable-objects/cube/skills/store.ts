@@ -5,6 +5,7 @@ import type { SkillFilter } from "../../../src/memory/skills-contract";
 import { newId, cubeRef } from "../../../src/lib/ids";
 import { skillText } from "../../../src/memory/skills/evolve";
 import { scrubColumns } from "../scrub";
+import { enqueueOutbox } from "../outbox/outbox";
 
 /** The reasons a skill version is written for. */
 export type SkillVersionReason = "created" | "upgraded" | "edited" | "feedback-state-change" | "imported" | "installed";
@@ -151,6 +152,8 @@ export function insertSkill(sql: SqlStorage, identity: CubeIdentity, s: NewSkill
     now,
   );
   addSkillSources(sql, id, s.draft.source_message_ids, s.source_memory_ids);
+  // Announced by the outbox's event sink (skill.created), committed with the skill.
+  enqueueOutbox(sql, id, "skill.created", now);
   const row = skillRow(sql, id) as SkillRow;
   writeIndex(sql, row.seq, s.draft, s.embedding);
   const skill = rowToSkill(sql, row, identity);
@@ -300,4 +303,14 @@ export function eraseScopeSkills(sql: SqlStorage, scope: { user_id?: string | un
   const rows = listSkillRows(sql, { ...(scope.user_id !== undefined ? { user_id: scope.user_id } : {}), ...(scope.agent_id !== undefined ? { agent_id: scope.agent_id } : {}) }, Number.MAX_SAFE_INTEGER - 1, null).rows;
   for (const row of rows) eraseSkill(sql, row);
   return rows.map((r) => r.id);
+}
+
+/** Names of the skills still stored among `ids` (for the outbox's skill.created events). */
+export function skillNames(sql: SqlStorage, ids: readonly string[]): Array<{ id: string; name: string; created_at: number }> {
+  const out: Array<{ id: string; name: string; created_at: number }> = [];
+  for (const id of ids) {
+    const r = sql.exec<{ id: string; name: string; created_at: number }>("SELECT id, name, created_at FROM skills WHERE id = ?", id).toArray()[0];
+    if (r) out.push(r);
+  }
+  return out;
 }
