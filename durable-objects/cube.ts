@@ -1115,13 +1115,16 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return skillOps.install(this.skillHost(opened.value.identity), identity, draft, hub, idem, extra);
   }
 
-  /** Counts an access of each memory (heat) and wakes the activation task, at most once a second. */
+  /**
+   * Counts an access of each memory (heat) and wakes the activation task, at most every 10 s and
+   * 5 s later: its rendering runs in this object, between searches, not after each of them.
+   */
   private recordHeat(ids: readonly string[]): void {
     const now = Date.now();
     this.heat.record(ids, now);
-    if (ids.length && now - this.activationWokenAt > 1_000) {
+    if (ids.length && now - this.activationWokenAt > 10_000) {
       this.activationWokenAt = now;
-      void this.scheduler.wake(now + 1_000, ["activation"]).catch(() => undefined);
+      void this.scheduler.wake(now + 5_000, ["activation"]).catch(() => undefined);
     }
   }
 

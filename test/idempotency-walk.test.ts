@@ -187,6 +187,12 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
       if (route.startsWith("DELETE")) return { path };
       return { path: `${path}/feedback`, body: { outcome: "success" }, other: { outcome: "failure" } };
     }
+    case "PATCH /v1/cubes/{id}/scheduler/consolidation":
+      await mem("a cube with consolidation settings");
+      return { path: `/v1/cubes/user:${user}/scheduler/consolidation`, body: { idle_ms: 60_000 }, other: { idle_ms: 120_000 } };
+    case "PATCH /v1/cubes/{id}/scheduler/parameter-memory":
+      await mem("a cube with parameter-memory settings");
+      return { path: `/v1/cubes/user:${user}/scheduler/parameter-memory`, body: { min_examples: 4 }, other: { min_examples: 5 } };
     case "PATCH /v1/cubes/{id}/scheduler/activation":
       await mem("a cube with activation settings");
       return { path: `/v1/cubes/user:${user}/scheduler/activation`, body: { half_life_ms: 3_600_000 }, other: { half_life_ms: 7_200_000 } };

@@ -9,6 +9,8 @@ import type { SchedulerView } from "../../durable-objects/cube/scheduler/runner"
 import type { ActivationView } from "../../durable-objects/cube/activation/rpc";
 import { unwrap } from "../services/cubes";
 import { reachCube } from "../services/access";
+import { parameterMemoryOut, parameterMemorySchema } from "./parameter-memory";
+import type { ParameterMemoryView } from "../../durable-objects/cube/distill/rpc";
 
 /** Mounted at /v1/cubes. */
 export const cubeScheduler = routes();
@@ -85,6 +87,7 @@ const schedulerSchema = z.object({
   tasks: z.array(taskSchema),
   decisions: z.array(decisionSchema).describe("recent decisions, newest first: tasks that did something, failed or were deferred, with why"),
   activation: activationSchema,
+  parameter_memory: parameterMemorySchema.describe("parameter memory: the LoRA adapter attached per user (in use or stale), the training job in flight, users backing off; its decisions are the distillation task's in `decisions`"),
 });
 const runSchema = schedulerSchema.extend({ wakes: z.number().int().describe("wake-ups this call ran itself (0 without wait)") });
 
@@ -96,7 +99,7 @@ function activationOut(a: ActivationView): z.infer<typeof activationSchema> {
   };
 }
 
-function schedulerOut(cubeId: string, v: SchedulerView & { activation: ActivationView }): z.infer<typeof schedulerSchema> {
+function schedulerOut(cubeId: string, v: SchedulerView & { activation: ActivationView; parameter_memory: ParameterMemoryView }): z.infer<typeof schedulerSchema> {
   return {
     cube_id: cubeId,
     budget_ms: v.budget_ms,
@@ -119,6 +122,7 @@ function schedulerOut(cubeId: string, v: SchedulerView & { activation: Activatio
     })),
     decisions: v.decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
     activation: activationOut(v.activation),
+    parameter_memory: parameterMemoryOut(v.parameter_memory),
   };
 }
 

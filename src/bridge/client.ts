@@ -269,6 +269,8 @@ export interface NodeStats {
 export interface GenerateInput {
   messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
   block_ids?: string[];
+  /** A LoRA adapter of the cube (parameter memory); the bridge loads it on the node if needed. */
+  adapter?: string;
   model?: string;
   max_tokens?: number;
   temperature?: number;

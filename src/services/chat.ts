@@ -15,6 +15,7 @@ import { runSearch } from "./search";
 import { desensitizeForBridge } from "./bridge-texts";
 import { workingMemoryIn } from "./working-memory";
 import { renderWorkingMemory } from "../memory/working-memory";
+import { chatAdapter } from "./chat-adapter";
 
 export interface ChatInput {
   model?: string | undefined;
@@ -99,11 +100,14 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
   const messages = promptMessages(parts);
   const ourPromptTokens = messages.reduce((s, m) => s + countTokens(m.content), 0) + (prefix.block_id ? tokens.block : 0);
   const scope = { tenant_id: identity.tenant_id, cube_id: identity.cube_id, request_id: requestId };
+  // Parameter memory: the user's distilled adapter, when one is attached and current (memos.adapter reports it).
+  const adapter = await chatAdapter(cube, identity, client, scope, { user_id: input.user_id ?? null, model: input.model, whole_cube: target.visible_agents === null });
 
   return {
     async run(onToken) {
       const options = {
-        ...(input.model !== undefined ? { model: input.model } : {}),
+        ...(input.model !== undefined ? { model: input.model } : adapter ? { model: adapter.base_model } : {}),
+        ...(adapter ? { adapter: adapter.name } : {}),
         ...(input.max_tokens !== undefined ? { max_tokens: input.max_tokens } : {}),
         ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       };

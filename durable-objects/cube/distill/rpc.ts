@@ -1,8 +1,8 @@
 // What the cube's parameter-memory RPC methods answer: the view (settings, adapters, job), the dataset, the adapter a chat uses.
 import { z } from "zod";
 import { identitySchema, idempotencySchema } from "../../../src/memory/cube-contract";
-import { distillConfigSchema, type DistillConfig } from "../../../src/memory/distill/config";
-import { consolidationConfigSchema } from "../../../src/memory/consolidate/config";
+import { distillPatchSchema, type DistillConfig } from "../../../src/memory/distill/config";
+import { consolidationPatchSchema } from "../../../src/memory/consolidate/config";
 import type { TrainingSet } from "../../../src/memory/distill/dataset";
 import { adaptersOnGoneMemories, markStale, readAdapter, readAdapters, readDistillConfig, readJob, readUsers, userKey, type AdapterRow, type JobRow, type UserState } from "./store";
 import { trainingSetOf } from "./select";
@@ -10,10 +10,10 @@ import { trainingSetOf } from "./select";
 const userPart = z.string().min(1).max(200).nullable();
 
 export const distillArgs = {
-  config: z.tuple([identitySchema, distillConfigSchema.partial().strict(), idempotencySchema.optional()]),
+  config: z.tuple([identitySchema, distillPatchSchema, idempotencySchema.optional()]),
   dataset: z.tuple([identitySchema, userPart]),
   adapter: z.tuple([identitySchema, userPart]),
-  consolidation: z.tuple([identitySchema, consolidationConfigSchema.partial().strict()]),
+  consolidation: z.tuple([identitySchema, consolidationPatchSchema]),
 } as const;
 
 export interface ParameterMemoryView {

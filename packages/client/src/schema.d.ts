@@ -4401,13 +4401,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4432,7 +4432,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -4467,6 +4467,44 @@ export interface paths {
                                     heat: number;
                                     rendered_at: string;
                                     warmed_at: string | null;
+                                }[];
+                            };
+                            /** @description parameter memory: the LoRA adapter attached per user (in use or stale), the training job in flight, users backing off; its decisions are the distillation task's in `decisions` */
+                            parameter_memory: {
+                                adapters: {
+                                    user_id: string | null;
+                                    adapter_name: string;
+                                    base_model: string;
+                                    examples: number;
+                                    dataset_hash: string;
+                                    job_id: string;
+                                    /** @description the memories it was trained on, at their versions */
+                                    memories: {
+                                        id: string;
+                                        version: number;
+                                    }[];
+                                    created_at: string;
+                                    /** @description false once stale: chat no longer uses it */
+                                    in_use: boolean;
+                                    stale_at: string | null;
+                                    stale_reason: string | null;
+                                }[];
+                                /** @description the one training job in flight */
+                                job: {
+                                    job_id: string;
+                                    user_id: string | null;
+                                    adapter_name: string;
+                                    base_model: string;
+                                    examples: number;
+                                    started_at: string;
+                                    polls: number;
+                                    next_poll_at: string;
+                                } | null;
+                                backing_off: {
+                                    user_id: string | null;
+                                    failures: number;
+                                    retry_at: string | null;
+                                    last_error: string | null;
                                 }[];
                             };
                         };
@@ -4560,13 +4598,13 @@ export interface paths {
                             last_wake: {
                                 started_at: string;
                                 duration_ms: number;
-                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
-                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation")[];
+                                ran: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                failed: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
+                                deferred: ("outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation")[];
                             } | null;
                             tasks: {
                                 /** @enum {string} */
-                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                name: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 description: string;
                                 /** @description lower runs first; the outbox always runs first, and a due task gains a level per second it waits */
                                 priority: number;
@@ -4591,7 +4629,7 @@ export interface paths {
                             decisions: {
                                 at: string;
                                 /** @enum {string} */
-                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation";
+                                task: "outbox" | "audit" | "jobs" | "lifecycle" | "compaction" | "profile" | "index_warmup" | "idempotency_purge" | "activation" | "consolidation" | "distillation";
                                 /** @enum {string} */
                                 decision: "run" | "ok" | "failed" | "deferred" | "woken";
                                 reason: string;
@@ -4626,6 +4664,44 @@ export interface paths {
                                     heat: number;
                                     rendered_at: string;
                                     warmed_at: string | null;
+                                }[];
+                            };
+                            /** @description parameter memory: the LoRA adapter attached per user (in use or stale), the training job in flight, users backing off; its decisions are the distillation task's in `decisions` */
+                            parameter_memory: {
+                                adapters: {
+                                    user_id: string | null;
+                                    adapter_name: string;
+                                    base_model: string;
+                                    examples: number;
+                                    dataset_hash: string;
+                                    job_id: string;
+                                    /** @description the memories it was trained on, at their versions */
+                                    memories: {
+                                        id: string;
+                                        version: number;
+                                    }[];
+                                    created_at: string;
+                                    /** @description false once stale: chat no longer uses it */
+                                    in_use: boolean;
+                                    stale_at: string | null;
+                                    stale_reason: string | null;
+                                }[];
+                                /** @description the one training job in flight */
+                                job: {
+                                    job_id: string;
+                                    user_id: string | null;
+                                    adapter_name: string;
+                                    base_model: string;
+                                    examples: number;
+                                    started_at: string;
+                                    polls: number;
+                                    next_poll_at: string;
+                                } | null;
+                                backing_off: {
+                                    user_id: string | null;
+                                    failures: number;
+                                    retry_at: string | null;
+                                    last_error: string | null;
                                 }[];
                             };
                             /** @description wake-ups this call ran itself (0 without wait) */
@@ -4852,6 +4928,468 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/cubes/{id}/scheduler/consolidation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's consolidation settings (idle time, what is related, what is stale) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            /** @description the cube counts as idle once no memory was written for this long; consolidation waits for it */
+                            idle_ms: number;
+                            /** @description memories of one user, agent, type and entity are related from this similarity (lexical Jaccard, or vector cosine when it clears min_vector_similarity) */
+                            min_similarity: number;
+                            min_vector_similarity: number;
+                            /** @description most memories merged into one */
+                            max_group: number;
+                            merge_types: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                            /** @description types closed (valid_to set) once their event time passed stale_after_ms ago and nobody saw or read them since */
+                            stale_types: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                            stale_after_ms: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a cube's consolidation settings (the fields given); the consolidation task looks again at once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled?: boolean;
+                        idle_ms?: number;
+                        min_similarity?: number;
+                        min_vector_similarity?: number;
+                        max_group?: number;
+                        merge_types?: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                        stale_types?: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                        stale_after_ms?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            /** @description the cube counts as idle once no memory was written for this long; consolidation waits for it */
+                            idle_ms: number;
+                            /** @description memories of one user, agent, type and entity are related from this similarity (lexical Jaccard, or vector cosine when it clears min_vector_similarity) */
+                            min_similarity: number;
+                            min_vector_similarity: number;
+                            /** @description most memories merged into one */
+                            max_group: number;
+                            merge_types: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                            /** @description types closed (valid_to set) once their event time passed stale_after_ms ago and nobody saw or read them since */
+                            stale_types: ("fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note")[];
+                            stale_after_ms: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/cubes/{id}/scheduler/parameter-memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cube's parameter memory: its settings, the LoRA adapter attached per user (sources, dataset hash, stale or in use), the training job in flight, users backing off */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settings: {
+                                /** @description off: no training job starts (nothing happens without a bridge either way) */
+                                enabled: boolean;
+                                /** @description the model adapters are trained for; null: the first model the bridge's first node serves */
+                                base_model: string | null;
+                                /** @description a memory is distilled once at least this old */
+                                min_age_ms: number;
+                                /** @description times it must have been stated (seen_count) */
+                                min_confirmations: number;
+                                /** @description reads it must have had */
+                                min_accesses: number;
+                                /** @description fewest examples worth a training job */
+                                min_examples: number;
+                                max_examples: number;
+                                /** @description share of the distilled memories that must have changed before a new job replaces the adapter */
+                                redistill_share: number;
+                                job_timeout_ms: number;
+                                poll_ms: number;
+                                poll_max_ms: number;
+                            };
+                            adapters: {
+                                user_id: string | null;
+                                adapter_name: string;
+                                base_model: string;
+                                examples: number;
+                                dataset_hash: string;
+                                job_id: string;
+                                /** @description the memories it was trained on, at their versions */
+                                memories: {
+                                    id: string;
+                                    version: number;
+                                }[];
+                                created_at: string;
+                                /** @description false once stale: chat no longer uses it */
+                                in_use: boolean;
+                                stale_at: string | null;
+                                stale_reason: string | null;
+                            }[];
+                            /** @description the one training job in flight */
+                            job: {
+                                job_id: string;
+                                user_id: string | null;
+                                adapter_name: string;
+                                base_model: string;
+                                examples: number;
+                                started_at: string;
+                                polls: number;
+                                next_poll_at: string;
+                            } | null;
+                            backing_off: {
+                                user_id: string | null;
+                                failures: number;
+                                retry_at: string | null;
+                                last_error: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a cube's parameter-memory settings (the fields given); the distillation task looks again at once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled?: boolean;
+                        base_model?: string | null;
+                        min_age_ms?: number;
+                        min_confirmations?: number;
+                        min_accesses?: number;
+                        min_examples?: number;
+                        max_examples?: number;
+                        redistill_share?: number;
+                        job_timeout_ms?: number;
+                        poll_ms?: number;
+                        poll_max_ms?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description off: no training job starts (nothing happens without a bridge either way) */
+                            enabled: boolean;
+                            /** @description the model adapters are trained for; null: the first model the bridge's first node serves */
+                            base_model: string | null;
+                            /** @description a memory is distilled once at least this old */
+                            min_age_ms: number;
+                            /** @description times it must have been stated (seen_count) */
+                            min_confirmations: number;
+                            /** @description reads it must have had */
+                            min_accesses: number;
+                            /** @description fewest examples worth a training job */
+                            min_examples: number;
+                            max_examples: number;
+                            /** @description share of the distilled memories that must have changed before a new job replaces the adapter */
+                            redistill_share: number;
+                            job_timeout_ms: number;
+                            poll_ms: number;
+                            poll_max_ms: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/cubes/{id}/scheduler/parameter-memory/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The training set distillation would export for a user now: chat-format JSONL (system, a question the memory answers, the memory's desensitized text), deterministic; audited as a read of its memories */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description whose knowledge (absent: the memories of no user) */
+                    user_id?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user_id: string | null;
+                            examples: number;
+                            /** @description SHA-256 of the JSONL: the same memories give the same hash */
+                            hash: string;
+                            memories: {
+                                id: string;
+                                version: number;
+                            }[];
+                            /** @description one line per example: {"messages":[{"role":"system",...},{"role":"user",...},{"role":"assistant",...}]} */
+                            jsonl: string;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/sessions/{id}/working-memory": {
@@ -7612,7 +8150,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "memory.consolidate" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.parameter_memory" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;
