@@ -17,23 +17,27 @@ import { Audit } from "./pages/audit";
 import { Webhooks } from "./pages/webhooks";
 import { Settings } from "./pages/settings";
 import { Scheduler } from "./pages/scheduler";
-import { NotInApi } from "./pages/absent";
+import { Hub } from "./pages/hub";
 
-// The graph library is large: its page is a chunk of its own, loaded on first visit.
-type GraphPage = (props: { params: URLSearchParams }) => ComponentChildren;
-let graphPage: GraphPage | null = null;
-function LazyGraph({ params }: { params: URLSearchParams }) {
-  const [page, setPage] = useState<GraphPage | null>(() => graphPage);
-  const [failed, setFailed] = useState<unknown>(null);
-  useEffect(() => {
-    if (page) return;
-    import("./pages/graph").then((m) => setPage(() => (graphPage = m.Graph)), setFailed);
-  }, [page]);
-  if (failed) return <ErrorState error={failed} />;
-  if (!page) return <Skeleton rows={12} />;
-  const Page = page;
-  return <Page params={params} />;
+// The graph library and the markdown reader are large: their pages are chunks of their own, loaded on first visit.
+type LazyPage = (props: { params: URLSearchParams; id?: string | undefined }) => ComponentChildren;
+function lazyPage(load: () => Promise<LazyPage>) {
+  let page: LazyPage | null = null;
+  return function Lazy(props: { params: URLSearchParams; id?: string | undefined }) {
+    const [loaded, setLoaded] = useState<LazyPage | null>(() => page);
+    const [failed, setFailed] = useState<unknown>(null);
+    useEffect(() => {
+      if (loaded) return;
+      load().then((p) => setLoaded(() => (page = p)), setFailed);
+    }, [loaded]);
+    if (failed) return <ErrorState error={failed} />;
+    if (!loaded) return <Skeleton rows={12} />;
+    const Page = loaded;
+    return <Page {...props} />;
+  };
 }
+const LazyGraph = lazyPage(() => import("./pages/graph").then((m) => m.Graph));
+const LazySkills = lazyPage(() => import("./pages/skills").then((m) => m.Skills));
 
 const NAV: { path: string; label: string; key: string }[] = [
   { path: "memories", label: "Memories", key: "m" },
@@ -47,7 +51,8 @@ const NAV: { path: string; label: string; key: string }[] = [
   { path: "webhooks", label: "Webhooks", key: "w" },
   { path: "settings", label: "Settings", key: "c" },
   { path: "scheduler", label: "Scheduler", key: "h" },
-  { path: "not-yet", label: "Skills, hub", key: "n" },
+  { path: "skills", label: "Skills", key: "l" },
+  { path: "hub", label: "Hub", key: "b" },
 ];
 
 function pageOf(route: Route): ComponentChildren {
@@ -77,8 +82,10 @@ function pageOf(route: Route): ComponentChildren {
       return <Settings params={route.params} />;
     case "scheduler":
       return <Scheduler params={route.params} />;
-    case "not-yet":
-      return <NotInApi />;
+    case "skills":
+      return <LazySkills params={route.params} id={second} />;
+    case "hub":
+      return <Hub params={route.params} parts={route.parts.slice(1)} />;
     default:
       return (
         <section class="page" data-ready="true">
@@ -168,7 +175,7 @@ function App() {
             </li>
           ))}
         </ul>
-        <p class="muted small">Keys: g then a letter (m, s, t, g, j, k, r, a, w, c, h, n); / for search.</p>
+        <p class="muted small">Keys: g then a letter (m, s, t, g, j, k, r, a, w, c, h, l, b); / for search.</p>
       </nav>
       <main id="main" tabIndex={-1}>{pageOf(route)}</main>
     </div>

@@ -1,4 +1,4 @@
-// The web console in real headless Chromium against wrangler dev: sign in, add, search, history, edit, delete; every page screenshotted and checked with axe-core; the key never in a URL or the console log; a read-only key sees what admin pages need.
+// The web console in real headless Chromium against wrangler dev: sign in, add, search, history, edit, delete; skills (SKILL.md, instantiate), the hub's review queue and the job list; every page screenshotted and checked with axe-core; the key never in a URL or the console log; a read-only key sees what admin pages need.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { buildConsole } from "../../console/build.mjs";
 import { call, useWrangler } from "./helpers";
 // @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
 import { ensureDevVars } from "../../scripts/dev-lib.mjs";
-import { axe, launch, navigating, signIn, visit } from "./console/browser";
+import { axe, launch, navigating, ready, signIn, visit } from "./console/browser";
 
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "artifacts", "console");
 
@@ -111,7 +111,6 @@ describe("console in headless Chromium", () => {
       ["webhooks", "#/webhooks"],
       ["settings", `#/settings?cube_id=user:${user}`],
       ["scheduler", `#/scheduler?cube_id=user:${user}`],
-      ["not-yet", "#/not-yet"],
       ["search-empty", "#/search"],
     ];
     const serious: string[] = [];
@@ -188,6 +187,122 @@ describe("console in headless Chromium", () => {
     for (const hash of [`#/memories?user_id=${user}`, `#/timeline?user_id=${user}`, "#/audit", "#/keys", `#/settings?cube_id=user:${user}`, `#/memories?user_id=${user}&state=archived`]) await visit(page, hash);
     await page.waitForTimeout(100);
     expect((await page.evaluate("window.__cls")) as number).toBeLessThan(0.1);
+  });
+
+  it("a skill imported through the API is listed, its SKILL.md renders as text only, and instantiating refuses a bad value per field then renders the steps", async () => {
+    const dev = server();
+    const md = [
+      "---", "name: back-up-database", "description: Back up the database before a migration.", "---", "",
+      "## Parameters", "", "- `days` (integer, required): how many days of backups to keep", "- `target` (string): where the copy goes", '  - default: "disk"', '  - one of: ["disk", "bucket"]', "",
+      "## Steps", "", "1. Copy the database to the {target}", "2. Keep <b>{days}</b> days of copies", "",
+    ].join("\n");
+    const imported = await call<{ skill: { id: string; cube_id: string } }>(dev, "POST", "/v1/skills/import", { user_id: user, text: md });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    const skill = imported.body.skill;
+    await visit(page, `#/skills?user_id=${user}`);
+    expect(await page.getByRole("link", { name: "back-up-database" }).count()).toBe(1);
+    await shot("skills");
+    await navigating(page, () => page.getByRole("link", { name: "back-up-database" }).click());
+    expect(await page.locator("h1").first().textContent()).toBe("Skill back-up-database");
+    const article = page.locator('[data-testid="skill-md"]');
+    expect(await article.locator("h2, h3").allTextContents()).toEqual(expect.arrayContaining(["Parameters", "Steps"]));
+    // The HTML in a step is shown as the text it is, never made an element.
+    expect(await article.textContent()).toContain("<b>{days}</b>");
+    expect(await article.locator("b").count()).toBe(0);
+    expect(await page.locator('[data-testid="skill-state"]').textContent()).toBe("probationary");
+    // The form is made from the parameter schema: a required integer, a choice with its default.
+    const form = page.getByRole("form", { name: "Instantiate" });
+    expect(await form.getByText("(integer, required)").count()).toBe(1);
+    expect(await form.getByLabel(/^target/).inputValue()).toBe("disk");
+    await form.getByLabel(/^days/).fill("seven");
+    await form.getByRole("button", { name: "Instantiate" }).click();
+    const fieldError = page.locator('[data-testid="param-error-days"]');
+    await fieldError.waitFor();
+    expect((await fieldError.textContent())?.length).toBeGreaterThan(0);
+    expect(await form.getByLabel(/^days/).getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-testid="rendered-steps"]').count()).toBe(0);
+    await shot("skill-instantiate-refused");
+    await form.getByLabel(/^days/).fill("7");
+    await form.getByLabel(/^target/).selectOption("bucket");
+    await form.getByRole("button", { name: "Instantiate" }).click();
+    await page.locator('[data-testid="rendered-steps"]').waitFor();
+    expect(await page.locator('[data-testid="rendered-steps"] li').allTextContents()).toEqual(["Copy the database to the bucket", "Keep <b>7</b> days of copies"]);
+    expect(await fieldError.count()).toBe(0);
+    await shot("skill");
+    // Feedback counts: two successes make the probationary skill active.
+    const stored = () => call<{ state: string; reliability: { successes: number } }>(dev, "GET", `/v1/skills/${skill.id}?cube_id=${encodeURIComponent(skill.cube_id)}`);
+    for (let i = 1; i <= 2; i++) {
+      await page.getByRole("button", { name: "It worked" }).click();
+      await expect.poll(async () => (await stored()).body.reliability.successes).toBe(i);
+      await ready(page);
+    }
+    await expect.poll(() => page.locator('[data-testid="skill-state"]').textContent()).toBe("active");
+    expect((await stored()).body.state).toBe("active");
+    expect(await page.getByText(/Recorded a success: reliability [\d.]+, state active/).count()).toBe(1);
+  });
+
+  it("a hub listing is approved in the review queue and installed from its page; the jobs list shows a job; each page passes axe in light and dark", async () => {
+    const dev = server();
+    const made = await call<{ memories: { id: string; cube_id: string }[]; job: { id: string } }>(dev, "POST", "/v1/memories", { user_id: user, text: "Erin keeps the spare keys in the blue drawer.", sync: true });
+    expect(made.status).toBe(201);
+    const memory = made.body.memories[0] as { id: string; cube_id: string };
+    const title = `Spare keys ${Date.now()}`;
+    const listed = await call<{ id: string; status: string }>(dev, "POST", "/v1/hub/listings", { kind: "memory", cube_id: memory.cube_id, id: memory.id, visibility: { tenant: true }, note: title });
+    expect(listed.status, JSON.stringify(listed.body)).toBe(201);
+    expect(listed.body.status).toBe("pending");
+    await visit(page, "#/hub/review");
+    const item = page.locator('[data-testid="pending-listing"]').filter({ hasText: "Erin keeps the spare keys" });
+    expect(await item.count()).toBe(1);
+    await shot("hub-review");
+    await item.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Approved" }).count()).toBe(1);
+    await expect.poll(async () => (await call<{ status: string }>(dev, "GET", `/v1/hub/listings/${listed.body.id}`)).body.status).toBe("approved");
+    await ready(page);
+    expect(await page.locator('[data-testid="pending-listing"]').filter({ hasText: "Erin keeps the spare keys" }).count()).toBe(0);
+    // Found by search, installed from its page into another user's cube, shown there as up to date.
+    await visit(page, `#/hub?q=${encodeURIComponent("spare keys drawer")}`);
+    await navigating(page, () => page.locator("table a", { hasText: "Erin keeps the spare keys" }).first().click());
+    expect(await page.locator('[data-testid="listing-status"]').textContent()).toBe("approved");
+    await shot("hub-listing");
+    const other = `${user}-other`;
+    await page.getByRole("form", { name: "Install into a cube" }).getByLabel("user_id").fill(other);
+    await navigating(page, () => page.getByRole("button", { name: "Install" }).click());
+    expect(new URL(page.url()).hash).toBe(`#/hub/installs?cube_id=${encodeURIComponent(`user:${other}`)}`);
+    expect(await page.locator('[data-testid="update-available"]').allTextContents()).toEqual(["up to date"]);
+    const copies = await call<{ memories: { text: string }[] }>(dev, "GET", `/v1/memories?user_id=${other}`);
+    expect(copies.body.memories.map((m) => m.text)).toEqual(["Erin keeps the spare keys in the blue drawer."]);
+    // The job list, filtered by the cube, shows the job the write made, linked to its page.
+    await visit(page, `#/jobs?cube_id=${encodeURIComponent(memory.cube_id)}`);
+    expect(await page.getByRole("link", { name: made.body.job.id }).count()).toBe(1);
+    await shot("jobs-list");
+    await navigating(page, () => page.getByRole("link", { name: made.body.job.id }).click());
+    expect(await page.locator('[data-testid="job-state"]').textContent()).toBe("succeeded");
+    await visit(page, "#/jobs?state=failed&cube_id=nobody");
+    expect(await page.getByRole("alert").textContent()).toContain("not_found");
+
+    const skills = await call<{ skills: { id: string; cube_id: string }[] }>(dev, "GET", `/v1/skills?user_id=${user}`);
+    const skill = skills.body.skills[0] as { id: string; cube_id: string };
+    const pages: [string, string][] = [
+      ["skills", `#/skills?user_id=${user}`],
+      ["skills-empty", `#/skills?user_id=${user}&origin=hub`],
+      ["skill", `#/skills/${skill.id}?cube_id=${encodeURIComponent(skill.cube_id)}`],
+      ["hub", "#/hub"],
+      ["hub-review", "#/hub/review"],
+      ["hub-installs", `#/hub/installs?user_id=${other}`],
+      ["hub-groups", "#/hub/groups"],
+      ["jobs-list", "#/jobs"],
+    ];
+    const serious: string[] = [];
+    for (const theme of ["light", "dark"] as const) {
+      await page.getByLabel("Theme").selectOption(theme);
+      for (const [name, hash] of pages) {
+        await visit(page, hash);
+        await shot(`${name}-${theme}`);
+        for (const v of await axe(page)) if (v.impact === "serious" || v.impact === "critical") serious.push(`${theme} ${name}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      }
+    }
+    expect(serious).toEqual([]);
+    await page.getByLabel("Theme").selectOption("system");
   });
 
   it("a read-only key signs in, reads memories, and sees on admin pages which scope they need", async () => {

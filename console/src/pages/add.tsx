@@ -3,7 +3,6 @@ import { useState } from "preact/hooks";
 import { client } from "../api";
 import { go, href } from "../router";
 import { ErrorState, fields, list, Page, useAction } from "../ui";
-import { rememberJob } from "./jobs";
 
 type MemoryType = "fact" | "preference" | "event" | "plan" | "procedure" | "relationship" | "message" | "note";
 const TYPES: MemoryType[] = ["fact", "preference", "event", "plan", "procedure", "relationship", "message", "note"];
@@ -25,7 +24,6 @@ export function AddMemory() {
               ? await client().memories.add({ ...scope, messages: [{ role: "user", content: text }], infer: true })
               : await client().memories.add({ ...scope, text, infer: false, type: f.type as MemoryType | undefined, tags: list(f.tags), importance: f.importance ? Number(f.importance) : undefined });
             if (answer.job) {
-              rememberJob(answer.job.id);
               go(href(["jobs"], { id: answer.job.id }));
               return;
             }

@@ -1,4 +1,4 @@
-// Entity graph (its own chunk): entities and the memories linking them, drawn by cytoscape (canvas; zoom, pan, select, filter), laid out concentrically past a few hundred nodes.
+// Entity graph (its own chunk): entities and the memories linking them, drawn by cytoscape (canvas; zoom, pan, select, filter): the first page drawn at once, later pages added as they arrive.
 import cytoscape, { type Core, type ElementDefinition } from "cytoscape";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { client } from "../api";
@@ -15,6 +15,24 @@ function claimCytoscapeStylesheet() {
   document.head.append(placeholder);
 }
 
+const PAGE = 200;
+type Mem = { id: string; cube_id: string; text: string; entities: string[] };
+
+const STYLE: cytoscape.StylesheetJson = [
+  { selector: "node[kind = 'entity']", style: { "background-color": "#2563eb", label: "data(label)", "font-size": 10, color: "#888", "min-zoomed-font-size": 8, width: "mapData(count, 0, 50, 10, 40)", height: "mapData(count, 0, 50, 10, 40)" } },
+  { selector: "node[kind = 'memory']", style: { "background-color": "#9ca3af", width: 6, height: 6 } },
+  { selector: "edge", style: { width: 0.5, "line-color": "#9ca3af", opacity: 0.6 } },
+  { selector: ":selected", style: { "background-color": "#f59e0b", "border-width": 2, "border-color": "#b45309" } },
+  { selector: ".faded", style: { opacity: 0.08 } },
+];
+
+/** A force-directed layout for small graphs; concentric (by degree, no simulation) past a few hundred elements. */
+function layoutOf(elements: number): cytoscape.LayoutOptions {
+  return elements > 400
+    ? { name: "concentric", concentric: (n) => n.degree(false), levelWidth: () => 4, minNodeSpacing: 4, animate: false }
+    : { name: "cose", animate: false, nodeRepulsion: () => 8000 };
+}
+
 interface Selected { kind: "entity" | "memory"; id: string; label: string; cube_id?: string; count?: number }
 
 export function Graph({ params }: { params: URLSearchParams }) {
@@ -25,7 +43,9 @@ export function Graph({ params }: { params: URLSearchParams }) {
   const cy = useRef<Core | null>(null);
   const [state, setState] = useState<"idle" | "loading" | "ready" | "empty">("idle");
   const [error, setError] = useState<unknown>(null);
-  const [stats, setStats] = useState({ entities: 0, memories: 0, more: false });
+  const [stats, setStats] = useState({ entities: 0, memories: 0, more: false, loading: false });
+  const [drawn, setDrawn] = useState(false);
+  const moreRef = useRef<(() => Promise<void>) | null>(null);
   const [selected, setSelected] = useState<Selected | null>(null);
   const [filter, setFilter] = useState("");
   const [top, setTop] = useState<{ key: string; name: string; count: number }[]>([]);
@@ -36,69 +56,93 @@ export function Graph({ params }: { params: URLSearchParams }) {
     setState("loading");
     setError(null);
     setSelected(null);
+    setDrawn(false);
+    moreRef.current = null;
     (async () => {
       const c = client();
-      // The entities and the pages of memories are fetched side by side (pages follow their cursors).
-      const memories: { id: string; cube_id: string; text: string; entities: string[] }[] = [];
-      let more = false;
-      const [{ entities }] = await Promise.all([
-        c.entities({ user_id: user, cube_id: cube, limit: 500 }),
-        (async () => {
-          let cursor: string | undefined;
-          for (let i = 0; i < pages; i++) {
-            const r = await c.memories.list({ user_id: user, cube_id: cube, limit: 200, cursor });
-            memories.push(...r.memories.filter((m) => m.entities.length > 0));
-            cursor = r.next_cursor ?? undefined;
-            more = cursor !== undefined;
-            if (!cursor) break;
+      const known = new Map<string, { name: string; memory_count: number }>();
+      let memoryCount = 0;
+      /** The elements one page of memories adds (entities first met there included). */
+      const elementsOf = (memories: Mem[]): ElementDefinition[] => {
+        const els: ElementDefinition[] = [];
+        for (const m of memories) {
+          if (m.entities.length === 0) continue;
+          memoryCount++;
+          els.push({ data: { id: `m:${m.id}`, label: m.text.length > 40 ? `${m.text.slice(0, 40)}…` : m.text, kind: "memory", cube_id: m.cube_id } });
+          for (const name of m.entities) {
+            const key = name.toLowerCase();
+            if (!known.has(key)) {
+              known.set(key, { name, memory_count: 0 });
+              els.push({ data: { id: `e:${key}`, label: name, kind: "entity", count: 0 } });
+            }
+            els.push({ data: { id: `x:${m.id}:${key}`, source: `m:${m.id}`, target: `e:${key}` } });
           }
-        })(),
+        }
+        return els;
+      };
+      const publish = (more: boolean, loading: boolean) => {
+        setStats({ entities: known.size, memories: memoryCount, more, loading });
+        setTop([...known.entries()].map(([key, e]) => ({ key, name: e.name, count: e.memory_count })).sort((a, b) => b.count - a.count).slice(0, 40));
+      };
+      // The entities and the first page of memories side by side; the first view is drawn from them.
+      const [{ entities }, first] = await Promise.all([
+        c.entities({ user_id: user, cube_id: cube, limit: 500 }),
+        c.memories.list({ user_id: user, cube_id: cube, limit: PAGE }),
       ]);
       if (gone) return;
-      const known = new Map(entities.map((e) => [e.name.toLowerCase(), e]));
       const els: ElementDefinition[] = entities.map((e) => ({ data: { id: `e:${e.name.toLowerCase()}`, label: e.name, kind: "entity", count: e.memory_count } }));
-      for (const m of memories) {
-        els.push({ data: { id: `m:${m.id}`, label: m.text.length > 40 ? `${m.text.slice(0, 40)}…` : m.text, kind: "memory", cube_id: m.cube_id } });
-        for (const name of m.entities) {
-          const key = name.toLowerCase();
-          if (!known.has(key)) {
-            known.set(key, { name, aliases: [], memory_count: 0, first_seen_at: "", last_seen_at: "" });
-            els.push({ data: { id: `e:${key}`, label: name, kind: "entity", count: 0 } });
-          }
-          els.push({ data: { id: `x:${m.id}:${key}`, source: `m:${m.id}`, target: `e:${key}` } });
-        }
-      }
-      setStats({ entities: known.size, memories: memories.length, more });
-      setTop([...known.entries()].map(([key, e]) => ({ key, name: e.name, count: e.memory_count })).sort((a, b) => b.count - a.count).slice(0, 40));
-      if (els.length === 0) { setState("empty"); return; }
+      for (const e of entities) known.set(e.name.toLowerCase(), { name: e.name, memory_count: e.memory_count });
+      els.push(...elementsOf(first.memories));
+      let cursor = first.next_cursor ?? undefined;
+      let loaded = 1;
+      publish(cursor !== undefined, cursor !== undefined && loaded < pages);
+      if (els.length === 0 && !cursor) { setState("empty"); return; }
       setState("ready");
       await new Promise((r) => requestAnimationFrame(r));
       if (gone || !box.current) return;
       cy.current?.destroy();
       claimCytoscapeStylesheet();
-      const big = els.length > 400;
       const graph = cytoscape({
         container: box.current,
         elements: els,
-        // Large graphs stay responsive: textures while panning, edges hidden while moving.
-        textureOnViewport: big,
-        hideEdgesOnViewport: big,
-        pixelRatio: big ? 1 : "auto",
+        // Textures while panning and edges hidden while moving keep thousands of nodes responsive.
+        textureOnViewport: true,
+        hideEdgesOnViewport: true,
+        pixelRatio: 1,
         wheelSensitivity: 0.3,
-        style: [
-          { selector: "node[kind = 'entity']", style: { "background-color": "#2563eb", label: "data(label)", "font-size": 10, color: "#888", width: "mapData(count, 0, 50, 10, 40)", height: "mapData(count, 0, 50, 10, 40)" } },
-          { selector: "node[kind = 'memory']", style: { "background-color": "#9ca3af", width: 6, height: 6 } },
-          { selector: "edge", style: { width: 0.5, "line-color": "#9ca3af", opacity: 0.6 } },
-          { selector: ":selected", style: { "background-color": "#f59e0b", "border-width": 2, "border-color": "#b45309" } },
-          { selector: ".faded", style: { opacity: 0.08 } },
-        ],
-        layout: big ? { name: "concentric", concentric: (n) => n.degree(false), levelWidth: () => 4, minNodeSpacing: 4, animate: false } : { name: "cose", animate: false, nodeRepulsion: () => 8000 },
+        style: STYLE,
+        layout: layoutOf(els.length),
       });
       graph.on("select", "node", (e) => {
         const d = e.target.data() as { id: string; label: string; kind: "entity" | "memory"; cube_id?: string; count?: number };
         setSelected({ kind: d.kind, id: d.id.slice(2), label: d.label, cube_id: d.cube_id, count: d.count });
       });
       cy.current = graph;
+      setDrawn(true);
+      /** Adds the next page of memories to the drawn graph and lays it out again (concentric: a few ms even at thousands of nodes). */
+      const addPage = async (): Promise<boolean> => {
+        if (!cursor) return false;
+        const r = await c.memories.list({ user_id: user, cube_id: cube, limit: PAGE, cursor });
+        if (gone) return false;
+        cursor = r.next_cursor ?? undefined;
+        loaded++;
+        const added = elementsOf(r.memories);
+        graph.batch(() => { graph.add(added); });
+        graph.layout(layoutOf(graph.elements().length)).run();
+        return true;
+      };
+      moreRef.current = async () => {
+        publish(true, true);
+        await addPage();
+        if (!gone) {
+          publish(cursor !== undefined, false);
+          // The bookmark keeps how many pages are drawn, without drawing them again.
+          history.replaceState(null, "", href(["graph"], { user_id: user, cube_id: cube, pages: loaded }));
+        }
+      };
+      // The pages asked for beyond the first arrive one after the other and join the drawn graph.
+      while (!gone && cursor && loaded < pages) await addPage();
+      if (!gone) publish(cursor !== undefined, false);
     })().catch((e: unknown) => { if (!gone) { setError(e); setState("idle"); } });
     return () => { gone = true; };
   }, [user, cube, pages]);
@@ -116,24 +160,25 @@ export function Graph({ params }: { params: URLSearchParams }) {
 
   const scoped = Boolean(user || cube);
   return (
-    <Page title="Entity graph" ready={!scoped || state === "ready" || state === "empty" || error !== null}>
+    <Page title="Entity graph" ready={!scoped || drawn || state === "empty" || error !== null}>
       <form class="filters" onSubmit={(e) => { e.preventDefault(); go(href(["graph"], fields(e.currentTarget as HTMLFormElement))); }}>
         <label>user_id <input name="user_id" defaultValue={user} /></label>
         <label>or cube_id <input name="cube_id" defaultValue={cube} /></label>
-        <label>pages of 200 memories <input name="pages" type="number" min="1" max="50" defaultValue={String(pages)} /></label>
+        <label>pages of {PAGE} memories <input name="pages" type="number" min="1" max="50" defaultValue={String(pages)} /></label>
         <div class="filter-buttons"><button type="submit">Draw</button></div>
       </form>
       {!scoped ? <Empty title="Whose graph?"><p>Name a user (or a cube) to draw their entities and the memories linking them.</p></Empty> : null}
       {error ? <ErrorState error={error} /> : null}
       {state === "loading" ? <Skeleton rows={12} /> : null}
       {state === "empty" ? <Empty title="No entities yet"><p>None of these memories names an entity. Entities are read from memory text (names, places) when memories are written.</p></Empty> : null}
-      <div class="graph-wrap" hidden={state !== "ready"}>
+      <div class="graph-wrap" hidden={state !== "ready"} data-complete={drawn && !stats.loading ? "true" : "false"}>
         <div class="graph-tools">
           <label>Highlight entities <input type="search" value={filter} onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} placeholder="name" /></label>
           <button type="button" onClick={() => cy.current?.fit(undefined, 20)}>Fit</button>
           <button type="button" onClick={() => cy.current?.zoom({ level: (cy.current?.zoom() ?? 1) * 1.4, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: 250 } })}>Zoom in</button>
           <button type="button" onClick={() => cy.current?.zoom({ level: (cy.current?.zoom() ?? 1) / 1.4, renderedPosition: { x: (box.current?.clientWidth ?? 0) / 2, y: 250 } })}>Zoom out</button>
-          <span class="muted small">{stats.entities} entities, {stats.memories} memories with entities{stats.more ? " (more exist: raise the pages)" : ""}</span>
+          <button type="button" disabled={!stats.more || stats.loading} onClick={() => void moreRef.current?.()}>Show {PAGE} more memories</button>
+          <span class="muted small" role="status">{stats.entities} entities, {stats.memories} memories with entities{stats.loading ? ", loading more…" : stats.more ? " (more exist)" : ""}</span>
         </div>
         <div class="graph" ref={box} role="img" aria-label={`Graph of ${stats.entities} entities and ${stats.memories} memories; the list beside it names the selection`} />
         <aside class="graph-side" aria-live="polite">

@@ -41,11 +41,9 @@ export function Memories({ params }: { params: URLSearchParams }) {
         ))}
         <label>
           state
-          <select name="state" defaultValue={current.state}>
+          <select name="state">
             <option value="">active (default)</option>
-            <option value="active">active</option>
-            <option value="archived">archived</option>
-            <option value="deleted">deleted</option>
+            {(["active", "archived", "deleted"] as const).map((s) => <option key={s} value={s} selected={current.state === s}>{s}</option>)}
           </select>
         </label>
         <label>

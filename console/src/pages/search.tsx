@@ -61,10 +61,10 @@ export function Search({ params }: { params: URLSearchParams }) {
         ))}
         <label>
           state
-          <select name="state" defaultValue={value("state")}>
+          <select name="state">
             <option value="">active</option>
-            <option value="archived">archived</option>
-            <option value="deleted">deleted</option>
+            <option value="archived" selected={value("state") === "archived"}>archived</option>
+            <option value="deleted" selected={value("state") === "deleted"}>deleted</option>
           </select>
         </label>
         <label>top_k <input name="top_k" type="number" min="1" max="100" defaultValue={value("top_k") || "10"} /></label>

@@ -26,9 +26,9 @@ export function Settings({ params }: { params: URLSearchParams }) {
     <Page title={cube ? `Settings of ${cube}` : "Settings"} ready={cubes.state !== "loading" && load.state !== "loading"}>
       <form class="filters" onSubmit={(e) => { e.preventDefault(); go(href(["settings"], fields(e.currentTarget as HTMLFormElement))); }}>
         <label>Cube
-          <select name="cube_id" defaultValue={cube ?? ""} key={cubes.state}>
+          <select name="cube_id" key={cubes.state}>
             <option value="">Choose a cube</option>
-            {cubes.state === "ready" ? cubes.data.cubes.map((c) => <option key={c.id} value={c.id}>{c.id}{c.name ? ` (${c.name})` : ""}</option>) : null}
+            {cubes.state === "ready" ? cubes.data.cubes.map((c) => <option key={c.id} value={c.id} selected={c.id === cube}>{c.id}{c.name ? ` (${c.name})` : ""}</option>) : null}
           </select>
         </label>
         <label>or type its id <input name="cube_id" placeholder="user:alice" /></label>
