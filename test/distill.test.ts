@@ -125,6 +125,11 @@ describe("parameter memory", () => {
     expect(after?.memories).toHaveLength(2);
     expect(s.decisions.some((d) => d.task === "distillation" && d.reason.includes(`replacing ${before?.adapter_name}`))).toBe(true);
     expect(await chatAdapter(t, cube, "dee")).toBe(after?.adapter_name);
+    // The stale adapter was unloaded from the node; the new one is loaded there.
+    const onBridge = await api<{ adapters: Array<{ name: string; loaded_on: unknown[] }> }>(t, "GET", `/v1/cubes/${cube}/adapters`);
+    expect(onBridge.status).toBe(200);
+    expect(onBridge.body.adapters.find((x) => x.name === before?.adapter_name)?.loaded_on).toEqual([]);
+    expect(onBridge.body.adapters.find((x) => x.name === after?.adapter_name)?.loaded_on).toHaveLength(1);
   });
 
   it("without a bridge the task records 'bridge unavailable' and changes nothing", async () => {

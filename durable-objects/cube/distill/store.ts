@@ -78,6 +78,8 @@ export function writeAdapter(sql: SqlStorage, a: AdapterRow): void {
     a.stale_at,
     a.stale_reason,
   );
+  // The adapter replaced: its unload mark goes with it (adapter names are never reused).
+  sql.exec("DELETE FROM meta WHERE key LIKE 'distill:unloaded:%' AND substr(key, 18) NOT IN (SELECT adapter_name FROM distill_adapters)");
   sql.exec("DELETE FROM distill_sources WHERE user_key = ?", a.user_key);
   for (const s of a.sources) sql.exec("INSERT OR IGNORE INTO distill_sources (memory_id, user_key) VALUES (?, ?)", s.id, a.user_key);
 }
@@ -100,6 +102,18 @@ export function adaptersOnGoneMemories(sql: SqlStorage, now: number, key?: strin
       ...(key === undefined ? [now] : [key, now]),
     )
     .toArray();
+}
+
+/** Names of stale adapters not yet unloaded from the node. */
+export function staleNotUnloaded(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ name: string }>("SELECT adapter_name AS name FROM distill_adapters a WHERE stale_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'distill:unloaded:' || a.adapter_name)")
+    .toArray()
+    .map((r) => r.name);
+}
+
+export function markUnloaded(sql: SqlStorage, adapterName: string): void {
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", `distill:unloaded:${adapterName}`);
 }
 
 export function readJob(sql: SqlStorage): JobRow | null {

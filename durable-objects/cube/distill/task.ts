@@ -12,6 +12,8 @@ import {
   deleteJob,
   failuresOf,
   markStale,
+  markUnloaded,
+  staleNotUnloaded,
   readAdapter,
   readDistillConfig,
   readJob,
@@ -41,19 +43,31 @@ const who = (userId: string | null) => userId ?? "no user";
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const unreachable = (err: unknown) => !(err instanceof ApiError) || err.code === "upstream_unavailable";
 
-/** Marks stale every adapter trained on a memory that is gone (and unloads it from the node when a bridge is there). Answers how many. */
+/**
+ * Marks stale every adapter trained on a memory that is gone, and unloads every stale adapter from
+ * the node once when a bridge is there (a chat may have marked it first). Answers how many it marked.
+ */
 export async function staleAdapters(deps: Pick<DistillDeps, "sql" | "identity" | "bridge" | "now" | "transaction">): Promise<number> {
   const gone = adaptersOnGoneMemories(deps.sql, deps.now);
-  if (gone.length === 0) return 0;
-  deps.transaction(() => {
-    for (const g of gone) {
-      markStale(deps.sql, g.user_key, deps.now, `source memory ${g.memory_id} was deleted`);
-      decide(deps.sql, deps.now, `adapter ${g.adapter_name} is stale: its source memory ${g.memory_id} was deleted, so it is no longer used; the next distillation replaces it`);
-    }
-  });
+  if (gone.length) {
+    deps.transaction(() => {
+      for (const g of gone) {
+        markStale(deps.sql, g.user_key, deps.now, `source memory ${g.memory_id} was deleted`);
+        decide(deps.sql, deps.now, `adapter ${g.adapter_name} is stale: its source memory ${g.memory_id} was deleted, so it is no longer used; the next distillation replaces it`);
+      }
+    });
+  }
   if (deps.bridge) {
     const scope = { tenant_id: deps.identity.tenant_id, cube_id: deps.identity.cube_id };
-    for (const g of gone) await deps.bridge.unloadAdapter(scope, g.adapter_name).catch(() => undefined);
+    for (const a of staleNotUnloaded(deps.sql)) {
+      try {
+        await deps.bridge.unloadAdapter(scope, a);
+      } catch (err) {
+        // Unreachable: tried again on the next run. Refused (not found, not loaded): nothing to unload.
+        if (unreachable(err)) continue;
+      }
+      deps.transaction(() => markUnloaded(deps.sql, a));
+    }
   }
   return gone.length;
 }

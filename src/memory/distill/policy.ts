@@ -29,7 +29,7 @@ const NEGATION = /\b(not|no|never|none|nobody|nothing|nowhere|neither|nor|withou
 
 /**
  * Whether two memories of one user contradict each other: they share an entity, say nearly the
- * same thing in words, and exactly one of them is negated ("Ann eats meat" / "Ann does not eat
+ * the same thing in words (Jaccard of their terms at least 0.6), and exactly one of them is negated ("Ann eats meat" / "Ann does not eat
  * meat"). Neither is distilled while both are open: the conflict is not settled.
  */
 export function contradicts(a: Pick<DistillItem, "text" | "entities">, b: Pick<DistillItem, "text" | "entities">): boolean {
@@ -38,8 +38,9 @@ export function contradicts(a: Pick<DistillItem, "text" | "entities">, b: Pick<D
   if (NEGATION.test(a.text) === NEGATION.test(b.text)) return false;
   const ta = new Set(terms(a.text));
   const tb = new Set(terms(b.text));
+  // Negation words are stop words, so "does not eat meat" and "eats meat" have the same terms.
   const shared = [...ta].filter((t) => tb.has(t)).length;
-  return shared / Math.max(1, Math.min(ta.size, tb.size)) >= 0.6;
+  return shared / Math.max(1, ta.size + tb.size - shared) >= 0.6;
 }
 
 /**
