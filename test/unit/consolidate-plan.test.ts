@@ -51,6 +51,19 @@ describe("planMerges", () => {
     expect(planMerges([...items].reverse(), { ...config, max_group: 3 })).toEqual(one);
   });
 
+  it("never merges memories that state opposite things (a negation, or preferences of opposite polarity)", () => {
+    expect(planMerges([item("Ann eats meat."), item("Ann does not eat meat.")], { ...config, merge_types: ["fact"] })).toEqual([]);
+    const love = item("Ann loves coffee.", { type: "preference", entities: ["coffee"] });
+    const hate = item("Ann hates coffee.", { type: "preference", entities: ["coffee"] });
+    expect(planMerges([love, hate], { ...config, min_similarity: 0.1 })).toEqual([]);
+  });
+
+  it("says when a group was cut at max_group, so that the rest is merged in a later run", () => {
+    const items = [item("Ann lives in Lyon."), item("Ann lives in Lyon now."), item("Ann lives in Lyon now, happily.")];
+    expect(planMerges(items, { ...config, max_group: 2 })[0]?.truncated).toBe(true);
+    expect(planMerges(items, config)[0]?.truncated).toBe(false);
+  });
+
   it("merges only the configured types", () => {
     const a = item("Ann prefers window seats.", { type: "preference" });
     const b = item("Ann prefers window seats on trains.", { type: "preference" });

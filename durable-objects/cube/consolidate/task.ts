@@ -104,7 +104,7 @@ export async function runConsolidation(deps: ConsolidationDeps): Promise<Consoli
     merges.push({ group, text, hash: await contentHash(text) });
     if (Date.now() - started > RUN_BUDGET_MS) break;
   }
-  const more = merges.length < groups.length || groups.length === GROUPS_PER_RUN;
+  const more = merges.length < groups.length || groups.length === GROUPS_PER_RUN || merges.some((m) => m.group.truncated);
   const byId = new Map(items.map((i) => [i.id, i]));
   const at = Date.now();
   const changed = deps.transaction(() => {

@@ -1,5 +1,7 @@
 // Consolidation's decisions as pure functions: which memories are related enough to merge, the merged text, which are stale.
 import { terms } from "../text";
+import { readPreference } from "../preferences";
+import { contradicts } from "../distill/policy";
 import type { MemoryType } from "../types";
 import type { ConsolidationConfig } from "./config";
 
@@ -24,6 +26,8 @@ export interface MergeGroup {
   /** The entity they share (the smallest by name, for a stable reason). */
   entity: string;
   similarity: number;
+  /** More members were related than `max_group`: the rest are merged in a later run. */
+  truncated: boolean;
 }
 
 export function jaccard(a: readonly string[], b: readonly string[]): number {
@@ -52,8 +56,20 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 
 const norm = (e: string) => e.trim().toLowerCase();
 
-/** Similarity of two memories: lexical Jaccard over stemmed terms, or the vectors' cosine when that clears its own bar. */
+/**
+ * Whether two memories state opposite things (one negated, or preferences of opposite polarity):
+ * a conflict is the dedup judge's to settle, never merged into one text.
+ */
+export function opposed(a: Pick<ConsolidationItem, "text" | "entities">, b: Pick<ConsolidationItem, "text" | "entities">): boolean {
+  if (contradicts(a, b)) return true;
+  const pa = readPreference(a.text);
+  const pb = readPreference(b.text);
+  return pa !== null && pb !== null && pa.polarity !== pb.polarity;
+}
+
+/** Similarity of two memories: lexical Jaccard over stemmed terms, or the vectors' cosine when that clears its own bar; 0 when they are opposed. */
 export function similarity(a: ConsolidationItem, b: ConsolidationItem, config: Pick<ConsolidationConfig, "min_vector_similarity">): number {
+  if (opposed(a, b)) return 0;
   const lexical = jaccard(terms(a.text), terms(b.text));
   const vector = a.vector && b.vector ? cosine(a.vector, b.vector) : 0;
   return vector >= config.min_vector_similarity ? Math.max(lexical, vector) : lexical;
@@ -115,7 +131,7 @@ export function planMerges(items: readonly ConsolidationItem[], config: Consolid
   for (const [root, members] of groups) {
     if (members.length < 2) continue;
     const info = best.get(root) ?? { entity: "", similarity: 0 };
-    out.push({ members: members.slice(0, config.max_group), entity: info.entity, similarity: Math.round(info.similarity * 1000) / 1000 });
+    out.push({ members: members.slice(0, config.max_group), entity: info.entity, similarity: Math.round(info.similarity * 1000) / 1000, truncated: members.length > config.max_group });
   }
   return out.sort((a, b) => (a.members[0] as ConsolidationItem).seq - (b.members[0] as ConsolidationItem).seq);
 }
