@@ -90,6 +90,7 @@ import { failSkillRun, maskToolCalls, skillRun, startSkillRun, storeToolCalls, t
 import { eraseScopeSkills, hasSkills, skillNames } from "./cube/skills/store";
 import { unlistDeletedSources } from "../src/services/hub-store";
 import { runConsolidation } from "./cube/consolidate/task";
+import { forgetConsolidated } from "./cube/consolidate/forget";
 import { readConsolidationConfig, writeConsolidationConfig } from "./cube/consolidate/store";
 import { consolidationConfigSchema, type ConsolidationConfig } from "../src/memory/consolidate/config";
 import { runDistillation } from "./cube/distill/task";
@@ -596,9 +597,12 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return this.audited(opened.value.args[0], "memory.delete", (v) => [v.id], idempotency, (now) => {
       const row = getRow(this.sql, id);
       if (!liveRow(row)) return fail("not_found", `memory ${id} not found`);
+      // Consolidation: a merged memory's originals go with it; a merged memory loses this one's statements.
+      const also = forgetConsolidated(opened.value, [id], now);
       deleteMemory(opened.value, row, null, now);
       forgetMergesOf(this.sql, id);
-      scrubBlocksWith(this.sql, [id]);
+      scrubBlocksWith(this.sql, [id, ...also]);
+      if (also.length) appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "memory.delete", target_ids: also }, now);
       return ok({ id, deleted: true });
     });
   }
@@ -614,9 +618,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const done = await this.idempotent(idempotency, (now) => {
       const { where, args } = filterSql(parsed.data, { validity: "any", anyState: true });
       const rows = this.sql.exec<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE ${where}`, ...args).toArray();
+      const also = forgetConsolidated(opened.value, rows.filter((r) => r.state !== "deleted").map((r) => r.id), now);
       for (const row of rows) deleteMemory(opened.value, row, null, now);
-      scrubBlocksWith(this.sql, rows.map((r) => r.id));
-      appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "memory.delete_scope", target_ids: rows.map((r) => r.id) }, now);
+      scrubBlocksWith(this.sql, [...rows.map((r) => r.id), ...also]);
+      appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "memory.delete_scope", target_ids: [...rows.map((r) => r.id), ...also] }, now);
       // A scope (user, agent, session, or the whole cube) forgets its raw messages too; a filter
       // that picks some memories of a scope (tags, types, state, dates) leaves the messages.
       const { user_id, agent_id, session_id, ...narrower } = parsed.data;

@@ -136,6 +136,35 @@ describe("consolidation", () => {
     expect((await list(t, cube, "di")).map((m) => m.id).sort()).toEqual([...ids].sort());
   });
 
+  it("deleted means gone through consolidation: deleting an original takes its statement out of the merged memory (and its older versions); deleting the merged memory deletes its originals", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    const [a, b, c] = await add(t, cube, [
+      { user: "gus", text: "Gus lives in Porto.", entities: ["Porto"] },
+      { user: "gus", text: "Gus lives in Porto near the river.", entities: ["Porto"] },
+      { user: "gus", text: "Gus moved to Porto in 2021 and lives in Porto.", entities: ["Porto"] },
+    ]);
+    await configure(t, cube, { idle_ms: 0 });
+    await run(t, cube);
+    const merged = (await list(t, cube, "gus")).find((m) => m.valid_to === null) as Out;
+    expect(merged.text).toContain("near the river");
+
+    expect((await api(t, "DELETE", `/v1/memories/${b}?cube_id=${cube}`)).status).toBe(200);
+    const after = await api<Out>(t, "GET", `/v1/memories/${merged.id}?cube_id=${cube}`);
+    expect(after.status).toBe(200);
+    expect(after.body.text).toBe("Gus moved to Porto in 2021 and lives in Porto.");
+    expect(after.body.metadata).toMatchObject({ consolidated_from: [a, c] });
+    const versions = await api<{ versions: Array<{ reason: string; memory: { text: string } }> }>(t, "GET", `/v1/memories/${merged.id}/history?cube_id=${cube}`);
+    expect(versions.body.versions.map((v) => v.reason)).toEqual(["consolidate", "consolidate"]);
+    for (const v of versions.body.versions) expect(v.memory.text).not.toContain("river");
+    const found = await api<{ results: Array<{ memory: { id: string; text: string } }> }>(t, "POST", "/v1/search", { cube_id: cube, user_id: "gus", query: "river", top_k: 5 });
+    expect(found.body.results.filter((r) => r.memory.text.includes("river"))).toEqual([]);
+
+    expect((await api(t, "DELETE", `/v1/memories/${merged.id}?cube_id=${cube}`)).status).toBe(200);
+    for (const id of [a, c]) expect((await api(t, "GET", `/v1/memories/${id}?cube_id=${cube}`)).status).toBe(404);
+    expect(await list(t, cube, "gus")).toEqual([]);
+  });
+
   it("refuses bad settings with invalid_request and keeps the ones before", async () => {
     const t = await newTenant();
     const cube = await newCube(t);

@@ -68,8 +68,9 @@ function liveItems(sql: SqlStorage, now: number): Array<ConsolidationItem & { ro
 function openSources(sql: SqlStorage): Array<{ id: string; by: string }> {
   return sql
     .exec<{ id: string; by: string }>(
-      `SELECT o.id AS id, c.id AS by FROM memories c, json_each(json_extract(c.metadata, '$.consolidated_from')) j JOIN memories o ON o.id = j.value
-       WHERE c.state = 'active' AND c.valid_to IS NULL AND json_type(c.metadata, '$.consolidated_from') = 'array' AND o.state = 'active' AND o.valid_to IS NULL AND o.id <> c.id`,
+      `WITH c AS MATERIALIZED (SELECT id, metadata FROM memories WHERE state = 'active' AND valid_to IS NULL AND json_valid(metadata) AND json_type(metadata, '$.consolidated_from') = 'array')
+       SELECT o.id AS id, c.id AS by FROM c, json_each(c.metadata, '$.consolidated_from') j JOIN memories o ON o.id = j.value
+       WHERE o.state = 'active' AND o.valid_to IS NULL AND o.id <> c.id`,
     )
     .toArray();
 }
