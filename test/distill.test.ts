@@ -171,8 +171,8 @@ describe("parameter memory", () => {
     expect(again.decisions.filter((d) => d.task === "distillation" && d.decision === "failed")).toHaveLength(1);
   });
 
-  it("settings: a change gives only its fields; bad input is a 400 with nothing changed; another tenant's cube is a 404", async () => {
-    const t = await newTenant();
+  it("settings: a change gives only its fields; bad input is a 400 with nothing changed; another tenant's cube is a 404; a key limited to agents a 403", async () => {
+    const t = await newTenant(["memories:read", "memories:write", "admin"]);
     const other = await newTenant();
     const cube = await newCube(t);
     const before = await view(t, cube);
@@ -194,5 +194,13 @@ describe("parameter memory", () => {
     expect(c.status).toBe(200);
     expect(c.body.idle_ms).toBe(1_000);
     expect((await api(t, "GET", `/v1/cubes/${cube}/scheduler/parameter-memory/dataset?user_id=`)).status).toBe(400);
+    // A key that sees only some agents sees none of it: an adapter and a dataset span every agent.
+    const made = await api<{ key: string }>(t, "POST", "/v1/keys", { name: "planner", scopes: ["memories:read", "memories:write"], limits: { agent_ids: ["planner"] } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const limited: Tenant = { id: t.id, key: made.body.key, auth: { authorization: `Bearer ${made.body.key}` } };
+    expect((await api(limited, "GET", `/v1/cubes/${cube}/scheduler/parameter-memory`)).status).toBe(403);
+    expect((await api(limited, "GET", `/v1/cubes/${cube}/scheduler/parameter-memory/dataset?user_id=ann`)).status).toBe(403);
+    expect((await api(limited, "PATCH", `/v1/cubes/${cube}/scheduler/parameter-memory`, { min_examples: 1 })).status).toBe(403);
+    expect((await view(t, cube)).settings).toMatchObject({ min_examples: 5 });
   });
 });
