@@ -153,6 +153,24 @@ describe("parameter memory", () => {
     expect(out.decisions.some((r) => r.startsWith("bridge unavailable: eve has knowledge to distill"))).toBe(true);
   });
 
+  it("waits for memories to be old enough and comes back when they will be", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await facts(t, cube, "gil", [["Gil repairs clocks.", "clocks"], ["Gil lives in Ghent.", "Ghent"]]);
+    await settings(t, cube, { ...fast, min_age_ms: 3_600_000 });
+    const s = await run(t, cube);
+    expect(s.parameter_memory.job).toBeNull();
+    const task = (await api<{ tasks: Array<{ name: string; state: string; next_run_at: string | null }> }>(t, "GET", `/v1/cubes/${cube}/scheduler`)).body.tasks.find((x) => x.name === "distillation");
+    expect(task?.state).toBe("scheduled");
+    const at = Date.parse(task?.next_run_at as string);
+    expect(at).toBeGreaterThan(Date.now() + 3_000_000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    // Old enough: the policy picks them up (settings changed, so it looks again at once).
+    await settings(t, cube, { min_age_ms: 0 });
+    const next = await run(t, cube);
+    expect(next.decisions.some((d) => d.task === "distillation" && d.reason.startsWith("started training job"))).toBe(true);
+  });
+
   it("a job the bridge refuses is a failed decision with its reason, and the user backs off instead of retrying at once", async () => {
     const t = await newTenant();
     const cube = await newCube(t);

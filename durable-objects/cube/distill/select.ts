@@ -50,3 +50,11 @@ export function usersWithKnowledge(sql: SqlStorage, limit: number): Array<string
     .toArray()
     .map((r) => r.user_id);
 }
+
+/** When the next live memory of a distilled type becomes old enough for the policy (null: none is waiting). */
+export function ripensAt(sql: SqlStorage, minAgeMs: number, now: number): number | null {
+  const r = sql
+    .exec<{ at: number | null }>("SELECT MIN(created_at) AS at FROM memories WHERE state = 'active' AND valid_to IS NULL AND created_at > ? AND type IN (SELECT value FROM json_each(?))", now - minAgeMs, JSON.stringify(DISTILL_TYPES))
+    .one();
+  return r.at === null ? null : r.at + minAgeMs;
+}

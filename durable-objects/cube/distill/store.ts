@@ -116,6 +116,21 @@ export function markUnloaded(sql: SqlStorage, adapterName: string): void {
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '1')", `distill:unloaded:${adapterName}`);
 }
 
+/** What the cube looked like when the policy last found nothing to distill, and when that may change by time alone. */
+export interface Looked {
+  mark: string;
+  until: number | null;
+}
+
+export function readLooked(sql: SqlStorage): Looked | null {
+  const v = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'distill:looked'").toArray()[0]?.value;
+  return v ? (JSON.parse(v) as Looked) : null;
+}
+
+export function writeLooked(sql: SqlStorage, looked: Looked): void {
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('distill:looked', ?)", JSON.stringify(looked));
+}
+
 export function readJob(sql: SqlStorage): JobRow | null {
   const r = sql.exec<Raw<JobRow>>("SELECT * FROM distill_jobs ORDER BY started_at LIMIT 1").toArray()[0];
   return r ? { ...r, sources: JSON.parse(r.sources) as Source[] } : null;

@@ -6,7 +6,8 @@ import { changedShare, pollDelayMs, retryDelayMs } from "../../../src/memory/dis
 import type { TaskOutcome } from "../../../src/memory/scheduler/plan";
 import { sha256Hex } from "../../../src/memory/text";
 import { recordDecision } from "../scheduler/store";
-import { stableOf, trainingSetOf, usersWithKnowledge } from "./select";
+import { memoriesMark } from "../consolidate/store";
+import { ripensAt, stableOf, trainingSetOf, usersWithKnowledge } from "./select";
 import {
   adaptersOnGoneMemories,
   deleteJob,
@@ -16,13 +17,16 @@ import {
   staleNotUnloaded,
   readAdapter,
   readDistillConfig,
+  readAdapters,
   readJob,
+  readLooked,
   readUsers,
   userFailed,
   userKey,
   userSucceeded,
   writeAdapter,
   writeJob,
+  writeLooked,
   type JobRow,
 } from "./store";
 
@@ -159,10 +163,24 @@ export async function runDistillation(deps: DistillDeps): Promise<TaskOutcome> {
   }
   const config = readDistillConfig(sql);
   if (!config.enabled) return { next_at: null };
+  // The policy reads every user's memories: not again while nothing changed since it found nothing,
+  // until a memory becomes old enough or a user's retry comes.
+  const mark = `${memoriesMark(sql).mark}:${JSON.stringify(config)}:${readAdapters(sql).map((a) => `${a.adapter_name}/${a.stale_at ?? ""}`).join(",")}`;
+  const looked = readLooked(sql);
+  const retryDue = readUsers(sql).some((u) => u.retry_at !== null && u.retry_at <= now);
+  if (looked && looked.mark === mark && !retryDue && (looked.until === null || now < looked.until)) return { next_at: looked.until };
   const pick = nextUser(deps);
-  if (!pick) return { next_at: null };
+  if (!pick) {
+    const until = [ripensAt(sql, config.min_age_ms, now), ...readUsers(sql).map((u) => u.retry_at)].filter((t): t is number => t !== null && t > now).reduce<number | null>((m, t) => (m === null || t < m ? t : m), null);
+    deps.transaction(() => writeLooked(sql, { mark, until }));
+    return { next_at: until };
+  }
   if (!deps.bridge) {
-    decide(sql, now, `bridge unavailable: ${who(pick.userId)} has knowledge to distill (${pick.reason}), but parameter memory is off without a bridge (BRIDGE_URL / BRIDGE_SECRET)`);
+    deps.transaction(() => {
+      decide(sql, now, `bridge unavailable: ${who(pick.userId)} has knowledge to distill (${pick.reason}), but parameter memory is off without a bridge (BRIDGE_URL / BRIDGE_SECRET)`);
+      // Said once until something changes.
+      writeLooked(sql, { mark, until: null });
+    });
     return { next_at: null };
   }
   const bridge = deps.bridge;

@@ -52,13 +52,20 @@ export function contradicts(a: Pick<DistillItem, "text" | "entities">, b: Pick<D
 export function selectStable(items: readonly DistillItem[], config: DistillConfig, now: number): DistillItem[] {
   const typed = items.filter((m) => DISTILL_TYPES.includes(m.type));
   const conflicted = new Set<string>();
-  for (let i = 0; i < typed.length; i++) {
-    for (let j = i + 1; j < typed.length; j++) {
-      const a = typed[i] as DistillItem;
-      const b = typed[j] as DistillItem;
-      if (contradicts(a, b)) {
-        conflicted.add(a.id);
-        conflicted.add(b.id);
+  // Only memories sharing an entity can contradict each other: compared within each entity's bucket.
+  const buckets = new Map<string, DistillItem[]>();
+  for (const m of typed) {
+    for (const e of new Set(m.entities.map((x) => x.toLowerCase()))) buckets.set(e, [...(buckets.get(e) ?? []), m]);
+  }
+  for (const list of buckets.values()) {
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        const a = list[i] as DistillItem;
+        const b = list[j] as DistillItem;
+        if (contradicts(a, b)) {
+          conflicted.add(a.id);
+          conflicted.add(b.id);
+        }
       }
     }
   }
