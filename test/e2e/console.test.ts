@@ -130,6 +130,9 @@ describe("console in headless Chromium", () => {
     await visit(page, `#/graph?user_id=${user}`);
     expect(await page.locator(".graph canvas").count()).toBeGreaterThan(0);
     expect(await page.getByText(/^\d+ entities, \d+ memories with entities/).textContent()).toMatch(/^[1-9]\d* entities, [1-9]\d* memories/);
+    // Every page asked for is drawn, and with nothing more to fetch "Show more" is off.
+    await expect.poll(() => page.locator(".graph-wrap").getAttribute("data-complete")).toBe("true");
+    expect(await page.getByRole("button", { name: "Show 200 more memories" }).isDisabled()).toBe(true);
     await shot("graph-drawn");
   });
 
