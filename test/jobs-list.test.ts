@@ -1,6 +1,9 @@
 // GET /v1/jobs: the tenant's jobs newest first, filters, cursor paging, key limits and tenant isolation.
 import { describe, expect, it } from "vitest";
 import { api, newTenant, storedJob, uniq, type Tenant } from "./helpers";
+import { JOB_LIST_SCAN, listJobs, type JobCursor } from "../src/services/jobs";
+import type { Deps } from "../src/services/deps";
+import type { JobRecord } from "../src/memory/cube-contract";
 
 interface ListedJob {
   id: string;
@@ -113,5 +116,56 @@ describe("GET /v1/jobs", () => {
     const w = await api<{ error: { code: string } }>(writer, "GET", "/v1/jobs");
     expect(w.status).toBe(403);
     expect(w.body.error.code).toBe("forbidden");
+  });
+});
+
+describe("listJobs: a filtered page reads a bounded number of rows", () => {
+  /** 500 registered jobs, newest first by id; only every 100th has failed. Counts the cube calls. */
+  function fakeDeps() {
+    const rows = Array.from({ length: 500 }, (_, i) => ({ id: `job_${String(500 - i).padStart(4, "0")}`, cube_id: "user:a", created_at: 1_000 + 500 - i }));
+    const calls = { rows: 0 };
+    const deps = {
+      jobs: {
+        list: async (_tenant: string, q: { before: JobCursor | null; limit: number }) => {
+          const from = q.before ? rows.findIndex((r) => r.created_at < (q.before as JobCursor).t) : 0;
+          const page = from < 0 ? [] : rows.slice(from, from + q.limit);
+          calls.rows += page.length;
+          return page;
+        },
+      },
+      cube: () => ({
+        getJob: async (_identity: unknown, id: string) => {
+          const n = Number(id.slice(4));
+          const job: JobRecord = { id, kind: "extract", mode: "fast", state: n % 100 === 0 ? "failed" : "succeeded", attempts: 1, error: null, result: null, message_ids: [], created_at: n, updated_at: n };
+          return { ok: true as const, value: job };
+        },
+      }),
+    } as unknown as Deps;
+    return { deps, calls };
+  }
+
+  it("stops after JOB_LIST_SCAN rows with a cursor to go on, and the next request resumes there", async () => {
+    const { deps, calls } = fakeDeps();
+    const who = { tenant_id: "t", key_id: "k", limits: null };
+    const first = await listJobs(deps, who, { state: "failed", limit: 10, before: null });
+    expect(calls.rows).toBe(JOB_LIST_SCAN);
+    // Rows 500 down to 301 were read: two failed among them, fewer than the limit, and more to look at.
+    expect(first.jobs.map((j) => j.job.id)).toEqual(["job_0500", "job_0400"]);
+    expect(first.next_cursor).toEqual({ t: 1_000 + 301, id: "job_0301" });
+    const second = await listJobs(deps, who, { state: "failed", limit: 10, before: first.next_cursor });
+    expect(second.jobs.map((j) => j.job.id)).toEqual(["job_0300", "job_0200"]);
+    const third = await listJobs(deps, who, { state: "failed", limit: 10, before: second.next_cursor });
+    expect(third.jobs.map((j) => j.job.id)).toEqual(["job_0100"]);
+    expect(third.next_cursor).toBeNull();
+    expect(calls.rows).toBe(500);
+  });
+
+  it("without a filter reads exactly the page asked for", async () => {
+    const { deps, calls } = fakeDeps();
+    const page = await listJobs(deps, { tenant_id: "t", key_id: "k", limits: null }, { limit: 7, before: null });
+    expect(page.jobs).toHaveLength(7);
+    expect(calls.rows).toBe(7);
+    // The cursor is the last row's registration time and id.
+    expect(page.next_cursor).toEqual({ t: 1_000 + 494, id: "job_0494" });
   });
 });
