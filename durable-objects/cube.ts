@@ -91,6 +91,7 @@ import { eraseScopeSkills, hasSkills, skillNames } from "./cube/skills/store";
 import { unlistDeletedSources } from "../src/services/hub-store";
 import { runConsolidation } from "./cube/consolidate/task";
 import { forgetConsolidated } from "./cube/consolidate/forget";
+import { consolidationLlm } from "./cube/consolidate/llm";
 import { readConsolidationConfig, writeConsolidationConfig } from "./cube/consolidate/store";
 import { consolidationConfigSchema, type ConsolidationConfig } from "../src/memory/consolidate/config";
 import { runDistillation } from "./cube/distill/task";
@@ -180,7 +181,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       wake: (at, names) => this.scheduler.wake(at, names),
       activation: (identity, now) => runActivation({ sql: this.sql, identity, heat: this.heat, bridge: bridgeClientFromEnv(this.env), now }),
       holdsBlocks: () => this.sql.exec("SELECT 1 FROM activation_blocks LIMIT 1").toArray().length > 0,
-      consolidate: (identity, now) => runConsolidation({ ctx: { sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, transaction: (fn) => this.ctx.storage.transactionSync(fn), now }),
+      consolidate: (identity, now) => runConsolidation({ ctx: { sql: this.sql, identity, vectors: this.vectors, provenance: this.provenanceKey() }, transaction: (fn) => this.ctx.storage.transactionSync(fn), now, llm: consolidationLlm(this.env) }),
       distill: (identity, now) => runDistillation({ sql: this.sql, identity, bridge: bridgeClientFromEnv(this.env), transaction: (fn) => this.ctx.storage.transactionSync(fn), now }),
     });
     return new CubeScheduler({ sql: this.sql, storage: this.ctx.storage, tasks, now: () => Date.now() });

@@ -1,12 +1,16 @@
 // Consolidation ("dreaming") end to end in the cube: related memories of one user merged into one whose sources
 // are the originals (closed with reason consolidate), a stale plan closed, idempotent, idle-gated, per user.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import { cubeStub } from "../src/services/cubes";
 import { contentHash } from "../src/memory/text";
 import type { ConsolidationConfigInput } from "../src/memory/consolidate/config";
 import type { MemoryType } from "../src/memory/types";
+import type { LLM, LlmRequest } from "../src/providers/llm";
+import { runConsolidation } from "../durable-objects/cube/consolidate/task";
+import { VectorCache } from "../durable-objects/cube/search/vectors";
+import { probeStub } from "./fixtures/cube-probe";
 
 interface Out { id: string; text: string; user_id: string | null; version: number; valid_to: string | null; metadata: Record<string, unknown>; entities: string[] }
 interface Version { version: number; reason: string; source: string | null }
@@ -163,6 +167,40 @@ describe("consolidation", () => {
     expect((await api(t, "DELETE", `/v1/memories/${merged.id}?cube_id=${cube}`)).status).toBe(200);
     for (const id of [a, c]) expect((await api(t, "GET", `/v1/memories/${id}?cube_id=${cube}`)).status).toBe(404);
     expect(await list(t, cube, "gus")).toEqual([]);
+  });
+
+  it("with an LLM configured, the model writes the merged text from the stored (desensitized) texts; an answer that invents a placeholder falls back to the rules' text", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await add(t, cube, [
+      { user: "hal", text: "Hal's address is [EMAIL_1] and Hal lives in Bern.", entities: ["Bern"] },
+      { user: "hal", text: "Hal lives in Bern with [PERSON_1].", entities: ["Bern"] },
+      { user: "ivy", text: "Ivy lives in Bern.", entities: ["Bern"] },
+      { user: "ivy", text: "Ivy lives in Bern near the lake.", entities: ["Bern"] },
+    ]);
+    await configure(t, cube, { idle_ms: 0, min_similarity: 0.3 });
+    // A model stand-in (no model runs in the tests): it answers from the prompt it is given, which it records.
+    const seen: LlmRequest[] = [];
+    const llm: LLM = {
+      id: "test-llm",
+      complete: async (req) => {
+        seen.push(req);
+        const body = req.messages[0]?.content ?? "";
+        return { text: body.includes("Hal") ? "Hal lives in Bern with [PERSON_1]; his address is [EMAIL_1]." : "Ivy lives in Bern by the lake, [EMAIL_9]." };
+      },
+    };
+    const out = await runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => {
+      const sql = state.storage.sql;
+      const r = await runConsolidation({ ctx: { sql, identity: identity(t, cube), vectors: new VectorCache(sql) }, transaction: (fn) => state.storage.transactionSync(fn), now: Date.now(), llm });
+      return { changed: r.changed, merged: sql.exec<{ user_id: string; text: string; metadata: string }>("SELECT user_id, text, metadata FROM memories WHERE metadata LIKE '%consolidated_from%' ORDER BY user_id").toArray() };
+    });
+    expect(out.changed).toBe(6);
+    expect(seen).toHaveLength(2);
+    expect(seen.map((r) => r.messages[0]?.content).join("\n")).toContain("[EMAIL_1]");
+    expect(out.merged.map((m) => [m.user_id, m.text, (JSON.parse(m.metadata) as { consolidated_by: string }).consolidated_by])).toEqual([
+      ["hal", "Hal lives in Bern with [PERSON_1]; his address is [EMAIL_1].", "test-llm"],
+      ["ivy", "Ivy lives in Bern near the lake.", "rules"],
+    ]);
   });
 
   it("refuses bad settings with invalid_request and keeps the ones before", async () => {

@@ -2,8 +2,10 @@
 // the object does not import the Worker's declaration, which names the object's class.
 import type { JobMessage } from "../../src/jobs/messages";
 import type { VectorIndexConfig } from "../../src/providers/select-vector-index";
+import type { LlmConfig } from "../../src/providers/select-llm";
 
-export interface CubeEnv extends VectorIndexConfig {
+/** The LLM settings (LLM, LLM_MODEL, OPENAI_*, AI) are read by the consolidation task, which writes merged texts with the model. */
+export interface CubeEnv extends VectorIndexConfig, LlmConfig {
   /** The tenant-wide catalog the outbox feeds. */
   DB: D1Database;
   /** Where the alarm re-sends jobs whose message was lost or whose consumer died. */

@@ -7,6 +7,8 @@ import { getRow, insertMemory, updateMemory, type StoreContext } from "../memory
 import { MEMORY_COLUMNS, rowToMemory, type MemoryRow } from "../rows";
 import { recordDecision } from "../scheduler/store";
 import { appendAudit } from "../audit";
+import type { LLM } from "../../../src/providers/llm";
+import { acceptMerged, mergeRequest } from "../../../src/memory/consolidate/llm";
 import { memoriesMark, readConsolidationConfig, readMark, writeMark } from "./store";
 
 /** Most memories one run reads (the newest live ones). */
@@ -15,11 +17,15 @@ const READ_LIMIT = 5_000;
 const GROUPS_PER_RUN = 50;
 /** Wall time one run spends on planning before it leaves the rest for the next wake-up. */
 const RUN_BUDGET_MS = 150;
+/** Groups whose text one run asks the LLM for (each a model call); the rest in the next run. */
+const LLM_GROUPS_PER_RUN = 5;
 
 export interface ConsolidationDeps {
   ctx: StoreContext;
   transaction<T>(fn: () => T): T;
   now: number;
+  /** The configured LLM, which writes merged texts; null: the rules' combination. */
+  llm?: LLM | null;
 }
 
 export interface ConsolidationResult extends TaskOutcome {
@@ -95,23 +101,38 @@ export async function runConsolidation(deps: ConsolidationDeps): Promise<Consoli
   const groups = planMerges(items, config).slice(0, GROUPS_PER_RUN);
   const stale = planStale(items, config, now);
   // The merged texts and their hashes, before the one transaction that writes.
-  const merges: Array<{ group: MergeGroup; text: string; hash: string }> = [];
+  const merges: Array<{ group: MergeGroup; text: string; hash: string; by: string }> = [];
+  let asked = 0;
+  let skipped = 0;
   for (const group of groups) {
-    const text = mergeTexts(group.members.map((m) => m.text));
+    const texts = group.members.map((m) => m.text);
+    let text = mergeTexts(texts);
+    let by = "rules";
+    if (deps.llm) {
+      if (asked === LLM_GROUPS_PER_RUN) break;
+      asked++;
+      // The texts are stored desensitized: the model sees placeholders, never the values.
+      const written = await deps.llm.complete(mergeRequest(texts)).then((r) => acceptMerged(r.text, texts), () => null);
+      if (written) {
+        text = written;
+        by = deps.llm.id;
+      }
+    }
     if (text.length > LIMITS.textChars) {
       note(sql, now, `left ${group.members.length} related memories unmerged: the merged text would pass ${LIMITS.textChars} characters`);
+      skipped++;
       continue;
     }
-    merges.push({ group, text, hash: await contentHash(text) });
+    merges.push({ group, text, hash: await contentHash(text), by });
     if (Date.now() - started > RUN_BUDGET_MS) break;
   }
-  const more = merges.length < groups.length || groups.length === GROUPS_PER_RUN || merges.some((m) => m.group.truncated);
+  const more = merges.length + skipped < groups.length || groups.length === GROUPS_PER_RUN || merges.some((m) => m.group.truncated);
   const byId = new Map(items.map((i) => [i.id, i]));
   const at = Date.now();
   const changed = deps.transaction(() => {
     let n = 0;
     const touched: string[] = [];
-    for (const { group, text, hash } of merges) {
+    for (const { group, text, hash, by } of merges) {
       const members = group.members.map((m) => byId.get(m.id)).filter((m): m is NonNullable<typeof m> => m !== undefined);
       // Each original must be as planned: a write since (none can come in between, but be sure) skips the group.
       const rows = members.map((m) => getRow(sql, m.id));
@@ -131,7 +152,7 @@ export async function runConsolidation(deps: ConsolidationDeps): Promise<Consoli
           type: first.type,
           tags: union(mems.map((m) => m.tags)).slice(0, LIMITS.tags),
           entities: union(mems.map((m) => m.entities)).slice(0, LIMITS.entities),
-          metadata: { consolidated_from: mems.map((m) => m.id) },
+          metadata: { consolidated_from: mems.map((m) => m.id), consolidated_by: by },
           importance: Math.max(...mems.map((m) => m.importance)),
           event_time: null,
           valid_from: Math.min(...mems.map((m) => m.valid_from)),
@@ -147,7 +168,7 @@ export async function runConsolidation(deps: ConsolidationDeps): Promise<Consoli
       for (const r of rows) if (r) updateMemory(ctx, r, { valid_to: at }, embedder ?? "", "consolidate", merged.id, at);
       n += 1 + rows.length;
       touched.push(merged.id, ...members.map((m) => m.id));
-      note(sql, at, `merged ${rows.length} memories of ${first.user_id ?? "no user"} (${first.type}, entity "${group.entity}", similarity ${group.similarity}) into ${merged.id}`);
+      note(sql, at, `merged ${rows.length} memories of ${first.user_id ?? "no user"} (${first.type}, entity "${group.entity}", similarity ${group.similarity}) into ${merged.id}, text by ${by}`);
     }
     for (const s of stale) {
       const r = getRow(sql, s.id);
