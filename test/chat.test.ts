@@ -4,18 +4,9 @@ import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { api, BASE, newTenant, uniq, type Tenant } from "./helpers";
+import type { ChatMemos } from "../src/services/chat";
 
-interface Memos {
-  cube_id: string;
-  session_id: string | null;
-  block_id: string | null;
-  cache_hit: boolean;
-  cached_tokens: number | null;
-  adapter: string | null;
-  memory_ids: string[];
-  job_id: string | null;
-  tokens: { block: number; memories: number; working_memory: number; conversation: number; completion: number };
-}
+type Memos = ChatMemos;
 interface Completion {
   id: string;
   object: string;

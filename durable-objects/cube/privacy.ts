@@ -155,8 +155,8 @@ const NAME_MAX_WORDS = 6;
  */
 export async function knownNameSpans(sql: SqlStorage, texts: readonly string[], cipher: VaultCipher): Promise<ModelSpan[][] | undefined> {
   const types = MODEL_PII_TYPES as readonly string[];
-  const any = sql.exec(`SELECT 1 FROM pii_vault WHERE type IN (${types.map(() => "?").join(",")}) LIMIT 1`, ...types).toArray().length > 0;
-  if (!any) return undefined;
+  const holdsModelValues = sql.exec(`SELECT 1 FROM pii_vault WHERE type IN (${types.map(() => "?").join(",")}) LIMIT 1`, ...types).toArray().length > 0;
+  if (!holdsModelValues) return undefined;
   const candidates: Array<{ text: number; span: ModelSpan; key: string }> = [];
   texts.forEach((text, ti) => {
     const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)].slice(0, NAME_SCAN_WORDS);
