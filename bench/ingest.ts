@@ -17,12 +17,14 @@ function text(i: number): string {
   return `User ${i % 97} ${SENTENCES[i % SENTENCES.length]} (note ${i}${i % 10 === 0 ? `, write to user${i % 97}@example.com` : ""})`;
 }
 
-async function run(server: Server, batch: number, requests: number, concurrency: number, user: string, infer = false) {
-  let next = 0;
+/** Requests of `batch` texts from `concurrency` clients, numbered from `from` (texts differ across rounds); raw figures, summed over rounds by `total`. */
+async function run(server: Server, batch: number, from: number, requests: number, concurrency: number, user: string, infer = false) {
+  let next = from;
+  const end = from + requests;
   const latencies: number[] = [];
   const started = performance.now();
   const worker = async () => {
-    while (next < requests) {
+    while (next < end) {
       const r = next++;
       const messages = Array.from({ length: batch }, (_, j) => ({ role: "user" as const, content: text(r * batch + j) }));
       const t = performance.now();
@@ -31,20 +33,33 @@ async function run(server: Server, batch: number, requests: number, concurrency:
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { memories: batch * requests, seconds, perSecond: (batch * requests) / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  return { memories: batch * requests, seconds: (performance.now() - started) / 1000, latencies };
+}
+type Raw = Awaited<ReturnType<typeof run>>;
+
+function total(parts: readonly Raw[]) {
+  const memories = parts.reduce((s, p) => s + p.memories, 0);
+  const seconds = parts.reduce((s, p) => s + p.seconds, 0);
+  const latencies = parts.flatMap((p) => p.latencies).sort((a, b) => a - b);
+  return { memories, seconds, perSecond: memories / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
 }
 
 type Case = { label: string; batch: number; requests: number; concurrency: number; infer?: boolean };
 const CASES: Case[] = [
-  { label: "batch 1, 1 client", batch: 1, requests: 300, concurrency: 1 },
+  { label: "batch 1, 1 client", batch: 1, requests: 400, concurrency: 1 },
   { label: "batch 1, 8 clients", batch: 1, requests: 600, concurrency: 8 },
-  { label: "batch 100, 1 client", batch: 100, requests: 30, concurrency: 1 },
-  { label: "batch 100, 4 clients", batch: 100, requests: 40, concurrency: 4 },
+  { label: "batch 100, 1 client", batch: 100, requests: 60, concurrency: 1 },
+  { label: "batch 100, 4 clients", batch: 100, requests: 80, concurrency: 4 },
   { label: "messages 100, 4 clients", batch: 100, requests: 40, concurrency: 4, infer: true },
 ];
-type Result = Awaited<ReturnType<typeof run>>;
+type Result = ReturnType<typeof total>;
+
+/**
+ * Each case runs in ROUNDS parts, the sides taking turns (on, off, off, on, ...): a change of load
+ * on the machine (another process, a background job or alarm of either server) falls on both alike
+ * instead of on whichever side ran the case second.
+ */
+const ROUNDS = Number(process.env.INGEST_ROUNDS ?? 4);
 
 function table(title: string, rows: Array<{ label: string } & Result>): void {
   console.log(`\n${title}\n`);
@@ -61,14 +76,20 @@ const on = await startServer();
 const off = compareGovernance ? await startBaselineServer() : null;
 try {
   // Warm up the isolates, the cubes and the D1 connections.
-  for (const s of [on, off]) if (s) await run(s, 10, 5, 1, "bench-warmup");
+  for (const s of [on, off]) if (s) await run(s, 10, 0, 5, 1, "bench-warmup");
   const rowsOn: Array<{ label: string } & Result> = [];
   const rowsOff: Array<{ label: string } & Result> = [];
-  // Each case runs on one side, then at once on the other, so that a load change falls on both alike.
   for (const [i, c] of CASES.entries()) {
     const user = `bench-${i}-${Date.now().toString(36)}`;
-    rowsOn.push({ label: c.label, ...(await run(on, c.batch, c.requests, c.concurrency, user, c.infer)) });
-    if (off) rowsOff.push({ label: c.label, ...(await run(off, c.batch, c.requests, c.concurrency, user, c.infer)) });
+    const parts = { on: [] as Raw[], off: [] as Raw[] };
+    const per = Math.ceil(c.requests / ROUNDS);
+    for (let round = 0, from = 0; from < c.requests; round++, from += per) {
+      const n = Math.min(per, c.requests - from);
+      const order = off ? (round % 2 === 0 ? (["on", "off"] as const) : (["off", "on"] as const)) : (["on"] as const);
+      for (const side of order) parts[side].push(await run(side === "on" ? on : (off as Server), c.batch, from, n, c.concurrency, user, c.infer));
+    }
+    rowsOn.push({ label: c.label, ...total(parts.on) });
+    if (off) rowsOff.push({ label: c.label, ...total(parts.off) });
   }
   table("bench:ingest — adds through HTTP into one cube per row (wrangler dev, local); \"messages\": raw messages accepted (infer true)", rowsOn);
   console.log("\ntarget: >= 1000 memories/s in batches on one cube");

@@ -1,6 +1,6 @@
 // bench:search — /v1/search latency over HTTP on one cube of 1k, 10k and 100k synthetic memories,
 // beside a bare int8 scan of the same vectors in this process (the overhead is the difference).
-// Usage: npm run bench:search   (SEARCH_SIZES=1000,10000,100000; SEARCH_QUERIES=200)
+// Usage: npm run bench:search   (SEARCH_SIZES=1000,10000,100000; SEARCH_QUERIES=400)
 // Governance on and off in the same run: the same workload against the commit before the governance layer (GOVERNANCE_BASELINE=off skips it).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +15,7 @@ import { compareGovernance, GOVERNANCE_BASELINE_REF, startBaselineServer } from 
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SIZES = (process.env.SEARCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
-const QUERIES = Number(process.env.SEARCH_QUERIES ?? 200);
+const QUERIES = Number(process.env.SEARCH_QUERIES ?? 400);
 const BATCH = 500;
 const CLIENTS = 4;
 

@@ -274,7 +274,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private async auditRead(raw: CubeIdentity, action: AuditAction, targets: readonly string[]): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => appendAudit(this.sql, raw, actorOf(raw), { action, target_ids: targets }, now));
-    await this.scheduleDrain(now + DRAIN_DELAY_MS);
+    // A read writes nothing else: only the audit drain has work from it.
+    await this.scheduleDrain(now + DRAIN_DELAY_MS, ["audit"]);
   }
 
   /** Sends the audit entries D1 lacks; a D1 failure is an answer (the caller may retry). */
