@@ -81,4 +81,20 @@ describe("names and addresses found by a model", () => {
     const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM cubes WHERE tenant_id = ?").bind(t.id).first<{ n: number }>();
     expect(n?.n).toBe(0);
   });
+
+  it("refuse with 400 a text in which the model marks more than 500 names, storing nothing, while the same name 500 times is masked", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const llm = new KnowingLlm([{ type: "PERSON", value: "Ann Lee" }]);
+    const deps = depsWith((texts) => findWithModel(llm, texts));
+    const err = await addMemories(deps, principal(t.id), body({ user_id: user, text: Array(501).fill("Ann Lee").join(", "), infer: false }), undefined).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe("invalid_request");
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM cubes WHERE tenant_id = ?").bind(t.id).first<{ n: number }>();
+    expect(n?.n).toBe(0);
+    const ok = await addMemories(deps, principal(t.id), body({ user_id: user, text: Array(500).fill("Ann Lee").join(", "), infer: false }), undefined);
+    const text = ok.outcome.kind === "stored" ? (ok.outcome.memories[0]?.text ?? "") : "";
+    expect(text).not.toContain("Ann");
+    expect(text.split("[PERSON_1]").length - 1).toBe(500);
+  });
 });

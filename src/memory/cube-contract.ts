@@ -78,7 +78,9 @@ export const newMemorySchema = z
 export type NewMemory = z.infer<typeof newMemorySchema>;
 
 /** Spans a model found in one text (names, addresses), passed by the Worker with the text; the cube checks the bounds. */
-export const modelSpansSchema = z.array(z.object({ type: z.enum(MODEL_PII_TYPES), start: z.number().int().min(0), end: z.number().int().min(1) }).strict()).max(500);
+/** The most names and addresses a model may mark in one text (the Worker refuses a text with more, the cube checks again). */
+export const MODEL_SPANS_PER_TEXT = 500;
+export const modelSpansSchema = z.array(z.object({ type: z.enum(MODEL_PII_TYPES), start: z.number().int().min(0), end: z.number().int().min(1) }).strict()).max(MODEL_SPANS_PER_TEXT);
 
 export const idempotencySchema = z.object({ key: z.string().min(1).max(255), request_hash: z.string() }).strict();
 export type Idempotency = z.infer<typeof idempotencySchema>;

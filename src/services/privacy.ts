@@ -1,6 +1,6 @@
 // Desensitization through the cube: texts masked with the cube's mode and vault before the Worker
 // embeds them or a model reads them; reveal fills placeholders back for keys with pii:read.
-import type { CubeIdentity } from "../memory/cube-contract";
+import { MODEL_SPANS_PER_TEXT, type CubeIdentity } from "../memory/cube-contract";
 import type { Memory } from "../memory/types";
 import { detectPii, placeholdersIn, reveal, type ModelSpan, type PiiFinder } from "../governance/pii";
 import { ProviderError } from "../providers/errors";
@@ -16,12 +16,17 @@ const BATCH = 1_000;
  */
 export async function modelSpans(finder: PiiFinder | undefined, texts: readonly string[]): Promise<ModelSpan[][] | undefined> {
   if (!finder) return undefined;
+  let spans: ModelSpan[][];
   try {
-    return await finder(texts);
+    spans = await finder(texts);
   } catch (err) {
     if (err instanceof ProviderError) throw new ApiError("upstream_unavailable", "the model that finds names and addresses did not answer; retry", { retry_after_s: 5 });
     throw err;
   }
+  // Refused before anything is stored rather than stored with some names left raw.
+  const crowded = spans.findIndex((s) => s.length > MODEL_SPANS_PER_TEXT);
+  if (crowded >= 0) throw new ApiError("invalid_request", `text ${crowded} names more than ${MODEL_SPANS_PER_TEXT} people or places; split it into smaller texts`, { index: crowded });
+  return spans;
 }
 
 /** `texts` as the cube will store them (masked, redacted, or unchanged when its mode is off), names and addresses included where a model finds them. */
