@@ -10,6 +10,7 @@ import { findWithModel, type PiiFinder } from "../src/governance/pii";
 import { ProviderError } from "../src/providers/errors";
 import type { LLM, LlmRequest } from "../src/providers/llm";
 import { ApiError } from "../src/errors";
+import { unwrap as unwrapCube } from "../src/services/cubes";
 
 /** A model that reports, in each numbered text it is shown, the names and addresses it was told about. */
 class KnowingLlm implements LLM {
@@ -37,7 +38,7 @@ function depsWith(finder: PiiFinder): Deps {
 const body = (raw: Record<string, unknown>) => addMemoriesBody.parse(raw);
 
 describe("names and addresses found by a model", () => {
-  it("are masked in a stored text beside the patterns' findings, and a query naming the person finds it by placeholder with no model call", async () => {
+  it("are masked in a stored text beside the patterns' findings, and a query naming the person finds it by placeholder with no model call (a name after 150 words is masked too)", async () => {
     const t = await newTenant();
     const user = uniq("u");
     const llm = new KnowingLlm(VALUES);
@@ -52,6 +53,12 @@ describe("names and addresses found by a model", () => {
     // Only the name: no other word of the query is in the memory, so only its placeholder can match.
     const found = await runSearch(deps, principal(t.id), query("Caroline Okafor"), false);
     expect(found.results.map((r) => r.memory.text)).toContain(stored);
+    // A name late in a long query is looked up as well as one at its start.
+    const late = `${Array.from({ length: 150 }, (_, i) => `w${i}`).join(" ")} Caroline Okafor`;
+    expect(late.length).toBeLessThanOrEqual(2_000);
+    const identity = { tenant_id: t.id, cube_id: `user:${user}` };
+    const [maskedLate] = unwrapCube(await deps.cube(identity).maskQuery(identity, [late])).texts;
+    expect(maskedLate).toMatch(/ w149 \[PERSON_1\]$/);
     // The control: a name the vault does not know finds nothing.
     expect((await runSearch(deps, principal(t.id), query("Zelda Fitzgerald"), false)).results).toEqual([]);
     expect(llm.seen.length).toBe(calls);

@@ -2,7 +2,7 @@
 // placeholders numbered in one synchronous transaction so that concurrent writes never collide.
 import { z } from "zod";
 import { applySpans, detectPii, mappingKey, MODEL_PII_TYPES, normalizeModelValue, PRIVACY_MODES, resolveOverlaps, toSpans, type ModelSpan, type PiiMapping, type PiiType, type PrivacyMode, type Span } from "../../src/governance/pii";
-import { identitySchema, modelSpansSchema } from "../../src/memory/cube-contract";
+import { identitySchema, LIMITS, modelSpansSchema } from "../../src/memory/cube-contract";
 
 /**
  * New cubes mask: a value acknowledged raw cannot be taken back out of FTS, vectors, D1 and model
@@ -143,8 +143,12 @@ export function maskForReading(sql: SqlStorage, p: PreparedTexts): string[] {
   return p.texts.map((text, i) => applySpans(text, p.spans[i] ?? [], p.mode === "redact" ? "redact" : "mask", { placeholders, next }, p.keys[i] ?? []).text);
 }
 
-/** Words of a query read for names the vault knows, and the longest name in words. */
-const NAME_SCAN_WORDS = 64;
+/**
+ * Words of a text read for names the vault knows (every word of the longest query: a name is
+ * never sent on because it came late; each word costs 12 keyed hashes at most), and the longest
+ * name in words.
+ */
+const NAME_SCAN_WORDS = LIMITS.queryChars / 2;
 const NAME_MAX_WORDS = 6;
 
 /**
