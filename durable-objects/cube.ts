@@ -86,7 +86,7 @@ import { bridgeClientFromEnv } from "../src/bridge/client";
 import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSchema, skillArgs, skillFilterSchema, updateSkillSchema, type SkillRunReport } from "../src/memory/skills-contract";
 import type { Skill, SkillMessage } from "../src/memory/skills/types";
 import * as skillOps from "./cube/skills/ops";
-import { failSkillRun, maskToolCalls, skillRun, startSkillRun, storeToolCalls, toSkillMessages, withSkillRun } from "./cube/skills/runs";
+import { failSkillRun, maskToolCalls, sealToolCalls, skillRun, startSkillRun, storeToolCalls, toSkillMessages, withSkillRun } from "./cube/skills/runs";
 import { eraseScopeSkills, hasSkills, skillNames } from "./cube/skills/store";
 import { unlistDeletedSources } from "../src/services/hub-store";
 import { runConsolidation } from "./cube/consolidate/task";
@@ -334,7 +334,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const sealed = await withKeys(() => this.cipher.sealMessages(masked));
     if (!sealed.ok) return sealed;
     const { hashes, legacy } = sealed.value;
-    const toolCalls = await maskToolCalls(req.messages, (texts) => this.maskWithVault(texts));
+    const toolCalls = await withKeys(async () => sealToolCalls(await maskToolCalls(req.messages, (texts) => this.maskWithVault(texts)), (json) => this.cipher.sealToolCalls(json)));
+    if (!toolCalls.ok) return toolCalls;
     const stored = await this.audited<{ job: JobRecord; replayed: number }>(req.identity, "memory.ingest", (v) => [v.job.id], req.idempotency, (now) => {
       if (getJob(this.sql, req.job_id)) return fail("conflict", `job ${req.job_id} already exists`);
       const replays = findReplays(this.sql, masked, hashes, now, legacy);
@@ -346,7 +347,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
       }
       dropFailedCopies(this.sql, [...hashes, ...legacy].filter((_, i) => !replays.has(i % hashes.length)));
       const job = insertJobWithMessages(this.sql, sealed.value.req, hashes, now, replays);
-      storeToolCalls(this.sql, job.id, toolCalls);
+      storeToolCalls(this.sql, job.id, toolCalls.value);
       return ok({ job, replayed: replays.size });
     }, REDISPATCH_AFTER_MS);
     // A session's turns are compacted once it has been idle for a while.
@@ -1002,9 +1003,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (job.state !== "succeeded") return fail("conflict", `job ${id} has not finished its extraction`);
     const run = skillRun(this.sql, id)?.state === "succeeded" ? (skillRun(this.sql, id) as SkillRunReport) : this.ctx.storage.transactionSync(() => startSkillRun(this.sql, id, Date.now()));
     if (run.state === "succeeded") return ok({ run, job, messages: [], options });
-    const messages = await withKeys(() => this.cipher.openMessages(jobMessages(this.sql, id)));
+    const messages = await withKeys(async () => toSkillMessages(this.sql, await this.cipher.openMessages(jobMessages(this.sql, id)), (sealed) => this.cipher.openToolCalls(sealed)));
     if (!messages.ok) return messages;
-    return ok({ run, job, messages: toSkillMessages(this.sql, messages.value), options });
+    return ok({ run, job, messages: messages.value, options });
   }
 
   /** Evolves a skill job's drafts into the cube's skills and marks the run done (idempotent). */

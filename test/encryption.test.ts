@@ -90,6 +90,35 @@ describe("encryption at rest: raw messages", () => {
     expect(await jobMessages(t.id, user, r.body.job.id)).toEqual([content]);
   });
 
+  it("stores an assistant message's tool calls sealed under the tenant's data key, bound to their column", async () => {
+    const t = await newTenant();
+    const user = uniq("u");
+    const args = JSON.stringify({ order_id: "ORD-QUOKKA-77", reason: "parcel crushed in transit" });
+    const r = await api<JobOut>(t, "POST", "/v1/memories", {
+      user_id: user,
+      infer: true,
+      mode: "fast",
+      sync: true,
+      messages: [
+        { role: "user", content: "Please refund my order, the parcel was crushed." },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "issue_refund", arguments: args } }] },
+        { role: "tool", tool_call_id: "c1", content: "refund issued" },
+      ],
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const stored = await runInDurableObject(stubOf(t.id, user), (_o, state) =>
+      state.storage.sql.exec<{ tool_calls: string | null; tool_call_id: string | null }>("SELECT tool_calls, tool_call_id FROM messages ORDER BY seq").toArray(),
+    );
+    const sealed = stored.map((m) => m.tool_calls).filter((c): c is string => c !== null);
+    expect(sealed).toHaveLength(1);
+    expect(sealed[0]).toMatch(/^enc:v1:1:/);
+    expect(sealed[0]).not.toMatch(/QUOKKA|crushed|issue_refund/);
+    expect(stored.map((m) => m.tool_call_id)).toContain("c1");
+    const key = await dataKeyVersion(env, t.id, 1);
+    const opened = JSON.parse(await decrypt(key, sealed[0] as string, fieldAad(identity(t.id, user), "messages.tool_calls"))) as Array<{ name: string; arguments: string }>;
+    expect(opened).toEqual([expect.objectContaining({ name: "issue_refund", arguments: args })]);
+  });
+
   it("still recognizes a replayed message, and one stored with a plain hash before encryption", async () => {
     const t = await newTenant();
     const user = uniq("u");

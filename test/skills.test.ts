@@ -5,6 +5,9 @@ import { api, newTenant, uniq, waitForJob, type Job, type Tenant } from "./helpe
 import { runSkillJob } from "../src/jobs/run-skill";
 import { depsFromEnv } from "../src/services/deps";
 import type { SkillRunReport } from "../src/memory/skills-contract";
+import { decrypt } from "../src/governance/envelope";
+import { dataKeyVersion } from "../src/services/data-keys";
+import { fieldAad } from "../durable-objects/cube/encryption";
 
 interface SkillOut {
   id: string;
@@ -152,9 +155,13 @@ describe("skills mined from conversations", () => {
       calls: state.storage.sql.exec<{ tool_calls: string }>("SELECT tool_calls FROM messages WHERE tool_calls IS NOT NULL").toArray().map((r) => r.tool_calls),
       skills: state.storage.sql.exec<{ draft: string }>("SELECT draft FROM skills").toArray().map((r) => r.draft),
     }));
+    // Stored sealed (test/encryption.test.ts); opened, they hold the masked arguments.
     expect(stored.calls.length).toBe(2);
-    expect(stored.calls.join(" ")).not.toContain("jane.doe@example.com");
-    expect(stored.calls.join(" ")).toContain("[EMAIL_");
+    const key = await dataKeyVersion(env, t.id, 1);
+    const aad = fieldAad({ tenant_id: t.id, cube_id: `user:${user}` }, "messages.tool_calls");
+    const args = (await Promise.all(stored.calls.map((c) => decrypt(key, c, aad)))).join(" ");
+    expect(args).not.toContain("jane.doe@example.com");
+    expect(args).toContain("[EMAIL_");
     expect(stored.skills.join(" ")).not.toContain("jane.doe@example.com");
   });
 });

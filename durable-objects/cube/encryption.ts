@@ -1,4 +1,4 @@
-// Encryption at rest inside the cube: raw messages and PII vault values sealed with the tenant's data key before the write transaction, opened after reads.
+// Encryption at rest inside the cube: raw messages (with their tool calls) and PII vault values sealed with the tenant's data key before the write transaction, opened after reads.
 import type { AddMessagesRequest, CubeIdentity, CubeResult } from "../../src/memory/cube-contract";
 import { fail, ok } from "../../src/memory/cube-contract";
 import type { RawMessage } from "../../src/memory/types";
@@ -9,7 +9,7 @@ import { hashMessages, replayInput } from "./jobs/job-store";
 import type { VaultCipher } from "./privacy";
 
 /** The columns sealed at rest; the name is part of each value's context, so a value moved to another column does not open. */
-export type SealedColumn = "messages.content" | "messages.name" | "pii_vault.value";
+export type SealedColumn = "messages.content" | "messages.name" | "messages.tool_calls" | "pii_vault.value";
 
 /** What a sealed value is bound to: the tenant, the cube and the column it was written to. */
 export function fieldAad(identity: CubeIdentity, column: SealedColumn): string {
@@ -105,6 +105,16 @@ export class CubeCipher {
     let n = 0;
     const messages = req.messages.map((m, i) => ({ ...m, content: contents[i] as string, name: m.name === null ? null : (sealedNames[n++] as string) }));
     return { req: { ...req, messages }, hashes, legacy };
+  }
+
+  /** Messages' tool calls (JSON of their desensitized arguments) sealed as their contents are. */
+  sealToolCalls(json: readonly string[]): Promise<string[]> {
+    return this.sealAll(json, "messages.tool_calls");
+  }
+
+  /** Stored tool calls opened; rows written before they were sealed pass as they are. */
+  openToolCalls(stored: readonly string[]): Promise<string[]> {
+    return this.openAll(stored, "messages.tool_calls");
   }
 
   /** The messages as they were sent: contents and names opened. */

@@ -62,17 +62,20 @@ interface ToolCallRow extends Record<string, SqlStorageValue> {
   tool_call_id: string | null;
 }
 
-/** The job's messages (opened) with the tool calls stored beside them, as the miner reads them. */
-export function toSkillMessages(sql: SqlStorage, messages: readonly RawMessage[]): SkillMessage[] {
+/** The job's messages (opened) with the tool calls stored beside them (sealed: `open` opens them), as the miner reads them. */
+export async function toSkillMessages(sql: SqlStorage, messages: readonly RawMessage[], open: (sealed: readonly string[]) => Promise<string[]>): Promise<SkillMessage[]> {
   const extra = new Map<string, ToolCallRow>();
   const ids = messages.map((m) => m.id);
   for (let i = 0; i < ids.length; i += 50) {
     const chunk = ids.slice(i, i + 50);
     for (const r of sql.exec<ToolCallRow>(`SELECT id, tool_calls, tool_call_id FROM messages WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)) extra.set(r.id, r);
   }
+  const withCalls = [...extra.values()].filter((r) => r.tool_calls !== null);
+  const opened = new Map((await open(withCalls.map((r) => r.tool_calls as string))).map((json, i) => [withCalls[i]?.id as string, json]));
   return messages.map((m) => {
     const e = extra.get(m.id);
-    const calls = e?.tool_calls ? (JSON.parse(e.tool_calls) as SkillMessage["tool_calls"]) : [];
+    const json = opened.get(m.id);
+    const calls = json ? (JSON.parse(json) as SkillMessage["tool_calls"]) : [];
     return { id: m.id, role: m.role, content: m.content, name: m.name, tool_calls: calls, tool_call_id: e?.tool_call_id ?? null, timestamp: m.timestamp };
   });
 }
@@ -85,13 +88,30 @@ export interface MessageToolCalls {
   tool_call_id: string | null;
 }
 
+/** A message's tool calls as stored: their JSON sealed by `seal` (null when it made none). */
+export interface SealedToolCalls {
+  role: string;
+  timestamp: number;
+  sealed: string | null;
+  tool_call_id: string | null;
+}
+
+/** Seals each message's tool calls, in one pass, before the write transaction. */
+export async function sealToolCalls(messages: readonly MessageToolCalls[], seal: (json: readonly string[]) => Promise<string[]>): Promise<SealedToolCalls[]> {
+  const calling = messages.filter((m) => m.tool_calls.length > 0);
+  if (calling.length === 0) return messages.map((m) => ({ role: m.role, timestamp: m.timestamp, sealed: null, tool_call_id: m.tool_call_id }));
+  const sealed = await seal(calling.map((m) => JSON.stringify(m.tool_calls)));
+  let at = 0;
+  return messages.map((m) => ({ role: m.role, timestamp: m.timestamp, sealed: m.tool_calls.length ? (sealed[at++] as string) : null, tool_call_id: m.tool_call_id }));
+}
+
 /**
  * Stores the tool calls of a job's new messages. The job's message rows are those of the request
  * that were not replays, in order: each request message is matched to the next row of its role
  * and timestamp.
  */
-export function storeToolCalls(sql: SqlStorage, jobId: string, sent: readonly MessageToolCalls[]): void {
-  if (!sent.some((m) => m.tool_calls.length > 0 || m.tool_call_id !== null)) return;
+export function storeToolCalls(sql: SqlStorage, jobId: string, sent: readonly SealedToolCalls[]): void {
+  if (!sent.some((m) => m.sealed !== null || m.tool_call_id !== null)) return;
   const rows = sql.exec<{ id: string; role: string; timestamp: number }>("SELECT id, role, timestamp FROM messages WHERE job_id = ? ORDER BY seq", jobId).toArray();
   let at = 0;
   for (const m of sent) {
@@ -100,8 +120,8 @@ export function storeToolCalls(sql: SqlStorage, jobId: string, sent: readonly Me
     const row = rows[j];
     if (!row) continue;
     at = j + 1;
-    if (m.tool_calls.length === 0 && m.tool_call_id === null) continue;
-    sql.exec("UPDATE messages SET tool_calls = ?, tool_call_id = ? WHERE id = ?", m.tool_calls.length ? JSON.stringify(m.tool_calls) : null, m.tool_call_id, row.id);
+    if (m.sealed === null && m.tool_call_id === null) continue;
+    sql.exec("UPDATE messages SET tool_calls = ?, tool_call_id = ? WHERE id = ?", m.sealed, m.tool_call_id, row.id);
   }
 }
 
