@@ -208,4 +208,28 @@ describe("hub: memories shared within a tenant", () => {
     const verify = await api<{ ok: boolean }>(p.admin, "POST", "/v1/audit/verify", { chain: "tenant" });
     expect(verify.body.ok).toBe(true);
   });
+
+  it("a listing of a memory that expires takes its expiry, and so does an installed copy; once it has passed, the listing is not read, searched or installed", async () => {
+    const p = await people();
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const r = await api<{ memories: Array<{ id: string }> }>(p.alice, "POST", "/v1/memories", { user_id: p.users.a, text: "The quokka parking pass code for level two rotates every Monday.", infer: false, expires_at: expires });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = (r.body.memories[0] as { id: string }).id;
+    const pub = await api<Listing & { expires_at: string | null }>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: `user:${p.users.a}`, id, visibility: { tenant: true } });
+    expect(pub.status, JSON.stringify(pub.body)).toBe(201);
+    expect(pub.body.expires_at).toBe(expires);
+    expect((await api(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {})).status).toBe(200);
+    const installed = await api<Install>(p.bob, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.b });
+    expect(installed.status, JSON.stringify(installed.body)).toBe(201);
+    const copy = await api<{ expires_at: string | null }>(p.bob, "GET", `/v1/memories/${installed.body.installed_id}?user_id=${p.users.b}`);
+    expect(copy.body.expires_at).toBe(expires);
+    expect((await search(p.bob, "quokka parking pass")).map((l) => l.id)).toEqual([pub.body.id]);
+    // The hour passes (the row is moved, not the clock): no task has run, and the listing is already gone.
+    await env.DB.prepare("UPDATE hub_listings SET expires_at = ? WHERE tenant_id = ? AND id = ?").bind(Date.now() - 1, p.admin.id, pub.body.id).run();
+    expect((await api(p.bob, "GET", `/v1/hub/listings/${pub.body.id}`)).status).toBe(404);
+    expect((await api(p.approver, "GET", `/v1/hub/listings/${pub.body.id}`)).status).toBe(404);
+    expect(await search(p.bob, "quokka parking pass")).toEqual([]);
+    expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings")).body.listings.map((l) => l.id)).not.toContain(pub.body.id);
+    expect((await api(p.carol, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.c })).status).toBe(404);
+  });
 });

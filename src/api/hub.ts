@@ -34,6 +34,7 @@ const listingSchema = z.object({
   decided_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+  expires_at: z.string().nullable().describe("the source memory's expiry, which the listing and installed copies take (never read from then on); null: never"),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -53,6 +54,7 @@ export function listingOut(l: StoredListing) {
     decided_at: iso(l.decided_at),
     created_at: iso(l.created_at) as string,
     updated_at: iso(l.updated_at) as string,
+    expires_at: iso(l.expires_at),
   };
 }
 

@@ -279,6 +279,8 @@ export const hubListings = sqliteTable(
     vector: text("vector").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** The source memory's expiry (epoch ms): the listing is not read from then on; null: never. */
+    expiresAt: integer("expires_at"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

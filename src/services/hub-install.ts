@@ -45,6 +45,8 @@ export async function installListing(deps: HubDeps, skills: HubSkills, who: HubC
   let installedId: string;
   if (l.content.kind === "memory") {
     const snap = l.content.memory;
+    // The copy expires when its source does (else the target cube's policy applies).
+    const expiry = l.expires_at === null ? {} : { expires_at: new Date(l.expires_at).toISOString() };
     const reach = prior ? await reachCube(deps, who, { cube_id: cubeId }, "write").catch((err: unknown) => {
       // The cube of an earlier install was deleted since: install afresh (a user's cube is made again).
       if (err instanceof ApiError && err.code === "not_found") return null;
@@ -53,13 +55,13 @@ export async function installListing(deps: HubDeps, skills: HubSkills, who: HubC
     const live = prior && reach ? await liveCopy(deps, reach.identity, prior.installed_id) : false;
     if (prior && live && prior.installed_version === l.source_version) return { install: prior, created: false, upgraded: false };
     if (prior && live && reach) {
-      const m = await editMemory(deps, reach.identity, prior.installed_id, { text: snap.text, tags: snap.tags, metadata: { hub } }, undefined);
+      const m = await editMemory(deps, reach.identity, prior.installed_id, { text: snap.text, tags: snap.tags, metadata: { hub }, ...expiry }, undefined);
       installedId = m.id;
     } else {
       const { outcome } = await addMemories(
         deps,
         who,
-        { ...(target.cube_id !== undefined ? { cube_id: target.cube_id } : { user_id: target.user_id }), text: snap.text, infer: false, mode: "fast", sync: false, type: snap.type as MemoryType, tags: snap.tags, metadata: { hub } },
+        { ...(target.cube_id !== undefined ? { cube_id: target.cube_id } : { user_id: target.user_id }), text: snap.text, infer: false, mode: "fast", sync: false, type: snap.type as MemoryType, tags: snap.tags, metadata: { hub }, ...expiry },
         await copyKey(l, prior?.installed_id ?? null),
       );
       const stored = outcome.kind === "stored" ? outcome.memories[0] : undefined;

@@ -23,6 +23,7 @@ interface ListingRow {
   vector: string;
   created_at: number;
   updated_at: number;
+  expires_at: number | null;
 }
 
 /** A listing with what search needs beside it: its embedder and stored vector. */
@@ -32,10 +33,13 @@ export interface StoredListing extends HubListing {
 }
 
 const LISTING_COLUMNS =
-  "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at";
+  "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at, expires_at";
 // A listing whose source cube was deleted is gone at once, before anything removes its row, and
 // stays gone when a cube of the same id is made again (that cube was registered after the listing).
-const LIVE = "EXISTS (SELECT 1 FROM cubes WHERE cubes.tenant_id = hub_listings.tenant_id AND cubes.id = hub_listings.source_cube_id AND cubes.created_at <= hub_listings.created_at)";
+// A listing that expired with its source memory is gone from its expiry on, before any task runs.
+const LIVE =
+  "EXISTS (SELECT 1 FROM cubes WHERE cubes.tenant_id = hub_listings.tenant_id AND cubes.id = hub_listings.source_cube_id AND cubes.created_at <= hub_listings.created_at)" +
+  " AND (hub_listings.expires_at IS NULL OR hub_listings.expires_at > (julianday('now') - 2440587.5) * 86400000.0)";
 
 function listing(r: ListingRow): StoredListing {
   return {
@@ -58,6 +62,7 @@ function listing(r: ListingRow): StoredListing {
     vector: r.vector,
     created_at: r.created_at,
     updated_at: r.updated_at,
+    expires_at: r.expires_at,
   };
 }
 
@@ -88,6 +93,7 @@ export interface NewListing {
   publisher_user_id: string | null;
   embedder: string;
   vector: string;
+  expires_at: number | null;
 }
 
 export const newHubId = (prefix: "grp" | "lst") => `${prefix}_${crypto.randomUUID().replace(/-/g, "")}`;
@@ -179,17 +185,17 @@ export function hubStore(db: D1Database) {
       if (existingId) {
         await db
           .prepare(
-            "UPDATE hub_listings SET source_version = ?, visibility = ?, group_id = ?, title = ?, content = ?, note = ?, status = 'pending', reason = NULL, decided_by = NULL, decided_at = NULL, publisher_key_id = ?, publisher_user_id = ?, embedder = ?, vector = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            "UPDATE hub_listings SET source_version = ?, visibility = ?, group_id = ?, title = ?, content = ?, note = ?, status = 'pending', reason = NULL, decided_by = NULL, decided_at = NULL, publisher_key_id = ?, publisher_user_id = ?, embedder = ?, vector = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?",
           )
-          .bind(l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, tenant, existingId)
+          .bind(l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, l.expires_at, tenant, existingId)
           .run();
       } else {
         await db
           .prepare(
-            `INSERT INTO hub_listings (tenant_id, ${LISTING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?)
+            `INSERT INTO hub_listings (tenant_id, ${LISTING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)
              ON CONFLICT (tenant_id, kind, source_cube_id, source_id) DO NOTHING`,
           )
-          .bind(tenant, newHubId("lst"), l.kind, l.source_cube_id, l.source_id, l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, now)
+          .bind(tenant, newHubId("lst"), l.kind, l.source_cube_id, l.source_id, l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, now, l.expires_at)
           .run();
       }
       const stored = await this.listingBySource(tenant, l.kind, l.source_cube_id, l.source_id);

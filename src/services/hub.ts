@@ -40,7 +40,16 @@ export async function visibleListing(deps: HubDeps, who: HubCaller, id: string):
   return l;
 }
 
-async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ content: ListingContent; version: number; owner: string | null; cube_created_at: number }> {
+interface Snapshot {
+  content: ListingContent;
+  version: number;
+  owner: string | null;
+  cube_created_at: number;
+  /** The memory's expiry, which the listing takes; null for skills and memories that do not expire. */
+  expires_at: number | null;
+}
+
+async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<Snapshot> {
   const reach = await reachCube(deps, who, { cube_id: body.cube_id }, "write");
   const record = await deps.registry.get(reach.identity);
   if (!record) throw new ApiError("not_found", `cube ${body.cube_id} not found`);
@@ -49,13 +58,13 @@ async function snapshot(deps: HubDeps, skills: HubSkills, who: HubCaller, body: 
   if (body.kind === "memory") {
     const m = await getVisible(deps, reach, body.id);
     if (m.state !== "active" || m.valid_to !== null) throw new ApiError("invalid_request", `memory ${body.id} is ${m.state === "active" ? "superseded" : m.state}: only a current, active memory can be published`);
-    return { content: { kind: "memory", memory: { text: m.text, type: m.type, tags: m.tags } }, version: m.version, owner, cube_created_at };
+    return { content: { kind: "memory", memory: { text: m.text, type: m.type, tags: m.tags } }, version: m.version, owner, cube_created_at, expires_at: m.expires_at ?? null };
   }
   const s = await skills.get(reach.identity, body.id);
   if (!s || !agentVisible(reach.visible_agents, s.agent_id)) throw new ApiError("not_found", `skill ${body.id} not found`);
   if (s.state === "retired") throw new ApiError("invalid_request", `skill ${body.id} is retired: only a live skill can be published`);
   const { name, description, when_to_use, parameters, steps, preconditions, examples } = s;
-  return { content: { kind: "skill", skill: { name, description, when_to_use, parameters, steps, preconditions, examples } }, version: s.version, owner, cube_created_at };
+  return { content: { kind: "skill", skill: { name, description, when_to_use, parameters, steps, preconditions, examples } }, version: s.version, owner, cube_created_at, expires_at: null };
 }
 
 const sameVisibility = (a: Visibility, b: Visibility) => ("tenant" in a ? "tenant" in b : "group_id" in b && a.group_id === b.group_id);
@@ -68,7 +77,7 @@ const sameVisibility = (a: Visibility, b: Visibility) => ("tenant" in a ? "tenan
  */
 export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ listing: StoredListing; created: boolean }> {
   if ("group_id" in body.visibility && !(await deps.hub.getGroup(who.tenant_id, body.visibility.group_id))) throw new ApiError("not_found", `group ${body.visibility.group_id} not found`);
-  const { content, version, owner, cube_created_at } = await snapshot(deps, skills, who, body);
+  const { content, version, owner, cube_created_at, expires_at } = await snapshot(deps, skills, who, body);
   const note = body.note ?? null;
   let existing = await deps.hub.listingBySource(who.tenant_id, body.kind, body.cube_id, body.id);
   // A listing left from an earlier cube of the same id (deleted since) is not this source's: it goes.
@@ -77,12 +86,12 @@ export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, 
     if (deps.vectorIndex) await deps.vectorIndex.deleteByIds([existing.id]);
     existing = null;
   }
-  if (existing && existing.source_version === version && sameVisibility(existing.visibility, body.visibility) && existing.note === note) return { listing: existing, created: false };
+  if (existing && existing.source_version === version && sameVisibility(existing.visibility, body.visibility) && existing.note === note && existing.expires_at === expires_at) return { listing: existing, created: false };
   const [vector] = await deps.embedder.embed([listingText(content, note)]);
   if (!vector) throw new ApiError("internal", "the embedder returned no vector");
   const listing = await deps.hub.putListing(
     who.tenant_id,
-    { kind: body.kind, source_cube_id: body.cube_id, source_id: body.id, source_version: version, visibility: body.visibility, title: listingTitle(content), content, note, publisher_key_id: who.key_id, publisher_user_id: owner, embedder: deps.embedder.id, vector: encodeVector(vector) },
+    { kind: body.kind, source_cube_id: body.cube_id, source_id: body.id, source_version: version, visibility: body.visibility, title: listingTitle(content), content, note, publisher_key_id: who.key_id, publisher_user_id: owner, embedder: deps.embedder.id, vector: encodeVector(vector), expires_at },
     existing?.id ?? null,
   );
   // Back to pending: out of hub search until approved again.

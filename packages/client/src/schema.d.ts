@@ -9059,6 +9059,8 @@ export interface paths {
                                 decided_at: string | null;
                                 created_at: string;
                                 updated_at: string;
+                                /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                                expires_at: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -9164,6 +9166,8 @@ export interface paths {
                             decided_at: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -9204,6 +9208,8 @@ export interface paths {
                             decided_at: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -9303,6 +9309,8 @@ export interface paths {
                             decided_at: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -9468,6 +9476,8 @@ export interface paths {
                             decided_at: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -9575,6 +9585,8 @@ export interface paths {
                             decided_at: string | null;
                             created_at: string;
                             updated_at: string;
+                            /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                            expires_at: string | null;
                         };
                     };
                 };
@@ -9686,6 +9698,8 @@ export interface paths {
                                     decided_at: string | null;
                                     created_at: string;
                                     updated_at: string;
+                                    /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
+                                    expires_at: string | null;
                                 };
                                 score: number;
                             }[];

@@ -68,6 +68,8 @@ export interface HubListing {
   decided_at: number | null;
   created_at: number;
   updated_at: number;
+  /** When the listing expires with its source memory (never read from then on); null: never. */
+  expires_at: number | null;
 }
 
 export interface HubInstall {
