@@ -363,6 +363,16 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return job ? ok(withSkillRun(this.sql, job)) : fail("not_found", `job ${id} not found`);
   }
 
+  /** The jobs of `ids` this cube knows, in the order asked (a page of the job list in one call). */
+  async getJobs(rawIdentity: unknown, rawIds: unknown): Promise<CubeResult<JobRecord[]>> {
+    const opened = this.openArgs(positionalArgs.byIds, [rawIdentity, rawIds]);
+    if (!opened.ok) return opened;
+    return ok(opened.value.args[1].flatMap((id) => {
+      const job = getJob(this.sql, id);
+      return job ? [withSkillRun(this.sql, job)] : [];
+    }));
+  }
+
   /** What a queue consumer needs to run a job; counts the attempt and marks the job running. */
   async startJob(rawIdentity: unknown, rawId: unknown): Promise<CubeResult<JobInput>> {
     const opened = this.openArgs(positionalArgs.byId, [rawIdentity, rawId]);

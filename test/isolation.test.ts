@@ -74,6 +74,8 @@ describe("tenant isolation", () => {
       ["getMemory", [identity, "x".repeat(5_000)]],
       ["history", [identity, { id: "mem" }]],
       ["getJob", [identity, null]],
+      ["getJobs", [identity, "job_x"]],
+      ["getJobs", [identity, Array.from({ length: 201 }, (_, i) => `job_${i}`)]],
       ["startJob", [identity, ["job"]]],
       ["failJob", [identity, "job_x", 7, true]],
       ["failJob", [identity, "job_x", "err", "yes"]],

@@ -120,10 +120,10 @@ describe("GET /v1/jobs", () => {
 });
 
 describe("listJobs: a filtered page reads a bounded number of rows", () => {
-  /** 500 registered jobs, newest first by id; only every 100th has failed. Counts the cube calls. */
+  /** 500 registered jobs of one cube, newest first by id; only every 100th has failed. Counts the rows read and the cube calls. */
   function fakeDeps() {
     const rows = Array.from({ length: 500 }, (_, i) => ({ id: `job_${String(500 - i).padStart(4, "0")}`, cube_id: "user:a", created_at: 1_000 + 500 - i }));
-    const calls = { rows: 0 };
+    const calls = { rows: 0, cube: 0 };
     const deps = {
       jobs: {
         list: async (_tenant: string, q: { before: JobCursor | null; limit: number }) => {
@@ -134,10 +134,13 @@ describe("listJobs: a filtered page reads a bounded number of rows", () => {
         },
       },
       cube: () => ({
-        getJob: async (_identity: unknown, id: string) => {
-          const n = Number(id.slice(4));
-          const job: JobRecord = { id, kind: "extract", mode: "fast", state: n % 100 === 0 ? "failed" : "succeeded", attempts: 1, error: null, result: null, message_ids: [], created_at: n, updated_at: n };
-          return { ok: true as const, value: job };
+        getJobs: async (_identity: unknown, ids: string[]) => {
+          calls.cube++;
+          const jobs = ids.map((id): JobRecord => {
+            const n = Number(id.slice(4));
+            return { id, kind: "extract", mode: "fast", state: n % 100 === 0 ? "failed" : "succeeded", attempts: 1, error: null, result: null, message_ids: [], created_at: n, updated_at: n };
+          });
+          return { ok: true as const, value: jobs };
         },
       }),
     } as unknown as Deps;
@@ -160,11 +163,13 @@ describe("listJobs: a filtered page reads a bounded number of rows", () => {
     expect(calls.rows).toBe(500);
   });
 
-  it("without a filter reads exactly the page asked for", async () => {
+  it("without a filter reads exactly the page asked for, with one cube call for the jobs of one cube", async () => {
     const { deps, calls } = fakeDeps();
     const page = await listJobs(deps, { tenant_id: "t", key_id: "k", limits: null }, { limit: 7, before: null });
     expect(page.jobs).toHaveLength(7);
     expect(calls.rows).toBe(7);
+    // The page's jobs all live in one cube: one call reads them.
+    expect(calls.cube).toBe(1);
     // The cursor is the last row's registration time and id.
     expect(page.next_cursor).toEqual({ t: 1_000 + 494, id: "job_0494" });
   });

@@ -10,7 +10,7 @@ import type { CubeIdentity, CubeResult } from "../memory/cube-contract";
  */
 export type CubeRpc = Pick<
   CubeObject,
-  | "addMemories" | "addMessages" | "getJob" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
+  | "addMemories" | "addMessages" | "getJob" | "getJobs" | "startJob" | "planJob" | "completeJob" | "applyFeedback" | "entities" | "failJob" | "getMemory" | "history"
   | "listMemories" | "exportMemories" | "provenance" | "updateMemory" | "deleteMemory" | "deleteScope" | "search" | "stats" | "drain" | "close" | "destroy"
   | "lifecycle" | "setLifecycle" | "schedulerState" | "runScheduler" | "workingMemory" | "profile"
   | "chatPrefix" | "activationConfig" | "setActivationConfig"

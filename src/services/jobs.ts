@@ -126,18 +126,22 @@ export async function listJobs(deps: Deps, who: Principal, q: JobListQuery): Pro
     const want = filtered ? Math.min(JOB_LIST_SCAN - scanned, Math.max(q.limit * 2, 20)) : q.limit - out.length;
     const rows = await registry.list(who.tenant_id, { cubes, before, limit: want });
     if (rows.length === 0) return { jobs: out, next_cursor: null };
-    const filled = await Promise.all(
-      rows.map(async (row) => {
-        const identity = cubeIdentity(who, row.cube_id);
-        const got = await deps.cube(identity).getJob(identity, row.id);
-        return got.ok ? { identity, job: got.value } : null;
+    // One call per cube of the page, not per job.
+    const byCube = new Map<string, string[]>();
+    for (const row of rows) byCube.set(row.cube_id, [...(byCube.get(row.cube_id) ?? []), row.id]);
+    const known = new Map<string, { identity: CubeIdentity; job: JobRecord }>();
+    await Promise.all(
+      [...byCube].map(async ([cubeId, ids]) => {
+        const identity = cubeIdentity(who, cubeId);
+        const got = await deps.cube(identity).getJobs(identity, ids);
+        if (got.ok) for (const job of got.value) known.set(`${cubeId}\u0000${job.id}`, { identity, job });
       }),
     );
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as (typeof rows)[number];
       scanned++;
       before = { t: row.created_at, id: row.id };
-      const f = filled[i];
+      const f = known.get(`${row.cube_id}\u0000${row.id}`);
       if (f && (q.state === undefined || f.job.state === q.state) && (q.kind === undefined || f.job.kind === q.kind)) out.push(f);
       if (out.length === q.limit) break;
     }
