@@ -36,7 +36,7 @@ const LISTING_COLUMNS =
   "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at, expires_at";
 // A listing whose source cube was deleted is gone at once, before anything removes its row, and
 // stays gone when a cube of the same id is made again (that cube was registered after the listing).
-// A listing that expired with its source memory is gone from its expiry on, before any task runs.
+// A listing that expired with its source memory is gone from its expiry on, before a task has run.
 const LIVE =
   "EXISTS (SELECT 1 FROM cubes WHERE cubes.tenant_id = hub_listings.tenant_id AND cubes.id = hub_listings.source_cube_id AND cubes.created_at <= hub_listings.created_at)" +
   " AND (hub_listings.expires_at IS NULL OR hub_listings.expires_at > (julianday('now') - 2440587.5) * 86400000.0)";
