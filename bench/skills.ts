@@ -18,7 +18,8 @@ const fixture = JSON.parse(readFileSync(file, "utf8")) as AbcdFixture;
 const cues = actionCues(actionSlots(loadRaw().ontology));
 const byText = textMatch(cues);
 
-type Method = "fast" | "baseline";
+/** "calls only": fast mode with `dialogueSteps: false` (tool calls without the agent's questions and read-backs), tools variant only. */
+type Method = "fast" | "calls only" | "baseline";
 
 interface Row {
   subset: string;
@@ -40,6 +41,7 @@ function minedFor(d: AbcdDialogue, variant: Variant, method: Method): SkillDraft
 
 function mineOrBaseline(messages: SkillMessage[], method: Method): SkillDraft[] {
   if (method === "fast") return mineSkills(messages);
+  if (method === "calls only") return mineSkills(messages, { dialogueSteps: false });
   const steps = imperativeBaseline(messages.filter((m) => m.role === "user" || m.role === "assistant").map((m) => m.content));
   if (!steps.length) return [];
   return [{ name: "baseline", description: "baseline", when_to_use: "", parameters: { type: "object", properties: {}, required: [], additionalProperties: false }, steps, preconditions: [], examples: [], source_message_ids: [] }];
@@ -87,10 +89,11 @@ const subsets: Array<[string, (d: AbcdDialogue) => boolean]> = [
   ["semi-synthetic", (d) => d.origin === "semi-synthetic"],
   ["all", () => true],
 ];
+const methodsOf = (variant: Variant): Method[] => (variant === "tools" ? ["fast", "calls only", "baseline"] : ["fast", "baseline"]);
 for (const variant of ["tools", "text"] as const) {
-  for (const method of ["fast", "baseline"] as const) {
+  for (const method of methodsOf(variant)) {
     // Baseline steps are sentences: they are scored by the text rule in both variants.
-    const match = variant === "tools" && method === "fast" ? toolMatch : byText;
+    const match = variant === "tools" && method !== "baseline" ? toolMatch : byText;
     const per = fixture.dialogues.map((d) => ({ d, drafts: minedFor(d, variant, method) }));
     for (const [subset, keep] of subsets) {
       const xs = per.filter((p) => keep(p.d));
@@ -104,7 +107,7 @@ for (const variant of ["tools", "text"] as const) {
 const sgd = loadSgd();
 const sgdRows: Row[] = [];
 for (const variant of ["tools", "text"] as const) {
-  for (const method of ["fast", "baseline"] as const) {
+  for (const method of methodsOf(variant)) {
     const per = sgd.dialogues.map((d) => {
       const ref = sgdReference(d);
       const drafts = mineOrBaseline(sgdMessages(d, variant), method);
@@ -200,15 +203,15 @@ const evo = (["tools", "text"] as const).flatMap((v) => [evolution(v, false), ev
 const f = (x: number) => x.toFixed(2);
 console.log(`bench:skills — ${fixture.dialogues.length} ABCD dialogues (${fixture.source}; ${fixture.license})`);
 console.log("Step match: tools = same tool name as the action; text = a shared stemmed word with the action's name or ontology slot names.\n");
-console.log("subset               variant  method    n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
+console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
 for (const r of rows) {
   console.log(
-    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(9)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
+    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(10)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
   );
 }
 const printRow = (r: Row): void => {
   console.log(
-    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(9)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
+    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(10)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
   );
 };
 const sgdSteps = sgd.dialogues.reduce((n, d) => n + sgdReference(d).length, 0);
@@ -217,7 +220,7 @@ console.log(`\nSGD — ${sgd.dialogues.length} real dialogues over ${new Set(sgd
 console.log(`Split by file: held-out = files _005, _015, _025, _035 (${heldOut.length} dialogues, ${heldOut.reduce((n, d) => n + sgdReference(d).length, 0)} steps); dev = the others.`);
 console.log("Reference: per system turn, call:<method>, request:<slot> per REQUEST act, one confirm per turn with CONFIRM acts.");
 console.log("Step match: a tool step matches call:<its name>; any other step shares a stemmed word with the slot, \"confirm\", or the method's verb.\n");
-console.log("subset               variant  method    n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
+console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
 for (const r of sgdRows) printRow(r);
 console.log("\nEvolution (fast mode, all dialogues in order):");
 console.log("variant  similarity              drafts  created  duplicates  upgrades  subflows  skills/subflow  procedures  skills/procedure  mixed skills");
