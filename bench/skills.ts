@@ -120,6 +120,7 @@ for (const variant of ["tools", "text"] as const) {
 }
 
 interface EvolutionRow {
+  set: "ABCD" | "SGD";
   variant: Variant;
   similarity: "rules" | "rules + local embedder";
   drafts: number;
@@ -141,20 +142,27 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
+/** One dialogue for evolution: its messages, its group (ABCD subflow, SGD services) and the procedure its reference describes. */
+interface EvolutionItem {
+  messages: SkillMessage[];
+  subflow: string;
+  procedure: string;
+}
+
 /**
  * Evolution over every dialogue in order: each draft against the skills so far, with rules only
  * or with the cosine of the embedded default embedder's vectors of `skillText` (as the cube may pass).
  */
-function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
+function evolution(set: EvolutionRow["set"], variant: Variant, withEmbeddings: boolean, items: readonly EvolutionItem[]): EvolutionRow {
   const vectors = new Map<string, Float32Array>();
   const skills: Skill[] = [];
   const members = new Map<string, Array<{ subflow: string; procedure: string }>>();
   let drafts = 0;
   let duplicates = 0;
   let upgrades = 0;
-  for (const d of fixture.dialogues) {
-    const tag = { subflow: d.subflow, procedure: d.reference.join(">") };
-    for (const draft of mineSkills(toMessages(d, variant))) {
+  for (const d of items) {
+    const tag = { subflow: d.subflow, procedure: d.procedure };
+    for (const draft of mineSkills(d.messages)) {
       drafts++;
       const v = withEmbeddings ? embedder.embedOne(skillText(draft)) : null;
       const decision = evolveSkill(draft, skills.map((skill) => ({ skill, similarity: v ? cosine(v, vectors.get(skill.id)!) : null })));
@@ -184,6 +192,7 @@ function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
   const byProcedure = perKey("procedure");
   const mean = (m: Map<string, Set<string>>) => [...m.values()].reduce((a, s) => a + s.size, 0) / Math.max(1, m.size);
   return {
+    set,
     variant,
     similarity: withEmbeddings ? "rules + local embedder" : "rules",
     drafts,
@@ -198,7 +207,23 @@ function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
     mixed_skills: [...members.values()].filter((tags) => new Set(tags.map((t) => t.procedure)).size > 1).length,
   };
 }
-const evo = (["tools", "text"] as const).flatMap((v) => [evolution(v, false), evolution(v, true)]);
+const abcdItems = (v: Variant): EvolutionItem[] => fixture.dialogues.map((d) => ({ messages: toMessages(d, v), subflow: d.subflow, procedure: d.reference.join(">") }));
+// SGD: grouped by services; the procedure is the dialogue's service calls in order, a repeated call once.
+const sgdItems = (v: Variant): EvolutionItem[] =>
+  sgd.dialogues.map((d) => ({
+    messages: sgdMessages(d, v),
+    subflow: d.services.join("+"),
+    procedure: sgdReference(d)
+      .filter((r) => r.startsWith("call:"))
+      .filter((r, i, calls) => r !== calls[i - 1])
+      .join(">"),
+  }));
+const evo = (["tools", "text"] as const).flatMap((v) => [
+  evolution("ABCD", v, false, abcdItems(v)),
+  evolution("ABCD", v, true, abcdItems(v)),
+  evolution("SGD", v, false, sgdItems(v)),
+  evolution("SGD", v, true, sgdItems(v)),
+]);
 
 const f = (x: number) => x.toFixed(2);
 console.log(`bench:skills — ${fixture.dialogues.length} ABCD dialogues (${fixture.source}; ${fixture.license})`);
@@ -223,9 +248,10 @@ console.log("Step match: a tool step matches call:<its name>; any other step sha
 console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
 for (const r of sgdRows) printRow(r);
 console.log("\nEvolution (fast mode, all dialogues in order):");
-console.log("variant  similarity              drafts  created  duplicates  upgrades  subflows  skills/subflow  procedures  skills/procedure  mixed skills");
+console.log("ABCD groups by subflow, SGD by services; an SGD procedure is its dialogue's service calls in order.");
+console.log("set   variant  similarity              drafts  created  duplicates  upgrades  groups  skills/group  procedures  skills/procedure  mixed skills");
 for (const e of evo) {
-  console.log(`${e.variant.padEnd(8)} ${e.similarity.padEnd(22)} ${String(e.drafts).padStart(6)}  ${String(e.created).padStart(7)}  ${String(e.duplicates).padStart(10)}  ${String(e.upgrades).padStart(8)}  ${String(e.subflows).padStart(8)}  ${f(e.skills_per_subflow).padStart(14)}  ${String(e.procedures).padStart(10)}  ${f(e.skills_per_procedure).padStart(16)}  ${String(e.mixed_skills).padStart(12)}`);
+  console.log(`${e.set.padEnd(5)} ${e.variant.padEnd(8)} ${e.similarity.padEnd(22)} ${String(e.drafts).padStart(6)}  ${String(e.created).padStart(7)}  ${String(e.duplicates).padStart(10)}  ${String(e.upgrades).padStart(8)}  ${String(e.subflows).padStart(6)}  ${f(e.skills_per_subflow).padStart(12)}  ${String(e.procedures).padStart(10)}  ${f(e.skills_per_procedure).padStart(16)}  ${String(e.mixed_skills).padStart(12)}`);
 }
 const fastAll = rows.filter((r) => r.subset === "all" && r.method === "fast");
 const target = fastAll.every((r) => r.recall >= 0.7 && r.precision >= 0.7);
