@@ -39,7 +39,7 @@ export interface SgdFixture {
 export const SGD_PATH = path.join(import.meta.dirname, "..", "data", "skills", "sgd-sample.json");
 export const SGD_RAW_PATH = path.join(import.meta.dirname, "..", "data", "skills", "raw", "sgd-turns.txt");
 
-/** The files the sample takes its first 5 dialogues from; those numbered ..5 are held out, the rest (..0 and 001) are dev. */
+/** The files the sample takes its first 7 dialogues from; those numbered ..5 are held out, the rest (..0 and 001) are dev. */
 export const SGD_FILES = [1, 5, 10, 15, 20, 25, 30, 35, 40] as const;
 
 export type SgdSplit = "dev" | "held-out";
@@ -86,7 +86,7 @@ export function parseSgdTranscript(text: string): SgdDialogue[] {
 /** The fixture the benchmark reads, from the transcription. */
 export function buildSgdFixture(raw = readFileSync(SGD_RAW_PATH, "utf8")): SgdFixture {
   return {
-    source: `Schema-Guided Dialogue dataset (SGD), Google Research, https://github.com/google-research-datasets/dstc8-schema-guided-dialogue (commit 83015913), first 5 dialogues of train/dialogues_${SGD_FILES.map((f) => String(f).padStart(3, "0")).join(", _")}.json`,
+    source: `Schema-Guided Dialogue dataset (SGD), Google Research, https://github.com/google-research-datasets/dstc8-schema-guided-dialogue (commit 83015913), first 7 dialogues of train/dialogues_${SGD_FILES.map((f) => String(f).padStart(3, "0")).join(", _")}.json`,
     license: "CC BY-SA 4.0 (this sample is a derivative: a subset with fields dropped)",
     dialogues: parseSgdTranscript(raw),
   };
