@@ -2,6 +2,8 @@
 // agent working through a task, small talk; and fine mode through a scripted LLM.
 import { describe, expect, it } from "vitest";
 import { mineSkills, looksProcedural } from "../../src/memory/skills/mine";
+import { asksForInformation, asksToConfirm, baseVerb, reportedOperation, splitQuestion } from "../../src/memory/skills/mine-agent-acts";
+import { OPERATION_VERBS } from "../../src/memory/skills/mine-text";
 import { mineSkillsFine, mineSkillsWithLlm } from "../../src/memory/skills/mine-llm";
 import type { SkillMessage } from "../../src/memory/skills/types";
 import { checkDraft } from "../../src/memory/skills/validate";
@@ -193,6 +195,40 @@ describe("mineSkills: tool-call sequences", () => {
       ["TransferMoney", "CheckBalance"],
       ["FindUser", "UpdateUser"],
     ]);
+  });
+});
+
+describe("the agent's dialogue acts", () => {
+  it("tells a question for a value from an offer, a yes/no question and an offer of more help", () => {
+    for (const q of ["What city are you in?", "Sure. When would you like to go?", "How many tickets do you need?", "Do you have a particular event in mind?", "Is there a type of event you prefer?", "Which account, checking or savings?", "Could you give me the name of the recipient?", "Please tell me what time the reservation is for."]) {
+      expect(asksForInformation(q), q).toBe(true);
+    }
+    for (const q of ["How about Farmhouse Kitchen?", "Would you like me to book it?", "Do you want tickets?", "Is there anything else I can help you with?", "Would you like any other assistance?", "Do you interest to watch Auntie Mame or Dr. Strangelove?", "I found 4 restaurants."]) {
+      expect(asksForInformation(q), q).toBe(false);
+    }
+  });
+
+  it("tells a read-back for confirmation from a report that something is confirmed", () => {
+    expect(asksToConfirm("Please confirm: a table for 2 at 7 pm.")).toBe(true);
+    expect(asksToConfirm("You want 3 tickets to Fidlar next Monday. Is that correct?")).toBe(true);
+    expect(asksToConfirm("To review, you need 3 tickets to the game.")).toBe(true);
+    expect(asksToConfirm("Your reservation is confirmed.")).toBe(false);
+    expect(asksToConfirm("Your appointment has been confirmed, and the rating is 4.8.")).toBe(false);
+  });
+
+  it("splits one question at each question word that opens a clause", () => {
+    expect(splitQuestion("Where are you going, when are you leaving, and where are you leaving from?")).toEqual(["Where are you going", "when are you leaving", "where are you leaving from?"]);
+    expect(splitQuestion("What date and time would you like?")).toEqual(["What date and time would you like?"]);
+  });
+
+  it("turns an agent's report of what it did into the step it was, and leaves descriptions alone", () => {
+    expect(reportedOperation("I found 4 restaurants.", OPERATION_VERBS)).toBe("Find 4 restaurants.");
+    expect(reportedOperation("Okay, I've purchased the tickets.", OPERATION_VERBS)).toBe("Purchase the tickets.");
+    expect(reportedOperation("Your table has been reserved.", OPERATION_VERBS)).toBe("Reserve your table.");
+    expect(reportedOperation("The transfer was successful.", OPERATION_VERBS)).toBe("Complete the transfer.");
+    expect(reportedOperation("The venue is located at 24 Willie Mays Plaza.", OPERATION_VERBS)).toBeNull();
+    expect(reportedOperation("I wanted to ask about the time.", OPERATION_VERBS)).toBeNull();
+    expect(["booked", "reserved", "transferred", "logged", "added", "cancelled", "tried", "found"].map((v) => baseVerb(v, OPERATION_VERBS))).toEqual(["book", "reserve", "transfer", "log", "add", "cancel", "try", "find"]);
   });
 });
 
