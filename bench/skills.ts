@@ -10,7 +10,7 @@ import { newReliability } from "../src/memory/skills/reliability.ts";
 import type { Skill, SkillDraft, SkillMessage, SkillStep } from "../src/memory/skills/types.ts";
 import { actionSlots, FIXTURE_PATH, loadRaw, type AbcdDialogue, type AbcdFixture } from "./lib/skills-abcd.ts";
 import { toMessages, type Variant } from "./lib/skills-data.ts";
-import { loadSgd, SGD_PATH, sgdMatch, sgdMessages, sgdReference } from "./lib/skills-sgd.ts";
+import { loadSgd, SGD_PATH, sgdMatch, sgdMessages, sgdReference, sgdSplit } from "./lib/skills-sgd.ts";
 import { actionCues, bipartite, imperativeBaseline, lcs, textMatch, toolMatch, type StepMatcher } from "./lib/skills-metrics.ts";
 
 const file = process.argv[2] ?? FIXTURE_PATH;
@@ -18,7 +18,8 @@ const fixture = JSON.parse(readFileSync(file, "utf8")) as AbcdFixture;
 const cues = actionCues(actionSlots(loadRaw().ontology));
 const byText = textMatch(cues);
 
-type Method = "fast" | "baseline";
+/** "calls only": fast mode with `dialogueSteps: false` (tool calls without the agent's questions and read-backs), tools variant only. */
+type Method = "fast" | "calls only" | "baseline";
 
 interface Row {
   subset: string;
@@ -40,6 +41,7 @@ function minedFor(d: AbcdDialogue, variant: Variant, method: Method): SkillDraft
 
 function mineOrBaseline(messages: SkillMessage[], method: Method): SkillDraft[] {
   if (method === "fast") return mineSkills(messages);
+  if (method === "calls only") return mineSkills(messages, { dialogueSteps: false });
   const steps = imperativeBaseline(messages.filter((m) => m.role === "user" || m.role === "assistant").map((m) => m.content));
   if (!steps.length) return [];
   return [{ name: "baseline", description: "baseline", when_to_use: "", parameters: { type: "object", properties: {}, required: [], additionalProperties: false }, steps, preconditions: [], examples: [], source_message_ids: [] }];
@@ -87,10 +89,11 @@ const subsets: Array<[string, (d: AbcdDialogue) => boolean]> = [
   ["semi-synthetic", (d) => d.origin === "semi-synthetic"],
   ["all", () => true],
 ];
+const methodsOf = (variant: Variant): Method[] => (variant === "tools" ? ["fast", "calls only", "baseline"] : ["fast", "baseline"]);
 for (const variant of ["tools", "text"] as const) {
-  for (const method of ["fast", "baseline"] as const) {
+  for (const method of methodsOf(variant)) {
     // Baseline steps are sentences: they are scored by the text rule in both variants.
-    const match = variant === "tools" && method === "fast" ? toolMatch : byText;
+    const match = variant === "tools" && method !== "baseline" ? toolMatch : byText;
     const per = fixture.dialogues.map((d) => ({ d, drafts: minedFor(d, variant, method) }));
     for (const [subset, keep] of subsets) {
       const xs = per.filter((p) => keep(p.d));
@@ -104,17 +107,20 @@ for (const variant of ["tools", "text"] as const) {
 const sgd = loadSgd();
 const sgdRows: Row[] = [];
 for (const variant of ["tools", "text"] as const) {
-  for (const method of ["fast", "baseline"] as const) {
-    const s = sgd.dialogues.map((d) => {
+  for (const method of methodsOf(variant)) {
+    const per = sgd.dialogues.map((d) => {
       const ref = sgdReference(d);
       const drafts = mineOrBaseline(sgdMessages(d, variant), method);
-      return { ...score(drafts, ref, sgdMatch), ref: ref.length, n: drafts.length };
+      return { split: sgdSplit(d.dialogue_id), s: { ...score(drafts, ref, sgdMatch), ref: ref.length, n: drafts.length } };
     });
-    sgdRows.push(aggregate("real (SGD sample)", variant, method, s));
+    for (const subset of ["dev", "held-out", "all"] as const) {
+      sgdRows.push(aggregate(`SGD ${subset}`, variant, method, per.filter((p) => subset === "all" || p.split === subset).map((p) => p.s)));
+    }
   }
 }
 
 interface EvolutionRow {
+  set: "ABCD" | "SGD";
   variant: Variant;
   similarity: "rules" | "rules + local embedder";
   drafts: number;
@@ -136,20 +142,27 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
+/** One dialogue for evolution: its messages, its group (ABCD subflow, SGD services) and the procedure its reference describes. */
+interface EvolutionItem {
+  messages: SkillMessage[];
+  subflow: string;
+  procedure: string;
+}
+
 /**
  * Evolution over every dialogue in order: each draft against the skills so far, with rules only
  * or with the cosine of the embedded default embedder's vectors of `skillText` (as the cube may pass).
  */
-function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
+function evolution(set: EvolutionRow["set"], variant: Variant, withEmbeddings: boolean, items: readonly EvolutionItem[]): EvolutionRow {
   const vectors = new Map<string, Float32Array>();
   const skills: Skill[] = [];
   const members = new Map<string, Array<{ subflow: string; procedure: string }>>();
   let drafts = 0;
   let duplicates = 0;
   let upgrades = 0;
-  for (const d of fixture.dialogues) {
-    const tag = { subflow: d.subflow, procedure: d.reference.join(">") };
-    for (const draft of mineSkills(toMessages(d, variant))) {
+  for (const d of items) {
+    const tag = { subflow: d.subflow, procedure: d.procedure };
+    for (const draft of mineSkills(d.messages)) {
       drafts++;
       const v = withEmbeddings ? embedder.embedOne(skillText(draft)) : null;
       const decision = evolveSkill(draft, skills.map((skill) => ({ skill, similarity: v ? cosine(v, vectors.get(skill.id)!) : null })));
@@ -179,6 +192,7 @@ function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
   const byProcedure = perKey("procedure");
   const mean = (m: Map<string, Set<string>>) => [...m.values()].reduce((a, s) => a + s.size, 0) / Math.max(1, m.size);
   return {
+    set,
     variant,
     similarity: withEmbeddings ? "rules + local embedder" : "rules",
     drafts,
@@ -193,38 +207,59 @@ function evolution(variant: Variant, withEmbeddings: boolean): EvolutionRow {
     mixed_skills: [...members.values()].filter((tags) => new Set(tags.map((t) => t.procedure)).size > 1).length,
   };
 }
-const evo = (["tools", "text"] as const).flatMap((v) => [evolution(v, false), evolution(v, true)]);
+const abcdItems = (v: Variant): EvolutionItem[] => fixture.dialogues.map((d) => ({ messages: toMessages(d, v), subflow: d.subflow, procedure: d.reference.join(">") }));
+// SGD: grouped by services; the procedure is the dialogue's service calls in order, a repeated call once.
+const sgdItems = (v: Variant): EvolutionItem[] =>
+  sgd.dialogues.map((d) => ({
+    messages: sgdMessages(d, v),
+    subflow: d.services.join("+"),
+    procedure: sgdReference(d)
+      .filter((r) => r.startsWith("call:"))
+      .filter((r, i, calls) => r !== calls[i - 1])
+      .join(">"),
+  }));
+const evo = (["tools", "text"] as const).flatMap((v) => [
+  evolution("ABCD", v, false, abcdItems(v)),
+  evolution("ABCD", v, true, abcdItems(v)),
+  evolution("SGD", v, false, sgdItems(v)),
+  evolution("SGD", v, true, sgdItems(v)),
+]);
 
 const f = (x: number) => x.toFixed(2);
 console.log(`bench:skills — ${fixture.dialogues.length} ABCD dialogues (${fixture.source}; ${fixture.license})`);
 console.log("Step match: tools = same tool name as the action; text = a shared stemmed word with the action's name or ontology slot names.\n");
-console.log("subset               variant  method    n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
+console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
 for (const r of rows) {
   console.log(
-    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(9)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
+    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(10)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
   );
 }
 const printRow = (r: Row): void => {
   console.log(
-    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(9)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
+    `${r.subset.padEnd(20)} ${r.variant.padEnd(8)} ${r.method.padEnd(10)} ${String(r.dialogues).padStart(4)} ${f(r.coverage).padStart(8)}  ${f(r.any_skill)}  ${f(r.precision)}  ${f(r.recall)}  ${f(r.recall_unordered).padStart(8)}  ${f(r.order_lcs).padStart(10)}  ${f(r.skills_per_dialogue).padStart(10)}`,
   );
 };
 const sgdSteps = sgd.dialogues.reduce((n, d) => n + sgdReference(d).length, 0);
-console.log(`\nSGD — ${sgd.dialogues.length} real dialogues, ${sgdSteps} reference steps (${sgd.source}; ${sgd.license})`);
+const heldOut = sgd.dialogues.filter((d) => sgdSplit(d.dialogue_id) === "held-out");
+console.log(`\nSGD — ${sgd.dialogues.length} real dialogues over ${new Set(sgd.dialogues.flatMap((d) => d.services)).size} services, ${sgdSteps} reference steps (${sgd.source}; ${sgd.license})`);
+console.log(`Split by file: held-out = files _005, _015, _025, _035 (${heldOut.length} dialogues, ${heldOut.reduce((n, d) => n + sgdReference(d).length, 0)} steps); dev = the others.`);
 console.log("Reference: per system turn, call:<method>, request:<slot> per REQUEST act, one confirm per turn with CONFIRM acts.");
 console.log("Step match: a tool step matches call:<its name>; any other step shares a stemmed word with the slot, \"confirm\", or the method's verb.\n");
-console.log("subset               variant  method    n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
+console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");
 for (const r of sgdRows) printRow(r);
 console.log("\nEvolution (fast mode, all dialogues in order):");
-console.log("variant  similarity              drafts  created  duplicates  upgrades  subflows  skills/subflow  procedures  skills/procedure  mixed skills");
+console.log("ABCD groups by subflow, SGD by services; an SGD procedure is its dialogue's service calls in order.");
+console.log("set   variant  similarity              drafts  created  duplicates  upgrades  groups  skills/group  procedures  skills/procedure  mixed skills");
 for (const e of evo) {
-  console.log(`${e.variant.padEnd(8)} ${e.similarity.padEnd(22)} ${String(e.drafts).padStart(6)}  ${String(e.created).padStart(7)}  ${String(e.duplicates).padStart(10)}  ${String(e.upgrades).padStart(8)}  ${String(e.subflows).padStart(8)}  ${f(e.skills_per_subflow).padStart(14)}  ${String(e.procedures).padStart(10)}  ${f(e.skills_per_procedure).padStart(16)}  ${String(e.mixed_skills).padStart(12)}`);
+  console.log(`${e.set.padEnd(5)} ${e.variant.padEnd(8)} ${e.similarity.padEnd(22)} ${String(e.drafts).padStart(6)}  ${String(e.created).padStart(7)}  ${String(e.duplicates).padStart(10)}  ${String(e.upgrades).padStart(8)}  ${String(e.subflows).padStart(6)}  ${f(e.skills_per_subflow).padStart(12)}  ${String(e.procedures).padStart(10)}  ${f(e.skills_per_procedure).padStart(16)}  ${String(e.mixed_skills).padStart(12)}`);
 }
 const fastAll = rows.filter((r) => r.subset === "all" && r.method === "fast");
 const target = fastAll.every((r) => r.recall >= 0.7 && r.precision >= 0.7);
 console.log(`\nTarget (fast mode, all dialogues, both variants: R ≥ 0.7 at P ≥ 0.7): ${target ? "met" : "NOT met"}`);
-const sgdTarget = sgdRows.filter((r) => r.method === "fast").every((r) => r.recall >= 0.7 && r.precision >= 0.7);
-console.log(`Target on the real SGD sample (fast mode, both variants): ${sgdTarget ? "met" : "NOT met"}`);
+for (const subset of ["SGD dev", "SGD held-out"]) {
+  const met = sgdRows.filter((r) => r.method === "fast" && r.subset === subset).every((r) => r.recall >= 0.7 && r.precision >= 0.7);
+  console.log(`Target on the real ${subset} set (fast mode, both variants): ${met ? "met" : "NOT met"}`);
+}
 const out = path.join(import.meta.dirname, "results", "skills.json");
 writeFileSync(out, `${JSON.stringify({ fixture: path.relative(process.cwd(), file), rows, evolution: evo, sgd: { fixture: path.relative(process.cwd(), SGD_PATH), rows: sgdRows } }, null, 2)}\n`);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);

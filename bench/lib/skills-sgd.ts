@@ -1,6 +1,8 @@
 // bench:skills real set: Schema-Guided Dialogue (SGD, Google, CC BY-SA 4.0) dialogues as chat
-// messages in the two variants, their reference procedure from the system acts, and the step matcher.
-import { readFileSync } from "node:fs";
+// messages in the two variants, their reference procedure from the system acts, the step matcher,
+// the dev / held-out split, and the converter from the transcription (raw/sgd-turns.txt).
+// Rerun with `npx tsx bench/lib/skills-sgd.ts` to rewrite bench/data/skills/sgd-sample.json.
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { SkillMessage, SkillStep } from "../../src/memory/skills/types.ts";
 import { terms } from "../../src/memory/text.ts";
@@ -35,6 +37,60 @@ export interface SgdFixture {
 }
 
 export const SGD_PATH = path.join(import.meta.dirname, "..", "data", "skills", "sgd-sample.json");
+export const SGD_RAW_PATH = path.join(import.meta.dirname, "..", "data", "skills", "raw", "sgd-turns.txt");
+
+/** The files the sample takes its first 7 dialogues from; those numbered ..5 are held out, the rest (..0 and 001) are dev. */
+export const SGD_FILES = [1, 5, 10, 15, 20, 25, 30, 35, 40] as const;
+
+export type SgdSplit = "dev" | "held-out";
+
+/** The split of a dialogue, by the number of the train/dialogues_NNN.json file it comes from (its id's prefix). */
+export function sgdSplit(dialogueId: string): SgdSplit {
+  return Number(dialogueId.split("_")[0]) % 10 === 5 ? "held-out" : "dev";
+}
+
+/**
+ * Parses the transcription: `# id services`, then `U` / `S` utterances, each system turn followed by
+ * its `A` acts (`ACT slot=v|v; ...`) and optional `C method {json}` service call; `//` lines are comments.
+ */
+export function parseSgdTranscript(text: string): SgdDialogue[] {
+  const out: SgdDialogue[] = [];
+  const fail = (n: number, why: string): never => {
+    throw new Error(`sgd-turns.txt line ${n + 1}: ${why}`);
+  };
+  for (const [n, line] of text.split("\n").entries()) {
+    if (!line.trim() || line.startsWith("//")) continue;
+    const tag = line.slice(0, 2);
+    const rest = line.slice(2);
+    const d = out[out.length - 1];
+    const last = d?.turns[d.turns.length - 1];
+    if (tag === "# ") {
+      const [id, services] = rest.split(" ");
+      out.push({ dialogue_id: id ?? fail(n, "no id"), services: (services ?? "").split(",").filter(Boolean), turns: [] });
+    } else if (!d) fail(n, "turn before any dialogue");
+    else if (tag === "U ") d.turns.push({ speaker: "USER", utterance: rest });
+    else if (tag === "S ") d.turns.push({ speaker: "SYSTEM", utterance: rest, actions: [] });
+    else if (tag === "A " && last?.speaker === "SYSTEM") {
+      last.actions = rest.split("; ").map((a) => {
+        const m = /^([A-Z_]+)(?: ([a-z_]+)(?:=(.+))?)?$/.exec(a.trim()) ?? fail(n, `bad act "${a}"`);
+        return { act: m[1]!, slot: m[2] ?? "", values: m[3] ? m[3].split("|") : [] };
+      });
+    } else if (tag === "C " && last?.speaker === "SYSTEM") {
+      const sp = rest.indexOf(" ");
+      last.service_call = { method: rest.slice(0, sp), parameters: JSON.parse(rest.slice(sp + 1)) as Record<string, string> };
+    } else fail(n, `unexpected "${line.slice(0, 20)}"`);
+  }
+  return out;
+}
+
+/** The fixture the benchmark reads, from the transcription. */
+export function buildSgdFixture(raw = readFileSync(SGD_RAW_PATH, "utf8")): SgdFixture {
+  return {
+    source: `Schema-Guided Dialogue dataset (SGD), Google Research, https://github.com/google-research-datasets/dstc8-schema-guided-dialogue (commit 83015913), first 7 dialogues of train/dialogues_${SGD_FILES.map((f) => String(f).padStart(3, "0")).join(", _")}.json`,
+    license: "CC BY-SA 4.0 (this sample is a derivative: a subset with fields dropped)",
+    dialogues: parseSgdTranscript(raw),
+  };
+}
 
 export function loadSgd(file = SGD_PATH): SgdFixture {
   return JSON.parse(readFileSync(file, "utf8")) as SgdFixture;
@@ -101,3 +157,9 @@ export const sgdMatch: StepMatcher = (step: SkillStep, ref: string) => {
   const cues = sgdCues(ref);
   return terms(step.text).some((t) => cues.has(t));
 };
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  const fixture = buildSgdFixture();
+  writeFileSync(SGD_PATH, `${JSON.stringify(fixture, null, 1)}\n`);
+  console.log(`wrote ${fixture.dialogues.length} dialogues to ${path.relative(process.cwd(), SGD_PATH)}`);
+}

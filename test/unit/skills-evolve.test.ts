@@ -44,6 +44,20 @@ describe("evolveSkill", () => {
     expect(evolveSkill(refund, [{ skill: existing, similarity: null }])).toMatchObject({ action: "duplicate", target_id: "s1" });
   });
 
+  it("the same tool calls in the same order, with the agent's questions worded otherwise, are the same skill: it keeps its steps", () => {
+    const asked = skill("s1", draft("refund-order", [text("May I have your name please?"), tool("pull_up_account"), tool("validate_purchase"), tool("offer_refund")]));
+    const reworded = draft("refund-order", [text("Who am I speaking with?"), tool("pull_up_account"), text("What was the order ID?"), tool("validate_purchase"), tool("offer_refund")]);
+    expect(evolveSkill(reworded, [{ skill: asked, similarity: null }])).toMatchObject({ action: "duplicate", target_id: "s1" });
+    const withExample = evolveSkill({ ...reworded, examples: ["I want my money back"] }, [{ skill: asked, similarity: null }]);
+    expect(withExample.action).toBe("upgrade");
+    if (withExample.action !== "upgrade") return;
+    expect(withExample.merged.steps).toEqual(asked.steps);
+    expect(withExample.merged.examples).toEqual(["I want my money back"]);
+    // Other calls, or the same calls in another order, are not "the same calls".
+    const reordered = draft("refund-order", [text("Who am I speaking with?"), tool("validate_purchase"), tool("pull_up_account"), tool("offer_refund")]);
+    expect(evolveSkill(reordered, [{ skill: asked, similarity: null }]).action).not.toBe("duplicate");
+  });
+
   it("a draft whose steps are all in the skill is a duplicate; one that adds a step upgrades it, steps in order", () => {
     const longer = skill("s1", draft("refund-order", [tool("pull_up_account"), tool("validate_purchase"), tool("record_reason"), tool("offer_refund")]));
     expect(evolveSkill(refund, [{ skill: longer, similarity: null }])).toMatchObject({ action: "duplicate", target_id: "s1" });

@@ -2,6 +2,8 @@
 // agent working through a task, small talk; and fine mode through a scripted LLM.
 import { describe, expect, it } from "vitest";
 import { mineSkills, looksProcedural } from "../../src/memory/skills/mine";
+import { asksForInformation, asksToConfirm, baseVerb, reportedOperation, splitQuestion } from "../../src/memory/skills/mine-agent-acts";
+import { OPERATION_VERBS } from "../../src/memory/skills/mine-text";
 import { mineSkillsFine, mineSkillsWithLlm } from "../../src/memory/skills/mine-llm";
 import type { SkillMessage } from "../../src/memory/skills/types";
 import { checkDraft } from "../../src/memory/skills/validate";
@@ -102,7 +104,131 @@ describe("mineSkills: tool-call sequences", () => {
       call("a2", "cancel_order", { order_id: "55102", reason: "late" }),
       result("a2", '{"status":"cancelled"}'),
     ];
-    expect(mineSkills(messages).map((d) => d.steps.map((s) => s.tool?.name))).toEqual([["find_order", "cancel_order"]]);
+    // One skill; the agent's question between the calls is a step of it.
+    expect(mineSkills(messages).map((d) => d.steps.map((s) => s.tool?.name ?? s.text))).toEqual([["find_order", "Why do you want to cancel?", "cancel_order"]]);
+  });
+
+  const booking = (): SkillMessage[] => [
+    msg("user", "I'd like to book a table somewhere nice tonight."),
+    msg("assistant", "Sure. Which city should I search in? And what kind of food do you like?"),
+    msg("user", "Oakland, something Thai."),
+    call("f1", "FindRestaurants", { city: "Oakland", cuisine: "Thai" }),
+    result("f1", '{"status":"ok"}'),
+    msg("assistant", "How about Farmhouse Kitchen? It is a nice Thai place in Oakland."),
+    msg("user", "Perfect, thanks."),
+    msg("assistant", "Would you like me to reserve a table there?"),
+    msg("user", "Yes, please book it. For 2 people."),
+    msg("assistant", "At what time, and for what date?"),
+    msg("user", "7 pm today."),
+    msg("assistant", "Please confirm: a table for 2 at Farmhouse Kitchen in Oakland, today at 7 pm."),
+    msg("user", "Yes."),
+    call("r1", "ReserveRestaurant", { restaurant_name: "Farmhouse Kitchen", city: "Oakland", party_size: "2", time: "19:00" }),
+    result("r1", '{"status":"error"}'),
+    msg("assistant", "Sorry, 7 pm is full. Is 7:30 pm all right? Please confirm: a table for 2 today at 7:30 pm."),
+    msg("user", "Sure."),
+    call("r2", "ReserveRestaurant", { restaurant_name: "Farmhouse Kitchen", city: "Oakland", party_size: "2", time: "19:30" }),
+    result("r2", '{"status":"ok"}'),
+    msg("assistant", "Your table has been reserved. Is there anything else I can help you with?"),
+    msg("user", "No, thank you!"),
+  ];
+
+  it("orders the agent's questions for values and its read-backs for confirmation around the tool calls", () => {
+    const drafts = mineSkills(booking());
+    expect(drafts).toHaveLength(1);
+    const steps = drafts[0]!.steps;
+    expect(steps.map((s) => (s.tool ? `call ${s.tool.name}` : s.text.startsWith("Confirm with the user:") ? "confirm" : `ask ${s.text}`))).toEqual([
+      "ask Which city should I search in?",
+      "ask What kind of food do you like?",
+      "call FindRestaurants",
+      "ask At what time?",
+      "ask For what date?",
+      "confirm",
+      "call ReserveRestaurant",
+      "confirm",
+      "call ReserveRestaurant",
+    ]);
+    // The offer ("How about …?", "Would you like me to …?") and the closing question are not steps.
+    expect(steps.some((s) => /how about|would you like|anything else/i.test(s.text))).toBe(false);
+    // The read-back keeps its details, with the values as parameters.
+    expect(steps[5]!.text).toMatch(/^Confirm with the user: Please confirm: a table for \{[a-z_0-9]+\} at Farmhouse Kitchen/);
+    // A failed call tried again with other values is a step, and the retry says when it applies.
+    expect(steps[6]!.condition).toBeNull();
+    expect(steps[8]!.condition).toBe("if the previous reserve restaurant failed");
+  });
+
+  it("keeps the calls only when asked to (dialogueSteps: false)", () => {
+    expect(mineSkills(booking(), { dialogueSteps: false })[0]!.steps.map((s) => s.tool?.name)).toEqual(["FindRestaurants", "ReserveRestaurant", "ReserveRestaurant"]);
+  });
+
+  it("does not split a task where the user answers the agent's offer or asks for alternatives, even after a thank-you", () => {
+    const messages = [
+      msg("user", "Can you find me a salon in San Jose?"),
+      call("p1", "FindProvider", { city: "San Jose" }),
+      result("p1", '{"status":"ok"}'),
+      msg("assistant", "Atelier Salon is a nice salon in San Jose."),
+      msg("user", "That would be perfect. Could you suggest any other salon though?"),
+      call("p2", "FindProvider", { city: "San Jose", offset: 1 }),
+      result("p2", '{"status":"ok"}'),
+      msg("assistant", "Bellarmine Barber Shop is another one. Would you like me to book an appointment there?"),
+      msg("user", "Thanks, that sounds nice. Yes, please book me an appointment for 3 pm."),
+      call("b1", "BookAppointment", { stylist_name: "Bellarmine Barber Shop", time: "15:00" }),
+      result("b1", '{"status":"ok"}'),
+    ];
+    expect(mineSkills(messages).map((d) => d.steps.map((s) => s.tool?.name))).toEqual([["FindProvider", "FindProvider", "BookAppointment"]]);
+  });
+
+  it("still splits at a new task after the agent offers more help", () => {
+    const messages = [
+      msg("user", "Please transfer $40 to Maria."),
+      call("t1", "TransferMoney", { amount: "40", recipient: "Maria" }),
+      result("t1", '{"status":"ok"}'),
+      call("t2", "CheckBalance", { account: "checking" }),
+      result("t2", '{"status":"ok"}'),
+      msg("assistant", "Done. Is there anything else I can help you with?"),
+      msg("user", "Thanks! I also want to change my email address to [EMAIL_1]."),
+      call("u1", "FindUser", { email: "[EMAIL_2]" }),
+      result("u1", '{"user_id":"u_9"}'),
+      call("u2", "UpdateUser", { user_id: "u_9", email: "[EMAIL_1]" }),
+      result("u2", '{"ok":true}'),
+    ];
+    expect(mineSkills(messages).map((d) => d.steps.map((s) => s.tool?.name))).toEqual([
+      ["TransferMoney", "CheckBalance"],
+      ["FindUser", "UpdateUser"],
+    ]);
+  });
+});
+
+describe("the agent's dialogue acts", () => {
+  it("tells a question for a value from an offer, a yes/no question and an offer of more help", () => {
+    for (const q of ["What city are you in?", "Sure. When would you like to go?", "How many tickets do you need?", "Do you have a particular event in mind?", "Is there a type of event you prefer?", "Which account, checking or savings?", "Could you give me the name of the recipient?", "Please tell me what time the reservation is for."]) {
+      expect(asksForInformation(q), q).toBe(true);
+    }
+    for (const q of ["How about Farmhouse Kitchen?", "Would you like me to book it?", "Do you want tickets?", "Is there anything else I can help you with?", "Would you like any other assistance?", "Do you interest to watch Auntie Mame or Dr. Strangelove?", "I found 4 restaurants."]) {
+      expect(asksForInformation(q), q).toBe(false);
+    }
+  });
+
+  it("tells a read-back for confirmation from a report that something is confirmed", () => {
+    expect(asksToConfirm("Please confirm: a table for 2 at 7 pm.")).toBe(true);
+    expect(asksToConfirm("You want 3 tickets to Fidlar next Monday. Is that correct?")).toBe(true);
+    expect(asksToConfirm("To review, you need 3 tickets to the game.")).toBe(true);
+    expect(asksToConfirm("Your reservation is confirmed.")).toBe(false);
+    expect(asksToConfirm("Your appointment has been confirmed, and the rating is 4.8.")).toBe(false);
+  });
+
+  it("splits one question at each question word that opens a clause", () => {
+    expect(splitQuestion("Where are you going, when are you leaving, and where are you leaving from?")).toEqual(["Where are you going", "when are you leaving", "where are you leaving from?"]);
+    expect(splitQuestion("What date and time would you like?")).toEqual(["What date and time would you like?"]);
+  });
+
+  it("turns an agent's report of what it did into the step it was, and leaves descriptions alone", () => {
+    expect(reportedOperation("I found 4 restaurants.", OPERATION_VERBS)).toBe("Find 4 restaurants.");
+    expect(reportedOperation("Okay, I've purchased the tickets.", OPERATION_VERBS)).toBe("Purchase the tickets.");
+    expect(reportedOperation("Your table has been reserved.", OPERATION_VERBS)).toBe("Reserve your table.");
+    expect(reportedOperation("The transfer was successful.", OPERATION_VERBS)).toBe("Complete the transfer.");
+    expect(reportedOperation("The venue is located at 24 Willie Mays Plaza.", OPERATION_VERBS)).toBeNull();
+    expect(reportedOperation("I wanted to ask about the time.", OPERATION_VERBS)).toBeNull();
+    expect(["booked", "reserved", "transferred", "logged", "added", "cancelled", "tried", "found"].map((v) => baseVerb(v, OPERATION_VERBS))).toEqual(["book", "reserve", "transfer", "log", "add", "cancel", "try", "find"]);
   });
 });
 
@@ -204,6 +330,29 @@ describe("mineSkills: procedures in text", () => {
     for (let i = 0; i < 30; i++) many.push(msg("user", `Thanks! Also, how do I set up printer ${"abcdefghijklmnopqrstuvwxyz"[i % 26]}?`), msg("assistant", "1. Open the printer settings.\n2. Click Add printer."));
     expect(mineSkills(many)).toHaveLength(20);
     expect(mineSkills(many, { maxDrafts: 3 }).map((d) => d.source_message_ids[0])).toEqual([many[0]!.id, many[2]!.id, many[4]!.id]);
+  });
+
+  it("follows an agent without tools through a booking: its questions, its read-back and the operations it reports", () => {
+    const drafts = mineSkills([
+      msg("user", "I need a haircut. Can you find a salon?"),
+      msg("assistant", "Sure thing. What city should I look in?"),
+      msg("user", "Fremont, please."),
+      msg("assistant", "I found 10 salons. Salon Valenti is a nice one in Fremont."),
+      msg("user", "Great, book it for the 14th."),
+      msg("assistant", "What time would you like to come?"),
+      msg("user", "2 in the afternoon."),
+      msg("assistant", "Just to confirm: an appointment at Salon Valenti on March 14th at 2 pm. Is that correct?"),
+      msg("user", "Yes."),
+      msg("assistant", "Your appointment has been booked."),
+    ]);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]!.steps.map((s) => s.text.replace(/\{[a-z_0-9]+\}/g, "{}"))).toEqual([
+      "What city should I look in?",
+      "Find {} salons.",
+      "What time would you like to come?",
+      "Confirm with the user: Just to confirm: an appointment at Salon Valenti on March {} at {} pm. Is that correct?",
+      "Book your appointment.",
+    ]);
   });
 
   it("needs minSteps steps", () => {

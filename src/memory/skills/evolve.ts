@@ -206,8 +206,8 @@ function draftOf(s: Skill): SkillDraft {
  * Decides what a new draft does to the skills it resembles (retired skills are ignored):
  * 1. exact: the same `skillHash` → duplicate;
  * 2. similarity: the best candidate by `skillSimilarity`; below EVOLVE_MIN_SCORE (0.5) → create;
- * 3. rules judge on that candidate: the same steps → duplicate (upgrade when the draft brings new
- *    parameters or examples). When the goals agree (names, or embeddings when given, see
+ * 3. rules judge on that candidate: the same steps, or the same tool calls in the same order →
+ *    duplicate (upgrade when the draft brings new parameters or examples). When the goals agree (names, or embeddings when given, see
  *    VARIANT_*): a draft that is a part of the skill → duplicate; one that extends it, or overlaps
  *    it strongly (score ≥ 0.7, at least half the steps shared) → upgrade with the merged draft.
  *    Otherwise they are different skills → create.
@@ -226,12 +226,18 @@ export function evolveSkill(draft: SkillDraft, existing: Array<{ skill: Skill; s
   const score = sim.score.toFixed(2);
   const sameGoal = sim.name >= VARIANT_NAME_MIN || (sim.embedding !== null && sim.embedding >= VARIANT_EMBEDDING_MIN);
   const merged = () => mergeSkills(draftOf(skill), draft);
-  const all = sim.common_steps === draft.steps.length && sim.common_steps === skill.steps.length;
+  // Tool skills that make the same calls in the same order are the same procedure, however the
+  // agent worded its questions around them.
+  const calls = (d: SkillDraft): string => d.steps.flatMap((x) => (x.tool ? [x.tool.name.toLowerCase()] : [])).join("\n");
+  const sameCalls = calls(draft) !== "" && calls(draft) === calls(skill);
+  const all = (sim.common_steps === draft.steps.length && sim.common_steps === skill.steps.length) || sameCalls;
   if (all) {
     const newParams = Object.keys(draft.parameters.properties).filter((k) => !(k in skill.parameters.properties));
     const newExamples = draft.examples.filter((x) => !skill.examples.includes(x));
     if (newParams.length === 0 && newExamples.length === 0) return { action: "duplicate", target_id: skill.id, reason: `the same steps (similarity ${score})` };
-    return { action: "upgrade", target_id: skill.id, merged: merged(), reason: `the same steps with new parameters or examples (similarity ${score})` };
+    // Only the calls agree: the skill keeps its own steps and takes the draft's parameters and examples.
+    const upgraded = sim.common_steps === skill.steps.length && sim.common_steps === draft.steps.length ? merged() : { ...merged(), steps: skill.steps };
+    return { action: "upgrade", target_id: skill.id, merged: upgraded, reason: `the same steps with new parameters or examples (similarity ${score})` };
   }
   // One is a part of the other: the same procedure only when the goals agree, else (say) a
   // four-step "remove a service" would be folded into a five-step "remove it and refund".

@@ -1,10 +1,12 @@
 // Procedural acts in chat text: ordered list items, "first… then… finally" sequences,
 // imperative instructions, commands (code blocks, shell lines), requests for the data a task
-// needs, announced operations ("let me check your order") and decisions with their conditions.
+// needs, details read back for confirmation, announced operations ("let me check your order")
+// and decisions with their conditions.
 import { isChitChat } from "../extraction/chitchat";
 import { splitSentences } from "../extraction/sentences";
+import { asksForInformation, asksToConfirm, reportedOperation, splitQuestion } from "./mine-agent-acts";
 
-export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "operation" | "precondition";
+export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "confirm" | "operation" | "precondition";
 
 export interface TextAct {
   kind: ActKind;
@@ -109,6 +111,8 @@ export function sentenceAct(raw: string, speaker: "user" | "assistant"): TextAct
     return { kind: "instruction", text: cap(body), condition: null };
   }
   if (speaker === "assistant" && REQUEST.test(s) && DATA_NOUNS.test(s)) return { kind: "request", text: cap(s), condition: null };
+  const report = speaker === "assistant" ? reportedOperation(s, OPERATION_VERBS) : null;
+  if (report) return { kind: "operation", text: report, condition: null };
   if (speaker === "assistant" && announced(s) && !/\?\s*$/.test(s)) return { kind: "operation", text: cap(s), condition: null };
   return null;
 }
@@ -118,7 +122,20 @@ export function messageActs(content: string, speaker: "user" | "assistant"): Tex
   const acts: TextAct[] = [];
   let prose: string[] = [];
   const flush = (): void => {
-    for (const sentence of splitSentences(prose.join("\n"))) {
+    const sentences = splitSentences(prose.join("\n"));
+    prose = [];
+    // An agent reading details back for approval: the message is one confirm step, its details included.
+    if (speaker === "assistant" && sentences.some(asksToConfirm)) {
+      const details = sentences.map((x) => lead(x)).filter((x) => x && !SOCIAL.test(x));
+      acts.push({ kind: "confirm", text: `Confirm with the user: ${details.join(" ")}`, condition: null });
+      return;
+    }
+    for (const sentence of sentences) {
+      // An agent's question for values: one request per value asked for.
+      if (speaker === "assistant" && asksForInformation(sentence)) {
+        for (const q of splitQuestion(lead(sentence))) acts.push({ kind: "request", text: cap(/[?.]$/.test(q) ? q : `${q}?`), condition: null });
+        continue;
+      }
       // "Run these on the server:" introduces what follows; it is not a step itself.
       if (/:\s*$/.test(sentence)) continue;
       const parts = sentence.split(SEQUENCE_SPLIT).map((p) => p.trim()).filter(Boolean);
@@ -128,7 +145,6 @@ export function messageActs(content: string, speaker: "user" | "assistant"): Tex
         if (act) acts.push(isSequence && act.kind === "instruction" ? { ...act, kind: "sequence" } : act);
       }
     }
-    prose = [];
   };
   const lines = content.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -160,7 +176,21 @@ export function messageActs(content: string, speaker: "user" | "assistant"): Tex
     prose.push(line);
   }
   flush();
-  return acts;
+  return speaker === "assistant" ? foldAnnouncedAsks(acts) : acts;
+}
+
+/**
+ * "Let me pull up your account. Who am I speaking with?": an agent announcing an operation and
+ * asking for its input in the same message takes one step, the question part of the operation.
+ */
+function foldAnnouncedAsks(acts: TextAct[]): TextAct[] {
+  const op = acts.findIndex((a) => a.kind === "operation");
+  if (op < 0 || !acts.some((a) => a.kind === "request")) return acts;
+  const asks = acts.filter((a) => a.kind === "request");
+  const rest = acts.filter((a) => a.kind !== "request");
+  const first = acts.findIndex((a) => a.kind === "request");
+  const texts = first < op ? [...asks.map((a) => a.text), acts[op]!.text] : [acts[op]!.text, ...asks.map((a) => a.text)];
+  return rest.map((a) => (a === acts[op] ? { ...a, kind: "request", text: texts.join(" ") } : a));
 }
 
 /** Whether a user message instructs (a list, a sequence, commands, or two instructions) rather than asks. */

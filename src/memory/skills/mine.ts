@@ -6,6 +6,7 @@ import { splitSentences } from "../extraction/sentences";
 import { normalizeForHash } from "../text";
 import { ParamCollector } from "./mine-params";
 import { goalSentence, kebab, skillName, verbObject } from "./mine-name";
+import { asksToConfirm, offersMoreHelp } from "./mine-agent-acts";
 import { messageActs, userInstructs, type TextAct } from "./mine-text";
 import type { SkillDraft, SkillMessage, SkillStep } from "./types";
 import { placeholdersOfDraft, SKILL_LIMITS } from "./validate";
@@ -13,6 +14,11 @@ import { placeholdersOfDraft, SKILL_LIMITS } from "./validate";
 export interface MineOptions {
   /** Fewest steps a fragment needs to become a skill (default 2). */
   minSteps?: number;
+  /**
+   * Beside tool calls, make steps of the agent's questions for values and read-backs for
+   * confirmation, in conversation order (default true); false keeps the calls only.
+   */
+  dialogueSteps?: boolean;
   /** Most drafts one call returns, the first in the conversation kept (default MINE_MAX_DRAFTS). */
   maxDrafts?: number;
 }
@@ -22,6 +28,8 @@ export const MINE_MAX_DRAFTS = 20;
 
 /** A user turn that opens another task: the fragment before it is complete. */
 const NEW_TASK = /\b(?:also|another\s+(?:thing|question|issue|problem|order)|one\s+more\s+(?:thing|question)|separately|next\s+question|different\s+question|unrelated)\b/i;
+/** "Any other restaurant?", "other dates": asking for alternatives within the task, not another task. */
+const ALTERNATIVES = /\b(?:any|some)\s+(?:other|more)\b|\b(?:other|another|different)\s+(?!thing|question|issue|problem|order|task|request)[a-z]+/i;
 /** A user turn that says the goal was reached. */
 const CONFIRMS = /\b(?:thanks|thank\s+you|thx|ty|perfect|that\s+worked|it\s+works|works\s+now|solved|fixed|awesome|appreciate|great|that'?s\s+all|done)\b/i;
 const ERROR_RESULT = /^\s*(?:error|failed|failure|exception|traceback|fatal)\b|^\s*\{\s*"(?:error|errors)"\s*:/i;
@@ -34,6 +42,8 @@ interface Call {
   result_id: string | null;
   ok: boolean | null;
   index: number;
+  /** Failed, then tried again with other arguments: kept as an attempt. */
+  failedAttempt?: boolean;
 }
 
 function parseArgs(text: string): Record<string, unknown> {
@@ -75,6 +85,9 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
   let calls = 0;
   let acts = 0;
   let confirmed = false;
+  // The agent's last words asked the user something about the task (an offer, a value, a read-back):
+  // the user's next turn answers it rather than opening another task.
+  let agentAsked = false;
   for (const m of messages) {
     if (m.role === "user" && (calls > 0 || acts >= minSteps)) {
       const isRequest = (t: string) => verbObject(t) !== null || /^\s*how\s+(?:do|can|should)\s+i\b/i.test(t);
@@ -82,7 +95,9 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
       const thanksAt = sentences.findIndex((t) => CONFIRMS.test(t));
       // "I also have the order number" is an answer; "I also want to change my email" opens a task,
       // as does "Thanks, that worked! How do I…" (a request after the confirmation).
-      const opens = (isRequest(m.content) && (NEW_TASK.test(m.content) || confirmed)) || (thanksAt >= 0 && sentences.slice(thanksAt + 1).some(isRequest));
+      const newTask = NEW_TASK.test(m.content);
+      const continues = (agentAsked || ALTERNATIVES.test(m.content)) && !newTask;
+      const opens = !continues && ((isRequest(m.content) && (newTask || confirmed)) || (thanksAt >= 0 && sentences.slice(thanksAt + 1).some(isRequest)));
       if (opens) {
         out.push(cur);
         cur = [];
@@ -94,6 +109,10 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
     if (m.tool_calls.length) calls += m.tool_calls.length;
     else if (m.role === "assistant") acts += messageActs(m.content, "assistant").length;
     if (m.role === "user") confirmed = CONFIRMS.test(m.content) && !NEW_TASK.test(m.content);
+    if (m.tool_calls.length) agentAsked = false;
+    else if (m.role === "assistant" && m.content.trim()) {
+      agentAsked = splitSentences(m.content).some((t) => (/\?\s*$/.test(t) && !offersMoreHelp(t)) || asksToConfirm(t));
+    }
   }
   if (cur.length) out.push(cur);
   return out;
@@ -125,10 +144,17 @@ function successfulCalls(seg: readonly SkillMessage[]): { calls: Call[]; reached
   const last = calls[calls.length - 1]!;
   const reached = last.ok !== false || confirmedAfterLast;
   const kept: Call[] = [];
-  for (const c of calls) {
-    if (c.ok === false) continue;
+  const same = (a: Call, b: Call): boolean => a.name === b.name && JSON.stringify(a.args) === JSON.stringify(b.args);
+  for (const [i, c] of calls.entries()) {
+    if (c.ok === false) {
+      // A failed call is a step only when it is tried again with other values ("7:15 is full, try 7:30"):
+      // retried as it was, or never again, it is noise.
+      const later = calls.slice(i + 1).filter((n) => n.name === c.name);
+      if (!later.some((n) => n.ok !== false && !same(n, c)) || later.some((n) => same(n, c))) continue;
+      c.failedAttempt = true;
+    }
     const prev = kept[kept.length - 1];
-    if (prev && prev.name === c.name && JSON.stringify(prev.args) === JSON.stringify(c.args)) continue;
+    if (prev && same(prev, c)) continue;
     kept.push(c);
   }
   return { calls: kept, reached };
@@ -161,24 +187,46 @@ function whenToUse(goal: string | null): string {
   return goal ? clip(`When a user asks: "${goal.trim()}"`) : "";
 }
 
-function toolDraft(seg: readonly SkillMessage[], minSteps: number): SkillDraft | null {
+/** The agent's questions for values and read-backs for confirmation: steps between the tool calls. */
+function dialogueActs(m: SkillMessage): TextAct[] {
+  return m.content ? messageActs(m.content, "assistant").filter((a) => a.kind === "request" || a.kind === "confirm") : [];
+}
+
+function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue: boolean): SkillDraft | null {
   const { calls, reached } = successfulCalls(seg);
-  if (!reached || calls.length < minSteps) return null;
+  if (!reached || !calls.length) return null;
   const params = new ParamCollector();
-  const steps: SkillStep[] = calls.slice(0, SKILL_LIMITS.steps_max).map((c) => {
-    const args = params.parameterizeArgs(c.args);
-    const shown = Object.entries(args).filter(([, v]) => typeof v === "string" && /^\{[a-z][a-z0-9_]*\}$/.test(v)).map(([k, v]) => `${k} ${String(v)}`);
-    return { text: clip(`${humanize(c.name)}${shown.length ? ` (${shown.join(", ")})` : ""}.`), tool: { name: c.name, arguments: args }, condition: null };
-  });
+  const byMessage = new Map<string, Call[]>();
+  for (const c of calls) byMessage.set(c.message_id, [...(byMessage.get(c.message_id) ?? []), c]);
+  const steps: SkillStep[] = [];
+  const ids = new Set<string>();
+  let prevAct: TextAct | null = null;
+  // In conversation order: what the agent asks or reads back, then the calls of that message.
+  for (const m of seg) {
+    if (m.role !== "assistant") continue;
+    for (const a of withDialogue ? dialogueActs(m) : []) {
+      if (prevAct && sameAct(prevAct, a)) continue;
+      prevAct = a;
+      steps.push({ text: clip(params.parameterize(a.text)), tool: null, condition: null });
+      ids.add(m.id);
+    }
+    for (const c of byMessage.get(m.id) ?? []) {
+      prevAct = null;
+      const args = params.parameterizeArgs(c.args);
+      const shown = Object.entries(args).filter(([, v]) => typeof v === "string" && /^\{[a-z][a-z0-9_]*\}$/.test(v)).map(([k, v]) => `${k} ${String(v)}`);
+      const retry = calls.some((f) => f.failedAttempt && f.name === c.name && f.index < c.index && !c.failedAttempt);
+      const condition = retry ? clip(`if the previous ${humanize(c.name).toLowerCase()} failed`) : null;
+      steps.push({ text: clip(`${humanize(c.name)}${shown.length ? ` (${shown.join(", ")})` : ""}.`), tool: { name: c.name, arguments: args }, condition });
+      ids.add(c.message_id);
+      if (c.result_id) ids.add(c.result_id);
+    }
+  }
+  if (steps.length < minSteps) return null;
+  steps.splice(SKILL_LIMITS.steps_max);
   const goal = goalSentence(seg);
   const name = skillName(goal, [calls[0]!.name, calls[calls.length - 1]!.name]);
-  const ids = new Set<string>();
   const goalMsg = goal ? seg.find((m) => m.role === "user" && m.content.includes(goal)) : undefined;
   if (goalMsg) ids.add(goalMsg.id);
-  for (const c of calls) {
-    ids.add(c.message_id);
-    if (c.result_id) ids.add(c.result_id);
-  }
   return finish(
     {
       name,
@@ -265,7 +313,7 @@ export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): Sk
   const maxDrafts = Math.max(0, opts.maxDrafts ?? MINE_MAX_DRAFTS);
   for (const seg of segments(messages, minSteps)) {
     if (out.length >= maxDrafts) break;
-    const tool = toolDraft(seg, minSteps);
+    const tool = toolDraft(seg, minSteps, opts.dialogueSteps ?? true);
     if (tool) out.push(tool);
     const text = textDraft(seg, minSteps, seg.some((m) => m.tool_calls.length > 0));
     if (text) out.push(text);
