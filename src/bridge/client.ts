@@ -139,12 +139,21 @@ export class BridgeClient {
       ...(input.model === undefined ? {} : { model: input.model }),
       ...(input.node === undefined ? {} : { node: input.node }),
       ...(input.pinned === undefined ? {} : { pinned: input.pinned }),
+      ...(input.heat === undefined ? {} : { heat: input.heat }),
+      ...(input.half_life_ms === undefined ? {} : { half_life_ms: input.half_life_ms }),
+      ...(input.replaces === undefined ? {} : { replaces: input.replaces }),
     };
     return this.request<BlockChange>("POST", "/v1/activation", { body, requestId: s.request_id });
   }
-  refreshBlock(s: CallScope, id: string, pinned?: boolean) {
+  /** Warms the block again; `heat` (with its `half_life_ms`) is the cube's measure of it now, for the bridge's ranking. */
+  refreshBlock(s: CallScope, id: string, opts: { pinned?: boolean | undefined; heat?: number | undefined; half_life_ms?: number | undefined } = {}) {
     return this.request<BlockChange>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
-      body: { ...this.scoped(s), ...(pinned === undefined ? {} : { pinned }) },
+      body: {
+        ...this.scoped(s),
+        ...(opts.pinned === undefined ? {} : { pinned: opts.pinned }),
+        ...(opts.heat === undefined ? {} : { heat: opts.heat }),
+        ...(opts.half_life_ms === undefined ? {} : { half_life_ms: opts.half_life_ms }),
+      },
       requestId: s.request_id,
     });
   }

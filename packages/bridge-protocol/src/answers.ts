@@ -23,7 +23,7 @@ export const activationBlock = z.object({
 export type ActivationBlock = z.infer<typeof activationBlock>;
 
 export const blockList = z.object({ blocks: z.array(activationBlock) });
-/** Registering or refreshing a block: the block, and the blocks evicted to make room for it. */
+/** Registering or refreshing a block: the block, and the caller's own blocks evicted to make room for it (another cube's are not named). */
 export const blockChange = z.object({ block: activationBlock, evicted: z.array(z.string()) });
 export type BlockChange = z.infer<typeof blockChange>;
 

@@ -5925,6 +5925,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        heat?: number;
+                        half_life_ms?: number;
+                        replaces?: string;
                         /** @default [] */
                         memory_ids?: string[];
                         text?: string;
@@ -6026,6 +6029,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         pinned?: boolean;
+                        heat?: number;
+                        half_life_ms?: number;
                     };
                 };
             };
