@@ -8,6 +8,7 @@ import type { Block } from "../registry/activation.js";
 import type { RankedBlock } from "../registry/rank.js";
 import { requireOp, requirePin } from "../backends/types.js";
 import type { NodeConfig } from "../config.js";
+import { warmAfterTokens } from "./keep-warm.js";
 
 /** Tokens of a text before the node has counted them: about four UTF-8 bytes per token. */
 export function estimateTokens(text: string): number {
@@ -162,7 +163,8 @@ export function listBlocks(deps: BridgeDeps, tenantId: string, cubeId: string): 
 
 /**
  * Warms the block again (the node may have dropped it) and marks it used; may change pinning and
- * record the heat its cube reports now.
+ * record the heat its cube reports now. On a node the bridge keeps warm (`cache_bytes` known) the
+ * warm-up is skipped while the block cannot have left the node's cache.
  */
 export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: string, id: string, opts: { pinned?: boolean | undefined; heat?: number | undefined; half_life_ms?: number | undefined } = {}): Promise<BlockChange> {
   const { pinned } = opts;
@@ -172,7 +174,9 @@ export async function refreshBlock(deps: BridgeDeps, tenantId: string, cubeId: s
   const backend = backendOf(deps, node.id);
   if (pinned) requirePin(backend);
   return deps.serial(node.id, async () => {
-    const warmed = await backend.warm(b, b.model);
+    // Where the bridge keeps the node warm itself and the block is not due, the node still holds it: a report of heat costs no warm-up.
+    const after = warmAfterTokens(deps, node);
+    const warmed = after === null || deps.churn.since(node.id, b.id) >= after ? await backend.warm(b, b.model) : { tokens: b.tokens, bytes: b.size_bytes };
     const tokens = warmed.tokens ?? b.tokens;
     const size = sizeOf(node, tokens, warmed.bytes);
     const now = deps.now();
