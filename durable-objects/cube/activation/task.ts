@@ -14,6 +14,8 @@ import { notLive, readActivationConfig, readBlocks, userKey, writeBlock, writeBu
 
 /** Users one run considers (hottest first). */
 const USERS_PER_RUN = 100;
+/** A block's heat is reported to the bridge again (a refresh) once it moved by this share since the last report. */
+const REPORT_CHANGE = 0.2;
 
 export interface ActivationDeps {
   sql: SqlStorage;
@@ -110,11 +112,14 @@ export async function runActivation(deps: ActivationDeps): Promise<TaskOutcome> 
     const decision = decideRender(prev, { ...next, rendered_at: now }, row ? notLive(sql, row.memory_ids, now, row.rendered_at) : [], now, config);
     const who = next.user_id ?? "(no user)";
     if (decision.action === "keep" && row?.block_id) {
-      if (row.warmed_at !== null && now - row.warmed_at < config.keep_warm_ms) continue;
+      // Warm again on the cadence, or sooner when the heat moved enough that the bridge's ranking should hear of it.
+      const heat = next.heat;
+      const moved = row.reported_heat === null || Math.abs(heat - row.reported_heat) > REPORT_CHANGE * Math.max(row.reported_heat, config.min_user_heat);
+      if (!moved && row.warmed_at !== null && now - row.warmed_at < config.keep_warm_ms) continue;
       try {
         const change = await bridge.refreshBlock(scope, row.block_id, rank(k.user_key));
         forgetEvicted(sql, change.evicted);
-        writeBlock(sql, { ...row, size_bytes: change.block.size_bytes, warmed_at: now });
+        writeBlock(sql, { ...row, size_bytes: change.block.size_bytes, warmed_at: now, reported_heat: heat });
         warmed++;
         continue;
       } catch (err) {
@@ -133,14 +138,14 @@ export async function runActivation(deps: ActivationDeps): Promise<TaskOutcome> 
       // Not admitted: no warm-ups for it; chats send the text inline and the node's own LRU may still serve it.
       if (row?.block_id) await bridge.evictBlock(scope, row.block_id).catch((e: unknown) => (isMissing(e) ? null : Promise.reject(e)));
       if (!row || row.hash !== content.hash || row.block_id) note(sql, now, `not admitted ${who}: ${err instanceof Error ? err.message : String(err)}`);
-      writeBlock(sql, { ...rendered, block_id: null, node: null, size_bytes: null, registered_at: null, warmed_at: null });
+      writeBlock(sql, { ...rendered, block_id: null, node: null, size_bytes: null, registered_at: null, warmed_at: null, reported_heat: null });
       refused++;
       continue;
     }
     forgetEvicted(sql, change.evicted);
     if (decision.action === "keep") note(sql, now, `register ${who}: the kept block, offered again, was admitted by the bridge`);
     const old = row?.block_id && row.block_id !== change.block.id && !change.evicted.includes(row.block_id) ? row.block_id : null;
-    writeBlock(sql, { ...rendered, block_id: change.block.id, node: change.block.node, size_bytes: change.block.size_bytes, registered_at: now, warmed_at: now });
+    writeBlock(sql, { ...rendered, block_id: change.block.id, node: change.block.node, size_bytes: change.block.size_bytes, registered_at: now, warmed_at: now, reported_heat: next.heat });
     if (old) await bridge.evictBlock(scope, old).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
     if (decision.action === "rerender") rerendered++;
     else registered++;
@@ -163,19 +168,27 @@ function forgetEvicted(sql: SqlStorage, ids: readonly string[]): void {
 async function release(bridge: BridgeClient, scope: { tenant_id: string; cube_id: string }, sql: SqlStorage, row: BlockRow, now: number, reason: string): Promise<boolean> {
   if (!row.block_id) return false;
   await bridge.evictBlock(scope, row.block_id).catch((err: unknown) => (isMissing(err) ? null : Promise.reject(err)));
-  writeBlock(sql, { ...row, block_id: null, node: null, size_bytes: null, registered_at: null, warmed_at: null });
+  writeBlock(sql, { ...row, block_id: null, node: null, size_bytes: null, registered_at: null, warmed_at: null, reported_heat: null });
   note(sql, now, `evict ${row.user_id ?? "(no user)"}: ${reason}`);
   return true;
 }
 
-/** Evicts every registered block of the cube (it is being deleted); errors are logged, not thrown. */
+/**
+ * Evicts every block of the cube (it is being deleted): the task's, and any the bridge lists for
+ * it (registered through the API); errors are logged, not thrown.
+ */
 export async function releaseAll(sql: SqlStorage, identity: CubeIdentity, bridge: BridgeClient | null): Promise<void> {
   if (!bridge) return;
   const scope = { tenant_id: identity.tenant_id, cube_id: identity.cube_id };
-  for (const r of readBlocks(sql)) {
-    if (!r.block_id) continue;
-    await bridge.evictBlock(scope, r.block_id).catch((err: unknown) => {
-      if (!isMissing(err)) console.warn(JSON.stringify({ level: "warn", message: "activation block not evicted", block_id: r.block_id, error: String(err) }));
+  const ids = new Set(readBlocks(sql).flatMap((r) => (r.block_id ? [r.block_id] : [])));
+  try {
+    for (const b of (await bridge.listBlocks(scope)).blocks) ids.add(b.id);
+  } catch (err) {
+    console.warn(JSON.stringify({ level: "warn", message: "activation blocks not listed for eviction", cube_id: identity.cube_id, error: String(err) }));
+  }
+  for (const id of ids) {
+    await bridge.evictBlock(scope, id).catch((err: unknown) => {
+      if (!isMissing(err)) console.warn(JSON.stringify({ level: "warn", message: "activation block not evicted", block_id: id, error: String(err) }));
     });
   }
 }
