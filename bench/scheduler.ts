@@ -65,6 +65,10 @@ interface RunResult {
   nodePrefill: number;
   nodeRequests: number;
   blockTokens: Map<string, number>;
+  /** Chats whose block the bridge held (sent by id), and hits among them; the rest went inline. */
+  byId: number;
+  byIdHits: number;
+  replayMs: number;
 }
 
 async function replay(stack: Stack, users: User[], trace: Array<{ user: number; question: string }>, policy: "lru" | "ours"): Promise<RunResult> {
@@ -85,18 +89,25 @@ async function replay(stack: Stack, users: User[], trace: Array<{ user: number; 
   const blockTokens = new Map<string, number>();
   let chatPrompt = 0;
   let chatCached = 0;
+  let byId = 0;
+  let byIdHits = 0;
+  const t0 = performance.now();
   for (const q of trace) {
     const u = users[q.user] as User;
     const r = await call(stack, "POST", "/v1/chat", { user_id: `${prefix}-${u.id}`, infer: false, messages: [{ role: "user", content: q.question }], max_tokens: 3 });
     if (r.status !== 200 || !r.body.memos || !r.body.usage) throw new Error(`chat: ${r.status} ${JSON.stringify(r.body)}`);
     hits.push(r.body.memos.cache_hit);
+    if (r.body.memos.block_id) {
+      byId++;
+      if (r.body.memos.cache_hit) byIdHits++;
+    }
     blockTokens.set(u.id, r.body.memos.tokens.block);
     chatPrompt += r.body.usage.prompt_tokens;
     chatCached += r.body.usage.prompt_tokens_details.cached_tokens;
   }
   // The stand-in counts every request it served (warm-ups too); a real node is read through the chats' own usage.
   const s = stack.stats() ?? { prompt_tokens: chatPrompt, cached_tokens: chatCached, requests: trace.length };
-  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens };
+  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens, byId, byIdHits, replayMs: performance.now() - t0 };
 }
 
 async function searchP95(stack: Stack, userId: string, record: boolean): Promise<number> {
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
     console.log("\npolicy                              hit rate   prefill tokens   saved vs (a)   hit rate / optimal");
     for (const r of rows) console.log(`${r[0].padEnd(36)}${String(r[1]).padStart(8)}   ${String(r[2]).padStart(14)}   ${String(r[3]).padStart(12)}   ${String(r[4]).padStart(10)}`);
     console.log(`\nnode requests: (b) ${lru.nodeRequests} (chats only), (c) ${ours.nodeRequests} (chats + the scheduler's warm-ups, whose prefill is counted above)`);
+    console.log(`replays: (b) ${(lru.replayMs / 1000).toFixed(0)} s, (c) ${(ours.replayMs / 1000).toFixed(0)} s; (c) sent ${ours.byId} chats with a block the bridge held (${ours.byIdHits} hits), ${QUERIES - ours.byId} inline (${ours.hits.filter(Boolean).length - ours.byIdHits} hits)`);
     console.log("(d) counts only block bytes against the budget and saves exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
 
     const ofOptimal = rate(ours.hits) / Math.max(1e-9, rate(opt));

@@ -80,7 +80,7 @@ import { CubeCipher, withKeys } from "./cube/encryption";
 import { HeatRecorder } from "./cube/activation/heat";
 import { releaseAll, runActivation } from "./cube/activation/task";
 import { activationArgs, activationView, chatPrefix, type ActivationView, type ChatPrefix } from "./cube/activation/rpc";
-import { readActivationConfig, scrubBlocksWith, writeActivationConfig } from "./cube/activation/store";
+import { readActivationConfig, readBlock, scrubBlocksWith, userKey, writeActivationConfig } from "./cube/activation/store";
 import { activationConfigSchema, type ActivationConfig } from "../src/memory/activation/config";
 import { bridgeClientFromEnv } from "../src/bridge/client";
 import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSchema, skillArgs, skillFilterSchema, updateSkillSchema, type SkillRunReport } from "../src/memory/skills-contract";
@@ -154,6 +154,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private readonly heat: HeatRecorder;
   /** When the activation task was last woken by a search: searches close together wake it once. */
   private activationWokenAt = 0;
+  /** When a chat of a user without a block row last woke the activation task, per user key. */
+  private readonly newUserWokenAt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -1142,9 +1144,25 @@ export class CubeObject extends DurableObject<CubeEnv> {
   async chatPrefix(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<ChatPrefix>> {
     const opened = this.openArgs(activationArgs.prefix, [rawIdentity, rawUser]);
     if (!opened.ok) return opened;
-    const prefix = await chatPrefix(this.sql, opened.value.identity, this.heat, opened.value.args[1], Date.now());
+    const now = Date.now();
+    const user = opened.value.args[1];
+    const prefix = await chatPrefix(this.sql, opened.value.identity, this.heat, user, now);
     if (prefix.memory_ids.length) await this.auditRead(opened.value.args[0], "memory.read", prefix.memory_ids);
+    if (prefix.block_id === null && prefix.text && !readBlock(this.sql, user)) this.wakeForNewUser(userKey(user), now);
     return ok(prefix);
+  }
+
+  /**
+   * A user chatting whom the activation task has no block row for yet: the task runs in a second
+   * rather than at the next heat-driven wake-up (up to 15 s away), so that their block is offered
+   * to the bridge before their next chat. At most once per user every 10 s; once the task wrote
+   * the user's row (admitted or not), chats no longer wake it.
+   */
+  private wakeForNewUser(key: string, now: number): void {
+    if (now - (this.newUserWokenAt.get(key) ?? 0) <= 10_000) return;
+    if (this.newUserWokenAt.size > 1_000) this.newUserWokenAt.clear();
+    this.newUserWokenAt.set(key, now);
+    void this.scheduler.wake(now + 1_000, ["activation"]).catch(() => undefined);
   }
 
   /** The cube's activation settings. */
