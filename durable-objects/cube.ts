@@ -79,6 +79,7 @@ import { flattenFields, type PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
 import { HeatRecorder } from "./cube/activation/heat";
 import { releaseAll, runActivation } from "./cube/activation/task";
+import { deleteAllAdapters } from "./cube/distill/release";
 import { activationArgs, activationView, chatPrefix, type ActivationView, type ChatPrefix } from "./cube/activation/rpc";
 import { readActivationConfig, readBlock, scrubBlocksWith, userKey, writeActivationConfig } from "./cube/activation/store";
 import { activationConfigSchema, type ActivationConfig } from "../src/memory/activation/config";
@@ -828,8 +829,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const flushed = await this.flushAudit(this.identity);
     if (!flushed.ok) return flushed;
     const auditHead = drainedHead(this.sql);
-    // Its blocks leave the GPU node too (best effort: the node's own LRU drops what is left).
-    await releaseAll(this.sql, this.identity, bridgeClientFromEnv(this.env));
+    // Its blocks and adapters leave the GPU node too (best effort: the node's own LRU drops what is left).
+    const bridge = bridgeClientFromEnv(this.env);
+    await releaseAll(this.sql, this.identity, bridge);
+    await deleteAllAdapters(this.identity, bridge);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrateFresh();

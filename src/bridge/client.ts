@@ -3,6 +3,7 @@ import { createSigner } from "@memos-edge/bridge-protocol";
 import type {
   ActivationBlock,
   AdapterLoaded,
+  AdapterDeleted,
   AdapterUnloaded,
   AdapterView,
   BlockChange,
@@ -178,6 +179,10 @@ export class BridgeClient {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
       requestId: s.request_id,
     });
+  }
+  /** Unloads the adapter from every node and drops it from the bridge's registry. */
+  deleteAdapter(s: CallScope, name: string) {
+    return this.request<AdapterDeleted>("DELETE", `/v1/adapters/${encodeURIComponent(name)}`, { query: this.scoped(s), requestId: s.request_id });
   }
   train(s: CallScope, input: TrainBody) {
     const body = {
