@@ -1196,15 +1196,18 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return opened.ok ? ok(readConsolidationConfig(this.sql)) : opened;
   }
 
-  /** Changes consolidation settings (merged over the current ones) and wakes the task. */
-  async setConsolidationConfig(rawIdentity: unknown, rawPatch: unknown): Promise<CubeResult<ConsolidationConfig>> {
-    const opened = this.openArgs(distillArgs.consolidation, [rawIdentity, rawPatch]);
+  /** Changes consolidation settings (merged over the current ones), audited, once per idempotency key; wakes the task. */
+  async setConsolidationConfig(rawIdentity: unknown, rawPatch: unknown, rawIdempotency?: unknown): Promise<CubeResult<ConsolidationConfig>> {
+    const opened = this.openArgs(distillArgs.consolidation, [rawIdentity, rawPatch, rawIdempotency]);
     if (!opened.ok) return opened;
     const merged = consolidationConfigSchema.safeParse({ ...readConsolidationConfig(this.sql), ...opened.value.args[1] });
     if (!merged.success) return invalid(merged.error);
-    this.ctx.storage.transactionSync(() => writeConsolidationConfig(this.sql, merged.data));
-    await this.scheduler.wake(Date.now(), ["consolidation"]);
-    return ok(merged.data);
+    const result = await this.audited(opened.value.args[0], "cube.consolidation", () => [opened.value.identity.cube_id], opened.value.args[2], () => {
+      writeConsolidationConfig(this.sql, merged.data);
+      return ok(merged.data);
+    });
+    if (result.ok) await this.scheduler.wake(Date.now(), ["consolidation"]);
+    return result;
   }
 
   /** Parameter memory: settings, the adapter attached per user, the job in flight, users backing off. */
