@@ -3,11 +3,13 @@
 // a vLLM stand-in whose prefix cache has a fixed byte budget and reports cached tokens. Printed in
 // the same run, under the same budget: (a) no activation memory, (b) the node's own LRU prefix
 // cache over the rendered prompts (no scheduler), (c) the activation scheduler, (d) Belady's optimal
-// eviction of the same blocks offline; then search p95 with heat recording on and off.
+// eviction of the same blocks offline, (e) online LFU per byte over them, simulated; then search
+// p95 with heat recording on and off.
 import path from "node:path";
 import { loadLocomo } from "./lib/locomo.ts";
 import { percentile } from "./lib/server.ts";
 import { beladyHits, rng, zipf } from "./lib/scheduler-belady.ts";
+import { lfuHits } from "./lib/scheduler-lfu.ts";
 import { startStack, type Stack } from "./lib/scheduler-stack.ts";
 
 const DATA = process.env.LOCOMO_FILE ?? path.join(import.meta.dirname, "../../shared/data/locomo/locomo-dev5.json");
@@ -166,17 +168,21 @@ async function main(): Promise<void> {
     const sizes = trace.map((t) => ({ key: String(t.user), tokens: ours.blockTokens.get((users[t.user] as User).id) ?? 0 }));
     const opt = beladyHits(sizes.map((s) => ({ key: s.key, bytes: s.tokens * KV_BYTES_PER_TOKEN })), BUDGET_BYTES);
     const optSaved = sizes.reduce((s, x, i) => s + (opt[i] ? x.tokens : 0), 0);
+    // (e): online LFU per byte over the same block requests and sizes, the whole budget for blocks (offline simulation, like (d)).
+    const lfu = lfuHits(sizes.map((s) => ({ key: s.key, bytes: s.tokens * KV_BYTES_PER_TOKEN })), BUDGET_BYTES);
+    const lfuSaved = sizes.reduce((s, x, i) => s + (lfu[i] ? x.tokens : 0), 0);
     const rows = [
       ["(a) no activation memory", "0.0%", none, "-", "-"],
       ["(b) node LRU prefix cache alone", pct(rate(lru.hits)), lru.nodePrefill, pct(1 - lru.nodePrefill / none), pct(rate(lru.hits) / Math.max(1e-9, rate(opt)))],
       ["(c) activation scheduler (ours)", pct(rate(ours.hits)), ours.nodePrefill, pct(1 - ours.nodePrefill / none), pct(rate(ours.hits) / Math.max(1e-9, rate(opt)))],
       ["(d) Belady optimal (offline)", pct(rate(opt)), none - optSaved, pct(optSaved / none), "100.0%"],
+      ["(e) online LFU per byte (simulated)", pct(rate(lfu)), none - lfuSaved, pct(lfuSaved / none), pct(rate(lfu) / Math.max(1e-9, rate(opt)))],
     ] as const;
     console.log("\npolicy                              hit rate   prefill tokens   saved vs (a)   hit rate / optimal");
     for (const r of rows) console.log(`${r[0].padEnd(36)}${String(r[1]).padStart(8)}   ${String(r[2]).padStart(14)}   ${String(r[3]).padStart(12)}   ${String(r[4]).padStart(10)}`);
     console.log(`\nnode requests: (b) ${lru.nodeRequests} (chats only), (c) ${ours.nodeRequests} (chats + the scheduler's warm-ups, whose prefill is counted above)`);
     console.log(`replays: (b) ${(lru.replayMs / 1000).toFixed(0)} s, (c) ${(ours.replayMs / 1000).toFixed(0)} s; (c) sent ${ours.byId} chats with a block the bridge held (${ours.byIdHits} hits), ${QUERIES - ours.byId} inline (${ours.hits.filter(Boolean).length - ours.byIdHits} hits)`);
-    console.log("(d) counts only block bytes against the budget and saves exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
+    console.log("(d) and (e) count only block bytes against the budget and save exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
 
     const ofOptimal = rate(ours.hits) / Math.max(1e-9, rate(opt));
     const saved = 1 - ours.nodePrefill / none;
