@@ -90,6 +90,15 @@ describe("activation ranking on the bridge", () => {
       expect(next.body.evicted).not.toContain(c.body.block.id);
     });
 
+    it("takes the heat a generate request carries as its blocks' newest report", async () => {
+      await register(10);
+      const used = await register(5);
+      const lukewarm = await register(7);
+      await call(b, "POST", "/v1/generate", { ...scope, block_ids: [used.body.block.id], heat: 100, messages: [{ role: "user", content: "q" }], stream: false });
+      const next = await register(8);
+      expect(next.body.evicted).toEqual([lukewarm.body.block.id]);
+    });
+
     it("names only the caller's own evicted blocks: another cube's victim stays unnamed", async () => {
       const other = { tenant_id: scope.tenant_id, cube_id: "user:bob" };
       const bobs = await register(1, other);

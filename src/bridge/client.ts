@@ -283,6 +283,8 @@ export interface NodeStats {
 export interface GenerateInput {
   messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
   block_ids?: string[];
+  /** The blocks' user's heat now, for the bridge's ranking across cubes. */
+  heat?: number;
   /** A LoRA adapter of the cube (parameter memory); the bridge loads it on the node if needed. */
   adapter?: string;
   model?: string;

@@ -128,6 +128,11 @@ export class BlockStore {
     this.heats.set(id, { heat, at, half_life_ms: halfLifeMs });
   }
 
+  /** A newer heat of the block from its cube, with the half-life it last reported (a use carries no half-life). */
+  reportHeat(id: string, heat: number, at: number): void {
+    this.setHeat(id, heat, this.heats.get(id)?.half_life_ms ?? null, at);
+  }
+
   /** A block's reported heat, decayed to `now`; 0 when none was reported. */
   heatOf(id: string, now: number): number {
     const h = this.heats.get(id);

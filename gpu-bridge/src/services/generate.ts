@@ -44,6 +44,7 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
   if (adapter) await ensureLoaded(deps, adapter, node);
   const now = deps.now();
   for (const b of blocks) deps.blocks.touch(b.id, now);
+  if (req.heat !== undefined) for (const b of blocks) deps.blocks.reportHeat(b.id, req.heat, now);
   if (blocks.length) deps.db.persistSoon();
 
   const backend = backendOf(deps, node.id);

@@ -103,6 +103,8 @@ export type ChatMessage = z.output<typeof chatMessage>;
 export const generateRequest = cubeScope.extend({
   messages: z.array(chatMessage).min(1).max(500),
   block_ids: z.array(z.string().min(1).max(100)).max(32).default([]),
+  /** The blocks' user's heat now, as their cube measures it: each use keeps the bridge's ranking current between refreshes. */
+  heat: z.number().min(0).max(1e9).optional(),
   adapter: adapterName.optional(),
   model: modelName.optional(),
   max_tokens: z.number().int().min(1).max(32_768).default(256),
