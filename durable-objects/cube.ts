@@ -1156,8 +1156,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   }
 
   /**
-   * A user chatting whom the activation task has no block row for yet: the task runs in a second
-   * rather than at the next heat-driven wake-up (up to 15 s away), so that their block is offered
+   * A user chatting whom the activation task has no block row for yet: the task runs a quarter of a
+   * second later rather than at the next heat-driven wake-up (up to 15 s away), so that their block is offered
    * to the bridge before their next chat. At most once per user every 10 s; once the task wrote
    * the user's row (admitted or not), chats no longer wake it.
    */
@@ -1165,7 +1165,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     if (now - (this.newUserWokenAt.get(key) ?? 0) <= 10_000) return;
     if (this.newUserWokenAt.size > 1_000) this.newUserWokenAt.clear();
     this.newUserWokenAt.set(key, now);
-    void this.scheduler.wake(now + 1_000, ["activation"]).catch(() => undefined);
+    void this.scheduler.wake(now + 250, ["activation"]).catch(() => undefined);
   }
 
   /** The cube's activation settings. */
