@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     return { user, question: qs[Math.floor(random() * qs.length)] as string };
   });
   const distinct = new Set(trace.map((t) => t.user)).size;
-  console.log(`scheduler settings: ${OURS_SETTINGS ? JSON.stringify(OURS_SETTINGS) : "the defaults"}`);
+  console.log(`scheduler settings: ${OURS_SETTINGS ? JSON.stringify(OURS_SETTINGS) : "the defaults"}; bridge conversation_share: ${process.env.CONVERSATION_SHARE ?? "the default"}`);
   console.log(`bench:scheduler: ${users.length} users (one cube each, ${MEMORIES} memories at most), ${QUERIES} chats, Zipf s=${ZIPF_S} (${distinct} users asked), node budget ${(BUDGET_BYTES / 1e6).toFixed(1)} MB = ${BUDGET_BYTES / KV_BYTES_PER_TOKEN} tokens of KV at ${KV_BYTES_PER_TOKEN} B/token`);
   const stack = await startStack({ budgetBytes: BUDGET_BYTES, kvBytesPerToken: KV_BYTES_PER_TOKEN });
   try {
