@@ -170,6 +170,16 @@ describe("activation ranking on the bridge", () => {
       expect(await metrics.text()).toMatch(/bridge_rewarms_total\{node="gpu-a"\} [1-9]/);
     });
 
+    it("answers a refresh that only reports heat without a warm-up while the block cannot have left the cache", async () => {
+      await setup(true);
+      const reg = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: textOfTokens(100), heat: 3 });
+      const sent = v.sent("/v1/chat/completions").length;
+      const r = await call<{ block: { id: string; size_bytes: number } }>(b, "POST", `/v1/activation/${reg.body.block.id}/refresh`, { ...scope, heat: 9 });
+      expect(r.status).toBe(200);
+      expect(r.body.block.size_bytes).toBe(100_000);
+      expect(v.sent("/v1/chat/completions")).toHaveLength(sent);
+    });
+
     it("leaves the node's LRU alone when the cache size is not configured (the block falls out)", async () => {
       await setup(false);
       const reg = await call<{ block: { id: string } }>(b, "POST", "/v1/activation", { ...scope, text: textOfTokens(100), heat: 3 });

@@ -115,6 +115,14 @@ export class BlockStore {
     return this.db.all("SELECT * FROM blocks WHERE node_id = ? ORDER BY last_used_at, id", [nodeId]).map(toBlock);
   }
 
+  /**
+   * Ids of the node's blocks, without writing buffered uses first (ids do not depend on them):
+   * cheap enough for the generate path, with `get` reading each block from memory.
+   */
+  idsOnNode(nodeId: string): string[] {
+    return this.db.all("SELECT id FROM blocks WHERE node_id = ?", [nodeId]).map((r) => String(r.id));
+  }
+
   bytesInUse(nodeId: string): number {
     const known = this.bytes.get(nodeId);
     if (known !== undefined) return known;

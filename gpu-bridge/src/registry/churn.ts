@@ -9,6 +9,8 @@
 export class ChurnMeter {
   private readonly total = new Map<string, number>();
   private readonly marks = new Map<string, number>();
+  /** Nodes with a keep-warm run waiting in their queue: at most one each. */
+  private readonly waiting = new Set<string>();
 
   add(nodeId: string, tokens: number): void {
     this.total.set(nodeId, (this.total.get(nodeId) ?? 0) + Math.max(0, tokens));
@@ -27,5 +29,17 @@ export class ChurnMeter {
 
   forget(blockId: string): void {
     this.marks.delete(blockId);
+  }
+
+  /** Claims the node's one waiting keep-warm run; false when one already waits. */
+  claimRun(nodeId: string): boolean {
+    if (this.waiting.has(nodeId)) return false;
+    this.waiting.add(nodeId);
+    return true;
+  }
+
+  /** The waiting run started (or failed): the next prompt may queue another. */
+  releaseRun(nodeId: string): void {
+    this.waiting.delete(nodeId);
   }
 }

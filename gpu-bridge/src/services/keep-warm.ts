@@ -11,8 +11,6 @@ import { backendOf } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import type { Block } from "../registry/activation.js";
 
-const warming = new WeakMap<BridgeDeps, Set<string>>();
-
 /** Tokens of new content after which a resident block of `node` is warmed again; null: not kept warm here. */
 export function warmAfterTokens(deps: BridgeDeps, node: NodeConfig): number | null {
   if (!node.cache_bytes) return null;
@@ -33,8 +31,11 @@ export function dueBlocks(deps: BridgeDeps, node: NodeConfig): Block[] {
   const after = warmAfterTokens(deps, node);
   if (after === null) return [];
   return deps.blocks
-    .listByNode(node.id)
-    .map((b) => ({ b, since: deps.churn.since(node.id, b.id) }))
+    .idsOnNode(node.id)
+    .flatMap((id) => {
+      const b = deps.blocks.get(id);
+      return b ? [{ b, since: deps.churn.since(node.id, id) }] : [];
+    })
     .filter((x) => x.since >= after)
     .sort((x, y) => y.since - x.since)
     .map((x) => x.b);
@@ -45,14 +46,10 @@ export function dueBlocks(deps: BridgeDeps, node: NodeConfig): Block[] {
  * failed warm-up is logged and tried again after the next prompt. At most one run per node waits.
  */
 export function scheduleWarm(deps: BridgeDeps, node: NodeConfig): Promise<void> {
-  let busy = warming.get(deps);
-  if (!busy) warming.set(deps, (busy = new Set()));
-  if (busy.has(node.id) || dueBlocks(deps, node).length === 0) return Promise.resolve();
-  const running = busy;
-  running.add(node.id);
+  if (dueBlocks(deps, node).length === 0 || !deps.churn.claimRun(node.id)) return Promise.resolve();
   return deps
     .serial(node.id, async () => {
-      running.delete(node.id);
+      deps.churn.releaseRun(node.id);
       const backend = backendOf(deps, node.id);
       for (const b of dueBlocks(deps, node)) {
         await backend.warm(b, b.model);
@@ -61,7 +58,7 @@ export function scheduleWarm(deps: BridgeDeps, node: NodeConfig): Promise<void> 
       }
     })
     .catch((err: unknown) => {
-      running.delete(node.id);
+      deps.churn.releaseRun(node.id);
       console.warn(`[gpu-bridge] keep-warm on ${node.id} failed`, err);
     });
 }
