@@ -116,7 +116,7 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
       try {
         gen = await client.generate(scope, { messages, ...(blockId ? { block_ids: [blockId], heat: prefix.heat } : {}), ...options }, onToken);
       } catch (err) {
-        // The bridge evicted the block to make room for another cube's (its LRU across cubes) before
+        // The bridge evicted the block to make room for another cube's (its ranking across cubes) before
         // the activation task saw it: the same bytes go inline, the node's cache may still hold them.
         if (!blockId || !(err instanceof ApiError) || err.code !== "not_found") throw err;
         blockId = null;
