@@ -3,11 +3,13 @@
 // a vLLM stand-in whose prefix cache has a fixed byte budget and reports cached tokens. Printed in
 // the same run, under the same budget: (a) no activation memory, (b) the node's own LRU prefix
 // cache over the rendered prompts (no scheduler), (c) the activation scheduler, (d) Belady's optimal
-// eviction of the same blocks offline; then search p95 with heat recording on and off.
+// eviction of the same blocks offline, (e) online LFU per byte over them, simulated; then search
+// p95 with heat recording on and off.
 import path from "node:path";
 import { loadLocomo } from "./lib/locomo.ts";
 import { percentile } from "./lib/server.ts";
 import { beladyHits, rng, zipf } from "./lib/scheduler-belady.ts";
+import { lfuHits } from "./lib/scheduler-lfu.ts";
 import { startStack, type Stack } from "./lib/scheduler-stack.ts";
 
 const DATA = process.env.LOCOMO_FILE ?? path.join(import.meta.dirname, "../../shared/data/locomo/locomo-dev5.json");
@@ -65,6 +67,10 @@ interface RunResult {
   nodePrefill: number;
   nodeRequests: number;
   blockTokens: Map<string, number>;
+  /** Chats whose block the bridge held (sent by id), and hits among them; the rest went inline. */
+  byId: number;
+  byIdHits: number;
+  replayMs: number;
 }
 
 async function replay(stack: Stack, users: User[], trace: Array<{ user: number; question: string }>, policy: "lru" | "ours"): Promise<RunResult> {
@@ -85,18 +91,25 @@ async function replay(stack: Stack, users: User[], trace: Array<{ user: number; 
   const blockTokens = new Map<string, number>();
   let chatPrompt = 0;
   let chatCached = 0;
+  let byId = 0;
+  let byIdHits = 0;
+  const t0 = performance.now();
   for (const q of trace) {
     const u = users[q.user] as User;
     const r = await call(stack, "POST", "/v1/chat", { user_id: `${prefix}-${u.id}`, infer: false, messages: [{ role: "user", content: q.question }], max_tokens: 3 });
     if (r.status !== 200 || !r.body.memos || !r.body.usage) throw new Error(`chat: ${r.status} ${JSON.stringify(r.body)}`);
     hits.push(r.body.memos.cache_hit);
+    if (r.body.memos.block_id) {
+      byId++;
+      if (r.body.memos.cache_hit) byIdHits++;
+    }
     blockTokens.set(u.id, r.body.memos.tokens.block);
     chatPrompt += r.body.usage.prompt_tokens;
     chatCached += r.body.usage.prompt_tokens_details.cached_tokens;
   }
   // The stand-in counts every request it served (warm-ups too); a real node is read through the chats' own usage.
   const s = stack.stats() ?? { prompt_tokens: chatPrompt, cached_tokens: chatCached, requests: trace.length };
-  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens };
+  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens, byId, byIdHits, replayMs: performance.now() - t0 };
 }
 
 async function searchP95(stack: Stack, userId: string, record: boolean): Promise<number> {
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
     return { user, question: qs[Math.floor(random() * qs.length)] as string };
   });
   const distinct = new Set(trace.map((t) => t.user)).size;
-  console.log(`scheduler settings: ${OURS_SETTINGS ? JSON.stringify(OURS_SETTINGS) : "the defaults"}`);
+  console.log(`scheduler settings: ${OURS_SETTINGS ? JSON.stringify(OURS_SETTINGS) : "the defaults"}; bridge conversation_share: ${process.env.CONVERSATION_SHARE ?? "the default"}`);
   console.log(`bench:scheduler: ${users.length} users (one cube each, ${MEMORIES} memories at most), ${QUERIES} chats, Zipf s=${ZIPF_S} (${distinct} users asked), node budget ${(BUDGET_BYTES / 1e6).toFixed(1)} MB = ${BUDGET_BYTES / KV_BYTES_PER_TOKEN} tokens of KV at ${KV_BYTES_PER_TOKEN} B/token`);
   const stack = await startStack({ budgetBytes: BUDGET_BYTES, kvBytesPerToken: KV_BYTES_PER_TOKEN });
   try {
@@ -155,16 +168,21 @@ async function main(): Promise<void> {
     const sizes = trace.map((t) => ({ key: String(t.user), tokens: ours.blockTokens.get((users[t.user] as User).id) ?? 0 }));
     const opt = beladyHits(sizes.map((s) => ({ key: s.key, bytes: s.tokens * KV_BYTES_PER_TOKEN })), BUDGET_BYTES);
     const optSaved = sizes.reduce((s, x, i) => s + (opt[i] ? x.tokens : 0), 0);
+    // (e): online LFU per byte over the same block requests and sizes, the whole budget for blocks (offline simulation, like (d)).
+    const lfu = lfuHits(sizes.map((s) => ({ key: s.key, bytes: s.tokens * KV_BYTES_PER_TOKEN })), BUDGET_BYTES);
+    const lfuSaved = sizes.reduce((s, x, i) => s + (lfu[i] ? x.tokens : 0), 0);
     const rows = [
       ["(a) no activation memory", "0.0%", none, "-", "-"],
       ["(b) node LRU prefix cache alone", pct(rate(lru.hits)), lru.nodePrefill, pct(1 - lru.nodePrefill / none), pct(rate(lru.hits) / Math.max(1e-9, rate(opt)))],
       ["(c) activation scheduler (ours)", pct(rate(ours.hits)), ours.nodePrefill, pct(1 - ours.nodePrefill / none), pct(rate(ours.hits) / Math.max(1e-9, rate(opt)))],
       ["(d) Belady optimal (offline)", pct(rate(opt)), none - optSaved, pct(optSaved / none), "100.0%"],
+      ["(e) online LFU per byte (simulated)", pct(rate(lfu)), none - lfuSaved, pct(lfuSaved / none), pct(rate(lfu) / Math.max(1e-9, rate(opt)))],
     ] as const;
     console.log("\npolicy                              hit rate   prefill tokens   saved vs (a)   hit rate / optimal");
     for (const r of rows) console.log(`${r[0].padEnd(36)}${String(r[1]).padStart(8)}   ${String(r[2]).padStart(14)}   ${String(r[3]).padStart(12)}   ${String(r[4]).padStart(10)}`);
     console.log(`\nnode requests: (b) ${lru.nodeRequests} (chats only), (c) ${ours.nodeRequests} (chats + the scheduler's warm-ups, whose prefill is counted above)`);
-    console.log("(d) counts only block bytes against the budget and saves exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
+    console.log(`replays: (b) ${(lru.replayMs / 1000).toFixed(0)} s, (c) ${(ours.replayMs / 1000).toFixed(0)} s; (c) sent ${ours.byId} chats with a block the bridge held (${ours.byIdHits} hits), ${QUERIES - ours.byId} inline (${ours.hits.filter(Boolean).length - ours.byIdHits} hits)`);
+    console.log("(d) and (e) count only block bytes against the budget and save exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
 
     const ofOptimal = rate(ours.hits) / Math.max(1e-9, rate(opt));
     const saved = 1 - ours.nodePrefill / none;

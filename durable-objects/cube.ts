@@ -79,8 +79,9 @@ import { flattenFields, type PrivacyMode } from "../src/governance/pii";
 import { CubeCipher, withKeys } from "./cube/encryption";
 import { HeatRecorder } from "./cube/activation/heat";
 import { releaseAll, runActivation } from "./cube/activation/task";
+import { deleteAllAdapters } from "./cube/distill/release";
 import { activationArgs, activationView, chatPrefix, type ActivationView, type ChatPrefix } from "./cube/activation/rpc";
-import { readActivationConfig, scrubBlocksWith, writeActivationConfig } from "./cube/activation/store";
+import { readActivationConfig, readBlock, scrubBlocksWith, userKey, writeActivationConfig } from "./cube/activation/store";
 import { activationConfigSchema, type ActivationConfig } from "../src/memory/activation/config";
 import { bridgeClientFromEnv } from "../src/bridge/client";
 import { createSkillSchema, listSkillsSchema, minedSkillsSchema, searchSkillsSchema, skillArgs, skillFilterSchema, updateSkillSchema, type SkillRunReport } from "../src/memory/skills-contract";
@@ -154,6 +155,8 @@ export class CubeObject extends DurableObject<CubeEnv> {
   private readonly heat: HeatRecorder;
   /** When the activation task was last woken by a search: searches close together wake it once. */
   private activationWokenAt = 0;
+  /** When a chat of a user without a block row last woke the activation task, per user key. */
+  private readonly newUserWokenAt = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: CubeEnv) {
     super(ctx, env);
@@ -838,8 +841,10 @@ export class CubeObject extends DurableObject<CubeEnv> {
     const flushed = await this.flushAudit(this.identity);
     if (!flushed.ok) return flushed;
     const auditHead = drainedHead(this.sql);
-    // Its blocks leave the GPU node too (best effort: the node's own LRU drops what is left).
-    await releaseAll(this.sql, this.identity, bridgeClientFromEnv(this.env));
+    // Its blocks and adapters leave the GPU node too (best effort: the node's own LRU drops what is left).
+    const bridge = bridgeClientFromEnv(this.env);
+    await releaseAll(this.sql, this.identity, bridge);
+    await deleteAllAdapters(this.identity, bridge);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.migrateFresh();
@@ -1154,9 +1159,25 @@ export class CubeObject extends DurableObject<CubeEnv> {
   async chatPrefix(rawIdentity: unknown, rawUser: unknown): Promise<CubeResult<ChatPrefix>> {
     const opened = this.openArgs(activationArgs.prefix, [rawIdentity, rawUser]);
     if (!opened.ok) return opened;
-    const prefix = await chatPrefix(this.sql, opened.value.identity, this.heat, opened.value.args[1], Date.now());
+    const now = Date.now();
+    const user = opened.value.args[1];
+    const prefix = await chatPrefix(this.sql, opened.value.identity, this.heat, user, now);
     if (prefix.memory_ids.length) await this.auditRead(opened.value.args[0], "memory.read", prefix.memory_ids);
+    if (prefix.block_id === null && prefix.text && !readBlock(this.sql, user)) this.wakeForNewUser(userKey(user), now);
     return ok(prefix);
+  }
+
+  /**
+   * A user chatting whom the activation task has no block row for yet: the task runs a quarter of a
+   * second later rather than at the next heat-driven wake-up (up to 15 s away), so that their block is offered
+   * to the bridge before their next chat. At most once per user every 10 s; once the task wrote
+   * the user's row (admitted or not), chats no longer wake it.
+   */
+  private wakeForNewUser(key: string, now: number): void {
+    if (now - (this.newUserWokenAt.get(key) ?? 0) <= 10_000) return;
+    if (this.newUserWokenAt.size > 1_000) this.newUserWokenAt.clear();
+    this.newUserWokenAt.set(key, now);
+    void this.scheduler.wake(now + 250, ["activation"]).catch(() => undefined);
   }
 
   /** The cube's activation settings. */
@@ -1187,15 +1208,18 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return opened.ok ? ok(readConsolidationConfig(this.sql)) : opened;
   }
 
-  /** Changes consolidation settings (merged over the current ones) and wakes the task. */
-  async setConsolidationConfig(rawIdentity: unknown, rawPatch: unknown): Promise<CubeResult<ConsolidationConfig>> {
-    const opened = this.openArgs(distillArgs.consolidation, [rawIdentity, rawPatch]);
+  /** Changes consolidation settings (merged over the current ones), audited, once per idempotency key; wakes the task. */
+  async setConsolidationConfig(rawIdentity: unknown, rawPatch: unknown, rawIdempotency?: unknown): Promise<CubeResult<ConsolidationConfig>> {
+    const opened = this.openArgs(distillArgs.consolidation, [rawIdentity, rawPatch, rawIdempotency]);
     if (!opened.ok) return opened;
     const merged = consolidationConfigSchema.safeParse({ ...readConsolidationConfig(this.sql), ...opened.value.args[1] });
     if (!merged.success) return invalid(merged.error);
-    this.ctx.storage.transactionSync(() => writeConsolidationConfig(this.sql, merged.data));
-    await this.scheduler.wake(Date.now(), ["consolidation"]);
-    return ok(merged.data);
+    const result = await this.audited(opened.value.args[0], "cube.consolidation", () => [opened.value.identity.cube_id], opened.value.args[2], () => {
+      writeConsolidationConfig(this.sql, merged.data);
+      return ok(merged.data);
+    });
+    if (result.ok) await this.scheduler.wake(Date.now(), ["consolidation"]);
+    return result;
   }
 
   /** Parameter memory: settings, the adapter attached per user, the job in flight, users backing off. */

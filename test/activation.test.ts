@@ -137,6 +137,26 @@ describe("activation blocks", () => {
     expect(s.decisions.some((d) => d.task === "activation" && /no longer live/.test(d.reason))).toBe(true);
   });
 
+  it("a chat of a user without a block row makes the task due within a second, sooner than a search alone would", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await add(t, cube, "eve", "Eve collects stamps");
+    await add(t, cube, "eve", "Eve lives in Porto");
+    const taskDue = async () =>
+      runInDurableObject(probeStub(`${t.id}/${cube}`), (_o, state) => state.storage.sql.exec<{ next_at: number | null }>("SELECT next_at FROM scheduler_tasks WHERE name = 'activation'").one().next_at);
+    // A search wakes the task 5 s later.
+    const searched = Date.now();
+    await search(t, cube, "eve", "stamps");
+    expect(await taskDue()).toBeGreaterThanOrEqual(searched + 5_000);
+    const asked = Date.now();
+    const r = await api(t, "POST", "/v1/chat", { cube_id: cube, user_id: "eve", infer: false, messages: [{ role: "user", content: "Where does Eve live?" }], max_tokens: 3 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const due = (await taskDue()) as number;
+    expect(due).toBeLessThan(searched + 5_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 1_000);
+    expect(due).toBeGreaterThanOrEqual(asked);
+  });
+
   it("without a bridge the task fails with 'bridge unavailable' (the scheduler backs it off) and changes nothing", async () => {
     const t = await newTenant();
     const cube = await newCube(t);

@@ -104,6 +104,21 @@ describe("GPU memory routes through the bridge", () => {
     expect((await api<{ adapters: Adapter[] }>(t, "GET", `/v1/cubes/${cube}/adapters`)).body.adapters[0]?.loaded_on).toEqual([]);
   });
 
+  it("deleting the cube unloads and unregisters its adapters and evicts its blocks on the bridge", async () => {
+    const { t, cube } = await withCube();
+    expect((await api(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "gone-style", base_model: "llama-3-8b", source: "/adapters/gone" })).status).toBe(201);
+    expect((await api(t, "POST", `/v1/cubes/${cube}/adapters/gone-style/load`)).status).toBe(200);
+    expect((await api(t, "POST", `/v1/cubes/${cube}/activation`, { memory_ids: [], text: TEXT })).status).toBe(201);
+    const deleted = await api(t, "DELETE", `/v1/cubes/${cube}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    // A new cube of the same id (the bridge keys by tenant and cube id) finds nothing left behind.
+    expect((await api(t, "POST", "/v1/cubes", { id: cube, name: "again" })).status).toBe(201);
+    expect((await api<{ adapters: Adapter[] }>(t, "GET", `/v1/cubes/${cube}/adapters`)).body.adapters).toEqual([]);
+    expect((await api<{ blocks: Block[] }>(t, "GET", `/v1/cubes/${cube}/activation`)).body.blocks).toEqual([]);
+    // The name is free again: registering it is not a conflict.
+    expect((await api(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "gone-style", base_model: "llama-3-8b", source: "/adapters/gone" })).status).toBe(201);
+  });
+
   it("passes the node's refusal of missing weights on as 404, and an unknown adapter as 404", async () => {
     const { t, cube } = await withCube();
     await api(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "nowhere", base_model: "llama-3-8b", source: "/elsewhere/x" });

@@ -42,8 +42,11 @@ export interface Stack {
 export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: number }): Promise<Stack> {
   const vllm = REAL ? null : await startVllm({ model: MODEL, cache: { budgetBytes: opts.budgetBytes, kvBytesPerToken: opts.kvBytesPerToken } });
   const nodeUrl = REAL ?? (vllm as VllmStandin).url;
+  // The node's whole prefix cache, so that the bridge keeps blocks warm in it: the stand-in's is the
+  // budget itself; a real node's is given as VLLM_CACHE_BYTES (unset: the bridge does not keep warm).
+  const cacheBytes = REAL ? Number(process.env.VLLM_CACHE_BYTES ?? 0) : opts.budgetBytes;
   const bridgePort = await freePort();
-  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: nodeUrl, models: [MODEL], budget_bytes: opts.budgetBytes, kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2, ...(process.env.VLLM_API_KEY ? { api_key: process.env.VLLM_API_KEY } : {}) }] });
+  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: nodeUrl, models: [MODEL], budget_bytes: opts.budgetBytes, ...(cacheBytes ? { cache_bytes: cacheBytes } : {}), ...(process.env.CONVERSATION_SHARE ? { conversation_share: Number(process.env.CONVERSATION_SHARE) } : {}), kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2, ...(process.env.VLLM_API_KEY ? { api_key: process.env.VLLM_API_KEY } : {}) }] });
   const start = () => startBridge({ secret: SECRET, host: "127.0.0.1", port: bridgePort, dbPath: ":memory:", nodes, maxSkewMs: 60_000, upstreamTimeoutMs: 10_000, metricsPublic: false, trainer: { timeoutMs: 1_000 }, workDir: mkdtempSync(path.join(tmpdir(), "bench-bridge-")) });
   let bridge: RunningBridge = await start();
   const vars = ensureDevVars() as { DEV_API_KEY: string };

@@ -337,6 +337,8 @@ const MIGRATIONS: readonly string[] = [
     last_error TEXT
   );
   `,
+  // The heat last reported to the bridge for each block: a report is sent again once it moved enough.
+  `ALTER TABLE activation_blocks ADD COLUMN reported_heat REAL;`,
 ];
 
 export const CUBE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId, type RequestIdVariables } from "hono/request-id";
 import { requireSignature } from "./auth.js";
 import type { Verify } from "./auth.js";
-import type { BridgeDeps } from "./context.js";
+import { blockBudget, type BridgeDeps } from "./context.js";
 import { BridgeError, onBridgeError } from "./errors.js";
 import { activationRoutes } from "./routes/activation.js";
 import { adapterRoutes } from "./routes/adapters.js";
@@ -67,7 +67,7 @@ function nodeStats(deps: BridgeDeps) {
   return deps.config.nodes.map((n) => ({
     id: n.id,
     bytesInUse: deps.blocks.bytesInUse(n.id),
-    budgetBytes: n.budget_bytes,
+    budgetBytes: blockBudget(n),
     kvBytesPerToken: n.kv_bytes_per_token,
     loadedAdapters: deps.adapters.loadsOn(n.id).length,
     blocks: deps.blocks.listByNode(n.id).length,

@@ -15,6 +15,15 @@ const nodeSchema = z.object({
   models: z.array(z.string().min(1)).min(1),
   /** Bytes of KV cache the bridge may fill with activation blocks on this node. */
   budget_bytes: z.number().int().positive(),
+  /**
+   * Bytes of the node's whole prefix cache, when known (vLLM: its KV cache capacity). With it the
+   * bridge keeps blocks within `cache_bytes × (1 − conversation_share)` as well, and re-warms a
+   * resident block before the prompts it forwarded since the block's last use could have pushed
+   * it out of the node's LRU; without it neither (the cubes' own keep-warm cadence alone).
+   */
+  cache_bytes: z.number().int().positive().optional(),
+  /** With `cache_bytes`: the share of the node's cache left to the conversations' own KV. */
+  conversation_share: z.number().min(0).max(0.9).default(0.25),
   /** KV bytes per token of the served model: 2 x layers x kv_heads x head_dim x dtype bytes. */
   kv_bytes_per_token: z.number().int().positive().default(131072),
   /** Most adapters loaded at once; least recently used is unloaded first. */

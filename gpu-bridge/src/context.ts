@@ -5,6 +5,7 @@ import { BridgeError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import { AdapterStore } from "./registry/adapters.js";
 import { BlockStore } from "./registry/activation.js";
+import { ChurnMeter } from "./registry/churn.js";
 import type { RegistryDb } from "./registry/db.js";
 import { JobStore } from "./registry/jobs.js";
 
@@ -12,6 +13,8 @@ export interface BridgeDeps {
   config: BridgeConfig;
   db: RegistryDb;
   blocks: BlockStore;
+  /** Tokens each node took in since each block's last warm or use (keep-warm.ts). */
+  churn: ChurnMeter;
   adapters: AdapterStore;
   jobs: JobStore;
   backends: Map<string, InferenceBackend>;
@@ -21,11 +24,12 @@ export interface BridgeDeps {
   serial: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 }
 
-export function makeDeps(parts: Omit<BridgeDeps, "blocks" | "adapters" | "jobs" | "serial">): BridgeDeps {
+export function makeDeps(parts: Omit<BridgeDeps, "blocks" | "churn" | "adapters" | "jobs" | "serial">): BridgeDeps {
   const chains = new Map<string, Promise<unknown>>();
   return {
     ...parts,
     blocks: new BlockStore(parts.db),
+    churn: new ChurnMeter(),
     adapters: new AdapterStore(parts.db),
     jobs: new JobStore(parts.db),
     serial(key, fn) {
@@ -65,7 +69,7 @@ export function pickNode(deps: BridgeDeps, opts: { node?: string | undefined; mo
   let best: NodeConfig | undefined;
   let bestFree = -Infinity;
   for (const n of candidates) {
-    const free = n.budget_bytes - deps.blocks.bytesInUse(n.id);
+    const free = blockBudget(n) - deps.blocks.bytesInUse(n.id);
     if (free > bestFree) {
       best = n;
       bestFree = free;
@@ -73,4 +77,12 @@ export function pickNode(deps: BridgeDeps, opts: { node?: string | undefined; mo
   }
   if (!best) throw new BridgeError("no_node", `no node serves model ${opts.model ?? "(any)"}`, { model: opts.model });
   return best;
+}
+
+/**
+ * Bytes the node's activation blocks may take: `budget_bytes`, and with `cache_bytes` known, no
+ * more than the cache less the conversations' share (their KV shares the node's LRU with blocks).
+ */
+export function blockBudget(n: NodeConfig): number {
+  return n.cache_bytes ? Math.min(n.budget_bytes, Math.floor(n.cache_bytes * (1 - n.conversation_share))) : n.budget_bytes;
 }

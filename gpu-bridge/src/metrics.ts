@@ -39,6 +39,7 @@ export class Metrics {
   private readonly latency = new Histogram();
   private readonly ttft = new Histogram();
   private readonly evictions = new Map<string, number>();
+  private readonly rewarms = new Map<string, number>();
 
   /** Label keys by route, method and status, built once each: this runs on every request. */
   private readonly keys = new Map<string, { counter: string; histogram: string }>();
@@ -76,6 +77,12 @@ export class Metrics {
     this.evictions.set(k, (this.evictions.get(k) ?? 0) + count);
   }
 
+  /** A resident block warmed again by the bridge before the node's LRU could drop it. */
+  rewarmed(node: string): void {
+    const k = key({ node });
+    this.rewarms.set(k, (this.rewarms.get(k) ?? 0) + 1);
+  }
+
   render(gauges: GaugeSource): string {
     const out: string[] = [];
     const counter = (name: string, help: string, m: Map<string, number>) => {
@@ -95,6 +102,7 @@ export class Metrics {
     counter("bridge_cache_lookups_total", "Generate requests by activation cache result.", this.cache);
     histogram("bridge_time_to_first_token_seconds", "Time from request to first generated token.", this.ttft);
     counter("bridge_evictions_total", "Activation blocks evicted to stay under budget.", this.evictions);
+    counter("bridge_rewarms_total", "Resident blocks warmed again to stay in the node's prefix cache.", this.rewarms);
     const nodes = gauges.nodes();
     const gauge = (name: string, help: string, pick: (n: (typeof nodes)[number]) => number) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);

@@ -62,4 +62,20 @@ describe("LoRA cap", () => {
     expect(noNode.status).toBe(422);
     expect(noNode.body.error.code).toBe("no_node");
   });
+
+  it("deletes an adapter: unloaded from the node, gone from the registry, its name free again; another cube's name is not found", async () => {
+    await call(b, "POST", "/v1/adapters/a/load", scope);
+    const id = await idOf("a");
+    const other = await call<ErrorBody>(b, "DELETE", `/v1/adapters/a?tenant_id=${scope.tenant_id}&cube_id=user%3Abob`);
+    expect(other.status).toBe(404);
+    expect(v.loras.has(id as string)).toBe(true);
+    const r = await call<{ deleted: string; unloaded_from: string[] }>(b, "DELETE", `/v1/adapters/a?${q}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ deleted: "a", unloaded_from: ["gpu-a"] });
+    expect(v.loras.has(id as string)).toBe(false);
+    expect(await idOf("a")).toBeUndefined();
+    expect((await call(b, "GET", "/v1/nodes")).body).toMatchObject({ nodes: [{ loadedAdapters: 0 }] });
+    expect((await call(b, "POST", "/v1/adapters", { ...scope, name: "a", base_model: "llama-3-8b", source: "/adapters/a2" })).status).toBe(201);
+    expect((await call<ErrorBody>(b, "DELETE", `/v1/adapters/never?${q}`)).status).toBe(404);
+  });
 });

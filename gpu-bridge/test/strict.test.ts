@@ -59,6 +59,9 @@ describe("strict request schemas", () => {
     await refused("DELETE", `/v1/activation/${blk.body.block.id}?${q}&force=1`);
     await refused("GET", `/v1/adapters?${q}&all=1`);
     await refused("GET", `/v1/training-jobs?${q}&state=running`);
+    await call(b, "POST", "/v1/adapters", { ...scope, name: "kept", base_model: "llama-3-8b", source: "/adapters/kept" });
+    await refused("DELETE", `/v1/adapters/kept?${q}&force=1`);
     expect((await call<{ blocks: unknown[] }>(b, "GET", `/v1/activation?${q}`)).body.blocks).toHaveLength(1);
+    expect((await call<{ adapters: { name: string }[] }>(b, "GET", `/v1/adapters?${q}`)).body.adapters.map((a) => a.name)).toEqual(["kept"]);
   });
 });

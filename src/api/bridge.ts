@@ -106,7 +106,8 @@ export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
   app.openapi(refreshBlock, async (c) => {
     const p = c.req.valid("param");
     const { client, scope } = await prepare(c, p.id, "write");
-    return c.json(await client.refreshBlock(scope, p.blockId, c.req.valid("json").pinned), 200);
+    const body = c.req.valid("json");
+    return c.json(await client.refreshBlock(scope, p.blockId, { pinned: body.pinned, heat: body.heat, half_life_ms: body.half_life_ms }), 200);
   });
   app.openapi(evictBlock, async (c) => {
     const p = c.req.valid("param");

@@ -3,6 +3,7 @@ import { createSigner } from "@memos-edge/bridge-protocol";
 import type {
   ActivationBlock,
   AdapterLoaded,
+  AdapterDeleted,
   AdapterUnloaded,
   AdapterView,
   BlockChange,
@@ -139,12 +140,21 @@ export class BridgeClient {
       ...(input.model === undefined ? {} : { model: input.model }),
       ...(input.node === undefined ? {} : { node: input.node }),
       ...(input.pinned === undefined ? {} : { pinned: input.pinned }),
+      ...(input.heat === undefined ? {} : { heat: input.heat }),
+      ...(input.half_life_ms === undefined ? {} : { half_life_ms: input.half_life_ms }),
+      ...(input.replaces === undefined ? {} : { replaces: input.replaces }),
     };
     return this.request<BlockChange>("POST", "/v1/activation", { body, requestId: s.request_id });
   }
-  refreshBlock(s: CallScope, id: string, pinned?: boolean) {
+  /** Warms the block again; `heat` (with its `half_life_ms`) is the cube's measure of it now, for the bridge's ranking. */
+  refreshBlock(s: CallScope, id: string, opts: { pinned?: boolean | undefined; heat?: number | undefined; half_life_ms?: number | undefined } = {}) {
     return this.request<BlockChange>("POST", `/v1/activation/${encodeURIComponent(id)}/refresh`, {
-      body: { ...this.scoped(s), ...(pinned === undefined ? {} : { pinned }) },
+      body: {
+        ...this.scoped(s),
+        ...(opts.pinned === undefined ? {} : { pinned: opts.pinned }),
+        ...(opts.heat === undefined ? {} : { heat: opts.heat }),
+        ...(opts.half_life_ms === undefined ? {} : { half_life_ms: opts.half_life_ms }),
+      },
       requestId: s.request_id,
     });
   }
@@ -169,6 +179,10 @@ export class BridgeClient {
       body: { ...this.scoped(s), ...(node ? { node } : {}) },
       requestId: s.request_id,
     });
+  }
+  /** Unloads the adapter from every node and drops it from the bridge's registry. */
+  deleteAdapter(s: CallScope, name: string) {
+    return this.request<AdapterDeleted>("DELETE", `/v1/adapters/${encodeURIComponent(name)}`, { query: this.scoped(s), requestId: s.request_id });
   }
   train(s: CallScope, input: TrainBody) {
     const body = {
@@ -269,6 +283,8 @@ export interface NodeStats {
 export interface GenerateInput {
   messages: Array<{ role: "system" | "user" | "assistant"; content: string }>;
   block_ids?: string[];
+  /** The blocks' user's heat now, for the bridge's ranking across cubes. */
+  heat?: number;
   /** A LoRA adapter of the cube (parameter memory); the bridge loads it on the node if needed. */
   adapter?: string;
   model?: string;

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   "cube.privacy",
   "cube.lifecycle",
   "cube.parameter_memory",
+  "cube.consolidation",
   "cube.delete",
   "key.create",
   "key.revoke",

@@ -91,7 +91,7 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
   const wm = working ? await working : null;
   const wmText = wm && wm.turns.length + wm.summary.length > 0 ? renderWorkingMemory(wm) : "";
   const memoriesText = found.results.length ? (found.packed?.context ?? "") : "";
-  const prefix = target.visible_agents === null ? unwrap(await cube.chatPrefix(identity, input.user_id ?? null)) : { text: "", tokens: 0, block_id: null, memory_ids: [] };
+  const prefix = target.visible_agents === null ? unwrap(await cube.chatPrefix(identity, input.user_id ?? null)) : { text: "", tokens: 0, block_id: null, memory_ids: [], heat: 0 };
   // The conversation as the node may see it: personal data masked with the cube's vault, as stored memories are.
   const masked = await desensitizeForBridge(cube, identity, input.messages.map((m) => m.content));
   const conversation = input.messages.map((m, i) => ({ role: m.role, content: masked[i] ?? m.content }));
@@ -114,9 +114,9 @@ export async function prepareChat(deps: Deps, env: BridgeEnv, who: Principal, in
       let blockId = prefix.block_id;
       let gen: GenerateOutcome;
       try {
-        gen = await client.generate(scope, { messages, ...(blockId ? { block_ids: [blockId] } : {}), ...options }, onToken);
+        gen = await client.generate(scope, { messages, ...(blockId ? { block_ids: [blockId], heat: prefix.heat } : {}), ...options }, onToken);
       } catch (err) {
-        // The bridge evicted the block to make room for another cube's (its LRU across cubes) before
+        // The bridge evicted the block to make room for another cube's (its ranking across cubes) before
         // the activation task saw it: the same bytes go inline, the node's cache may still hold them.
         if (!blockId || !(err instanceof ApiError) || err.code !== "not_found") throw err;
         blockId = null;

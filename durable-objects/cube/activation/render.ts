@@ -34,7 +34,7 @@ export async function currentBlock(sql: SqlStorage, identity: CubeIdentity, heat
       config.block_memories * 3,
     )
     .toArray();
-  const total = sql.exec<{ s: number | null }>("SELECT SUM(heat) AS s FROM memories WHERE user_id IS ? AND heat > 0 AND state = 'active' AND valid_to IS NULL", userId).one().s ?? 0;
+  const total = userHeat(sql, heat, userId, now);
   const profileText = profile.source_count > 0 ? profile.summary : "";
   const block = renderBlock({
     user_id: userId,
@@ -44,5 +44,11 @@ export async function currentBlock(sql: SqlStorage, identity: CubeIdentity, heat
     max_tokens: config.block_tokens,
     max_memories: config.block_memories,
   });
-  return { ...block, user_id: userId, hash: await contentHash(block.text), profile_hash: await contentHash(profileText), heat: heat.read(total, now) };
+  return { ...block, user_id: userId, hash: await contentHash(block.text), profile_hash: await contentHash(profileText), heat: total };
+}
+
+/** A user's heat now: the sum over their live memories. */
+export function userHeat(sql: SqlStorage, heat: HeatRecorder, userId: string | null, now: number): number {
+  const s = sql.exec<{ s: number | null }>("SELECT SUM(heat) AS s FROM memories WHERE user_id IS ? AND heat > 0 AND state = 'active' AND valid_to IS NULL", userId).one().s ?? 0;
+  return heat.read(s, now);
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { activationPatchSchema } from "../../../src/memory/activation/config";
 import { identitySchema, type CubeIdentity } from "../../../src/memory/cube-contract";
 import type { HeatRecorder } from "./heat";
-import { currentBlock } from "./render";
+import { currentBlock, userHeat } from "./render";
 import { notLive, readActivationConfig, readBlock, readBlocks, readBudget, type BudgetSeen } from "./store";
 
 const scopePart = z.string().min(1).max(200);
@@ -19,6 +19,8 @@ export interface ChatPrefix {
   /** The bridge's block when the text is the registered one; null: not registered (or out of date). */
   block_id: string | null;
   memory_ids: string[];
+  /** The user's heat now (what the bridge ranks their block by). */
+  heat: number;
 }
 
 /**
@@ -29,11 +31,11 @@ export interface ChatPrefix {
 export async function chatPrefix(sql: SqlStorage, identity: CubeIdentity, heat: HeatRecorder, userId: string | null, now: number): Promise<ChatPrefix> {
   const row = readBlock(sql, userId);
   if (row && row.text && notLive(sql, row.memory_ids, now, row.rendered_at).length === 0) {
-    return { text: row.text, tokens: row.tokens, block_id: row.block_id, memory_ids: row.memory_ids };
+    return { text: row.text, tokens: row.tokens, block_id: row.block_id, memory_ids: row.memory_ids, heat: userHeat(sql, heat, userId, now) };
   }
   const block = await currentBlock(sql, identity, heat, userId, readActivationConfig(sql), now);
-  if (block.empty) return { text: "", tokens: 0, block_id: null, memory_ids: [] };
-  return { text: block.text, tokens: block.tokens, block_id: null, memory_ids: block.memory_ids };
+  if (block.empty) return { text: "", tokens: 0, block_id: null, memory_ids: [], heat: block.heat };
+  return { text: block.text, tokens: block.tokens, block_id: null, memory_ids: block.memory_ids, heat: block.heat };
 }
 
 export interface ActivationView {

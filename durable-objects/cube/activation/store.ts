@@ -52,6 +52,8 @@ export interface BlockRow {
   size_bytes: number | null;
   registered_at: number | null;
   warmed_at: number | null;
+  /** The heat the bridge was last told (it ranks blocks across cubes by it); null: none yet. */
+  reported_heat: number | null;
 }
 
 interface Raw extends Record<string, SqlStorageValue> {
@@ -69,6 +71,7 @@ interface Raw extends Record<string, SqlStorageValue> {
   size_bytes: number | null;
   registered_at: number | null;
   warmed_at: number | null;
+  reported_heat: number | null;
 }
 
 export const userKey = (userId: string | null) => userId ?? "";
@@ -86,7 +89,7 @@ export function readBlock(sql: SqlStorage, userId: string | null): BlockRow | nu
 
 export function writeBlock(sql: SqlStorage, b: BlockRow): void {
   sql.exec(
-    "INSERT OR REPLACE INTO activation_blocks (user_key, user_id, text, hash, profile_hash, memory_ids, weights, tokens, rendered_at, block_id, node, size_bytes, registered_at, warmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO activation_blocks (user_key, user_id, text, hash, profile_hash, memory_ids, weights, tokens, rendered_at, block_id, node, size_bytes, registered_at, warmed_at, reported_heat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     b.user_key,
     b.user_id,
     b.text,
@@ -101,6 +104,7 @@ export function writeBlock(sql: SqlStorage, b: BlockRow): void {
     b.size_bytes,
     b.registered_at,
     b.warmed_at,
+    b.reported_heat,
   );
 }
 

@@ -13,7 +13,7 @@ export const distillArgs = {
   config: z.tuple([identitySchema, distillPatchSchema, idempotencySchema.optional()]),
   dataset: z.tuple([identitySchema, userPart]),
   adapter: z.tuple([identitySchema, userPart]),
-  consolidation: z.tuple([identitySchema, consolidationPatchSchema]),
+  consolidation: z.tuple([identitySchema, consolidationPatchSchema, idempotencySchema.optional()]),
 } as const;
 
 export interface ParameterMemoryView {

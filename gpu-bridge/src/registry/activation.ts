@@ -1,5 +1,6 @@
-// Activation blocks in the registry: rows, byte accounting per node, and LRU victim choice.
+// Activation blocks in the registry: rows, byte accounting per node, reported heat, and victim choice.
 import type { RegistryDb, Row } from "./db.js";
+import { keepWithin, type RankedBlock } from "./rank.js";
 
 export interface Block {
   id: string;
@@ -50,6 +51,11 @@ export class BlockStore {
   private readonly cache = new Map<string, Block>();
   private readonly bytes = new Map<string, number>();
   private readonly touched = new Map<string, { hits: number; last: number }>();
+  /**
+   * Heat as each block's cube last reported it: soft state, like hit counts, but not written to
+   * the file. After a restart a block ranks by recency alone until its cube reports again.
+   */
+  private readonly heats = new Map<string, { heat: number; at: number; half_life_ms: number | null }>();
 
   constructor(private readonly db: RegistryDb) {
     db.onFlush(() => this.flushTouches());
@@ -109,6 +115,14 @@ export class BlockStore {
     return this.db.all("SELECT * FROM blocks WHERE node_id = ? ORDER BY last_used_at, id", [nodeId]).map(toBlock);
   }
 
+  /**
+   * Ids of the node's blocks, without writing buffered uses first (ids do not depend on them):
+   * cheap enough for the generate path, with `get` reading each block from memory.
+   */
+  idsOnNode(nodeId: string): string[] {
+    return this.db.all("SELECT id FROM blocks WHERE node_id = ?", [nodeId]).map((r) => String(r.id));
+  }
+
   bytesInUse(nodeId: string): number {
     const known = this.bytes.get(nodeId);
     if (known !== undefined) return known;
@@ -117,29 +131,50 @@ export class BlockStore {
     return n;
   }
 
+  /** Records the heat a block's cube reported at `at`, decaying with its half-life (none: it stays as given). */
+  setHeat(id: string, heat: number, halfLifeMs: number | null, at: number): void {
+    this.heats.set(id, { heat, at, half_life_ms: halfLifeMs });
+  }
+
+  /** A newer heat of the block from its cube, with the half-life it last reported (a use carries no half-life). */
+  reportHeat(id: string, heat: number, at: number): void {
+    this.setHeat(id, heat, this.heats.get(id)?.half_life_ms ?? null, at);
+  }
+
+  /** A block's reported heat, decayed to `now`; 0 when none was reported. */
+  heatOf(id: string, now: number): number {
+    const h = this.heats.get(id);
+    if (!h) return 0;
+    return h.half_life_ms ? h.heat * 2 ** (-Math.max(0, now - h.at) / h.half_life_ms) : h.heat;
+  }
+
+  private ranked(b: Block, now: number): RankedBlock {
+    return { id: b.id, tenant_id: b.tenant_id, size_bytes: b.size_bytes, heat: this.heatOf(b.id, now), pinned: b.pinned, last_used_at: b.last_used_at };
+  }
+
   /**
-   * The unpinned blocks to evict, least recently used first, so that `needed` more bytes fit
-   * under `budget`; `null` when even evicting every unpinned block would not make room.
+   * What admitting `candidate` (a new block, or one being resized) under `budget` costs: the
+   * blocks to evict, the least valuable across every cube on the node (see rank.ts); "ranked_out"
+   * when the candidate itself is worth less than what it would displace; `null` when even
+   * evicting every unpinned block would not make room. Blocks in `exclude` (the candidate's own
+   * row, a block it replaces) are neither counted nor evicted.
    */
-  victims(nodeId: string, needed: number, budget: number, excludeId: string | null = null): Block[] | null {
-    let used = this.bytesInUse(nodeId);
-    if (used + needed <= budget) return [];
-    const out: Block[] = [];
+  victims(nodeId: string, candidate: RankedBlock, budget: number, now: number, exclude: ReadonlySet<string> = new Set()): Block[] | "ranked_out" | null {
     this.flushTouches();
-    const candidates = this.db
-      .all("SELECT * FROM blocks WHERE node_id = ? AND pinned = 0 AND id != ? ORDER BY last_used_at, id", [nodeId, excludeId ?? ""])
-      .map(toBlock);
-    for (const b of candidates) {
-      out.push(b);
-      used -= b.size_bytes;
-      if (used + needed <= budget) return out;
-    }
-    return null;
+    const others = this.db.all("SELECT * FROM blocks WHERE node_id = ?", [nodeId]).map(toBlock).filter((b) => !exclude.has(b.id));
+    const used = others.reduce((s, b) => s + b.size_bytes, 0);
+    if (used + candidate.size_bytes <= budget) return [];
+    const pinned = others.reduce((s, b) => s + (b.pinned ? b.size_bytes : 0), 0);
+    if (pinned + candidate.size_bytes > budget) return null;
+    const kept = keepWithin([...others.map((b) => this.ranked(b, now)), candidate], budget);
+    if (!kept.has(candidate.id)) return "ranked_out";
+    return others.filter((b) => !kept.has(b.id)).sort((a, b) => a.last_used_at - b.last_used_at || (a.id < b.id ? -1 : 1));
   }
 
   delete(id: string): void {
     this.flushTouches();
     this.changed(id);
+    this.heats.delete(id);
     this.db.run("DELETE FROM blocks WHERE id = ?", [id]);
   }
 

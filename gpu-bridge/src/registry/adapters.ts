@@ -96,6 +96,12 @@ export class AdapterStore {
     this.db.run("DELETE FROM adapter_loads WHERE adapter_id = ? AND node_id = ?", [adapterId, nodeId]);
   }
 
+  /** Removes the adapter and any load rows left of it. */
+  delete(adapterId: string): void {
+    this.db.run("DELETE FROM adapter_loads WHERE adapter_id = ?", [adapterId]);
+    this.db.run("DELETE FROM adapters WHERE id = ?", [adapterId]);
+  }
+
   touch(adapterId: string, nodeId: string, now: number): void {
     this.db.run("UPDATE adapter_loads SET last_used_at = ? WHERE adapter_id = ? AND node_id = ?", [now, adapterId, nodeId]);
   }

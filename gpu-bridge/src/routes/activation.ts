@@ -20,7 +20,7 @@ export function activationRoutes(deps: BridgeDeps): Hono {
 
   app.post("/v1/activation/:id/refresh", async (c) => {
     const b = await jsonBody(c, refreshBlockRequest);
-    return c.json(await refreshBlock(deps, b.tenant_id, b.cube_id, c.req.param("id"), b.pinned));
+    return c.json(await refreshBlock(deps, b.tenant_id, b.cube_id, c.req.param("id"), { pinned: b.pinned, heat: b.heat, half_life_ms: b.half_life_ms }));
   });
 
   app.delete("/v1/activation/:id", async (c) => {

@@ -2,7 +2,7 @@
 import { adapterName, completeJobRequest, cubeScope, placeAdapterRequest, registerAdapterRequest, trainRequest } from "@memos-edge/bridge-protocol";
 import { Hono } from "hono";
 import type { BridgeDeps } from "../context.js";
-import { listAdapters, loadAdapter, registerAdapter, unloadAdapter } from "../services/adapters.js";
+import { deleteAdapter, listAdapters, loadAdapter, registerAdapter, unloadAdapter } from "../services/adapters.js";
 import { completeJob, jobView, ownJob, startTraining } from "../services/training.js";
 import { jsonBody, parse } from "./validate.js";
 
@@ -27,6 +27,11 @@ export function adapterRoutes(deps: BridgeDeps): Hono {
   app.post("/v1/adapters/:name/unload", async (c) => {
     const b = await jsonBody(c, placeAdapterRequest);
     return c.json(await unloadAdapter(deps, b.tenant_id, b.cube_id, parse(adapterName, c.req.param("name")), b.node));
+  });
+
+  app.delete("/v1/adapters/:name", async (c) => {
+    const q = parse(cubeScope, c.req.query());
+    return c.json(await deleteAdapter(deps, q.tenant_id, q.cube_id, parse(adapterName, c.req.param("name"))));
   });
 
   app.post("/v1/training-jobs", async (c) => {

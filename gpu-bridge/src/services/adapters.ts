@@ -1,5 +1,5 @@
 // Parameter memory: register LoRA adapters and load them on nodes under a per-node cap (LRU out).
-import type { AdapterLoaded, AdapterUnloaded, AdapterView, RegisterAdapterRequest } from "@memos-edge/bridge-protocol";
+import type { AdapterDeleted, AdapterLoaded, AdapterUnloaded, AdapterView, RegisterAdapterRequest } from "@memos-edge/bridge-protocol";
 import { backendOf } from "../context.js";
 import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
@@ -115,6 +115,17 @@ export async function loadAdapter(deps: BridgeDeps, tenantId: string, cubeId: st
   const node = nodeFor(deps, a, nodeId);
   const { unloaded } = await ensureLoaded(deps, a, node);
   return { adapter: adapterView(deps, a), node: node.id, unloaded };
+}
+
+/**
+ * Unloads the adapter from every node that holds it (each unload must succeed: a failure leaves
+ * it registered, still loaded where the node kept it), then drops it from the registry. A
+ * training job that produced it then shows no adapter; its name is free for a new one.
+ */
+export async function deleteAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string): Promise<AdapterDeleted> {
+  const { adapter, unloaded_from } = await unloadAdapter(deps, tenantId, cubeId, name);
+  deps.db.tx(() => deps.adapters.delete(adapter.id));
+  return { deleted: adapter.name, unloaded_from };
 }
 
 export async function unloadAdapter(deps: BridgeDeps, tenantId: string, cubeId: string, name: string, nodeId?: string): Promise<AdapterUnloaded> {

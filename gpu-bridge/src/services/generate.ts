@@ -6,7 +6,9 @@ import type { BridgeDeps } from "../context.js";
 import { BridgeError } from "../errors.js";
 import type { GenerateDone } from "../backends/types.js";
 import type { Block } from "../registry/activation.js";
+import { estimateTokens } from "./activation.js";
 import { ensureLoaded, ownAdapter } from "./adapters.js";
+import { recordPrompt } from "./keep-warm.js";
 
 export interface GenerateRun {
   start: GenerateStart;
@@ -42,6 +44,7 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
   if (adapter) await ensureLoaded(deps, adapter, node);
   const now = deps.now();
   for (const b of blocks) deps.blocks.touch(b.id, now);
+  if (req.heat !== undefined) for (const b of blocks) deps.blocks.reportHeat(b.id, req.heat, now);
   if (blocks.length) deps.db.persistSoon();
 
   const backend = backendOf(deps, node.id);
@@ -71,6 +74,9 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
         ttft_ms: ttftMs,
       };
       if (blocks.length) deps.metrics.cacheResult(node.id, summary.cache_hit);
+      // The prompt went through the node's prefix cache: what it pushed in counts against the resident blocks.
+      const promptTokens = done.usage.prompt_tokens ?? blocks.reduce((n, b) => n + b.tokens, 0) + estimateTokens(req.messages.map((m) => m.content).join(""));
+      recordPrompt(deps, node, promptTokens, blocks);
       if (ttftMs !== null) deps.metrics.firstToken(node.id, ttftMs / 1000);
       return summary;
     },

@@ -23,7 +23,7 @@ export const activationBlock = z.object({
 export type ActivationBlock = z.infer<typeof activationBlock>;
 
 export const blockList = z.object({ blocks: z.array(activationBlock) });
-/** Registering or refreshing a block: the block, and the blocks evicted to make room for it. */
+/** Registering or refreshing a block: the block, and the caller's own blocks evicted to make room for it (another cube's are not named). */
 export const blockChange = z.object({ block: activationBlock, evicted: z.array(z.string()) });
 export type BlockChange = z.infer<typeof blockChange>;
 
@@ -55,6 +55,9 @@ export const adapterLoaded = z.object({ adapter: adapterView, node: z.string(), 
 export type AdapterLoaded = z.infer<typeof adapterLoaded>;
 export const adapterUnloaded = z.object({ adapter: adapterView, unloaded_from: z.array(z.string()) });
 export type AdapterUnloaded = z.infer<typeof adapterUnloaded>;
+/** DELETE /v1/adapters/:name: unloaded from every node that held it, then gone from the registry. */
+export const adapterDeleted = z.object({ deleted: z.string(), unloaded_from: z.array(z.string()) });
+export type AdapterDeleted = z.infer<typeof adapterDeleted>;
 
 export const jobState = z.enum(["queued", "running", "succeeded", "failed"]);
 export type JobState = z.infer<typeof jobState>;

@@ -27,8 +27,22 @@ export const adapterSource = z
   })
   .refine((s) => !s.split("/").includes(".."), { message: "must not contain .." });
 
+/**
+ * How much the block is wanted, as its cube measures it: the decayed access score of the user it
+ * serves, and the half-life it decays with. The bridge ranks every block of a node by heat per
+ * byte (clamped, and within each tenant's fair share first); without heat a block ranks by
+ * recency alone.
+ */
+const heatFields = {
+  heat: z.number().min(0).max(1e9).optional(),
+  half_life_ms: z.number().int().min(60_000).max(366 * 24 * 3_600_000).optional(),
+};
+
 // POST /v1/activation: register a block and warm it on a node.
 const blockFields = {
+  ...heatFields,
+  /** The caller's block this one replaces (a new render of it): not ranked against it, evicted once this one is in. */
+  replaces: z.string().min(1).max(100).optional(),
   memory_ids: z.array(z.string().min(1).max(200)).max(1000).default([]),
   text: z.string().min(1).max(2_000_000).optional(),
   token_ids: z.array(z.number().int().min(0)).min(1).max(500_000).optional(),
@@ -44,7 +58,7 @@ export type RegisterBlockBody = z.output<typeof registerBlockBody>;
 export type RegisterBlockRequest = z.output<typeof registerBlockRequest>;
 
 // POST /v1/activation/:id/refresh: warm again, optionally change pinning.
-const refreshFields = { pinned: z.boolean().optional() };
+const refreshFields = { pinned: z.boolean().optional(), ...heatFields };
 export const refreshBlockBody = z.strictObject(refreshFields);
 export const refreshBlockRequest = cubeScope.extend(refreshFields);
 
@@ -89,6 +103,8 @@ export type ChatMessage = z.output<typeof chatMessage>;
 export const generateRequest = cubeScope.extend({
   messages: z.array(chatMessage).min(1).max(500),
   block_ids: z.array(z.string().min(1).max(100)).max(32).default([]),
+  /** The blocks' user's heat now, as their cube measures it: each use keeps the bridge's ranking current between refreshes. */
+  heat: z.number().min(0).max(1e9).optional(),
   adapter: adapterName.optional(),
   model: modelName.optional(),
   max_tokens: z.number().int().min(1).max(32_768).default(256),

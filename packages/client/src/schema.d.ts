@@ -5925,6 +5925,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        heat?: number;
+                        half_life_ms?: number;
+                        replaces?: string;
                         /** @default [] */
                         memory_ids?: string[];
                         text?: string;
@@ -6026,6 +6029,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         pinned?: boolean;
+                        heat?: number;
+                        half_life_ms?: number;
                     };
                 };
             };
@@ -8150,7 +8155,7 @@ export interface paths {
                     chain?: string;
                     /** @description entries of every chain this cube id had */
                     cube_id?: string;
-                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "memory.consolidate" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.parameter_memory" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
+                    action?: "memory.add" | "memory.ingest" | "memory.update" | "memory.delete" | "memory.delete_scope" | "memory.feedback" | "memory.read" | "memory.list" | "memory.history" | "memory.search" | "memory.expire" | "memory.archive" | "memory.purge" | "memory.consolidate" | "job.complete" | "skill.create" | "skill.update" | "skill.delete" | "skill.read" | "skill.list" | "skill.search" | "skill.instantiate" | "skill.export" | "skill.feedback" | "skill.mine" | "pii.reveal" | "cube.privacy" | "cube.lifecycle" | "cube.parameter_memory" | "cube.consolidation" | "cube.delete" | "key.create" | "key.revoke" | "data_key.rotate" | "data_key.rewrap" | "tenant.create" | "grant.create" | "grant.revoke" | "export" | "group.create" | "group.delete" | "group.members_add" | "group.members_remove" | "hub.publish" | "hub.approve" | "hub.reject" | "hub.unpublish" | "hub.read" | "hub.search" | "hub.install";
                     key_id?: string;
                     /** @description entries naming this id (a memory, key, grant, cube or job) */
                     target_id?: string;
