@@ -1187,7 +1187,7 @@ export class CubeObject extends DurableObject<CubeEnv> {
     return ok(readActivationConfig(this.sql));
   }
 
-  /** Changes activation settings (merged over the current ones); a new half-life rebases heat. */
+  /** Changes activation settings (merged over the current ones), audited; a new half-life rebases heat. */
   async setActivationConfig(rawIdentity: unknown, rawPatch: unknown): Promise<CubeResult<ActivationConfig>> {
     const opened = this.openArgs(activationArgs.config, [rawIdentity, rawPatch]);
     if (!opened.ok) return opened;
@@ -1197,8 +1197,9 @@ export class CubeObject extends DurableObject<CubeEnv> {
     this.ctx.storage.transactionSync(() => {
       if (config.half_life_ms !== readActivationConfig(this.sql).half_life_ms) this.heat.setHalfLife(config.half_life_ms, Date.now());
       writeActivationConfig(this.sql, config);
+      appendAudit(this.sql, opened.value.args[0], actorOf(opened.value.args[0]), { action: "cube.activation", target_ids: [opened.value.identity.cube_id] }, Date.now());
     });
-    await this.scheduler.wake(Date.now(), ["activation"]);
+    await this.scheduler.wake(Date.now(), ["activation", "audit"]);
     return ok(config);
   }
 

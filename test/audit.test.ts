@@ -144,7 +144,7 @@ describe("audit entries of a cube", () => {
 });
 
 describe("audit entries of a cube's settings and revealed data", () => {
-  it("records a privacy mode change, a lifecycle policy change, a consolidation settings change and a reveal, with no revealed value", async () => {
+  it("records a privacy mode change, a lifecycle policy change, a consolidation and an activation settings change, and a reveal, with no revealed value", async () => {
     const t = await newTenant(["admin"]);
     const user = uniq("u");
     const cube = `user:${user}`;
@@ -153,6 +153,7 @@ describe("audit entries of a cube's settings and revealed data", () => {
     expect((await api(t, "PUT", `/v1/cubes/${cube}/privacy`, { mode: "mask" }, { "x-request-id": "req-priv-1" })).status).toBe(200);
     expect((await api(t, "PUT", `/v1/cubes/${cube}/lifecycle`, { ttl_seconds: {}, archive_after_days: null, purge_tombstones_after_days: null }, { "x-request-id": "req-life-1" })).status).toBe(200);
     expect((await api(t, "PATCH", `/v1/cubes/${cube}/scheduler/consolidation`, { idle_ms: 120_000 }, { "x-request-id": "req-cons-1" })).status).toBe(200);
+    expect((await api(t, "PATCH", `/v1/cubes/${cube}/scheduler/activation`, { enabled: false }, { "x-request-id": "req-act-1" })).status).toBe(200);
     const shown = await api<{ text: string; revealed: number }>(t, "GET", `/v1/memories/${id}/reveal`, undefined, { "x-request-id": "req-rev-1" });
     expect(shown.status, JSON.stringify(shown.body)).toBe(200);
     expect(shown.body.text).toContain(email);
@@ -161,6 +162,7 @@ describe("audit entries of a cube's settings and revealed data", () => {
     expect(all.find((r) => r.request_id === "req-priv-1")).toMatchObject({ action: "cube.privacy", target_ids: JSON.stringify([cube]) });
     expect(all.find((r) => r.request_id === "req-life-1")).toMatchObject({ action: "cube.lifecycle", target_ids: JSON.stringify([cube]) });
     expect(all.find((r) => r.request_id === "req-cons-1")).toMatchObject({ action: "cube.consolidation", target_ids: JSON.stringify([cube]) });
+    expect(all.find((r) => r.request_id === "req-act-1")).toMatchObject({ action: "cube.activation", target_ids: JSON.stringify([cube]) });
     const reveal = all.find((r) => r.action === "pii.reveal");
     expect(reveal?.request_id).toBe("req-rev-1");
     expect(JSON.parse(reveal?.target_ids ?? "[]")).toEqual(["[EMAIL_1]"]);

@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   "cube.lifecycle",
   "cube.parameter_memory",
   "cube.consolidation",
+  "cube.activation",
   "cube.delete",
   "key.create",
   "key.revoke",
