@@ -39,6 +39,19 @@ export function offersMoreHelp(sentence: string): boolean {
   return SERVICE.test(lead(sentence));
 }
 
+/**
+ * An agent putting a found option to the user: "How about Bazille?", "What about Breakthrough, JT
+ * LeRoy or Searching for Sugar Man?", "There is a nice restaurant called …", "There are 4 flights …".
+ * Without the search itself in view, the offer is what shows that a search was made.
+ */
+const FOUND_OFFER = /^(?:(?:how|what)\s+about\s+(?!you\b|it\b|that\b|this\b|now\b|then\b)\S|there\s+(?:is|are)\s+(?:a|an|one|only|just|\d+)\b)/i;
+
+/** Whether an agent's sentence offers an option it found. */
+export function offersFoundOption(sentence: string): boolean {
+  const s = lead(sentence);
+  return FOUND_OFFER.test(s) && !SERVICE.test(s);
+}
+
 /** Whether an agent's sentence asks the user for a piece of information (a value the task needs). */
 export function asksForInformation(sentence: string): boolean {
   const s = lead(sentence);
