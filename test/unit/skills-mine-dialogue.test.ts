@@ -3,7 +3,7 @@
 // they stand for, and answers that add a detail without opening another task.
 import { describe, expect, it } from "vitest";
 import { mineSkills } from "../../src/memory/skills/mine";
-import { offersFoundOption } from "../../src/memory/skills/mine-agent-acts";
+import { asksToConfirm, offersFoundOption } from "../../src/memory/skills/mine-agent-acts";
 import { answerHolds, tieQuestions, valueSpan } from "../../src/memory/skills/mine-ties";
 import type { SkillMessage } from "../../src/memory/skills/types";
 
@@ -143,5 +143,16 @@ describe("options offered in text", () => {
     expect(shape(movies("Any other comedies?"))).toEqual([["What genre do you like?", "Find and offer an option: How about Family?", expect.stringMatching(/^Confirm with the user: /)]]);
     // A new request ("one by Olivia Wilde") is a new search.
     expect(shape(movies("I'd rather see one by Olivia Wilde."))[0]).toContain("Find and offer an option: How about Booksmart?");
+  });
+});
+
+describe("read-backs without the word 'confirm'", () => {
+  it("takes a restated wish ending in a question, 'correct?', 'make sure' and 'check the details' as a read-back", () => {
+    for (const s of ["So you want to buy 1 ticket for El Salvador Vs Haiti next Monday?", "You would like a shared taxi for 3 to 2317 Central Avenue?", "An appointment at Cut Right next Thursday, at 2:30 pm correct?", "Just to make sure, you want 3 tickets for the day after tomorrow?", "Please check the details, from my savings account to Mr Raghav's checking account."]) {
+      expect(asksToConfirm(s), s).toBe(true);
+    }
+    for (const s of ["Do you want to buy tickets?", "Is that alright?", "Your appointment is set on March 9th at 2 pm.", "You can check the details on our site."]) {
+      expect(asksToConfirm(s), s).toBe(false);
+    }
   });
 });

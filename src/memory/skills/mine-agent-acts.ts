@@ -68,10 +68,17 @@ const CONFIRM_ASK =
 /** "Your booking is confirmed": a report of success, not a request to confirm. */
 const CONFIRMED_REPORT = /\b(?:is|are|was|were|been|be)\s+(?:now\s+|successfully\s+|all\s+)?confirmed\b|\bconfirmation\s+(?:number|code|email)\b/i;
 
+/**
+ * A read-back without the word: "Just to make sure, you want 3 tickets …?", "Please check the details: …",
+ * "So you want to buy 1 ticket for … ?", "You would like a taxi for 1 to … ?", "… at 2:30 pm, correct?".
+ */
+const READ_BACK =
+  /\b(?:just\s+to|let\s+me)\s+make\s+sure\b|(?:^|\bplease\s+|\b(?:can|could)\s+you\s+(?:please\s+)?)(?:check|verify|review)\s+(?:the|these|your)\s+details\b|^(?:so,?\s+)?you(?:'d|\s+would)?\s+(?:want|wish|like|need)\b.*\?\s*$|\b(?:correct|right)\s*\?\s*$/i;
+
 /** Whether an agent's sentence asks the user to confirm details before the agent acts. */
 export function asksToConfirm(sentence: string): boolean {
   const s = lead(sentence);
-  return CONFIRM_ASK.test(s) && !CONFIRMED_REPORT.test(s);
+  return (CONFIRM_ASK.test(s) || READ_BACK.test(s)) && !CONFIRMED_REPORT.test(s);
 }
 
 /**
