@@ -10,7 +10,7 @@ import { newReliability } from "../src/memory/skills/reliability.ts";
 import type { Skill, SkillDraft, SkillMessage, SkillStep } from "../src/memory/skills/types.ts";
 import { actionSlots, FIXTURE_PATH, loadRaw, type AbcdDialogue, type AbcdFixture } from "./lib/skills-abcd.ts";
 import { toMessages, type Variant } from "./lib/skills-data.ts";
-import { loadSgd, SGD_PATH, sgdMatch, sgdMessages, sgdReference, sgdSplit } from "./lib/skills-sgd.ts";
+import { loadSgd, SGD_HELD_OUT_FILES, SGD_PATH, sgdMatch, sgdMessages, sgdReference, sgdSplit } from "./lib/skills-sgd.ts";
 import { actionCues, bipartite, imperativeBaseline, lcs, textMatch, toolMatch, type StepMatcher } from "./lib/skills-metrics.ts";
 
 const file = process.argv[2] ?? FIXTURE_PATH;
@@ -242,7 +242,7 @@ const printRow = (r: Row): void => {
 const sgdSteps = sgd.dialogues.reduce((n, d) => n + sgdReference(d).length, 0);
 const heldOut = sgd.dialogues.filter((d) => sgdSplit(d.dialogue_id) === "held-out");
 console.log(`\nSGD — ${sgd.dialogues.length} real dialogues over ${new Set(sgd.dialogues.flatMap((d) => d.services)).size} services, ${sgdSteps} reference steps (${sgd.source}; ${sgd.license})`);
-console.log(`Split by file: held-out = files _005, _015, _025, _035 (${heldOut.length} dialogues, ${heldOut.reduce((n, d) => n + sgdReference(d).length, 0)} steps); dev = the others.`);
+console.log(`Split by file: held-out = files _${SGD_HELD_OUT_FILES.map((f) => String(f).padStart(3, "0")).join(", _")} (${heldOut.length} dialogues, ${heldOut.reduce((n, d) => n + sgdReference(d).length, 0)} steps); dev = the others.`);
 console.log("Reference: per system turn, call:<method>, request:<slot> per REQUEST act, one confirm per turn with CONFIRM acts.");
 console.log("Step match: a tool step matches call:<its name>; any other step shares a stemmed word with the slot, \"confirm\", or the method's verb.\n");
 console.log("subset               variant  method     n    coverage  any   P     R     R(unord)  order(LCS)  skills/dlg");

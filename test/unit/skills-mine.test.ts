@@ -138,7 +138,8 @@ describe("mineSkills: tool-call sequences", () => {
     const steps = drafts[0]!.steps;
     expect(steps.map((s) => (s.tool ? `call ${s.tool.name}` : s.text.startsWith("Confirm with the user:") ? "confirm" : `ask ${s.text}`))).toEqual([
       "ask Which city should I search in?",
-      "ask What kind of food do you like?",
+      // The reply ("… something Thai") fills the next call's cuisine: the question that did not name it says so.
+      "ask Ask for the cuisine: What kind of food do you like?",
       "call FindRestaurants",
       "ask At what time?",
       "ask For what date?",

@@ -39,6 +39,19 @@ export function offersMoreHelp(sentence: string): boolean {
   return SERVICE.test(lead(sentence));
 }
 
+/**
+ * An agent putting a found option to the user: "How about Bazille?", "What about Breakthrough, JT
+ * LeRoy or Searching for Sugar Man?", "There is a nice restaurant called …", "There are 4 flights …".
+ * Without the search itself in view, the offer is what shows that a search was made.
+ */
+const FOUND_OFFER = /^(?:(?:how|what)\s+about\s+(?!you\b|it\b|that\b|this\b|now\b|then\b)\S|there\s+(?:is|are)\s+(?:a|an|one|only|just|\d+)\b)/i;
+
+/** Whether an agent's sentence offers an option it found. */
+export function offersFoundOption(sentence: string): boolean {
+  const s = lead(sentence);
+  return FOUND_OFFER.test(s) && !SERVICE.test(s);
+}
+
 /** Whether an agent's sentence asks the user for a piece of information (a value the task needs). */
 export function asksForInformation(sentence: string): boolean {
   const s = lead(sentence);
@@ -55,10 +68,17 @@ const CONFIRM_ASK =
 /** "Your booking is confirmed": a report of success, not a request to confirm. */
 const CONFIRMED_REPORT = /\b(?:is|are|was|were|been|be)\s+(?:now\s+|successfully\s+|all\s+)?confirmed\b|\bconfirmation\s+(?:number|code|email)\b/i;
 
+/**
+ * A read-back without the word: "Just to make sure, you want 3 tickets …?", "Please check the details: …",
+ * "So you want to buy 1 ticket for … ?", "You would like a taxi for 1 to … ?", "… at 2:30 pm, correct?".
+ */
+const READ_BACK =
+  /\b(?:just\s+to|let\s+me)\s+make\s+sure\b|(?:^|\bplease\s+|\b(?:can|could)\s+you\s+(?:please\s+)?)(?:check|verify|review)\s+(?:the|these|your)\s+details\b|^(?:so,?\s+)?you(?:'d|\s+would)?\s+(?:want|wish|like|need)\b.*\?\s*$|\b(?:correct|right)\s*\?\s*$/i;
+
 /** Whether an agent's sentence asks the user to confirm details before the agent acts. */
 export function asksToConfirm(sentence: string): boolean {
   const s = lead(sentence);
-  return CONFIRM_ASK.test(s) && !CONFIRMED_REPORT.test(s);
+  return (CONFIRM_ASK.test(s) || READ_BACK.test(s)) && !CONFIRMED_REPORT.test(s);
 }
 
 /**

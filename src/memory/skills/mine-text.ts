@@ -4,9 +4,9 @@
 // and decisions with their conditions.
 import { isChitChat } from "../extraction/chitchat";
 import { splitSentences } from "../extraction/sentences";
-import { asksForInformation, asksToConfirm, reportedOperation, splitQuestion } from "./mine-agent-acts";
+import { asksForInformation, asksToConfirm, offersFoundOption, reportedOperation, splitQuestion } from "./mine-agent-acts";
 
-export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "confirm" | "operation" | "precondition";
+export type ActKind = "list" | "sequence" | "command" | "instruction" | "request" | "confirm" | "operation" | "offer" | "precondition";
 
 export interface TextAct {
   kind: ActKind;
@@ -130,10 +130,17 @@ export function messageActs(content: string, speaker: "user" | "assistant"): Tex
       acts.push({ kind: "confirm", text: `Confirm with the user: ${details.join(" ")}`, condition: null });
       return;
     }
+    const start = acts.length;
     for (const sentence of sentences) {
       // An agent's question for values: one request per value asked for.
       if (speaker === "assistant" && asksForInformation(sentence)) {
         for (const q of splitQuestion(lead(sentence))) acts.push({ kind: "request", text: cap(/[?.]$/.test(q) ? q : `${q}?`), condition: null });
+        continue;
+      }
+      // An option the agent found, put to the user: the search it stands for, once per message and
+      // only where the message reports no operation of its own ("I found 4 restaurants. How about …?").
+      if (speaker === "assistant" && offersFoundOption(sentence)) {
+        if (!acts.slice(start).some((a) => a.kind === "operation" || a.kind === "offer")) acts.push({ kind: "offer", text: `Find and offer an option: ${cap(lead(sentence))}`, condition: null });
         continue;
       }
       // "Run these on the server:" introduces what follows; it is not a step itself.

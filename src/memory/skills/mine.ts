@@ -6,8 +6,9 @@ import { splitSentences } from "../extraction/sentences";
 import { normalizeForHash } from "../text";
 import { ParamCollector } from "./mine-params";
 import { goalSentence, kebab, skillName, verbObject } from "./mine-name";
-import { asksToConfirm, offersMoreHelp } from "./mine-agent-acts";
+import { asksForInformation, asksToConfirm, offersMoreHelp } from "./mine-agent-acts";
 import { messageActs, userInstructs, type TextAct } from "./mine-text";
+import { humanizeKey, namesKey, tieQuestions } from "./mine-ties";
 import type { SkillDraft, SkillMessage, SkillStep } from "./types";
 import { placeholdersOfDraft, SKILL_LIMITS } from "./validate";
 
@@ -44,6 +45,8 @@ interface Call {
   index: number;
   /** Failed, then tried again with other arguments: kept as an attempt. */
   failedAttempt?: boolean;
+  /** Made right after the user approved the agent's read-back of its details. */
+  approved: boolean;
 }
 
 function parseArgs(text: string): Record<string, unknown> {
@@ -88,6 +91,9 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
   // The agent's last words asked the user something about the task (an offer, a value, a read-back):
   // the user's next turn answers it rather than opening another task.
   let agentAsked = false;
+  // … and in particular asked for a value ("When are you coming back?"): the reply answers it even
+  // where it adds more ("On the 14th. I also prefer Economy class.").
+  let agentAskedValue = false;
   for (const m of messages) {
     if (m.role === "user" && (calls > 0 || acts >= minSteps)) {
       const isRequest = (t: string) => verbObject(t) !== null || /^\s*how\s+(?:do|can|should)\s+i\b/i.test(t);
@@ -96,7 +102,7 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
       // "I also have the order number" is an answer; "I also want to change my email" opens a task,
       // as does "Thanks, that worked! How do I…" (a request after the confirmation).
       const newTask = NEW_TASK.test(m.content);
-      const continues = (agentAsked || ALTERNATIVES.test(m.content)) && !newTask;
+      const continues = agentAskedValue || ((agentAsked || ALTERNATIVES.test(m.content)) && !newTask);
       const opens = !continues && ((isRequest(m.content) && (newTask || confirmed)) || (thanksAt >= 0 && sentences.slice(thanksAt + 1).some(isRequest)));
       if (opens) {
         out.push(cur);
@@ -109,49 +115,72 @@ function segments(messages: readonly SkillMessage[], minSteps: number): SkillMes
     if (m.tool_calls.length) calls += m.tool_calls.length;
     else if (m.role === "assistant") acts += messageActs(m.content, "assistant").length;
     if (m.role === "user") confirmed = CONFIRMS.test(m.content) && !NEW_TASK.test(m.content);
-    if (m.tool_calls.length) agentAsked = false;
+    if (m.tool_calls.length) agentAsked = agentAskedValue = false;
     else if (m.role === "assistant" && m.content.trim()) {
-      agentAsked = splitSentences(m.content).some((t) => (/\?\s*$/.test(t) && !offersMoreHelp(t)) || asksToConfirm(t));
+      const sentences = splitSentences(m.content);
+      agentAsked = sentences.some((t) => (/\?\s*$/.test(t) && !offersMoreHelp(t)) || asksToConfirm(t));
+      agentAskedValue = sentences.some(asksForInformation);
     }
   }
   if (cur.length) out.push(cur);
   return out;
 }
 
-/** The successful tool calls of a segment in order, failed ones dropped, immediate repeats folded. */
+/** "No, make it 4 pm", "Actually…", "… instead": a reply that changes the details read back rather than approving them. */
+const CHANGES = /^\s*(?:no|nope|not|actually|wait|hold\s+on|change)\b|\binstead\b/i;
+
+/**
+ * The tool calls of a segment in order, immediate repeats folded. A failed call is dropped unless it
+ * is tried again with other values ("7:15 is full, try 7:30") or was the action the user approved on
+ * a read-back of its details: the agent then carried the procedure out as agreed and the service
+ * refused ("sold out"), which still shows the procedure. The goal counts as reached when the last
+ * call succeeded, the user confirmed afterwards, or the last call was such an approved action.
+ */
 function successfulCalls(seg: readonly SkillMessage[]): { calls: Call[]; reached: boolean } {
   const calls: Call[] = [];
   const byId = new Map<string, Call>();
   let confirmedAfterLast = false;
+  // The agent read details back for approval, and the user's reply (approving or not) since.
+  let readBack = false;
+  let approved = false;
   let index = 0;
   for (const m of seg) {
     if (m.role === "assistant") {
       for (const c of m.tool_calls) {
-        const call: Call = { id: c.id, name: c.name, args: parseArgs(c.arguments), message_id: m.id, result_id: null, ok: null, index: index++ };
+        const call: Call = { id: c.id, name: c.name, args: parseArgs(c.arguments), message_id: m.id, result_id: null, ok: null, index: index++, approved };
         calls.push(call);
         byId.set(c.id, call);
       }
-      if (m.tool_calls.length) confirmedAfterLast = false;
+      if (m.tool_calls.length) {
+        confirmedAfterLast = false;
+        approved = false;
+      } else if (m.content.trim()) {
+        readBack = splitSentences(m.content).some(asksToConfirm);
+        approved = false;
+      }
     } else if (m.role === "tool" && m.tool_call_id) {
       const call = byId.get(m.tool_call_id);
       if (call) {
         call.result_id = m.id;
         call.ok = !isErrorResult(m.content);
       }
-    } else if (m.role === "user" && calls.length && CONFIRMS.test(m.content)) confirmedAfterLast = true;
+    } else if (m.role === "user") {
+      if (calls.length && CONFIRMS.test(m.content)) confirmedAfterLast = true;
+      approved = readBack && !CHANGES.test(m.content);
+      readBack = false;
+    }
   }
   if (!calls.length) return { calls: [], reached: false };
   const last = calls[calls.length - 1]!;
-  const reached = last.ok !== false || confirmedAfterLast;
+  const reached = last.ok !== false || confirmedAfterLast || last.approved;
   const kept: Call[] = [];
   const same = (a: Call, b: Call): boolean => a.name === b.name && JSON.stringify(a.args) === JSON.stringify(b.args);
   for (const [i, c] of calls.entries()) {
     if (c.ok === false) {
-      // A failed call is a step only when it is tried again with other values ("7:15 is full, try 7:30"):
-      // retried as it was, or never again, it is noise.
+      // Retried as it was, or neither retried with other values nor approved, a failed call is noise.
       const later = calls.slice(i + 1).filter((n) => n.name === c.name);
-      if (!later.some((n) => n.ok !== false && !same(n, c)) || later.some((n) => same(n, c))) continue;
-      c.failedAttempt = true;
+      if (later.some((n) => same(n, c)) || !(c.approved || later.some((n) => !same(n, c)))) continue;
+      c.failedAttempt = later.length > 0;
     }
     const prev = kept[kept.length - 1];
     if (prev && same(prev, c)) continue;
@@ -201,13 +230,20 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
   const steps: SkillStep[] = [];
   const ids = new Set<string>();
   let prevAct: TextAct | null = null;
+  const position = new Map(seg.map((m, i) => [m.id, i]));
+  const taken = new Set<string>();
   // In conversation order: what the agent asks or reads back, then the calls of that message.
-  for (const m of seg) {
+  for (const [i, m] of seg.entries()) {
     if (m.role !== "assistant") continue;
-    for (const a of withDialogue ? dialogueActs(m) : []) {
+    const acts = withDialogue ? dialogueActs(m) : [];
+    const keys = questionKeys(acts, seg, i, calls, position, taken);
+    for (const [j, a] of acts.entries()) {
       if (prevAct && sameAct(prevAct, a)) continue;
       prevAct = a;
-      steps.push({ text: clip(params.parameterize(a.text)), tool: null, condition: null });
+      const text = params.parameterize(a.text);
+      // A question that does not name the parameter its answer fills says which one it is.
+      const key = keys[j];
+      steps.push({ text: clip(key && !namesKey(a.text, key) ? `Ask for the ${humanizeKey(key)}: ${text}` : text), tool: null, condition: null });
       ids.add(m.id);
     }
     for (const c of byMessage.get(m.id) ?? []) {
@@ -241,6 +277,25 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
   );
 }
 
+/**
+ * The call parameter each of an agent turn's questions asks for (null for read-backs and unclear
+ * ones): the user's next reply, looked up in the arguments of the calls after it.
+ */
+function questionKeys(acts: readonly TextAct[], seg: readonly SkillMessage[], at: number, calls: readonly Call[], position: ReadonlyMap<string, number>, taken: Set<string>): Array<string | null> {
+  const asks = acts.flatMap((a, j) => (a.kind === "request" ? [j] : []));
+  const reply = seg.findIndex((m, k) => k > at && m.role === "user");
+  const out: Array<string | null> = acts.map(() => null);
+  if (!asks.length || reply < 0) return out;
+  const later = calls.filter((c) => (position.get(c.message_id) ?? -1) > reply).map((c) => ({ index: c.index, args: c.args }));
+  const ties = tieQuestions(asks.map((j) => acts[j]!.text), seg[reply]!.content, later, taken);
+  for (const [n, t] of ties.entries()) {
+    if (!t) continue;
+    out[asks[n]!] = t.key;
+    taken.add(`${t.call}:${t.key}`);
+  }
+  return out;
+}
+
 function sameAct(a: TextAct, b: TextAct): boolean {
   if (normalizeForHash(a.text) === normalizeForHash(b.text)) return true;
   return lexicalSimilarity(lexicalSignature(a.text), lexicalSignature(b.text), 2) >= 0.8;
@@ -248,10 +303,13 @@ function sameAct(a: TextAct, b: TextAct): boolean {
 
 function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boolean): SkillDraft | null {
   const acts: Array<TextAct & { message_id: string }> = [];
+  // An option offered after the user asked for alternatives is the same search's next result, not another search.
+  let askedAlternatives = false;
   for (const m of seg) {
     if (m.role !== "assistant" && m.role !== "user") continue;
     const found = messageActs(m.content, m.role);
-    const kept = m.role === "user" ? (userInstructs(found) ? found.filter((a) => a.kind !== "request" && a.kind !== "operation") : []) : found;
+    if (m.role === "user") askedAlternatives = ALTERNATIVES.test(m.content);
+    const kept = m.role === "user" ? (userInstructs(found) ? found.filter((a) => a.kind !== "request" && a.kind !== "operation" && a.kind !== "offer") : []) : found.filter((a) => a.kind !== "offer" || !askedAlternatives);
     for (const a of kept) {
       const prev = acts[acts.length - 1];
       if (prev && sameAct(prev, a)) continue;
