@@ -157,12 +157,26 @@ describe("activation blocks", () => {
     expect(due).toBeGreaterThanOrEqual(asked);
   });
 
+  it("counts every search's access in the stored heat once heat is read (accesses wait in memory until then)", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    const id = await add(t, cube, "fay", "Fay keeps bees on the roof");
+    for (let i = 0; i < 3; i++) expect(await search(t, cube, "fay", "bees")).toContain(id);
+    expect((await api(t, "GET", `/v1/cubes/${cube}/scheduler`)).status).toBe(200);
+    const stored = await runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => state.storage.sql.exec<{ heat: number }>("SELECT heat FROM memories WHERE id = ?", id).one().heat);
+    // Three accesses just now: each adds about 1 (the clock's epoch is this minute).
+    expect(stored).toBeGreaterThan(2.9);
+    expect(stored).toBeLessThan(3.1);
+  });
+
   it("without a bridge the task fails with 'bridge unavailable' (the scheduler backs it off) and changes nothing", async () => {
     const t = await newTenant();
     const cube = await newCube(t);
     await add(t, cube, "di", "Di collects stamps");
     await search(t, cube, "di", "stamps");
     await search(t, cube, "di", "stamps");
+    // Reading the scheduler's view writes the cube's pending accesses, which the task's own recorder below reads.
+    expect((await api(t, "GET", `/v1/cubes/${cube}/scheduler`)).status).toBe(200);
     const out = await runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => {
       const sql = state.storage.sql;
       const err = await runActivation({ sql, identity: { tenant_id: t.id, cube_id: cube }, heat: new HeatRecorder(sql), bridge: null, now: Date.now() }).then(() => null, (e: unknown) => String(e));

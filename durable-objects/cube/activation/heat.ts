@@ -1,4 +1,4 @@
-// Heat in the cube: one `heat = heat + ?` statement per search's results, against a per-cube clock in meta.
+// Heat in the cube: accesses summed in memory and written in one statement before heat is read (or every few seconds), against a per-cube clock in meta.
 import { heatAt, heatIncrement, needsRebase, rebaseFactor, type HeatClock } from "../../../src/memory/activation/heat";
 import { readActivationConfig } from "./store";
 
@@ -21,27 +21,57 @@ export function rebase(sql: SqlStorage, from: HeatClock, now: number, halfLifeMs
   return clock;
 }
 
-/** Keeps the clock in memory: the hot path reads no row for it. */
+/** Pending accesses are written at least this often, and whenever this many memories wait. */
+const FLUSH_MS = 5_000;
+const FLUSH_IDS = 1_000;
+
+/**
+ * Keeps the clock in memory (the hot path reads no row for it) and the accesses not yet written:
+ * a search adds its increments here, and they reach the table in one statement before anything
+ * reads heat (`settle`), every few seconds, or before the clock moves. Heat is a statistic: the
+ * few seconds of accesses an evicted or crashed object had not written are lost, nothing else.
+ */
 export class HeatRecorder {
   private clock: HeatClock | null = null;
+  private readonly pending = new Map<string, number>();
+  private lastFlush = 0;
 
   constructor(private readonly sql: SqlStorage) {}
 
   current(now: number): HeatClock {
     this.clock ??= readClock(this.sql, now);
-    if (needsRebase(this.clock, now)) this.clock = rebase(this.sql, this.clock, now, this.clock.half_life_ms);
+    if (needsRebase(this.clock, now)) {
+      this.settle();
+      this.clock = rebase(this.sql, this.clock, now, this.clock.half_life_ms);
+    }
     return this.clock;
   }
 
   /** After a change of half-life: heat as it reads now is kept, and decays at the new rate from here. */
   setHalfLife(halfLifeMs: number, now: number): void {
-    this.clock = rebase(this.sql, this.current(now), now, halfLifeMs);
+    const clock = this.current(now);
+    this.settle();
+    this.clock = rebase(this.sql, clock, now, halfLifeMs);
   }
 
-  /** Counts one access of each memory at `now`: one statement whatever the count. */
+  /** Counts one access of each memory at `now`. */
   record(ids: readonly string[], now: number): void {
     if (ids.length === 0) return;
-    this.sql.exec("UPDATE memories SET heat = heat + ? WHERE id IN (SELECT value FROM json_each(?))", heatIncrement(this.current(now), now), JSON.stringify(ids));
+    const inc = heatIncrement(this.current(now), now);
+    for (const id of ids) this.pending.set(id, (this.pending.get(id) ?? 0) + inc);
+    if (this.pending.size >= FLUSH_IDS || now - this.lastFlush >= FLUSH_MS) this.settle(now);
+  }
+
+  /** Writes the pending accesses (one statement whatever their count); call before reading heat. Live rows only. */
+  settle(now = Date.now()): void {
+    this.lastFlush = now;
+    if (this.pending.size === 0) return;
+    const rows = JSON.stringify([...this.pending]);
+    this.pending.clear();
+    this.sql.exec(
+      "UPDATE memories SET heat = heat + p.inc FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS inc FROM json_each(?)) AS p WHERE memories.id = p.id AND memories.state != 'deleted'",
+      rows,
+    );
   }
 
   /** A stored sum read as heat now. */
@@ -49,8 +79,9 @@ export class HeatRecorder {
     return heatAt(this.current(now), stored, now);
   }
 
-  /** Forgets the cached clock (the cube's storage was wiped). */
+  /** Forgets the cached clock and the pending accesses (the cube's storage was wiped). */
   reset(): void {
     this.clock = null;
+    this.pending.clear();
   }
 }

@@ -16,6 +16,7 @@ export interface CurrentBlock extends RenderedBlock {
 
 /** Users with any heat, hottest first, with their heat now. */
 export function hotUsers(sql: SqlStorage, heat: HeatRecorder, now: number, limit: number): Array<{ user_id: string | null; heat: number }> {
+  heat.settle(now);
   return sql
     .exec<{ user_id: string | null; s: number }>("SELECT user_id, SUM(heat) AS s FROM memories WHERE heat > 0 AND state = 'active' AND valid_to IS NULL GROUP BY user_id ORDER BY s DESC LIMIT ?", limit)
     .toArray()
@@ -26,6 +27,7 @@ export async function currentBlock(sql: SqlStorage, identity: CubeIdentity, heat
   const stored = storedProfile(sql, userId);
   const profile = stored && !stored.stale ? stored.profile : profileNow(sql, identity, userId, now);
   const profileIds = [...profile.stable, ...profile.preferences, ...profile.current].map((l) => l.memory_id);
+  heat.settle(now);
   const rows = sql
     .exec<{ id: string; text: string; heat: number }>(
       "SELECT id, text, heat FROM memories WHERE user_id IS ? AND heat > 0 AND state = 'active' AND valid_to IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY heat DESC LIMIT ?",
@@ -49,6 +51,7 @@ export async function currentBlock(sql: SqlStorage, identity: CubeIdentity, heat
 
 /** A user's heat now: the sum over their live memories. */
 export function userHeat(sql: SqlStorage, heat: HeatRecorder, userId: string | null, now: number): number {
+  heat.settle(now);
   const s = sql.exec<{ s: number | null }>("SELECT SUM(heat) AS s FROM memories WHERE user_id IS ? AND heat > 0 AND state = 'active' AND valid_to IS NULL", userId).one().s ?? 0;
   return heat.read(s, now);
 }

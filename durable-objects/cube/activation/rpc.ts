@@ -51,6 +51,7 @@ export interface ActivationView {
 export function activationView(sql: SqlStorage, heat: HeatRecorder, now: number): ActivationView {
   const config = readActivationConfig(sql);
   const rows = readBlocks(sql);
+  heat.settle(now);
   const heats = new Map(
     sql
       .exec<{ user_id: string | null; s: number }>("SELECT user_id, SUM(heat) AS s FROM memories WHERE heat > 0 AND state = 'active' GROUP BY user_id")
