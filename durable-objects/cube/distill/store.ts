@@ -104,7 +104,7 @@ export function adaptersOnGoneMemories(sql: SqlStorage, now: number, key?: strin
     .toArray();
 }
 
-/** Names of stale adapters not yet unloaded from the node. */
+/** Names of stale adapters not yet deleted from the bridge. */
 export function staleNotUnloaded(sql: SqlStorage): string[] {
   return sql
     .exec<{ name: string }>("SELECT adapter_name AS name FROM distill_adapters a WHERE stale_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'distill:unloaded:' || a.adapter_name)")

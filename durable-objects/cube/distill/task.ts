@@ -48,8 +48,9 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const unreachable = (err: unknown) => !(err instanceof ApiError) || err.code === "upstream_unavailable";
 
 /**
- * Marks stale every adapter trained on a memory that is gone, and unloads every stale adapter from
- * the node once when a bridge is there (a chat may have marked it first). Answers how many it marked.
+ * Marks stale every adapter trained on a memory that is gone, and deletes every stale adapter from
+ * the bridge once when one is there (unloaded from every node, then unregistered: weights made
+ * from deleted memories are not kept; a chat may have marked it first). Answers how many it marked.
  */
 export async function staleAdapters(deps: Pick<DistillDeps, "sql" | "identity" | "bridge" | "now" | "transaction">): Promise<number> {
   const gone = adaptersOnGoneMemories(deps.sql, deps.now);
@@ -65,9 +66,9 @@ export async function staleAdapters(deps: Pick<DistillDeps, "sql" | "identity" |
     const scope = { tenant_id: deps.identity.tenant_id, cube_id: deps.identity.cube_id };
     for (const a of staleNotUnloaded(deps.sql)) {
       try {
-        await deps.bridge.unloadAdapter(scope, a);
+        await deps.bridge.deleteAdapter(scope, a);
       } catch (err) {
-        // Unreachable: tried again on the next run. Refused (not found, not loaded): nothing to unload.
+        // Unreachable: tried again on the next run. Refused (not found): nothing left to delete.
         if (unreachable(err)) continue;
       }
       deps.transaction(() => markUnloaded(deps.sql, a));
