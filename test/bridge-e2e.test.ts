@@ -86,7 +86,7 @@ describe("GPU memory routes through the bridge", () => {
     expect((await api(t, "GET", `/v1/cubes/${cube}/privacy`)).body).toMatchObject({ vault_entries: 1 });
   });
 
-  it("registers an adapter, loads it on the node, lists where it is loaded, and unloads it", async () => {
+  it("registers an adapter, loads it on the node, lists where it is loaded, unloads it, and deletes it", async () => {
     const { t, cube } = await withCube();
     const reg = await api<{ adapter: Adapter }>(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "alice-style", base_model: "llama-3-8b", source: "/adapters/alice" });
     expect(reg.status).toBe(201);
@@ -102,6 +102,16 @@ describe("GPU memory routes through the bridge", () => {
     expect(unload.status).toBe(200);
     expect(unload.body.unloaded_from).toEqual(["e2e-gpu"]);
     expect((await api<{ adapters: Adapter[] }>(t, "GET", `/v1/cubes/${cube}/adapters`)).body.adapters[0]?.loaded_on).toEqual([]);
+
+    // Deleted: loaded again first, then unloaded everywhere and unregistered; another tenant's key and a second delete find nothing.
+    expect((await api(t, "POST", `/v1/cubes/${cube}/adapters/alice-style/load`)).status).toBe(200);
+    const other = await newTenant();
+    expect((await api(other, "DELETE", `/v1/cubes/${cube}/adapters/alice-style`)).status).toBe(404);
+    const del = await api<{ deleted: string; unloaded_from: string[] }>(t, "DELETE", `/v1/cubes/${cube}/adapters/alice-style`);
+    expect(del.status, JSON.stringify(del.body)).toBe(200);
+    expect(del.body).toEqual({ deleted: "alice-style", unloaded_from: ["e2e-gpu"] });
+    expect((await api<{ adapters: Adapter[] }>(t, "GET", `/v1/cubes/${cube}/adapters`)).body.adapters).toEqual([]);
+    expect((await api(t, "DELETE", `/v1/cubes/${cube}/adapters/alice-style`)).status).toBe(404);
   });
 
   it("deleting the cube unloads and unregisters its adapters and evicts its blocks on the bridge", async () => {
@@ -201,6 +211,7 @@ describe("GPU memory routes in the OpenAPI document", () => {
       expect(paths[p]?.post, p).toBeDefined();
     }
     expect(paths["/v1/cubes/{id}/activation/{blockId}"]?.delete).toBeDefined();
+    expect(paths["/v1/cubes/{id}/adapters/{name}"]?.delete?.["x-required-scope"]).toBe("memories:write");
     expect(paths["/v1/cubes/{id}/adapters/jobs/{jobId}"]?.get).toBeDefined();
   });
 });

@@ -123,6 +123,11 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
         body: { adapter_name: "trained", base_model: "llama-3-8b", dataset: { texts: ["Alice likes tea."] } },
         other: { adapter_name: "trained2", base_model: "llama-3-8b", dataset: { texts: ["Alice likes tea."] } },
       };
+    case "DELETE /v1/cubes/{id}/adapters/{name}": {
+      const cube = await gpuCube();
+      await api(t, "POST", `/v1/cubes/${cube}/adapters`, { name: "style", base_model: "llama-3-8b", source: "/adapters/a" });
+      return { path: `/v1/cubes/${cube}/adapters/style` };
+    }
     case "POST /v1/cubes/{id}/adapters/{name}/load":
     case "POST /v1/cubes/{id}/adapters/{name}/unload": {
       const cube = await gpuCube();

@@ -5,6 +5,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   adapterAnswer,
+  adapterDeleted,
   adapterList,
   adapterLoaded,
   adapterName,
@@ -80,6 +81,11 @@ const unloadAdapter = defineRoute({
   request: { params: adapter, body: optionalJson(placeAdapterBody) }, responses: { 200: jsonAnswer(adapterUnloaded) },
 });
 
+const deleteAdapter = defineRoute({
+  method: "delete", path: "/{id}/adapters/{name}", tags: gpu, scope: "memories:write", summary: "Delete an adapter: unloaded from every node, then unregistered",
+  request: { params: adapter }, responses: { 200: jsonAnswer(adapterDeleted) },
+});
+
 export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
   const pick = deps.client ?? bridgeClientFromEnv;
   const app = routes();
@@ -143,6 +149,11 @@ export function bridgeRoutes(deps: BridgeRouteDeps): OpenAPIHono<AppEnv> {
     const p = c.req.valid("param");
     const { client, scope } = await prepare(c, p.id, "write");
     return c.json(await client.unloadAdapter(scope, p.name, c.req.valid("json").node), 200);
+  });
+  app.openapi(deleteAdapter, async (c) => {
+    const p = c.req.valid("param");
+    const { client, scope } = await prepare(c, p.id, "write");
+    return c.json(await client.deleteAdapter(scope, p.name), 200);
   });
   return app;
 }
