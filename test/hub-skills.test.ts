@@ -17,6 +17,7 @@ interface Listing {
   status: string;
   source: { version: number };
   content: { name?: string; steps?: Array<{ text: string }> };
+  revision?: unknown;
 }
 interface Install {
   installed_id: string;
@@ -93,7 +94,7 @@ describe("hub: skills shared within a tenant", () => {
     expect(v2.status, JSON.stringify(v2.body)).toBe(200);
     expect(v2.body.version).toBe(2);
     const re = await api<Listing>(alice, "POST", "/v1/hub/listings", { kind: "skill", cube_id: `user:${a}`, id: skill.id, visibility: { tenant: true } });
-    expect(re.body).toMatchObject({ id: pub.body.id, status: "pending", source: { version: 2 } });
+    expect(re.body).toMatchObject({ id: pub.body.id, status: "approved", source: { version: 1 }, revision: { status: "pending", source: { version: 2 } } });
     let installs = (await api<{ installs: Install[] }>(bob, "GET", `/v1/hub/installs?user_id=${b}`)).body.installs;
     expect(installs).toMatchObject([{ installed_version: 1, update_available: true, upgrade_ready: false }]);
     await api(approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {});

@@ -108,13 +108,20 @@ describe("hub: memories shared within a tenant", () => {
     await drainUntil(p.admin.id, cubeA, async () => (await catalogVersion(p.admin.id, id)) === 2);
     let installs = (await api<{ installs: Install[] }>(p.bob, "GET", `/v1/hub/installs?user_id=${p.users.b}`)).body.installs;
     expect(installs).toMatchObject([{ installed_version: 1, update_available: true, upgrade_ready: false, listing_status: "approved" }]);
-    const re = await api<Listing>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true } });
+    const re = await api<Listing & { revision: { status: string; source: { version: number }; content: { text?: string } } | null }>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true } });
     expect(re.status).toBe(200);
-    expect(re.body).toMatchObject({ id: pub.body.id, status: "pending", source: { version: 2 } });
-    // Pending again: out of search, not installable.
-    expect(await search(p.bob, "when do deploys go out")).toEqual([]);
-    expect((await api(p.bob, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.b })).status).toBe(404);
-    await api(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {});
+    // Version 2 waits for review beside the approved version 1, which keeps serving.
+    expect(re.body).toMatchObject({ id: pub.body.id, status: "approved", source: { version: 1 }, revision: { status: "pending", source: { version: 2 }, content: { text: expect.stringContaining("Wednesdays") } } });
+    const served = await search(p.bob, "when do deploys go out");
+    expect(served.map((l) => [l.id, l.content.text])).toEqual([[pub.body.id, "Deploys go out on Tuesdays after the standup."]]);
+    // Bob sees the served snapshot only, not the revision waiting for review.
+    expect((await api<{ revision: unknown }>(p.bob, "GET", `/v1/hub/listings/${pub.body.id}`)).body.revision).toBeNull();
+    expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings?status=pending")).body.listings.map((l) => l.id)).toContain(pub.body.id);
+    installs = (await api<{ installs: Install[] }>(p.bob, "GET", `/v1/hub/installs?user_id=${p.users.b}`)).body.installs;
+    expect(installs).toMatchObject([{ installed_version: 1, update_available: true, upgrade_ready: false, listing_status: "approved" }]);
+    const approved = await api<Listing & { revision: unknown }>(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {});
+    expect(approved.body).toMatchObject({ status: "approved", source: { version: 2 }, revision: null, content: { text: expect.stringContaining("Wednesdays") } });
+    expect((await api(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {})).status).toBe(409);
     installs = (await api<{ installs: Install[] }>(p.bob, "GET", `/v1/hub/installs?user_id=${p.users.b}`)).body.installs;
     expect(installs).toMatchObject([{ update_available: true, upgrade_ready: true }]);
     const up = await api<Install>(p.bob, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.b });
@@ -231,5 +238,28 @@ describe("hub: memories shared within a tenant", () => {
     expect(await search(p.bob, "quokka parking pass")).toEqual([]);
     expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings")).body.listings.map((l) => l.id)).not.toContain(pub.body.id);
     expect((await api(p.carol, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.c })).status).toBe(404);
+  });
+
+  it("a rejected revision of an approved listing leaves the approved snapshot serving, and asking for the served one again withdraws a waiting revision", async () => {
+    const p = await people();
+    const cubeA = `user:${p.users.a}`;
+    const id = await remember(p.alice, p.users.a, "The wombat printer on floor three needs the blue toner.");
+    const pub = await api<Listing>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true } });
+    expect((await api(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {})).status).toBe(200);
+    type WithRevision = Listing & { revision: { status: string; reason: string | null; note: string | null } | null };
+    const noted = await api<WithRevision>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true }, note: "buy in bulk" });
+    expect(noted.body).toMatchObject({ status: "approved", note: null, revision: { status: "pending", note: "buy in bulk" } });
+    const rejected = await api<WithRevision>(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/reject`, { reason: "no shopping advice" });
+    expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
+    expect(rejected.body).toMatchObject({ status: "approved", note: null, revision: { status: "rejected", reason: "no shopping advice" } });
+    expect((await search(p.bob, "wombat printer toner")).map((l) => l.id)).toEqual([pub.body.id]);
+    expect((await api(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/reject`, { reason: "again" })).status).toBe(409);
+    // The publisher sees the rejection; a new revision waits again, and publishing the served snapshot withdraws it.
+    expect((await api<WithRevision>(p.alice, "GET", `/v1/hub/listings/${pub.body.id}`)).body.revision).toMatchObject({ status: "rejected" });
+    const again = await api<WithRevision>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true }, note: "ask facilities" });
+    expect(again.body.revision).toMatchObject({ status: "pending", note: "ask facilities" });
+    const withdrawn = await api<WithRevision>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: cubeA, id, visibility: { tenant: true } });
+    expect(withdrawn.body).toMatchObject({ status: "approved", revision: null });
+    expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings?status=pending")).body.listings.map((l) => l.id)).not.toContain(pub.body.id);
   });
 });

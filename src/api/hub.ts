@@ -17,11 +17,13 @@ const visibilitySchema = z
   .describe("who sees the listing once approved: the whole tenant ({tenant: true}) or one group ({group_id})");
 const idParam = z.object({ id: z.string().min(1).max(100) });
 
+const visibilityOut = z.union([z.object({ tenant: z.literal(true) }), z.object({ group_id: z.string() })]);
+
 const listingSchema = z.object({
   id: z.string(),
   kind: z.enum(HUB_KINDS),
   source: z.object({ cube_id: z.string(), id: z.string(), version: z.number().describe("the source's version this snapshot holds") }),
-  visibility: z.union([z.object({ tenant: z.literal(true) }), z.object({ group_id: z.string() })]),
+  visibility: visibilityOut,
   title: z.string(),
   content: z
     .record(z.string(), z.unknown())
@@ -35,6 +37,23 @@ const listingSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   expires_at: z.string().nullable().describe("the source memory's expiry, which the listing and installed copies take (never read from then on); null: never"),
+  revision: z
+    .object({
+      status: z.enum(["pending", "rejected"]),
+      source: z.object({ version: z.number() }),
+      visibility: visibilityOut,
+      title: z.string(),
+      content: z.record(z.string(), z.unknown()),
+      note: z.string().nullable(),
+      reason: z.string().nullable().describe("why it was rejected"),
+      publisher_key_id: z.string(),
+      decided_by: z.string().nullable(),
+      decided_at: z.string().nullable(),
+      created_at: z.string(),
+      expires_at: z.string().nullable(),
+    })
+    .nullable()
+    .describe("a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only"),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -55,6 +74,22 @@ export function listingOut(l: StoredListing) {
     created_at: iso(l.created_at) as string,
     updated_at: iso(l.updated_at) as string,
     expires_at: iso(l.expires_at),
+    revision: l.revision
+      ? {
+          status: l.revision.status,
+          source: { version: l.revision.source_version },
+          visibility: l.revision.visibility,
+          title: l.revision.title,
+          content: l.revision.content.kind === "memory" ? { ...l.revision.content.memory } : { ...l.revision.content.skill },
+          note: l.revision.note,
+          reason: l.revision.reason,
+          publisher_key_id: l.revision.publisher_key_id,
+          decided_by: l.revision.decided_by,
+          decided_at: iso(l.revision.decided_at),
+          created_at: iso(l.revision.created_at) as string,
+          expires_at: iso(l.revision.expires_at),
+        }
+      : null,
   };
 }
 

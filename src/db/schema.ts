@@ -281,6 +281,8 @@ export const hubListings = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     /** The source memory's expiry (epoch ms): the listing is not read from then on; null: never. */
     expiresAt: integer("expires_at"),
+    /** JSON of a newer snapshot waiting for review (or rejected) while the approved one serves; null: none. */
+    pendingRevision: text("pending_revision"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),

@@ -91,7 +91,7 @@ export interface InstallStatus extends HubInstall {
   /** The listing's version now (null once unpublished or its source deleted). */
   listing_version: number | null;
   listing_status: StoredListing["status"] | "removed";
-  /** The source's current version: a memory's from the D1 catalog, a skill's as last published. */
+  /** The source's current version: a memory's from the D1 catalog, a skill's as last published (a revision waiting for review included). */
   source_version: number | null;
   /** The source has a newer version than the copy. */
   update_available: boolean;
@@ -105,7 +105,8 @@ export async function installsOf(deps: HubDeps, who: HubCaller, target: CubeTarg
   const rows = await deps.hub.installsOf(who.tenant_id, reach.identity.cube_id, HUB_LIMITS.listLimit);
   return rows.map(({ install, listing, catalog_version }) => {
     const listingVersion = listing?.source_version ?? null;
-    const source = install.kind === "memory" ? (listing ? Math.max(catalog_version ?? 0, listingVersion ?? 0) || null : catalog_version) : listingVersion;
+    const published = listing ? Math.max(listingVersion ?? 0, listing.revision?.source_version ?? 0) : null;
+    const source = install.kind === "memory" ? (listing ? Math.max(catalog_version ?? 0, published ?? 0) || null : catalog_version) : published;
     return {
       ...install,
       listing_version: listingVersion,

@@ -1,6 +1,6 @@
 // The hub in D1: groups and their members, listings and installs; every query names the tenant.
 import type { VectorIndex } from "../memory/vectors/vector-index";
-import type { GroupMember, HubGroup, HubInstall, HubKind, HubListing, ListingContent, ListingStatus, MemberKind } from "../memory/hub/types";
+import type { GroupMember, HubGroup, HubInstall, HubKind, HubListing, ListingContent, ListingRevision, ListingStatus, MemberKind } from "../memory/hub/types";
 
 interface ListingRow {
   id: string;
@@ -24,6 +24,7 @@ interface ListingRow {
   created_at: number;
   updated_at: number;
   expires_at: number | null;
+  pending_revision: string | null;
 }
 
 /** A listing with what search needs beside it: its embedder and stored vector. */
@@ -33,7 +34,7 @@ export interface StoredListing extends HubListing {
 }
 
 const LISTING_COLUMNS =
-  "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at, expires_at";
+  "id, kind, source_cube_id, source_id, source_version, visibility, group_id, title, content, note, status, reason, publisher_key_id, publisher_user_id, decided_by, decided_at, embedder, vector, created_at, updated_at, expires_at, pending_revision";
 // A listing whose source cube was deleted is gone at once, before anything removes its row, and
 // stays gone when a cube of the same id is made again (that cube was registered after the listing).
 // A listing that expired with its source memory is gone from its expiry on, before a task has run.
@@ -63,6 +64,7 @@ function listing(r: ListingRow): StoredListing {
     created_at: r.created_at,
     updated_at: r.updated_at,
     expires_at: r.expires_at,
+    revision: r.pending_revision === null ? null : (JSON.parse(r.pending_revision) as ListingRevision),
   };
 }
 
@@ -185,14 +187,14 @@ export function hubStore(db: D1Database) {
       if (existingId) {
         await db
           .prepare(
-            "UPDATE hub_listings SET source_version = ?, visibility = ?, group_id = ?, title = ?, content = ?, note = ?, status = 'pending', reason = NULL, decided_by = NULL, decided_at = NULL, publisher_key_id = ?, publisher_user_id = ?, embedder = ?, vector = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?",
+            "UPDATE hub_listings SET source_version = ?, visibility = ?, group_id = ?, title = ?, content = ?, note = ?, status = 'pending', reason = NULL, decided_by = NULL, decided_at = NULL, publisher_key_id = ?, publisher_user_id = ?, embedder = ?, vector = ?, updated_at = ?, expires_at = ?, pending_revision = NULL WHERE tenant_id = ? AND id = ?",
           )
           .bind(l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, l.expires_at, tenant, existingId)
           .run();
       } else {
         await db
           .prepare(
-            `INSERT INTO hub_listings (tenant_id, ${LISTING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)
+            `INSERT INTO hub_listings (tenant_id, ${LISTING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL)
              ON CONFLICT (tenant_id, kind, source_cube_id, source_id) DO NOTHING`,
           )
           .bind(tenant, newHubId("lst"), l.kind, l.source_cube_id, l.source_id, l.source_version, visibility, groupId, l.title, json(l.content), l.note, l.publisher_key_id, l.publisher_user_id, l.embedder, l.vector, now, now, l.expires_at)
@@ -201,6 +203,39 @@ export function hubStore(db: D1Database) {
       const stored = await this.listingBySource(tenant, l.kind, l.source_cube_id, l.source_id);
       if (!stored) throw new Error("hub listing vanished while it was written");
       return stored;
+    },
+    /** Sets (or, with null, drops) the newer snapshot waiting beside an approved listing. */
+    async putRevision(tenant: string, id: string, revision: ListingRevision | null): Promise<void> {
+      await db.prepare("UPDATE hub_listings SET pending_revision = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'approved'").bind(revision === null ? null : json(revision), Date.now(), tenant, id).run();
+    },
+    /**
+     * Approves the pending revision of an approved listing: its snapshot becomes the one served
+     * (one statement, so a concurrent decision finds it gone); false when none was pending.
+     */
+    async applyRevision(tenant: string, id: string, by: string): Promise<boolean> {
+      const now = Date.now();
+      const rev = "json_extract(pending_revision, ?)";
+      const r = await db
+        .prepare(
+          `UPDATE hub_listings SET source_version = ${rev}, visibility = CASE WHEN ${rev} IS NULL THEN 'tenant' ELSE 'group' END, group_id = ${rev},
+             title = ${rev}, content = json(${rev}), note = ${rev}, publisher_key_id = ${rev}, publisher_user_id = ${rev}, embedder = ${rev}, vector = ${rev},
+             expires_at = ${rev}, reason = NULL, decided_by = ?, decided_at = ?, updated_at = ?, pending_revision = NULL
+           WHERE tenant_id = ? AND id = ? AND status = 'approved' AND json_extract(pending_revision, '$.status') = 'pending'`,
+        )
+        .bind("$.source_version", "$.visibility.group_id", "$.visibility.group_id", "$.title", "$.content", "$.note", "$.publisher_key_id", "$.publisher_user_id", "$.embedder", "$.vector", "$.expires_at", by, now, now, tenant, id)
+        .run();
+      return (r.meta.changes ?? 0) > 0;
+    },
+    /** Rejects the pending revision of an approved listing (the approved one keeps serving); false when none was pending. */
+    async rejectRevision(tenant: string, id: string, by: string, reason: string | null): Promise<boolean> {
+      const now = Date.now();
+      const r = await db
+        .prepare(
+          "UPDATE hub_listings SET pending_revision = json_set(pending_revision, '$.status', 'rejected', '$.reason', ?, '$.decided_by', ?, '$.decided_at', ?), updated_at = ? WHERE tenant_id = ? AND id = ? AND status = 'approved' AND json_extract(pending_revision, '$.status') = 'pending'",
+        )
+        .bind(reason, by, now, now, tenant, id)
+        .run();
+      return (r.meta.changes ?? 0) > 0;
     },
     /** Moves a pending listing to approved or rejected; false when it was not pending (nothing changed). */
     async decide(tenant: string, id: string, status: "approved" | "rejected", by: string, reason: string | null): Promise<boolean> {
@@ -222,7 +257,9 @@ export function hubStore(db: D1Database) {
         where.push(cond);
         args.push(...values);
       };
-      if (f.status) add("status = ?", f.status);
+      // The review queue holds approved listings with a newer snapshot waiting, too.
+      if (f.status === "pending") add("(status = 'pending' OR json_extract(pending_revision, '$.status') = 'pending')");
+      else if (f.status) add("status = ?", f.status);
       if (f.kind) add("kind = ?", f.kind);
       if (f.group_id) add("group_id = ?", f.group_id);
       if (f.audience) {

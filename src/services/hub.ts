@@ -1,4 +1,4 @@
-// Hub listings: publish a memory or skill (a pending snapshot), review, read, unpublish, and search tenant-wide.
+// Hub listings: publish a memory or skill (a pending snapshot, or a revision of an approved one), review, read, unpublish, and search tenant-wide.
 import { ApiError } from "../errors";
 import { HUB_LIMITS, type HubKind, type HubListing, type ListingContent, type ListingStatus, type Visibility } from "../memory/hub/types";
 import { canSee, hubViewer, isPublisher, viewerMembers, type HubViewer } from "../memory/hub/visibility";
@@ -25,6 +25,11 @@ export interface PublishBody {
 }
 
 const viewerOf = (who: HubCaller) => hubViewer(who.key_id, who.limits, who.scopes);
+
+/** The listing as this viewer may see it: a revision waiting for review only to its publisher and approvers. */
+function shown(v: HubViewer, l: StoredListing): StoredListing {
+  return l.revision === null || v.approver || isPublisher(v, l) ? l : { ...l, revision: null };
+}
 
 /** The groups a viewer belongs to (none to read for approvers and tenant-wide keys, which see them all). */
 async function groupsOf(deps: HubDeps, who: HubCaller, v: HubViewer): Promise<Set<string>> {
@@ -71,9 +76,10 @@ const sameVisibility = (a: Visibility, b: Visibility) => ("tenant" in a ? "tenan
 
 /**
  * Publishes (or re-publishes) an item of a cube the caller may write, as a pending snapshot. A
- * re-publish of the same source with a newer version, another visibility or note replaces the
- * snapshot and goes back to pending (an approver reviews what changed); an unchanged one answers
- * the listing as it is.
+ * re-publish of the same source with a newer version, another visibility, note or expiry: of a
+ * pending or rejected listing, replaces its snapshot (pending again); of an approved one, waits
+ * beside it as a revision (an approver reviews what changed) while the approved snapshot keeps
+ * serving search and installs. An unchanged one answers the listing as it is.
  */
 export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, body: PublishBody): Promise<{ listing: StoredListing; created: boolean }> {
   if ("group_id" in body.visibility && !(await deps.hub.getGroup(who.tenant_id, body.visibility.group_id))) throw new ApiError("not_found", `group ${body.visibility.group_id} not found`);
@@ -86,9 +92,31 @@ export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, 
     if (deps.vectorIndex) await deps.vectorIndex.deleteByIds([existing.id]);
     existing = null;
   }
-  if (existing && existing.source_version === version && sameVisibility(existing.visibility, body.visibility) && existing.note === note && existing.expires_at === expires_at) return { listing: existing, created: false };
+  const same = (x: { source_version: number; visibility: Visibility; note: string | null; expires_at: number | null }) =>
+    x.source_version === version && sameVisibility(x.visibility, body.visibility) && x.note === note && x.expires_at === expires_at;
+  const revision = existing?.status === "approved" ? existing.revision : null;
+  if (existing && same(existing)) {
+    // The served snapshot asked for again: a revision waiting beside it is withdrawn.
+    if (revision?.status === "pending") {
+      await deps.hub.putRevision(who.tenant_id, existing.id, null);
+      await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.publish", target_ids: [existing.id, body.cube_id, body.id] });
+      return { listing: (await deps.hub.getListing(who.tenant_id, existing.id)) ?? existing, created: false };
+    }
+    return { listing: existing, created: false };
+  }
+  if (revision?.status === "pending" && same(revision)) return { listing: existing as StoredListing, created: false };
   const [vector] = await deps.embedder.embed([listingText(content, note)]);
   if (!vector) throw new ApiError("internal", "the embedder returned no vector");
+  if (existing?.status === "approved") {
+    const now = Date.now();
+    await deps.hub.putRevision(who.tenant_id, existing.id, {
+      status: "pending", source_version: version, visibility: body.visibility, title: listingTitle(content), content, note, reason: null,
+      publisher_key_id: who.key_id, publisher_user_id: owner, decided_by: null, decided_at: null, created_at: now, expires_at,
+      embedder: deps.embedder.id, vector: encodeVector(vector),
+    });
+    await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.publish", target_ids: [existing.id, body.cube_id, body.id] });
+    return { listing: (await deps.hub.getListing(who.tenant_id, existing.id)) ?? existing, created: false };
+  }
   const listing = await deps.hub.putListing(
     who.tenant_id,
     { kind: body.kind, source_cube_id: body.cube_id, source_id: body.id, source_version: version, visibility: body.visibility, title: listingTitle(content), content, note, publisher_key_id: who.key_id, publisher_user_id: owner, embedder: deps.embedder.id, vector: encodeVector(vector), expires_at },
@@ -121,26 +149,36 @@ export async function listListings(deps: HubDeps, who: HubCaller, q: ListingQuer
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   if (page.length) await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.read", target_ids: page.map((l) => l.id) });
-  return { listings: page, next: rows.length > q.limit && last ? { u: last.updated_at, i: last.id } : null };
+  return { listings: page.map((l) => shown(v, l)), next: rows.length > q.limit && last ? { u: last.updated_at, i: last.id } : null };
 }
 
 export async function readListing(deps: HubDeps, who: HubCaller, id: string): Promise<StoredListing> {
   const l = await visibleListing(deps, who, id);
   await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.read", target_ids: [l.id] });
-  return l;
+  return shown(viewerOf(who), l);
 }
 
 function assertApprover(who: HubCaller): void {
   if (!viewerOf(who).approver) throw new ApiError("forbidden", "reviewing hub listings needs the hub:admin (or admin) scope");
 }
 
-/** Approves or rejects a pending listing (once: a decided listing answers 409). */
+/**
+ * Approves or rejects a pending listing, or the revision waiting beside an approved one (once: a
+ * decided one answers 409). Approving a revision makes its snapshot the one served; rejecting it
+ * leaves the approved snapshot serving.
+ */
 export async function decideListing(deps: HubDeps, who: HubCaller, id: string, decision: "approved" | "rejected", reason: string | null): Promise<StoredListing> {
   assertApprover(who);
   const l = await visibleListing(deps, who, id);
-  if (!(await deps.hub.decide(who.tenant_id, id, decision, who.key_id, reason))) throw new ApiError("conflict", `listing ${id} is ${l.status}, not pending: only a pending listing is approved or rejected`);
+  const ofRevision = l.status === "approved" && l.revision?.status === "pending";
+  const decided = ofRevision
+    ? decision === "approved"
+      ? await deps.hub.applyRevision(who.tenant_id, id, who.key_id)
+      : await deps.hub.rejectRevision(who.tenant_id, id, who.key_id, reason)
+    : await deps.hub.decide(who.tenant_id, id, decision, who.key_id, reason);
+  if (!decided) throw new ApiError("conflict", `listing ${id} is ${l.status}, not pending: only a pending listing (or a pending revision) is approved or rejected`);
   const after = (await deps.hub.getListing(who.tenant_id, id)) as StoredListing;
-  if (deps.vectorIndex) {
+  if (deps.vectorIndex && !(ofRevision && decision === "rejected")) {
     if (decision === "approved") {
       await deps.vectorIndex.upsert([{ id, values: decodeVector(after.vector), metadata: { tenant_id: who.tenant_id, cube_id: HUB_VECTOR_CUBE, state: "approved", created_at: after.created_at } }]);
     } else await deps.vectorIndex.deleteByIds([id]);
@@ -202,7 +240,7 @@ export async function searchHub(deps: HubDeps, who: HubCaller, body: HubSearchBo
     .sort((a, b) => b.score - a.score)
     .map((s) => s.id);
   const ranked = fuseRanks(vectorRank, lexicalRank).slice(0, body.top_k);
-  const results = ranked.map((r) => ({ listing: byId.get(r.id) as StoredListing, score: r.score }));
+  const results = ranked.map((r) => ({ listing: shown(v, byId.get(r.id) as StoredListing), score: r.score }));
   await deps.audit?.record(who.tenant_id, actorOf(who), { action: "hub.search", target_ids: results.map((r) => r.listing.id) });
   return results;
 }

@@ -22,6 +22,8 @@ type Listing = {
   updated_at: string;
   decided_by: string | null;
   decided_at: string | null;
+  /** A newer snapshot waiting for review (or rejected) while this approved one serves; only its publisher and approvers see it. */
+  revision: { status: "pending" | "rejected"; title: string; visibility: Listing["visibility"]; source: { version: number }; content: Record<string, unknown> } | null;
 };
 
 const shared = (v: Listing["visibility"]) => ("group_id" in v ? `group ${v.group_id}` : "the tenant");
@@ -116,10 +118,13 @@ function Review({ params }: { params: URLSearchParams }) {
         <Empty title="Nothing awaits review"><p>New listings (<code>POST /v1/hub/listings</code>) arrive here as pending.</p></Empty>
       ) : (
         <ul class="review-list">
-          {data.listings.map((l) => (
+          {data.listings.map((l) => {
+            // A revision of an approved listing is reviewed on its own snapshot; the approved one keeps serving meanwhile.
+            const rev = l.revision?.status === "pending" ? l.revision : null;
+            return (
             <li key={l.id} class="result" data-testid="pending-listing">
-              <h2 class="small"><a href={href(["hub", "listings", l.id])}>{l.title}</a> <span class="muted">({l.kind}, for {shared(l.visibility)}, source v{l.source.version})</span></h2>
-              <ContentView listing={l} />
+              <h2 class="small"><a href={href(["hub", "listings", l.id])}>{rev ? rev.title : l.title}</a> <span class="muted">({l.kind}, for {shared(rev ? rev.visibility : l.visibility)}, source v{rev ? rev.source.version : l.source.version}{rev ? `, a revision of the approved v${l.source.version}` : ""})</span></h2>
+              <ContentView listing={rev ? { ...l, content: rev.content } : l} />
               <form class="actions-row" aria-label={`Decide on ${l.title}`} onSubmit={(e) => {
                 e.preventDefault();
                 const form = e.currentTarget as HTMLFormElement;
@@ -137,7 +142,8 @@ function Review({ params }: { params: URLSearchParams }) {
                 <button type="submit" value="reject" class="danger" disabled={action.busy}>Reject</button>
               </form>
             </li>
-          ))}
+            );
+          })}
         </ul>
       )} />
     </Page>

@@ -9140,6 +9140,32 @@ export interface paths {
                                 updated_at: string;
                                 /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                                 expires_at: string | null;
+                                /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                                revision: {
+                                    /** @enum {string} */
+                                    status: "pending" | "rejected";
+                                    source: {
+                                        version: number;
+                                    };
+                                    visibility: {
+                                        /** @enum {boolean} */
+                                        tenant: true;
+                                    } | {
+                                        group_id: string;
+                                    };
+                                    title: string;
+                                    content: {
+                                        [key: string]: unknown;
+                                    };
+                                    note: string | null;
+                                    /** @description why it was rejected */
+                                    reason: string | null;
+                                    publisher_key_id: string;
+                                    decided_by: string | null;
+                                    decided_at: string | null;
+                                    created_at: string;
+                                    expires_at: string | null;
+                                } | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -9247,6 +9273,32 @@ export interface paths {
                             updated_at: string;
                             /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                             expires_at: string | null;
+                            /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                            revision: {
+                                /** @enum {string} */
+                                status: "pending" | "rejected";
+                                source: {
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                expires_at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -9289,6 +9341,32 @@ export interface paths {
                             updated_at: string;
                             /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                             expires_at: string | null;
+                            /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                            revision: {
+                                /** @enum {string} */
+                                status: "pending" | "rejected";
+                                source: {
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                expires_at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -9390,6 +9468,32 @@ export interface paths {
                             updated_at: string;
                             /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                             expires_at: string | null;
+                            /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                            revision: {
+                                /** @enum {string} */
+                                status: "pending" | "rejected";
+                                source: {
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                expires_at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -9557,6 +9661,32 @@ export interface paths {
                             updated_at: string;
                             /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                             expires_at: string | null;
+                            /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                            revision: {
+                                /** @enum {string} */
+                                status: "pending" | "rejected";
+                                source: {
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                expires_at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -9666,6 +9796,32 @@ export interface paths {
                             updated_at: string;
                             /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                             expires_at: string | null;
+                            /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                            revision: {
+                                /** @enum {string} */
+                                status: "pending" | "rejected";
+                                source: {
+                                    version: number;
+                                };
+                                visibility: {
+                                    /** @enum {boolean} */
+                                    tenant: true;
+                                } | {
+                                    group_id: string;
+                                };
+                                title: string;
+                                content: {
+                                    [key: string]: unknown;
+                                };
+                                note: string | null;
+                                /** @description why it was rejected */
+                                reason: string | null;
+                                publisher_key_id: string;
+                                decided_by: string | null;
+                                decided_at: string | null;
+                                created_at: string;
+                                expires_at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -9779,6 +9935,32 @@ export interface paths {
                                     updated_at: string;
                                     /** @description the source memory's expiry, which the listing and installed copies take (never read from then on); null: never */
                                     expires_at: string | null;
+                                    /** @description a newer snapshot re-published while this approved one serves: waiting for review (approve or reject the listing to decide it), or rejected; shown to its publisher and approvers only */
+                                    revision: {
+                                        /** @enum {string} */
+                                        status: "pending" | "rejected";
+                                        source: {
+                                            version: number;
+                                        };
+                                        visibility: {
+                                            /** @enum {boolean} */
+                                            tenant: true;
+                                        } | {
+                                            group_id: string;
+                                        };
+                                        title: string;
+                                        content: {
+                                            [key: string]: unknown;
+                                        };
+                                        note: string | null;
+                                        /** @description why it was rejected */
+                                        reason: string | null;
+                                        publisher_key_id: string;
+                                        decided_by: string | null;
+                                        decided_at: string | null;
+                                        created_at: string;
+                                        expires_at: string | null;
+                                    } | null;
                                 };
                                 score: number;
                             }[];

@@ -70,6 +70,27 @@ export interface HubListing {
   updated_at: number;
   /** When the listing expires with its source memory (never read from then on); null: never. */
   expires_at: number | null;
+  /** A newer snapshot of an approved listing, waiting for review or rejected, while this one serves; null: none. */
+  revision: ListingRevision | null;
+}
+
+/** A re-published snapshot of an approved listing: reviewed on its own, the approved one serving meanwhile. */
+export interface ListingRevision {
+  status: "pending" | "rejected";
+  source_version: number;
+  visibility: Visibility;
+  title: string;
+  content: ListingContent;
+  note: string | null;
+  reason: string | null;
+  publisher_key_id: string;
+  publisher_user_id: string | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  created_at: number;
+  expires_at: number | null;
+  embedder: string;
+  vector: string;
 }
 
 export interface HubInstall {
