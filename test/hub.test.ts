@@ -117,6 +117,8 @@ describe("hub: memories shared within a tenant", () => {
     // Bob sees the served snapshot only, not the revision waiting for review.
     expect((await api<{ revision: unknown }>(p.bob, "GET", `/v1/hub/listings/${pub.body.id}`)).body.revision).toBeNull();
     expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings?status=pending")).body.listings.map((l) => l.id)).toContain(pub.body.id);
+    expect((await api<{ listings: Listing[] }>(p.alice, "GET", "/v1/hub/listings?status=pending")).body.listings.map((l) => l.id)).toContain(pub.body.id);
+    expect((await api<{ listings: Listing[] }>(p.bob, "GET", "/v1/hub/listings?status=pending")).body.listings).toEqual([]);
     installs = (await api<{ installs: Install[] }>(p.bob, "GET", `/v1/hub/installs?user_id=${p.users.b}`)).body.installs;
     expect(installs).toMatchObject([{ installed_version: 1, update_available: true, upgrade_ready: false, listing_status: "approved" }]);
     const approved = await api<Listing & { revision: unknown }>(p.approver, "POST", `/v1/hub/listings/${pub.body.id}/approve`, {});

@@ -257,8 +257,15 @@ export function hubStore(db: D1Database) {
         where.push(cond);
         args.push(...values);
       };
-      // The review queue holds approved listings with a newer snapshot waiting, too.
-      if (f.status === "pending") add("(status = 'pending' OR json_extract(pending_revision, '$.status') = 'pending')");
+      // The review queue holds approved listings with a newer snapshot waiting, too: for approvers
+      // (no audience) and the revision's publisher, who alone see revisions.
+      if (f.status === "pending" && f.audience === null) add("(status = 'pending' OR json_extract(pending_revision, '$.status') = 'pending')");
+      else if (f.status === "pending" && f.audience)
+        add(
+          "(status = 'pending' OR (json_extract(pending_revision, '$.status') = 'pending' AND (publisher_key_id = ? OR publisher_user_id IN (SELECT value FROM json_each(?)))))",
+          f.audience.publisher_key_id,
+          json(f.audience.publisher_user_ids),
+        );
       else if (f.status) add("status = ?", f.status);
       if (f.kind) add("kind = ?", f.kind);
       if (f.group_id) add("group_id = ?", f.group_id);
