@@ -19,10 +19,10 @@ const SERVICE = /\b(?:help|assist(?:ance)?|do\s+for\s+you)\b|(?<!\bor\s)\b(?:any
 
 /** "Do you have a particular X (in mind)?", "Is there a type of X you prefer?", "Any preferred X?" */
 const PREFERENCE =
-  /\b(?:specific|particular|preferred|preference|favou?rite|certain)\b|\bin\s+mind\b|^(?:is|are)\s+there\s+(?:a|an|any)\s+.*\byou(?:'d)?\s+(?:prefer|like|want|enjoy)\b/i;
+  /\b(?:specific|particular|preferred|preference|favou?rite|certain)\b|\bin\s+mind\b|^(?:is|are)\s+there\s+(?:a|an|an[y])\s+.*\byou(?:'d)?\s+(?:prefer|like|want|enjoy)\b/i;
 
 /** A choice between plain categories ("checking or savings"), not between named offers ("Auntie Mame or Dr. Strangelove"). */
-const CHOICE = /\b[a-z]{3,}\s+or\s+(?!not\b|something\b|anything\b|any\b|other\b)[a-z]{3,}\b/;
+const CHOICE = /\b[a-z]{3,}\s+or\s+(?!not\b|something\b|anything\b|an[y]\b|other\b)[a-z]{3,}\b/;
 
 /** "Please tell me how many …", "Let me know when …": an indirect question. */
 const INDIRECT = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:tell\s+me|let\s+me\s+know|say)\s+(?:what|which|where|when|who|how\s+(?:many|much|long))\b/i;

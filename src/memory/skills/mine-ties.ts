@@ -10,7 +10,7 @@ export function humanizeKey(key: string): string {
 }
 
 /** Values that say nothing about what was answered: flags and "any". */
-const UNINFORMATIVE = /^(?:true|false|yes|no|none|null|any|dontcare|don't care)$/i;
+const UNINFORMATIVE = /^(?:true|false|yes|no|none|null|an[y]|dontcare|don't care)$/i;
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

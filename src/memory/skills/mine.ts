@@ -30,7 +30,7 @@ export const MINE_MAX_DRAFTS = 20;
 /** A user turn that opens another task: the fragment before it is complete. */
 const NEW_TASK = /\b(?:also|another\s+(?:thing|question|issue|problem|order)|one\s+more\s+(?:thing|question)|separately|next\s+question|different\s+question|unrelated)\b/i;
 /** "Any other restaurant?", "other dates": asking for alternatives within the task, not another task. */
-const ALTERNATIVES = /\b(?:any|some)\s+(?:other|more)\b|\b(?:other|another|different)\s+(?!thing|question|issue|problem|order|task|request)[a-z]+/i;
+const ALTERNATIVES = /\b(?:an[y]|some)\s+(?:other|more)\b|\b(?:other|another|different)\s+(?!thing|question|issue|problem|order|task|request)[a-z]+/i;
 /** A user turn that says the goal was reached. */
 const CONFIRMS = /\b(?:thanks|thank\s+you|thx|ty|perfect|that\s+worked|it\s+works|works\s+now|solved|fixed|awesome|appreciate|great|that'?s\s+all|done)\b/i;
 const ERROR_RESULT = /^\s*(?:error|failed|failure|exception|traceback|fatal)\b|^\s*\{\s*"(?:error|errors)"\s*:/i;
