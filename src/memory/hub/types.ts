@@ -75,20 +75,10 @@ export interface HubListing {
 }
 
 /** A re-published snapshot of an approved listing: reviewed on its own, the approved one serving meanwhile. */
-export interface ListingRevision {
+export interface ListingRevision
+  extends Pick<HubListing, "source_version" | "visibility" | "title" | "content" | "note" | "reason" | "publisher_key_id" | "publisher_user_id" | "decided_by" | "decided_at" | "created_at" | "expires_at"> {
   status: "pending" | "rejected";
-  source_version: number;
-  visibility: Visibility;
-  title: string;
-  content: ListingContent;
-  note: string | null;
-  reason: string | null;
-  publisher_key_id: string;
-  publisher_user_id: string | null;
-  decided_by: string | null;
-  decided_at: number | null;
-  created_at: number;
-  expires_at: number | null;
+  /** The embedder and vector of its text, which replace the listing's when it is approved. */
   embedder: string;
   vector: string;
 }
