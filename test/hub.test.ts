@@ -240,6 +240,11 @@ describe("hub: memories shared within a tenant", () => {
     expect(await search(p.bob, "quokka parking pass")).toEqual([]);
     expect((await api<{ listings: Listing[] }>(p.approver, "GET", "/v1/hub/listings")).body.listings.map((l) => l.id)).not.toContain(pub.body.id);
     expect((await api(p.carol, "POST", `/v1/hub/listings/${pub.body.id}/install`, { user_id: p.users.c })).status).toBe(404);
+    // Published again (the memory itself has not expired): a fresh listing, pending, not a revision of the expired one.
+    const again = await api<Listing & { revision: unknown }>(p.alice, "POST", "/v1/hub/listings", { kind: "memory", cube_id: `user:${p.users.a}`, id, visibility: { tenant: true } });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({ status: "pending", revision: null });
+    expect(again.body.id).not.toBe(pub.body.id);
   });
 
   it("a rejected revision of an approved listing leaves the approved snapshot serving, and asking for the served one again withdraws a waiting revision", async () => {

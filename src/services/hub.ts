@@ -86,8 +86,9 @@ export async function publish(deps: HubDeps, skills: HubSkills, who: HubCaller, 
   const { content, version, owner, cube_created_at, expires_at } = await snapshot(deps, skills, who, body);
   const note = body.note ?? null;
   let existing = await deps.hub.listingBySource(who.tenant_id, body.kind, body.cube_id, body.id);
-  // A listing left from an earlier cube of the same id (deleted since) is not this source's: it goes.
-  if (existing && existing.created_at < cube_created_at) {
+  // A listing left from an earlier cube of the same id (deleted since) is not this source's, and
+  // one that expired is read by no one: either goes, and the source is listed afresh.
+  if (existing && (existing.created_at < cube_created_at || (existing.expires_at !== null && existing.expires_at <= Date.now()))) {
     await deps.hub.deleteListing(who.tenant_id, existing.id);
     if (deps.vectorIndex) await deps.vectorIndex.deleteByIds([existing.id]);
     existing = null;
