@@ -185,8 +185,8 @@ export const feedbackSchema = z
 const recordId = z.string().min(1).max(200);
 export const positionalArgs = {
   byId: z.tuple([identitySchema, recordId]),
-  /** Ids read in one call (a page of the job list); at most one scan's worth. */
-  byIds: z.tuple([identitySchema, z.array(recordId).max(200)]),
+  /** Ids read in one call (a page of the job list, in parts of at most LIMITS.listLimit). */
+  byIds: z.tuple([identitySchema, z.array(recordId).max(LIMITS.listLimit)]),
   planJob: z.tuple([identitySchema, z.string().min(1).max(200), z.array(z.unknown()).max(20_000)]),
   entities: z.tuple([identitySchema, z.number().int().min(1).max(500), z.string().max(100).nullable()]),
   failJob: z.tuple([identitySchema, recordId, z.string().max(10_000), z.boolean()]),

@@ -1,5 +1,5 @@
 // The tenant's job registry in D1 (job id → cube), the jobs queue, the public shape of a job, and the job list.
-import type { CubeIdentity, JobRecord } from "../memory/cube-contract";
+import { LIMITS, type CubeIdentity, type JobRecord } from "../memory/cube-contract";
 import type { JobMessage } from "../jobs/messages";
 import { ApiError } from "../errors";
 import { cubeIdentity, reachableCubes, reachCube, type Principal } from "./access";
@@ -129,9 +129,10 @@ export async function listJobs(deps: Deps, who: Principal, q: JobListQuery): Pro
     // One call per cube of the page, not per job.
     const byCube = new Map<string, string[]>();
     for (const row of rows) byCube.set(row.cube_id, [...(byCube.get(row.cube_id) ?? []), row.id]);
+    const parts = [...byCube].flatMap(([cubeId, ids]) => Array.from({ length: Math.ceil(ids.length / LIMITS.listLimit) }, (_, i) => [cubeId, ids.slice(i * LIMITS.listLimit, (i + 1) * LIMITS.listLimit)] as const));
     const known = new Map<string, { identity: CubeIdentity; job: JobRecord }>();
     await Promise.all(
-      [...byCube].map(async ([cubeId, ids]) => {
+      parts.map(async ([cubeId, ids]) => {
         const identity = cubeIdentity(who, cubeId);
         const got = await deps.cube(identity).getJobs(identity, ids);
         if (got.ok) for (const job of got.value) known.set(`${cubeId}\u0000${job.id}`, { identity, job });
