@@ -71,6 +71,8 @@ interface RunResult {
   byId: number;
   byIdHits: number;
   replayMs: number;
+  /** The bridge's block budget at the end of the replay, in bytes. */
+  blockBudget: number;
 }
 
 async function replay(stack: Stack, users: User[], trace: Array<{ user: number; question: string }>, policy: "lru" | "ours"): Promise<RunResult> {
@@ -109,7 +111,7 @@ async function replay(stack: Stack, users: User[], trace: Array<{ user: number; 
   }
   // The stand-in counts every request it served (warm-ups too); a real node is read through the chats' own usage.
   const s = stack.stats() ?? { prompt_tokens: chatPrompt, cached_tokens: chatCached, requests: trace.length };
-  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens, byId, byIdHits, replayMs: performance.now() - t0 };
+  return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens, byId, byIdHits, replayMs: performance.now() - t0, blockBudget: stack.blockBudgetBytes() };
 }
 
 async function searchP95(stack: Stack, userId: string, record: boolean): Promise<number> {
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`${r[0].padEnd(36)}${String(r[1]).padStart(8)}   ${String(r[2]).padStart(14)}   ${String(r[3]).padStart(12)}   ${String(r[4]).padStart(10)}`);
     console.log(`\nnode requests: (b) ${lru.nodeRequests} (chats only), (c) ${ours.nodeRequests} (chats + the scheduler's warm-ups, whose prefill is counted above)`);
     console.log(`replays: (b) ${(lru.replayMs / 1000).toFixed(0)} s, (c) ${(ours.replayMs / 1000).toFixed(0)} s; (c) sent ${ours.byId} chats with a block the bridge held (${ours.byIdHits} hits), ${QUERIES - ours.byId} inline (${ours.hits.filter(Boolean).length - ours.byIdHits} hits)`);
+    console.log(`(c) blocks' budget on the bridge at the end: ${ours.blockBudget / KV_BYTES_PER_TOKEN} tokens, ${pct(ours.blockBudget / BUDGET_BYTES)} of the node's cache (the rest left to conversations)`);
     console.log("(d) and (e) count only block bytes against the budget and save exactly the block's tokens per hit; (b) and (c) are the node's own counts, conversation KV included.");
 
     const ofOptimal = rate(ours.hits) / Math.max(1e-9, rate(opt));

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 // @ts-expect-error: plain ESM helper shared with `npm run dev`, no type declarations
 import { applyMigrations, ensureDevVars, startDev } from "../../scripts/dev-lib.mjs";
 import { parseNodes } from "../../gpu-bridge/src/config.ts";
+import { blockBudget } from "../../gpu-bridge/src/context.ts";
 import { startBridge, type RunningBridge } from "../../gpu-bridge/src/server.ts";
 import { startVllm, type VllmStandin } from "../../gpu-bridge/test/standins/vllm.ts";
 
@@ -34,6 +35,8 @@ export interface Stack {
   resetCache(): Promise<void>;
   /** The node's own totals since the last reset; null against a real node (it does not count them for us). */
   stats(): { requests: number; prompt_tokens: number; cached_tokens: number } | null;
+  /** The bytes the bridge lets blocks take on the node now (its conversation share applied). */
+  blockBudgetBytes(): number;
   /** A fresh bridge (empty registry) on the same port, so that each policy starts from nothing. */
   resetBridge(): Promise<void>;
   stop(): Promise<void>;
@@ -46,7 +49,7 @@ export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: n
   // budget itself; a real node's is given as VLLM_CACHE_BYTES (unset: the bridge does not keep warm).
   const cacheBytes = REAL ? Number(process.env.VLLM_CACHE_BYTES ?? 0) : opts.budgetBytes;
   const bridgePort = await freePort();
-  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: nodeUrl, models: [MODEL], budget_bytes: opts.budgetBytes, ...(cacheBytes ? { cache_bytes: cacheBytes } : {}), ...(process.env.CONVERSATION_SHARE ? { conversation_share: Number(process.env.CONVERSATION_SHARE) } : {}), kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2, ...(process.env.VLLM_API_KEY ? { api_key: process.env.VLLM_API_KEY } : {}) }] });
+  const nodes = parseNodes({ nodes: [{ id: "bench-gpu", backend: "vllm", url: nodeUrl, models: [MODEL], budget_bytes: opts.budgetBytes, ...(cacheBytes ? { cache_bytes: cacheBytes } : {}), ...(process.env.CONVERSATION_SHARE ? { conversation_share: process.env.CONVERSATION_SHARE === "auto" ? "auto" : Number(process.env.CONVERSATION_SHARE) } : {}), kv_bytes_per_token: opts.kvBytesPerToken, max_loaded_adapters: 2, ...(process.env.VLLM_API_KEY ? { api_key: process.env.VLLM_API_KEY } : {}) }] });
   const start = () => startBridge({ secret: SECRET, host: "127.0.0.1", port: bridgePort, dbPath: ":memory:", nodes, maxSkewMs: 60_000, upstreamTimeoutMs: 10_000, metricsPublic: false, trainer: { timeoutMs: 1_000 }, workDir: mkdtempSync(path.join(tmpdir(), "bench-bridge-")) });
   let bridge: RunningBridge = await start();
   const vars = ensureDevVars() as { DEV_API_KEY: string };
@@ -66,6 +69,9 @@ export async function startStack(opts: { budgetBytes: number; kvBytesPerToken: n
     },
     stats() {
       return vllm ? vllm.cache.stats : null;
+    },
+    blockBudgetBytes() {
+      return blockBudget(bridge.deps, bridge.deps.config.nodes[0] as (typeof nodes)[number]);
     },
     async resetBridge() {
       await bridge.close();

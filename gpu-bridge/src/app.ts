@@ -67,7 +67,7 @@ function nodeStats(deps: BridgeDeps) {
   return deps.config.nodes.map((n) => ({
     id: n.id,
     bytesInUse: deps.blocks.bytesInUse(n.id),
-    budgetBytes: blockBudget(n),
+    budgetBytes: blockBudget(deps, n),
     kvBytesPerToken: n.kv_bytes_per_token,
     loadedAdapters: deps.adapters.loadsOn(n.id).length,
     blocks: deps.blocks.listByNode(n.id).length,

@@ -22,8 +22,11 @@ const nodeSchema = z.object({
    * it out of the node's LRU; without it neither (the cubes' own keep-warm cadence alone).
    */
   cache_bytes: z.number().int().positive().optional(),
-  /** With `cache_bytes`: the share of the node's cache left to the conversations' own KV. */
-  conversation_share: z.number().min(0).max(0.9).default(0.25),
+  /**
+   * With `cache_bytes`: the share of the node's cache left to the conversations' own KV. "auto"
+   * (the default) sizes it from the traffic the bridge forwards (see `conversationShare`).
+   */
+  conversation_share: z.union([z.number().min(0).max(0.9), z.literal("auto")]).default("auto"),
   /** KV bytes per token of the served model: 2 x layers x kv_heads x head_dim x dtype bytes. */
   kv_bytes_per_token: z.number().int().positive().default(131072),
   /** Most adapters loaded at once; least recently used is unloaded first. */

@@ -69,7 +69,7 @@ export function pickNode(deps: BridgeDeps, opts: { node?: string | undefined; mo
   let best: NodeConfig | undefined;
   let bestFree = -Infinity;
   for (const n of candidates) {
-    const free = blockBudget(n) - deps.blocks.bytesInUse(n.id);
+    const free = blockBudget(deps, n) - deps.blocks.bytesInUse(n.id);
     if (free > bestFree) {
       best = n;
       bestFree = free;
@@ -79,10 +79,28 @@ export function pickNode(deps: BridgeDeps, opts: { node?: string | undefined; mo
   return best;
 }
 
+/** The automatic share before a node has seen enough prompts on resident blocks to measure. */
+export const AUTO_SHARE_FALLBACK = 0.25;
+/** The least automatic share: a margin for what the window did not see. */
+export const AUTO_SHARE_MIN = 0.05;
+
+/**
+ * The share of the node's cache (`cache_bytes`) left to conversations. A number is taken as
+ * configured. "auto" leaves twice the recent conversation demand (`ChurnMeter.demand`): the
+ * bridge re-warms a block once half the slack has come in after it, so the slack must hold that
+ * half plus whatever arrives before the warm-up, i.e. a tail or the prompts in flight together.
+ */
+export function conversationShare(deps: Pick<BridgeDeps, "churn">, n: NodeConfig): number {
+  if (n.conversation_share !== "auto") return n.conversation_share;
+  const demand = deps.churn.demand(n.id);
+  if (demand === null || !n.cache_bytes) return AUTO_SHARE_FALLBACK;
+  return Math.min(0.9, Math.max(AUTO_SHARE_MIN, (2 * demand * n.kv_bytes_per_token) / n.cache_bytes));
+}
+
 /**
  * Bytes the node's activation blocks may take: `budget_bytes`, and with `cache_bytes` known, no
  * more than the cache less the conversations' share (their KV shares the node's LRU with blocks).
  */
-export function blockBudget(n: NodeConfig): number {
-  return n.cache_bytes ? Math.min(n.budget_bytes, Math.floor(n.cache_bytes * (1 - n.conversation_share))) : n.budget_bytes;
+export function blockBudget(deps: Pick<BridgeDeps, "churn">, n: NodeConfig): number {
+  return n.cache_bytes ? Math.min(n.budget_bytes, Math.floor(n.cache_bytes * (1 - conversationShare(deps, n)))) : n.budget_bytes;
 }

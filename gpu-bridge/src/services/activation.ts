@@ -56,7 +56,7 @@ function budgetError(deps: BridgeDeps, node: NodeConfig, needed: number, rankedO
   return new BridgeError("budget_exceeded", message, {
     node: node.id,
     needed_bytes: needed,
-    budget_bytes: blockBudget(node),
+    budget_bytes: blockBudget(deps, node),
     in_use_bytes: deps.blocks.bytesInUse(node.id),
     ...(rankedOut ? { reason: "ranked_out" } : {}),
   });
@@ -75,7 +75,7 @@ function candidate(b: Pick<Block, "id" | "tenant_id" | "pinned">, sizeBytes: num
  * about its own blocks only.
  */
 async function makeRoom(deps: BridgeDeps, node: NodeConfig, cand: RankedBlock, exclude: ReadonlySet<string>, scope: { tenant_id: string; cube_id: string }): Promise<string[]> {
-  const victims = deps.blocks.victims(node.id, cand, blockBudget(node), deps.now(), exclude);
+  const victims = deps.blocks.victims(node.id, cand, blockBudget(deps, node), deps.now(), exclude);
   if (victims === null || victims === "ranked_out") throw budgetError(deps, node, cand.size_bytes, victims === "ranked_out");
   if (victims.length === 0) return [];
   deps.db.tx(() => victims.forEach((v) => deps.blocks.delete(v.id)));
@@ -103,10 +103,10 @@ export async function registerBlock(deps: BridgeDeps, input: RegisterBlockReques
   if (input.token_ids) requireOp(backend, "token_prefix");
   if (input.pinned) requirePin(backend);
   const estimate = input.token_ids ? input.token_ids.length : estimateTokens(input.text ?? "");
-  if (estimate * node.kv_bytes_per_token > blockBudget(node)) {
+  if (estimate * node.kv_bytes_per_token > blockBudget(deps, node)) {
     throw new BridgeError("budget_exceeded", `block of about ${estimate} tokens is larger than node ${node.id}'s whole budget`, {
       node: node.id,
-      budget_bytes: blockBudget(node),
+      budget_bytes: blockBudget(deps, node),
     });
   }
   const heat = input.heat ?? 0;
@@ -118,7 +118,7 @@ export async function registerBlock(deps: BridgeDeps, input: RegisterBlockReques
     const pinned = input.pinned ?? false;
     // Check before touching the node: a block that cannot fit, or ranks below what it would displace, must not cost a warm-up.
     const estimatedBytes = estimate * node.kv_bytes_per_token;
-    const first = deps.blocks.victims(node.id, candidate({ id: "", tenant_id: input.tenant_id, pinned }, estimatedBytes, heat, now), blockBudget(node), now, exclude);
+    const first = deps.blocks.victims(node.id, candidate({ id: "", tenant_id: input.tenant_id, pinned }, estimatedBytes, heat, now), blockBudget(deps, node), now, exclude);
     if (first === null || first === "ranked_out") throw budgetError(deps, node, estimatedBytes, first === "ranked_out");
     const block: Block = {
       id: newId("blk", now),

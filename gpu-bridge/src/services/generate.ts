@@ -59,8 +59,14 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
   };
   return {
     start: { node: node.id, model: useModel, blocks: blocks.map((b) => b.id), adapter: adapter?.name ?? null },
-    stream(onDelta) {
-      return backend.generate(input, onDelta);
+    async stream(onDelta) {
+      // On resident blocks, the prompt's own tokens are in flight beside the others': the conversation demand.
+      const end = blocks.length && node.cache_bytes ? deps.churn.begin(node.id, estimateTokens(req.messages.map((m) => m.content).join(""))) : () => undefined;
+      try {
+        return await backend.generate(input, onDelta);
+      } finally {
+        end();
+      }
     },
     summarize(done, ttftMs) {
       const cached = done.usage.cached_tokens;
@@ -76,7 +82,7 @@ export async function startGenerate(deps: BridgeDeps, req: GenerateRequest, canc
       if (blocks.length) deps.metrics.cacheResult(node.id, summary.cache_hit);
       // The prompt went through the node's prefix cache: what it pushed in counts against the resident blocks.
       const promptTokens = done.usage.prompt_tokens ?? blocks.reduce((n, b) => n + b.tokens, 0) + estimateTokens(req.messages.map((m) => m.content).join(""));
-      recordPrompt(deps, node, promptTokens, blocks);
+      recordPrompt(deps, node, promptTokens, done.usage.completion_tokens ?? 0, blocks);
       if (ttftMs !== null) deps.metrics.firstToken(node.id, ttftMs / 1000);
       return summary;
     },

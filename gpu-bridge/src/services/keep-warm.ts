@@ -18,10 +18,16 @@ export function warmAfterTokens(deps: BridgeDeps, node: NodeConfig): number | nu
   return Math.max(0, slack / 2);
 }
 
-/** A forwarded prompt of `promptTokens` (the node's count) that used `used` as its prefix. */
-export function recordPrompt(deps: BridgeDeps, node: NodeConfig, promptTokens: number, used: readonly Block[]): void {
+/**
+ * A forwarded prompt of `promptTokens` (the node's count) that used `used` as its prefix and was
+ * answered with `answerTokens` (which the node caches as well). Its tail is churn; on resident
+ * blocks, it is also a sample of the conversation demand.
+ */
+export function recordPrompt(deps: BridgeDeps, node: NodeConfig, promptTokens: number, answerTokens: number, used: readonly Block[]): void {
   if (!node.cache_bytes) return;
-  deps.churn.add(node.id, promptTokens - used.reduce((s, b) => s + b.tokens, 0));
+  const tail = promptTokens - used.reduce((s, b) => s + b.tokens, 0) + answerTokens;
+  deps.churn.add(node.id, tail);
+  if (used.length) deps.churn.sample(node.id, tail);
   for (const b of used) deps.churn.mark(node.id, b.id);
   scheduleWarm(deps, node);
 }
