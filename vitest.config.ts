@@ -23,6 +23,7 @@ async function freePort(): Promise<number> {
 // Read by the globalSetup (test/setup/bridge-global.ts), which runs in this same process.
 process.env.TEST_BRIDGE_PORT ??= String(await freePort());
 process.env.TEST_SILENT_PORT ??= String(await freePort());
+process.env.TEST_TIGHT_BRIDGE_PORT ??= String(await freePort());
 
 export default defineConfig({
   plugins: [
@@ -42,6 +43,8 @@ export default defineConfig({
           BRIDGE_URL: `http://127.0.0.1:${process.env.TEST_BRIDGE_PORT}`,
           // A bridge that accepts and answers late (test/bridge-degrade.test.ts).
           TEST_SILENT_URL: `http://127.0.0.1:${process.env.TEST_SILENT_PORT}`,
+          // A bridge whose node holds 1,000 tokens of blocks (test/activation.test.ts).
+          TEST_TIGHT_BRIDGE_URL: `http://127.0.0.1:${process.env.TEST_TIGHT_BRIDGE_PORT}`,
           BRIDGE_SECRET: "e2e-bridge-secret-0123456789abcdef",
           BRIDGE_TIMEOUT_MS: "3000",
         },

@@ -1,13 +1,14 @@
 // Activation memory end to end: heat from searches, a block per user registered on the real bridge
 // (vLLM stand-in), kept when its content is the same, re-rendered when it changed enough, and the
 // coldest user's block evicted under a small budget. Without a bridge the task backs off.
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, newTenant, uniq, type Tenant } from "./helpers";
 import { runActivation } from "../durable-objects/cube/activation/task";
 import { HeatRecorder } from "../durable-objects/cube/activation/heat";
 import { probeStub } from "./fixtures/cube-probe";
 import type { ActivationConfigInput } from "../src/memory/activation/config";
+import { BridgeClient } from "../src/bridge/client";
 
 interface Block { user_id: string | null; block_id: string | null; tokens: number; size_bytes: number | null; memories: number; heat: number }
 interface Scheduler {
@@ -184,6 +185,50 @@ describe("activation blocks", () => {
     });
     expect(out.err).toMatch(/bridge unavailable/);
     expect(out.rows).toBe(0);
+  });
+
+  it("keeps the text of a block the bridge ranks out, holds no block for it, notes it once across runs, and chats send that text inline", async () => {
+    const t = await newTenant();
+    const cube = await newCube(t);
+    await add(t, cube, "kim", "Kim grows tomatoes on her balcony");
+    await add(t, cube, "kim", "Kim works night shifts at the port");
+    await search(t, cube, "kim", "tomatoes port");
+    await search(t, cube, "kim", "tomatoes port");
+    expect((await api(t, "GET", `/v1/cubes/${cube}/scheduler`)).status).toBe(200);
+    // A real bridge whose node holds 1,000 tokens of blocks, 975 of them another cube's, far hotter per byte than
+    // Kim's can be: the cube sees room under its share of the node, the bridge ranks its block out. The cube's own
+    // alarm (on the suite's roomy bridge) is held off.
+    const tight = new BridgeClient({ baseUrl: env.TEST_TIGHT_BRIDGE_URL, secret: env.BRIDGE_SECRET ?? "", timeoutMs: 3_000 });
+    const hog = { tenant_id: t.id, cube_id: `${cube}-hog` };
+    await tight.registerBlock(hog, { memory_ids: [], text: "x".repeat(3_880), heat: 1e9, half_life_ms: 86_400_000 });
+    const runTight = () =>
+      runInDurableObject(probeStub(`${t.id}/${cube}`), async (_o, state) => {
+        const sql = state.storage.sql;
+        sql.exec("UPDATE scheduler_tasks SET next_at = ? WHERE name = 'activation'", Date.now() + 3_600_000);
+        const outcome = await runActivation({ sql, identity: { tenant_id: t.id, cube_id: cube }, heat: new HeatRecorder(sql), bridge: tight, now: Date.now() });
+        const row = sql.exec<{ text: string; block_id: string | null; tokens: number }>("SELECT text, block_id, tokens FROM activation_blocks WHERE user_id = 'kim'").one();
+        const notes = sql.exec<{ reason: string }>("SELECT reason FROM scheduler_decisions WHERE task = 'activation'").toArray().map((d) => d.reason);
+        return { outcome, row, notes };
+      });
+    const first = await runTight();
+    expect(first.row.block_id).toBeNull();
+    expect(first.row.text).toMatch(/tomatoes/);
+    expect(first.outcome.note).toMatch(/1 not admitted by the bridge/);
+    expect(first.notes.filter((n) => /^not admitted kim: .*worth more per byte/.test(n))).toHaveLength(1);
+    // Not admitted: no block of the cube's on the bridge; the task comes back to offer it again.
+    expect(await tight.listBlocks({ tenant_id: t.id, cube_id: cube })).toMatchObject({ blocks: [] });
+    expect(first.outcome.next_at).toBeGreaterThan(Date.now());
+    // Offered again on the next run with the same text: refused again, without a second note.
+    const second = await runTight();
+    expect(second.row).toEqual(first.row);
+    expect(second.notes.filter((n) => /^not admitted kim: /.test(n))).toHaveLength(1);
+    // The chat finds no block id and sends the kept text inline, counted as the block part of the prompt.
+    const r = await api<{ memos: { block_id: string | null; tokens: { block: number } } }>(t, "POST", "/v1/chat", { cube_id: cube, user_id: "kim", infer: false, messages: [{ role: "user", content: "What does Kim grow?" }], max_tokens: 3 });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.memos.block_id).toBeNull();
+    expect(r.body.memos.tokens.block).toBeGreaterThan(0);
+    const left = await tight.listBlocks(hog);
+    for (const b of left.blocks) await tight.evictBlock(hog, b.id);
   });
 
   it("PATCH .../scheduler/activation changes only the fields given, refuses bad settings with 400 and another tenant's cube with 404", async () => {

@@ -8,6 +8,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** A loopback server that accepts and answers 503 after a second. */
       TEST_SILENT_URL: string;
+      /** A real bridge over the suite's vLLM stand-in whose node holds 1,000 tokens of blocks. */
+      TEST_TIGHT_BRIDGE_URL: string;
     }
   }
 }

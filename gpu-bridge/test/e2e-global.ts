@@ -16,6 +16,8 @@ export const BRIDGE_SECRET = "e2e-bridge-secret-0123456789abcdef";
 export const E2E_MODEL = "llama-3-8b";
 /** A bridge that answers only after a second, far past the Worker's timeout there (test/bridge-degrade.test.ts). */
 export const SILENT_PORT = Number(process.env.TEST_SILENT_PORT ?? 18793);
+/** A second bridge over the same stand-in whose node holds 1,000 tokens of blocks, for ranking refusals (test/activation.test.ts). */
+export const TIGHT_PORT = Number(process.env.TEST_TIGHT_BRIDGE_PORT ?? 18794);
 
 /**
  * Retries while the port is taken: the ports are fixed (the Worker's bindings are static), so a
@@ -55,6 +57,18 @@ export default async function setup(): Promise<() => Promise<void>> {
     trainer: { command: [process.execPath, trainer], timeoutMs: 10_000 },
     workDir: join(dir, "jobs"),
   }));
+  const tight = await onFreePort("tight gpu-bridge", () => startBridge({
+    secret: BRIDGE_SECRET,
+    host: "127.0.0.1",
+    port: TIGHT_PORT,
+    dbPath: ":memory:",
+    nodes: parseNodes({ nodes: [{ id: "tight-gpu", backend: "vllm", url: vllm.url, models: [E2E_MODEL], budget_bytes: 1_000_000, kv_bytes_per_token: 1000 }] }),
+    maxSkewMs: 60_000,
+    upstreamTimeoutMs: 5_000,
+    metricsPublic: false,
+    trainer: { timeoutMs: 1_000 },
+    workDir: join(dir, "tight-jobs"),
+  }));
   const held = new Set<Socket>();
   const silent = createServer((s) => {
     held.add(s);
@@ -76,6 +90,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     for (const s of held) s.destroy();
     await new Promise((r) => silent.close(r));
     await bridge.close();
+    await tight.close();
     await vllm.close();
   };
 }
