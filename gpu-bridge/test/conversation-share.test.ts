@@ -11,7 +11,7 @@ const node = (over: Record<string, unknown> = {}) =>
   parseNodes({ nodes: [{ id: "gpu-a", backend: "vllm", url: "http://127.0.0.1:1", models: ["m"], budget_bytes: 1_000_000, cache_bytes: 1_000_000, kv_bytes_per_token: 1000, ...over }] })[0]!;
 
 describe("ChurnMeter demand", () => {
-  it("has no demand until enough prompts on resident blocks finished, then their largest recent tail", () => {
+  it("has no demand until enough prompts on resident blocks finished, then their recent tails' 90th percentile", () => {
     const churn = new ChurnMeter();
     for (let i = 0; i < DEMAND_MIN_SAMPLES - 1; i++) churn.sample("n", 10 + i);
     expect(churn.demand("n")).toBeNull();
@@ -21,6 +21,16 @@ describe("ChurnMeter demand", () => {
     for (let i = 0; i < DEMAND_WINDOW; i++) churn.sample("n", 5);
     expect(churn.demand("n")).toBe(5);
     expect(churn.demand("other")).toBeNull();
+  });
+
+  it("reads the window's 90th percentile: one outsized prompt among ordinary ones does not set the demand", () => {
+    const churn = new ChurnMeter();
+    for (let i = 0; i < DEMAND_WINDOW - 1; i++) churn.sample("n", 10);
+    churn.sample("n", 50_000);
+    expect(churn.demand("n")).toBe(10);
+    // Large often enough (here a fifth of the window), it does.
+    for (let i = 0; i < DEMAND_WINDOW / 5; i++) churn.sample("n", 900);
+    expect(churn.demand("n")).toBe(900);
   });
 
   it("counts prompts in flight together, and an end called twice releases its tokens once", () => {

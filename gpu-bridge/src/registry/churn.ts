@@ -5,8 +5,14 @@
 export const DEMAND_WINDOW = 64;
 /** Prompts seen on a node before its demand is trusted; until then the configured fallback share. */
 export const DEMAND_MIN_SAMPLES = 8;
+/**
+ * The demand is this quantile of the window, not its maximum: a rare outsized prompt (one caller's
+ * giant context) is re-warmed around like any churn instead of shrinking every cube's blocks for
+ * the next 64 prompts; traffic that is large often enough still moves it.
+ */
+export const DEMAND_QUANTILE = 0.9;
 
-/** A fixed-size window of recent values whose maximum is read. */
+/** A fixed-size window of recent values, read by quantile. */
 class Window {
   private readonly values: number[] = [];
   push(v: number): void {
@@ -16,8 +22,11 @@ class Window {
   get size(): number {
     return this.values.length;
   }
-  max(): number {
-    return this.values.reduce((m, v) => Math.max(m, v), 0);
+  /** The value at quantile q (nearest rank); 0 when empty. */
+  quantile(q: number): number {
+    if (!this.values.length) return 0;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
   }
 }
 
@@ -27,7 +36,7 @@ class Window {
  * The difference is how much new content came into the node's LRU after the block: what pushes
  * it towards eviction. It also keeps, per node, the recent tails of the prompts that rode on
  * resident blocks (their tokens past the blocks, as the node counted them) and the tokens of such
- * prompts in flight together: their larger recent maximum is the conversation content that may
+ * prompts in flight together: the larger of their recent 90th percentiles is the conversation content that may
  * arrive between two warm-ups, which an automatic `conversation_share` leaves room for. Prompts
  * without a resident block (inline prefixes of blocks that were ranked out, blockless chats)
  * count as churn but not as demand: sizing the share for them would shrink the blocks' budget,
@@ -67,13 +76,14 @@ export class ChurnMeter {
   }
 
   /**
-   * Tokens of conversation the node may take in between two warm-ups: the largest recent tail, or
-   * the largest sum of prompts in flight together; null until DEMAND_MIN_SAMPLES prompts finished.
+   * Tokens of conversation the node may take in between two warm-ups: the larger of the recent
+   * tails and sums of prompts in flight together, each at DEMAND_QUANTILE; null until
+   * DEMAND_MIN_SAMPLES prompts finished.
    */
   demand(nodeId: string): number | null {
     const tails = this.tails.get(nodeId);
     if (!tails || tails.size < DEMAND_MIN_SAMPLES) return null;
-    return Math.max(tails.max(), this.peaks.get(nodeId)?.max() ?? 0);
+    return Math.max(tails.quantile(DEMAND_QUANTILE), this.peaks.get(nodeId)?.quantile(DEMAND_QUANTILE) ?? 0);
   }
 
   /** The block was just warmed or used: it is at the front of the node's LRU. */
