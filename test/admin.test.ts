@@ -56,6 +56,28 @@ describe("admin and keys", () => {
     expect(after.body.error.code).toBe("unauthorized");
   });
 
+  it("GET /v1/keys/self describes the calling key to any valid key, whatever its scopes, and 401 without one", async () => {
+    const owner = await newTenant(["admin"]);
+    const made = await api<{ id: string; key: string }>(owner, "POST", "/v1/keys", { name: "auditor", scopes: ["audit:read"], limits: { user_ids: ["ann"] } });
+    expect(made.status).toBe(201);
+    const auditor = { id: owner.id, key: made.body.key, auth: { authorization: `Bearer ${made.body.key}` } };
+    const self = await api<{ tenant_id: string; key: { id: string; name: string; scopes: string[]; limits: unknown; prefix: string } & Record<string, unknown> }>(auditor, "GET", "/v1/keys/self");
+    expect(self.status).toBe(200);
+    expect(self.body.tenant_id).toBe(owner.id);
+    expect(self.body.key).toMatchObject({ id: made.body.id, name: "auditor", scopes: ["audit:read"], limits: { user_ids: ["ann"] } });
+    expect(JSON.stringify(self.body)).not.toContain(made.body.key);
+    expect(made.body.key.startsWith(self.body.key.prefix)).toBe(true);
+    // Another tenant's key sees itself, not this one.
+    const other = await newTenant(["memories:read"]);
+    const theirs = await api<{ tenant_id: string; key: { id: string } }>(other, "GET", "/v1/keys/self");
+    expect(theirs.body.tenant_id).toBe(other.id);
+    expect(theirs.body.key.id).not.toBe(made.body.id);
+    expect((await SELF.fetch(`${BASE}/v1/keys/self`)).status).toBe(401);
+    // A revoked key is refused like any other route.
+    expect((await api(owner, "DELETE", `/v1/keys/${made.body.id}`)).status).toBe(200);
+    expect((await api(auditor, "GET", "/v1/keys/self")).status).toBe(401);
+  });
+
   it("does not let one tenant's admin revoke another tenant's key", async () => {
     const a = await newTenant(["admin"]);
     const b = await newTenant(["admin"]);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SCOPES } from "./app-env";
-import { defineRoute, jsonAnswer, jsonContent, routes } from "./route";
+import { ANY_KEY, defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
 import { apiKeys } from "../db/schema";
@@ -99,6 +99,22 @@ const list = defineRoute({
 keys.openapi(list, async (c) => {
   const rows = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.tenantId, c.get("auth").tenant_id)).all();
   return c.json({ keys: rows.map(keyOut) }, 200);
+});
+
+const self = defineRoute({
+  method: "get",
+  path: "/self",
+  tags: ["keys"],
+  scope: ANY_KEY,
+  summary: "The calling key: its tenant, scopes and limits (what a console shows or hides by); any valid key",
+  responses: { 200: jsonAnswer(z.object({ tenant_id: z.string(), key: keySchema })) },
+});
+keys.openapi(self, async (c) => {
+  const auth = c.get("auth");
+  const row = await drizzle(c.env.DB).select().from(apiKeys).where(and(eq(apiKeys.tenantId, auth.tenant_id), eq(apiKeys.id, auth.key_id))).get();
+  // The key authenticated this request, so its row exists unless it was revoked and deleted in between.
+  if (!row) throw new ApiError("not_found", "this key is no longer known");
+  return c.json({ tenant_id: auth.tenant_id, key: keyOut(row) }, 200);
 });
 
 const revoke = defineRoute({

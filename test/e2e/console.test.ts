@@ -256,6 +256,8 @@ describe("console in headless Chromium", () => {
     await visit(page, "#/hub/review");
     const item = page.locator('[data-testid="pending-listing"]').filter({ hasText: "Erin keeps the spare keys" });
     expect(await item.count()).toBe(1);
+    // The dev key is an admin: it may decide, so no notice that it cannot.
+    expect(await page.locator('[data-testid="not-approver"]').count()).toBe(0);
     await shot("hub-review");
     await item.getByRole("button", { name: "Approve" }).click();
     await expect.poll(() => page.getByRole("status").filter({ hasText: "Approved" }).count()).toBe(1);
@@ -320,6 +322,10 @@ describe("console in headless Chromium", () => {
     await shot("keys-forbidden");
     await visit(page, "#/audit");
     expect(await page.getByRole("heading", { name: "Not allowed with this key" }).count()).toBe(1);
+    // The review queue says this key cannot decide (GET /v1/keys/self) and offers no buttons.
+    await visit(page, "#/hub/review");
+    expect(await page.locator('[data-testid="not-approver"]').textContent()).toMatch(/cannot approve or reject: that needs the hub:admin scope/);
+    expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
     await visit(page, `#/memories?user_id=${user}`);
     const before = await call<{ memories: { id: string; version: number }[] }>(dev, "GET", `/v1/memories?user_id=${user}`);
     expect(await page.locator("table tbody tr").count()).toBe(before.body.memories.length);

@@ -105,13 +105,20 @@ function Browse({ params }: { params: URLSearchParams }) {
 
 function Review({ params }: { params: URLSearchParams }) {
   const cursor = params.get("cursor") ?? undefined;
-  const [load, reload] = useLoad(() => client().GET("/v1/hub/listings", { params: { query: { status: "pending", cursor, limit: 30 } } }).then((r) => ({ listings: (r.data?.listings ?? []) as Listing[], next_cursor: r.data?.next_cursor ?? null })), [cursor]);
+  const [load, reload] = useLoad(async () => {
+    const [r, self] = await Promise.all([client().GET("/v1/hub/listings", { params: { query: { status: "pending", cursor, limit: 30 } } }), client().GET("/v1/keys/self")]);
+    const scopes = self.data?.key.scopes ?? [];
+    // Buttons only for a key that may decide: the server refuses the others anyway (403).
+    return { listings: (r.data?.listings ?? []) as Listing[], next_cursor: r.data?.next_cursor ?? null, approver: scopes.includes("hub:admin") || scopes.includes("admin"), key: self.data?.key.name ?? null };
+  }, [cursor]);
   const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   return (
     <Page title="Hub review queue" ready={load.state !== "loading"}>
       <Tabs current="review" />
-      <p class="muted">Approving or rejecting needs the <code>hub:admin</code> scope (or <code>admin</code>); other keys see only their own pending listings here.</p>
+      {load.state === "ready" && !load.data.approver ? (
+        <p class="muted" data-testid="not-approver">This key{load.data.key ? ` (${load.data.key})` : ""} cannot approve or reject: that needs the <code>hub:admin</code> scope (or <code>admin</code>). It sees only its own pending listings here.</p>
+      ) : null}
       <Notice text={notice} />
       {action.error ? <ErrorState error={action.error} /> : null}
       <Loaded load={load} retry={reload} rows={6} render={(data) => data.listings.length === 0 ? (
@@ -125,7 +132,7 @@ function Review({ params }: { params: URLSearchParams }) {
             <li key={l.id} class="result" data-testid="pending-listing">
               <h2 class="small"><a href={href(["hub", "listings", l.id])}>{rev ? rev.title : l.title}</a> <span class="muted">({l.kind}, for {shared(rev ? rev.visibility : l.visibility)}, source v{rev ? rev.source.version : l.source.version}{rev ? `, a revision of the approved v${l.source.version}` : ""})</span></h2>
               <ContentView listing={rev ? { ...l, content: rev.content } : l} />
-              <form class="actions-row" aria-label={`Decide on ${l.title}`} onSubmit={(e) => {
+              {!data.approver ? null : <form class="actions-row" aria-label={`Decide on ${l.title}`} onSubmit={(e) => {
                 e.preventDefault();
                 const form = e.currentTarget as HTMLFormElement;
                 const reason = fields(form).reason;
@@ -140,7 +147,7 @@ function Review({ params }: { params: URLSearchParams }) {
                 <button type="submit" value="approve" disabled={action.busy}>Approve</button>
                 <label>Reason (to reject) <input name="reason" maxLength={1000} /></label>
                 <button type="submit" value="reject" class="danger" disabled={action.busy}>Reject</button>
-              </form>
+              </form>}
             </li>
             );
           })}
