@@ -106,7 +106,7 @@ const self = defineRoute({
   path: "/self",
   tags: ["keys"],
   scope: ANY_KEY,
-  summary: "The calling key: its tenant, scopes and limits (what a console shows or hides by); any valid key",
+  summary: "The calling key: its tenant, scopes and limits (what a console shows or hides by); every valid key may ask",
   responses: { 200: jsonAnswer(z.object({ tenant_id: z.string(), key: keySchema })) },
 });
 keys.openapi(self, async (c) => {

@@ -29,7 +29,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
 }
 
 /** A route every valid key of the tenant may call, whatever its scopes (e.g. a key reading its own description). */
-export const ANY_KEY = "any";
+export const ANY_KEY = "key";
 
 type Definition = Omit<RouteConfig, "security" | "middleware"> & {
   /** The API-key scope the route needs, ANY_KEY for none beyond a valid key, or "admin-token" for the operator routes behind ADMIN_TOKEN. */

@@ -7,7 +7,7 @@ export const DEMAND_WINDOW = 64;
 export const DEMAND_MIN_SAMPLES = 8;
 /**
  * The demand is this quantile of the window, not its maximum: a rare outsized prompt (one caller's
- * giant context) is re-warmed around like any churn instead of shrinking every cube's blocks for
+ * giant context) is re-warmed around like other churn instead of shrinking every cube's blocks for
  * the next 64 prompts; traffic that is large often enough still moves it.
  */
 export const DEMAND_QUANTILE = 0.9;

@@ -7508,7 +7508,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calling key: its tenant, scopes and limits (what a console shows or hides by); any valid key */
+        /** The calling key: its tenant, scopes and limits (what a console shows or hides by); every valid key may ask */
         get: {
             parameters: {
                 query?: never;
