@@ -109,7 +109,7 @@ export class Metrics {
       for (const n of nodes) out.push(`${name}{node="${n.id}"} ${pick(n)}`);
     };
     gauge("bridge_activation_bytes", "Bytes of KV cache held by activation blocks.", (n) => n.bytesInUse);
-    gauge("bridge_activation_budget_bytes", "Configured activation budget.", (n) => n.budgetBytes);
+    gauge("bridge_activation_budget_bytes", "Bytes activation blocks may take on the node now: budget_bytes, within the cache less the conversations' share when cache_bytes is set.", (n) => n.budgetBytes);
     gauge("bridge_activation_blocks", "Activation blocks registered.", (n) => n.blocks);
     gauge("bridge_loaded_adapters", "LoRA adapters loaded.", (n) => n.loadedAdapters);
     return `${out.join("\n")}\n`;
