@@ -22,6 +22,8 @@ const KV_BYTES_PER_TOKEN = Number(process.env.KV_BYTES_PER_TOKEN ?? 1_000);
 const BUDGET_BLOCKS = Number(process.env.BUDGET_BLOCKS ?? 6);
 const BUDGET_BYTES = Number(process.env.BUDGET_BYTES ?? BUDGET_BLOCKS * 1_100 * KV_BYTES_PER_TOKEN);
 const SEARCHES = Number(process.env.SEARCHES ?? 150);
+/** Chats in flight at once during a replay (1: one after another). */
+const CONCURRENCY = Math.max(1, Number(process.env.CONCURRENCY ?? 1));
 /** Activation settings of the scheduler's cubes, e.g. KEEP_WARM_MS=3000 for a trace replayed faster than real traffic; unset: the defaults. */
 const OURS_SETTINGS = process.env.KEEP_WARM_MS ? { keep_warm_ms: Number(process.env.KEEP_WARM_MS) } : null;
 
@@ -96,19 +98,25 @@ async function replay(stack: Stack, users: User[], trace: Array<{ user: number; 
   let byId = 0;
   let byIdHits = 0;
   const t0 = performance.now();
-  for (const q of trace) {
-    const u = users[q.user] as User;
-    const r = await call(stack, "POST", "/v1/chat", { user_id: `${prefix}-${u.id}`, infer: false, messages: [{ role: "user", content: q.question }], max_tokens: 3 });
-    if (r.status !== 200 || !r.body.memos || !r.body.usage) throw new Error(`chat: ${r.status} ${JSON.stringify(r.body)}`);
-    hits.push(r.body.memos.cache_hit);
-    if (r.body.memos.block_id) {
-      byId++;
-      if (r.body.memos.cache_hit) byIdHits++;
+  // CONCURRENCY clients take the trace's chats in order, each as soon as its previous one answered.
+  let next = 0;
+  const client = async (): Promise<void> => {
+    for (let i = next++; i < trace.length; i = next++) {
+      const q = trace[i] as (typeof trace)[number];
+      const u = users[q.user] as User;
+      const r = await call(stack, "POST", "/v1/chat", { user_id: `${prefix}-${u.id}`, infer: false, messages: [{ role: "user", content: q.question }], max_tokens: 3 });
+      if (r.status !== 200 || !r.body.memos || !r.body.usage) throw new Error(`chat: ${r.status} ${JSON.stringify(r.body)}`);
+      hits[i] = r.body.memos.cache_hit;
+      if (r.body.memos.block_id) {
+        byId++;
+        if (r.body.memos.cache_hit) byIdHits++;
+      }
+      blockTokens.set(u.id, r.body.memos.tokens.block);
+      chatPrompt += r.body.usage.prompt_tokens;
+      chatCached += r.body.usage.prompt_tokens_details.cached_tokens;
     }
-    blockTokens.set(u.id, r.body.memos.tokens.block);
-    chatPrompt += r.body.usage.prompt_tokens;
-    chatCached += r.body.usage.prompt_tokens_details.cached_tokens;
-  }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, client));
   // The stand-in counts every request it served (warm-ups too); a real node is read through the chats' own usage.
   const s = stack.stats() ?? { prompt_tokens: chatPrompt, cached_tokens: chatCached, requests: trace.length };
   return { hits, chatPrompt, chatCached, nodePrefill: s.prompt_tokens - s.cached_tokens, nodeRequests: s.requests, blockTokens, byId, byIdHits, replayMs: performance.now() - t0, blockBudget: stack.blockBudgetBytes() };
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
   });
   const distinct = new Set(trace.map((t) => t.user)).size;
   console.log(`scheduler settings: ${OURS_SETTINGS ? JSON.stringify(OURS_SETTINGS) : "the defaults"}; bridge conversation_share: ${process.env.CONVERSATION_SHARE ?? "the default"}`);
-  console.log(`bench:scheduler: ${users.length} users (one cube each, ${MEMORIES} memories at most), ${QUERIES} chats, Zipf s=${ZIPF_S} (${distinct} users asked), node budget ${(BUDGET_BYTES / 1e6).toFixed(1)} MB = ${BUDGET_BYTES / KV_BYTES_PER_TOKEN} tokens of KV at ${KV_BYTES_PER_TOKEN} B/token`);
+  console.log(`bench:scheduler: ${users.length} users (one cube each, ${MEMORIES} memories at most), ${QUERIES} chats, Zipf s=${ZIPF_S} (${distinct} users asked), ${CONCURRENCY} at a time, node budget ${(BUDGET_BYTES / 1e6).toFixed(1)} MB = ${BUDGET_BYTES / KV_BYTES_PER_TOKEN} tokens of KV at ${KV_BYTES_PER_TOKEN} B/token`);
   const stack = await startStack({ budgetBytes: BUDGET_BYTES, kvBytesPerToken: KV_BYTES_PER_TOKEN });
   try {
     // Search p95 with the scheduler's heat recording on and off (record_access), same cube, interleaved runs,
