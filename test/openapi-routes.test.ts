@@ -5,7 +5,7 @@ import { SELF } from "cloudflare:test";
 import { app } from "../src/app";
 import { BASE } from "./helpers";
 import { SCOPES } from "../src/api/app-env";
-import { ANY_KEY } from "../src/api/route";
+import { VALID_KEY } from "../src/api/route";
 
 type Doc = { paths: Record<string, Record<string, { security?: Array<Record<string, unknown>>; "x-required-scope"?: string }>> };
 
@@ -27,7 +27,7 @@ describe("the OpenAPI document", () => {
       for (const [method, op] of Object.entries(ops)) {
         const admin = path.startsWith("/v1/admin/");
         expect(op.security, `${method} ${path}`).toEqual([admin ? { adminToken: [] } : { apiKey: [] }]);
-        if (!admin) expect([...SCOPES, ANY_KEY] as readonly string[], `${method} ${path}`).toContain(op["x-required-scope"]);
+        if (!admin) expect([...SCOPES, VALID_KEY] as readonly string[], `${method} ${path}`).toContain(op["x-required-scope"]);
       }
     }
   });
@@ -39,7 +39,7 @@ describe("the OpenAPI document", () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const scope = op["x-required-scope"];
-        if (!scope || scope === "memories:read" || scope === ANY_KEY) continue;
+        if (!scope || scope === "memories:read" || scope === VALID_KEY) continue;
         const url = path.replace(/\{(\w+)\}/g, "x");
         const res = await SELF.fetch(`${BASE}${url}`, { method: method.toUpperCase(), headers: { ...reader.auth, "content-type": "application/json" }, body: method === "get" ? undefined : "{}" });
         expect(res.status, `${method} ${path}`).toBe(403);

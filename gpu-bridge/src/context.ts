@@ -75,7 +75,7 @@ export function pickNode(deps: BridgeDeps, opts: { node?: string | undefined; mo
       bestFree = free;
     }
   }
-  if (!best) throw new BridgeError("no_node", `no node serves model ${opts.model ?? "(any)"}`, { model: opts.model });
+  if (!best) throw new BridgeError("no_node", `no node serves model ${opts.model ?? "(none named)"}`, { model: opts.model });
   return best;
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { SCOPES } from "./app-env";
-import { ANY_KEY, defineRoute, jsonAnswer, jsonContent, routes } from "./route";
+import { VALID_KEY, defineRoute, jsonAnswer, jsonContent, routes } from "./route";
 import { ApiError } from "../errors";
 import type { Env } from "../env";
 import { apiKeys } from "../db/schema";
@@ -105,7 +105,7 @@ const self = defineRoute({
   method: "get",
   path: "/self",
   tags: ["keys"],
-  scope: ANY_KEY,
+  scope: VALID_KEY,
   summary: "The calling key: its tenant, scopes and limits (what a console shows or hides by); every valid key may ask",
   responses: { 200: jsonAnswer(z.object({ tenant_id: z.string(), key: keySchema })) },
 });

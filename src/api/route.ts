@@ -29,11 +29,11 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
 }
 
 /** A route every valid key of the tenant may call, whatever its scopes (e.g. a key reading its own description). */
-export const ANY_KEY = "key";
+export const VALID_KEY = "key";
 
 type Definition = Omit<RouteConfig, "security" | "middleware"> & {
-  /** The API-key scope the route needs, ANY_KEY for none beyond a valid key, or "admin-token" for the operator routes behind ADMIN_TOKEN. */
-  scope: Scope | typeof ANY_KEY | "admin-token";
+  /** The API-key scope the route needs, VALID_KEY for none beyond a valid key, or "admin-token" for the operator routes behind ADMIN_TOKEN. */
+  scope: Scope | typeof VALID_KEY | "admin-token";
 };
 
 /**
@@ -48,7 +48,7 @@ export function defineRoute<const D extends Definition>(definition: D): Omit<D, 
     ...config,
     responses: { ...config.responses, ...errorResponses },
     security: [admin ? { adminToken: [] } : { apiKey: [] }],
-    middleware: scope === "admin-token" || scope === ANY_KEY ? [] : [requireScope(scope)],
+    middleware: scope === "admin-token" || scope === VALID_KEY ? [] : [requireScope(scope)],
     ...(admin ? {} : { "x-required-scope": scope }),
   });
   return route as typeof route & Omit<D, "scope" | "responses"> & { responses: D["responses"] & typeof errorResponses; middleware: MiddlewareHandler<AppEnv>[] };
