@@ -11,31 +11,18 @@ import type { Skill, SkillDraft, SkillMessage, SkillStep } from "../src/memory/s
 import { actionSlots, FIXTURE_PATH, loadRaw, type AbcdDialogue, type AbcdFixture } from "./lib/skills-abcd.ts";
 import { toMessages, type Variant } from "./lib/skills-data.ts";
 import { loadSgd, SGD_HELD_OUT_FILES, SGD_PATH, sgdMatch, sgdMessages, sgdReference, sgdSplit } from "./lib/skills-sgd.ts";
-import { actionCues, bipartite, imperativeBaseline, lcs, textMatch, toolMatch, type StepMatcher } from "./lib/skills-metrics.ts";
+import { actionCues, imperativeBaseline, textMatch, toolMatch } from "./lib/skills-metrics.ts";
+import { sgdTurnRows } from "./lib/skills-sgd-turns.ts";
+import { aggregate, score, startOf, type Method, type Placed, type Row } from "./lib/skills-score.ts";
 
 const file = process.argv[2] ?? FIXTURE_PATH;
 const fixture = JSON.parse(readFileSync(file, "utf8")) as AbcdFixture;
 const cues = actionCues(actionSlots(loadRaw().ontology));
 const byText = textMatch(cues);
 
-/** "calls only": fast mode with `dialogueSteps: false` (tool calls without the agent's questions and read-backs), tools variant only. */
-type Method = "fast" | "calls only" | "baseline";
-
-interface Row {
-  subset: string;
-  variant: Variant;
-  method: Method;
-  dialogues: number;
-  coverage: number;
-  any_skill: number;
-  precision: number;
-  recall: number;
-  recall_unordered: number;
-  /** All drafts of a dialogue in its order, as one sequence (see `score`). */
-  precision_all: number;
-  recall_all: number;
-  order_lcs: number;
-  skills_per_dialogue: number;
+/** Drafts with where each starts in the dialogue. */
+function placed(drafts: readonly SkillDraft[], order: readonly string[]): Array<Placed<SkillStep>> {
+  return drafts.map((d) => ({ steps: d.steps, at: startOf(d.source_message_ids, order) }));
 }
 
 /** A dialogue's drafts, with its message ids in order (to put split drafts back in dialogue order). */
@@ -52,52 +39,6 @@ function mineOrBaseline(messages: SkillMessage[], method: Method): SkillDraft[] 
   return [{ name: "baseline", description: "baseline", when_to_use: "", parameters: { type: "object", properties: {}, required: [], additionalProperties: false }, steps, preconditions: [], examples: [], source_message_ids: [] }];
 }
 
-/**
- * Scores one dialogue: the best-matching draft's LCS against the reference, every mined step
- * counting for precision (fixed before the first run); and, beside it, `matchedAll`: the LCS of
- * all drafts' steps in dialogue order, which does not count a dialogue the miner split into
- * several skills (one per task) as a loss of the parts it did not pick.
- */
-function score(drafts: readonly SkillDraft[], ref: readonly string[], match: StepMatcher, order: readonly string[]): { steps: number; matched: number; matchedAll: number; unordered: number; order: number; covered: boolean } {
-  let best: { steps: SkillStep[]; l: number } | null = null;
-  for (const d of drafts) {
-    const l = lcs(d.steps, ref, match);
-    if (!best || l > best.l) best = { steps: d.steps, l };
-  }
-  const steps = drafts.reduce((n, d) => n + d.steps.length, 0);
-  if (!best) return { steps, matched: 0, matchedAll: 0, unordered: 0, order: 0, covered: false };
-  const at = (d: SkillDraft) => Math.min(...d.source_message_ids.map((id) => order.indexOf(id)).filter((i) => i >= 0), Number.MAX_SAFE_INTEGER);
-  const inOrder = [...drafts].sort((a, b) => at(a) - at(b)).flatMap((d) => d.steps);
-  return {
-    steps,
-    matchedAll: lcs(inOrder, ref, match),
-    matched: best.l,
-    unordered: bipartite(best.steps, ref, match),
-    order: best.l / Math.max(best.steps.length, ref.length),
-    covered: best.l * 2 >= ref.length,
-  };
-}
-
-/** Aggregates per-dialogue scores into one table row. */
-function aggregate(subset: string, variant: Variant, method: Method, s: Array<ReturnType<typeof score> & { ref: number; n: number }>): Row {
-  const sum = (f: (x: (typeof s)[number]) => number) => s.reduce((a, x) => a + f(x), 0);
-  return {
-    subset,
-    variant,
-    method,
-    dialogues: s.length,
-    coverage: sum((x) => (x.covered ? 1 : 0)) / s.length,
-    any_skill: sum((x) => (x.n > 0 ? 1 : 0)) / s.length,
-    precision: sum((x) => x.matched) / Math.max(1, sum((x) => x.steps)),
-    recall: sum((x) => x.matched) / sum((x) => x.ref),
-    recall_unordered: sum((x) => x.unordered) / sum((x) => x.ref),
-    precision_all: sum((x) => x.matchedAll) / Math.max(1, sum((x) => x.steps)),
-    recall_all: sum((x) => x.matchedAll) / sum((x) => x.ref),
-    order_lcs: sum((x) => x.order) / s.length,
-    skills_per_dialogue: sum((x) => x.n) / s.length,
-  };
-}
-
 const rows: Row[] = [];
 const subsets: Array<[string, (d: AbcdDialogue) => boolean]> = [
   ["real (ABCD sample)", (d) => d.origin === "real"],
@@ -112,7 +53,7 @@ for (const variant of ["tools", "text"] as const) {
     const per = fixture.dialogues.map((d) => ({ d, ...minedFor(d, variant, method) }));
     for (const [subset, keep] of subsets) {
       const xs = per.filter((p) => keep(p.d));
-      const s = xs.map((p) => ({ ...score(p.drafts, p.d.reference, match, p.ids), ref: p.d.reference.length, n: p.drafts.length }));
+      const s = xs.map((p) => ({ ...score(placed(p.drafts, p.ids), p.d.reference, match), ref: p.d.reference.length, n: p.drafts.length }));
       rows.push(aggregate(subset, variant, method, s));
     }
   }
@@ -127,7 +68,7 @@ for (const variant of ["tools", "text"] as const) {
       const ref = sgdReference(d);
       const messages = sgdMessages(d, variant);
       const drafts = mineOrBaseline(messages, method);
-      return { split: sgdSplit(d.dialogue_id), s: { ...score(drafts, ref, sgdMatch, messages.map((m) => m.id)), ref: ref.length, n: drafts.length } };
+      return { split: sgdSplit(d.dialogue_id), s: { ...score(placed(drafts, messages.map((m) => m.id)), ref, sgdMatch), ref: ref.length, n: drafts.length } };
     });
     for (const subset of ["dev", "held-out", "all"] as const) {
       sgdRows.push(aggregate(`SGD ${subset}`, variant, method, per.filter((p) => subset === "all" || p.split === subset).map((p) => p.s)));
@@ -262,6 +203,13 @@ console.log(HEADER);
 for (const r of sgdRows) printRow(r);
 console.log("P, R: the best-matching skill of a dialogue against its reference (fixed before the first run). P(all), R(all): all the");
 console.log("dialogue's skills in its order as one sequence, so that a dialogue split into one skill per task keeps the parts not picked.");
+// Printed only, never read by the miner: the turn-aligned reading (see sgdTurnMatch).
+const turnRows = sgdTurnRows(sgd);
+console.log("\nSGD, turn-aligned (second reading): a step matches a reference step when it was mined from the system turn that");
+console.log("performed it, as the same act (tool call by name, else a reported operation or offered result; question; read-back).");
+console.log("Baseline here: every tool call and every agent sentence is a step (\"confirm\" → read-back, \"?\" → question, else operation).\n");
+console.log(HEADER);
+for (const r of turnRows) printRow(r);
 console.log("\nEvolution (fast mode, all dialogues in order):");
 console.log("ABCD groups by subflow, SGD by services; an SGD procedure is its dialogue's service calls in order.");
 console.log("set   variant  similarity              drafts  created  duplicates  upgrades  groups  skills/group  procedures  skills/procedure  mixed skills");
@@ -273,6 +221,10 @@ console.log("\nTarget R ≥ 0.7 at P ≥ 0.7, fast mode (best skill / all skills
 for (const [name, list] of [["ABCD all", rows.filter((r) => r.subset === "all")], ["SGD dev", sgdRows.filter((r) => r.subset === "SGD dev")], ["SGD held-out", sgdRows.filter((r) => r.subset === "SGD held-out")]] as const) {
   for (const r of list.filter((x) => x.method === "fast")) console.log(`  ${name.padEnd(13)} ${r.variant.padEnd(6)} ${meets(r, false) ? "met" : "NOT met"} / ${meets(r, true) ? "met" : "NOT met"}`);
 }
+console.log("Turn-aligned reading (best skill / all skills in order):");
+for (const subset of ["SGD dev", "SGD held-out"]) {
+  for (const r of turnRows.filter((x) => x.subset === subset && x.method === "fast")) console.log(`  ${subset.padEnd(13)} ${r.variant.padEnd(6)} ${meets(r, false) ? "met" : "NOT met"} / ${meets(r, true) ? "met" : "NOT met"}`);
+}
 const out = path.join(import.meta.dirname, "results", "skills.json");
-writeFileSync(out, `${JSON.stringify({ fixture: path.relative(process.cwd(), file), rows, evolution: evo, sgd: { fixture: path.relative(process.cwd(), SGD_PATH), rows: sgdRows } }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ fixture: path.relative(process.cwd(), file), rows, evolution: evo, sgd: { fixture: path.relative(process.cwd(), SGD_PATH), rows: sgdRows, turn_aligned_rows: turnRows } }, null, 2)}\n`);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);

@@ -42,7 +42,7 @@ export function textMatch(cues: Map<string, Set<string>>): StepMatcher {
 }
 
 /** Length of the longest common subsequence of mined steps and reference actions under `match`. */
-export function lcs(steps: readonly SkillStep[], ref: readonly string[], match: StepMatcher): number {
+export function lcs<S = SkillStep, R = string>(steps: readonly S[], ref: readonly R[], match: (step: S, ref: R) => boolean): number {
   const dp: number[][] = Array.from({ length: steps.length + 1 }, () => new Array<number>(ref.length + 1).fill(0));
   for (let i = 1; i <= steps.length; i++) {
     for (let j = 1; j <= ref.length; j++) {
@@ -53,7 +53,7 @@ export function lcs(steps: readonly SkillStep[], ref: readonly string[], match: 
 }
 
 /** Order-free matching: maximum one-to-one matching of steps to reference actions (augmenting paths). */
-export function bipartite(steps: readonly SkillStep[], ref: readonly string[], match: StepMatcher): number {
+export function bipartite<S = SkillStep, R = string>(steps: readonly S[], ref: readonly R[], match: (step: S, ref: R) => boolean): number {
   const owner = new Array<number>(ref.length).fill(-1);
   const tryStep = (i: number, seen: boolean[]): boolean => {
     for (let j = 0; j < ref.length; j++) {

@@ -4,6 +4,7 @@
 // Rerun with `npx tsx bench/lib/skills-sgd.ts` to rewrite bench/data/skills/sgd-sample.json.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { MinedStepKind } from "../../src/memory/skills/mine.ts";
 import type { SkillMessage, SkillStep } from "../../src/memory/skills/types.ts";
 import { terms } from "../../src/memory/text.ts";
 import type { Variant } from "./skills-data.ts";
@@ -130,11 +131,20 @@ export function sgdReference(d: SgdDialogue): string[] {
  * reports NOTIFY_FAILURE and `{"status":"ok"}` otherwise, before the system's utterance.
  */
 export function sgdMessages(d: SgdDialogue, variant: Variant): SkillMessage[] {
+  return sgdTurnMessages(d, variant).messages;
+}
+
+/** The messages of `sgdMessages`, with the index of the turn each one stands for. */
+function sgdTurnMessages(d: SgdDialogue, variant: Variant): { messages: SkillMessage[]; turnOf: number[] } {
   const out: SkillMessage[] = [];
+  const turnOf: number[] = [];
+  let turn = 0;
   const push = (m: Omit<SkillMessage, "id" | "timestamp" | "name">): void => {
+    turnOf.push(turn);
     out.push({ id: `${d.dialogue_id}:${out.length}`, name: null, timestamp: 1_700_000_000_000 + 1000 * out.length, ...m });
   };
   for (const [i, t] of d.turns.entries()) {
+    turn = i;
     if (t.speaker === "USER") {
       push({ role: "user", content: t.utterance, tool_calls: [], tool_call_id: null });
       continue;
@@ -147,7 +157,51 @@ export function sgdMessages(d: SgdDialogue, variant: Variant): SkillMessage[] {
     }
     push({ role: "assistant", content: t.utterance, tool_calls: [], tool_call_id: null });
   }
+  return { messages: out, turnOf };
+}
+
+/** One reference step with the system turn that performed it: the ids of that turn's messages. */
+export interface SgdTurnStep {
+  act: "call" | "request" | "confirm";
+  /** The method called or the slot requested; "" for confirm. */
+  name: string;
+  turn: ReadonlySet<string>;
+}
+
+/** `sgdReference`, each step with its turn's message ids in `sgdMessages(d, variant)`. */
+export function sgdTurnReference(d: SgdDialogue, variant: Variant): SgdTurnStep[] {
+  const { messages, turnOf } = sgdTurnMessages(d, variant);
+  const ids = (i: number) => new Set(messages.filter((_, k) => turnOf[k] === i).map((m) => m.id));
+  const out: SgdTurnStep[] = [];
+  for (const [i, t] of d.turns.entries()) {
+    if (t.speaker !== "SYSTEM") continue;
+    const turn = ids(i);
+    if (t.service_call) out.push({ act: "call", name: t.service_call.method, turn });
+    for (const a of t.actions ?? []) if (a.act === "REQUEST" && a.slot) out.push({ act: "request", name: a.slot, turn });
+    if ((t.actions ?? []).some((a) => a.act === "CONFIRM")) out.push({ act: "confirm", name: "", turn });
+  }
   return out;
+}
+
+/** A mined step with the message it came from and the act it was mined as. */
+export interface TracedStep {
+  step: SkillStep;
+  source: string;
+  kind: MinedStepKind;
+}
+
+/**
+ * The turn-aligned matcher (a second reading, written after the lexical one's figures were known;
+ * SGD's per-turn acts are the labels): a step matches a reference step when it was mined from the
+ * system turn that performed it, as the same act: a call by a tool step of that name or, where the
+ * call is not in the messages, by a reported operation or an offered result of that turn; a
+ * request by a question; a confirm by a read-back. Wording is not compared.
+ */
+export function sgdTurnMatch(s: TracedStep, r: SgdTurnStep): boolean {
+  if (!r.turn.has(s.source)) return false;
+  if (s.step.tool) return r.act === "call" && s.step.tool.name === r.name;
+  if (r.act === "call") return s.kind === "operation" || s.kind === "offer";
+  return r.act === "request" ? s.kind === "request" : s.kind === "confirm";
 }
 
 /** The cue terms of a reference step: the slot's words, "confirm", or the method's verb (its first CamelCase word). */

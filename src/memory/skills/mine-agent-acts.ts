@@ -5,7 +5,7 @@
 // domain's slot names.
 
 /** Leading words that carry no act ("Sure.", "Okay, and …"). */
-const LEAD = /^(?:(?:ok(?:ay)?|sure(?:\s+thing)?|great|alright|all\s+right|yes|no\s+problem|of\s+course|certainly|absolutely|perfect|excellent|indeed|so|and|well|now|then|also)\b[\s,.!:;-]*)+/i;
+const LEAD = /^(?:(?:ok(?:ay)?|sure(?:\s+thing)?|surely|great|alright|all\s+right|yes|no\s+problem|of\s+course|certainly|absolutely|perfect|excellent|indeed|congrat(?:ulation)?s|so|and|well|now|then|also)\b[\s,.!:;-]*)+/i;
 
 /** A question word that asks for a value: what, which, where, when, who, how many / much / long, at what … */
 const WH =
@@ -25,7 +25,13 @@ const PREFERENCE =
 const CHOICE = /\b[a-z]{3,}\s+or\s+(?!not\b|something\b|anything\b|an[y]\b|other\b)[a-z]{3,}\b/;
 
 /** "Please tell me how many …", "Let me know when …": an indirect question. */
-const INDIRECT = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:tell\s+me|let\s+me\s+know|say)\s+(?:what|which|where|when|who|how\s+(?:many|much|long))\b/i;
+const INDIRECT = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+(?:please\s+)?)?(?:tell\s+me|let\s+me\s+know|say)\s+(?:what|which|where|when|who|how\s+(?:many|much|long)|the|your)\b/i;
+
+/** "Do you have a city?", "Do you know what event you need?": a yes/no question for a value. */
+const HAVE_OR_KNOW = /^do\s+you\s+(?:have|know)\s+(?:a|an|which|what|where|when|who|how)\b/i;
+
+/** "How many tickets do you want.": a question for a value written without its question mark. */
+const WANT_WH = /\byou\b.*\b(?:want|need|like|prefer)\b/i;
 
 /** "Could you give me …?", "May I have …?": a polite question for something the user knows. */
 const POLITE_ASK = /^(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:give|tell|provide|send|share)\s+me|(?:may|can|could)\s+i\s+(?:please\s+)?(?:have|know|get|ask))\b/i;
@@ -44,12 +50,22 @@ export function offersMoreHelp(sentence: string): boolean {
  * LeRoy or Searching for Sugar Man?", "There is a nice restaurant called …", "There are 4 flights …".
  * Without the search itself in view, the offer is what shows that a search was made.
  */
-const FOUND_OFFER = /^(?:(?:how|what)\s+about\s+(?!you\b|it\b|that\b|this\b|now\b|then\b)\S|there\s+(?:is|are)\s+(?:a|an|one|only|just|\d+)\b)/i;
+const FOUND_OFFER =
+  /^(?:(?:how|what)\s+about\s+(?!you\b|it\b|that\b|this\b|now\b|then\b)\S|there(?:'s|\s+is|\s+are)\s+(?:also\s+)?(?:a|an|one|only|just|\d+)\b|(?:i\s+(?:can\s+)?see\s+(?:that\s+)?(?:there\s+(?:is|are)\s+)?|i\s+have\s+|found\s+|of\s+the\s+)(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b)/i;
+
+/** "For San Bruno, I recommend the Cut Right Barber shop": a recommendation anywhere in the sentence. */
+const RECOMMENDS = /\bi\s+(?:would\s+|'d\s+|can\s+)?(?:recommend|suggest)\b/i;
+
+/**
+ * "Are you interested in Dc United Vs Revolution?", "Do you like Missing Link?", "Would you enjoy
+ * watching Dumbo, Hellboy or Mad Max?": a named option (capitalized) put to the user as a question.
+ */
+const NAMED_OFFER = /^(?:are\s+you\s+interested\s+in|would\s+you\s+(?:like|enjoy|prefer)|do\s+you\s+(?:like|want|interest\s+to)|how\s+would\s+you\s+like)\s+(?:(?:to\s+)?(?:watch|see|try|visit|attend|hear)(?:ing)?\s+)?(?:the\s+)?(?=[A-Z0-9])/;
 
 /** Whether an agent's sentence offers an option it found. */
 export function offersFoundOption(sentence: string): boolean {
   const s = lead(sentence);
-  return FOUND_OFFER.test(s) && !SERVICE.test(s);
+  return (FOUND_OFFER.test(s) || RECOMMENDS.test(s) || NAMED_OFFER.test(s.replace(/^[a-z]/, (c) => c.toUpperCase()).replace(/^(\w+)/, (w) => w.toLowerCase()))) && !SERVICE.test(s);
 }
 
 /** Whether an agent's sentence asks the user for a piece of information (a value the task needs). */
@@ -57,7 +73,8 @@ export function asksForInformation(sentence: string): boolean {
   const s = lead(sentence);
   if (!s || SERVICE.test(s)) return false;
   if (INDIRECT.test(s)) return true;
-  if (!/\?\s*$/.test(s)) return false;
+  if (!/\?\s*$/.test(s)) return WH.test(s) && !OFFER_WH.test(s) && WANT_WH.test(s);
+  if (HAVE_OR_KNOW.test(s)) return true;
   if (OFFER_WH.test(s)) return false;
   return WH.test(s) || PREFERENCE.test(s) || POLITE_ASK.test(s) || CHOICE.test(s);
 }
@@ -114,6 +131,18 @@ export function baseVerb(past: string, known: ReadonlySet<string>): string {
   return /(?:v|at|as|us|c|[^g]g|u|ur|ir|iz|ul|[bcdfgkpt]l|rs)$/.test(stem) ? `${stem}e` : stem;
 }
 
+/** "I was unable to reserve the tickets", "I couldn't book it": an operation tried that the service refused. */
+const FAILED = /^(?:sorry,?\s+)?(?:(?:but\s+)?(?:it\s+(?:looks|seems)\s+like\s+|it\s+appears\s+that\s+)?i\s+(?:was|am|'m)\s+(?:not\s+able|unable)|i\s+(?:was\s*n[o']t|wasn't)\s*able|i\s+(?:could\s*n[o']t|couldn't|can't|cannot))\s+(?:to\s+)?([a-z]+)\b\s*(.*)$/i;
+/** "The reservation was not successful", "Reservation made.", "Transaction completed.", "Your transfer has gone through". */
+const OUTCOME =
+  /^((?:(?:your|the|this|that)\s+)?(?:[a-z']+\s+){0,2}?[a-z']+?)\s+(?:(?:is|are|was|were|has\s+been|have\s+been)\s+(?:not\s+|un)?successful|(?:has|have)\s+(?:gone|went)\s+through|went\s+through|(?:(?:is|are|was|were|has\s+been|have\s+been)\s+)?(?:made|completed|done|booked|reserved|confirmed|placed|processed|complete))$/i;
+/** "You have successfully made the reservation", "You now have a reservation for the event". */
+const YOU_HAVE = /^you(?:'ve|\s+have)\s+(?:now\s+|successfully\s+|just\s+)*(made|booked|reserved|placed|purchased|bought|scheduled|ordered)\s+(.+)$|^you\s+now\s+have\s+((?:a|an|your)\s+.+)$/i;
+/** "The movie is starting now", "It is now playing", "Now playing the movie": something started for the user. */
+const STARTED = /^(?:(?:(?:the|your)\s+)?([a-z]+)\s+(?:(?:is|has)\s+)?(?:now\s+)?(?:started\s+)?(?:playing|starting|streaming|started)\b|(?:now\s+)?(?:playing|streaming)\s+(?:the\s+|your\s+)?([a-z]+)\b)/i;
+/** "It's done", "Its done", "All done": the task reported finished. */
+const ALL_DONE = /^(?:it(?:'s|s|\s+is)\s+(?:all\s+)?(?:done|complete|finished)|all\s+(?:done|set))$/i;
+
 const FIRST_PERSON_PAST = /^(?:i|we)(?:'ve|\s+have)?\s+(?:(?:just|now|already|successfully|also)\s+)*([a-z]+ed|found|made|sent|got|bought|paid|put|set)\b\s*(.*)$/i;
 const PASSIVE = new RegExp(
   `^((?:your|the|this|that)\\s+(?:[a-z']+\\s+){0,3}?[a-z']+)\\s+(?:(?:has|have)\\s+been|is|are|was|were)\\s+(?:(?:now|successfully|all)\\s+)*(${COMPLETED})\\b`,
@@ -140,5 +169,14 @@ export function reportedOperation(sentence: string, known: ReadonlySet<string>):
   if (passive) return `${capFirst(baseVerb(passive[2]!, known))} ${passive[1]!.toLowerCase()}.`;
   const done = SUCCESS.exec(s);
   if (done) return `Complete ${done[1]!.toLowerCase()}.`;
+  if (ALL_DONE.test(s)) return "Complete the request.";
+  const failed = FAILED.exec(s);
+  if (failed && known.has(failed[1]!.toLowerCase())) return `${capFirst(failed[1]!.toLowerCase())}${failed[2] ? ` ${failed[2]}` : ""}.`;
+  const outcome = OUTCOME.exec(s);
+  if (outcome && !/^(?:it|its|that|this|which|who|everything|all)$/i.test(outcome[1]!)) return `Complete ${/^(?:your|the|this|that)\b/i.test(outcome[1]!) ? "" : "the "}${outcome[1]!.toLowerCase()}.`;
+  const you = YOU_HAVE.exec(s);
+  if (you) return you[1] ? `${capFirst(baseVerb(you[1], known))} ${you[2]!}.` : `Get ${you[3]!}.`;
+  const started = STARTED.exec(s);
+  if (started) return `Start the ${(started[1] ?? started[2]!).toLowerCase().replace(/^it$/, "playback")}.`;
   return null;
 }

@@ -22,7 +22,7 @@ export const OPERATION_VERBS: ReadonlySet<string> = new Set(
     "install issue launch link locate lock log look make mark merge mount move navigate note notify offer open order paste pay pick place plug post press print process pull " +
     "push put reboot record refresh refund register reinstall reject reload remove rename renew repair replace request reset restart restore return review revoke " +
     "run save scan schedule search select send set share ship sign sort start stop submit swap switch sync take tap tell test transfer troubleshoot turn type uninstall unplug " +
-    "retry try unlock update upgrade upload use validate verify wait wipe write"
+    "retry try unlock update upgrade upload use validate verify wait wipe write reserve purchase buy play"
   ).split(" "),
 );
 
@@ -57,6 +57,9 @@ function cap(s: string): string {
   return s ? s[0]!.toUpperCase() + s.slice(1) : s;
 }
 
+/** "Sorry, the reservation was not successful": the apology goes, the report stays. */
+const APOLOGY_LEAD = /^(?:(?:i'?m|i\s+am|so|very)\s+)*(?:sorry|unfortunately)\b[\s,]*(?:but\s+)?(?=\S.{8,})/i;
+
 /** "That did not go through, let me try again": a retry of the step before, not a step of its own. */
 const RETRY_META = /\b(?:did(?:n't|\s+not)\s+(?:go\s+through|work)|failed|an\s+error)\b.*\b(?:try|retry|redo)\b/i;
 
@@ -85,8 +88,13 @@ function announced(s: string): string | null {
 
 /** One sentence as a procedural act, or null when it carries none. */
 export function sentenceAct(raw: string, speaker: "user" | "assistant"): TextAct | null {
-  const s = lead(raw.trim());
-  if (s.length < 4 || isChitChat(s) || RETRY_META.test(s)) return null;
+  const s = lead(raw.trim()).replace(APOLOGY_LEAD, "");
+  if (s.length < 4 || RETRY_META.test(s)) return null;
+  if (isChitChat(s)) {
+    // "Reservation made.", "Movie playing.": short, but a report of the operation done.
+    const report = speaker === "assistant" ? reportedOperation(s, OPERATION_VERBS) : null;
+    return report ? { kind: "operation", text: report, condition: null } : null;
+  }
   const cond = CONDITION.exec(s);
   if (cond) {
     const inner = sentenceAct(cond[2]!, speaker);

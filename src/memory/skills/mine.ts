@@ -27,6 +27,18 @@ export interface MineOptions {
 /** Drafts one call returns at most: a pathological conversation cannot flood the cube. */
 export const MINE_MAX_DRAFTS = 20;
 
+/** What a step was mined as: a tool call, or one of the text acts. */
+export type MinedStepKind = "tool" | TextAct["kind"];
+
+/** A draft with where each step came from: the message it was mined from and as what (for measurement; not stored). */
+export interface TracedDraft {
+  draft: SkillDraft;
+  /** One per step: the id of the message the step was mined from. */
+  step_sources: string[];
+  /** One per step: the act the step was mined as. */
+  step_kinds: MinedStepKind[];
+}
+
 /** A user turn that opens another task: the fragment before it is complete. */
 const NEW_TASK = /\b(?:also|another\s+(?:thing|question|issue|problem|order)|one\s+more\s+(?:thing|question)|separately|next\s+question|different\s+question|unrelated)\b/i;
 /** "Any other restaurant?", "other dates": asking for alternatives within the task, not another task. */
@@ -221,13 +233,15 @@ function dialogueActs(m: SkillMessage): TextAct[] {
   return m.content ? messageActs(m.content, "assistant").filter((a) => a.kind === "request" || a.kind === "confirm") : [];
 }
 
-function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue: boolean): SkillDraft | null {
+function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue: boolean): TracedDraft | null {
   const { calls, reached } = successfulCalls(seg);
   if (!reached || !calls.length) return null;
   const params = new ParamCollector();
   const byMessage = new Map<string, Call[]>();
   for (const c of calls) byMessage.set(c.message_id, [...(byMessage.get(c.message_id) ?? []), c]);
   const steps: SkillStep[] = [];
+  const sources: string[] = [];
+  const kinds: MinedStepKind[] = [];
   const ids = new Set<string>();
   let prevAct: TextAct | null = null;
   const position = new Map(seg.map((m, i) => [m.id, i]));
@@ -244,6 +258,8 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
       // A question that does not name the parameter its answer fills says which one it is.
       const key = keys[j];
       steps.push({ text: clip(key && !namesKey(a.text, key) ? `Ask for the ${humanizeKey(key)}: ${text}` : text), tool: null, condition: null });
+      sources.push(m.id);
+      kinds.push(a.kind);
       ids.add(m.id);
     }
     for (const c of byMessage.get(m.id) ?? []) {
@@ -253,6 +269,8 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
       const retry = calls.some((f) => f.failedAttempt && f.name === c.name && f.index < c.index && !c.failedAttempt);
       const condition = retry ? clip(`if the previous ${humanize(c.name).toLowerCase()} failed`) : null;
       steps.push({ text: clip(`${humanize(c.name)}${shown.length ? ` (${shown.join(", ")})` : ""}.`), tool: { name: c.name, arguments: args }, condition });
+      sources.push(c.message_id);
+      kinds.push("tool");
       ids.add(c.message_id);
       if (c.result_id) ids.add(c.result_id);
     }
@@ -263,7 +281,7 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
   const name = skillName(goal, [calls[0]!.name, calls[calls.length - 1]!.name]);
   const goalMsg = goal ? seg.find((m) => m.role === "user" && m.content.includes(goal)) : undefined;
   if (goalMsg) ids.add(goalMsg.id);
-  return finish(
+  const draft = finish(
     {
       name,
       description: describe(name, steps),
@@ -275,6 +293,7 @@ function toolDraft(seg: readonly SkillMessage[], minSteps: number, withDialogue:
     },
     params,
   );
+  return { draft, step_sources: sources.slice(0, steps.length), step_kinds: kinds.slice(0, steps.length) };
 }
 
 /**
@@ -301,7 +320,7 @@ function sameAct(a: TextAct, b: TextAct): boolean {
   return lexicalSimilarity(lexicalSignature(a.text), lexicalSignature(b.text), 2) >= 0.8;
 }
 
-function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boolean): SkillDraft | null {
+function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boolean): TracedDraft | null {
   const acts: Array<TextAct & { message_id: string }> = [];
   // An option offered after the user asked for alternatives is the same search's next result, not another search.
   let askedAlternatives = false;
@@ -337,7 +356,7 @@ function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boo
   const goalMsg = goal ? seg.find((m) => m.role === "user" && m.content.includes(goal)) : undefined;
   if (goalMsg) ids.add(goalMsg.id);
   for (const a of used) ids.add(a.message_id);
-  return finish(
+  const draft = finish(
     {
       name,
       description: describe(name, steps),
@@ -349,6 +368,8 @@ function textDraft(seg: readonly SkillMessage[], minSteps: number, hasTools: boo
     },
     params,
   );
+  const kept = used.slice(0, steps.length);
+  return { draft, step_sources: kept.map((a) => a.message_id), step_kinds: kept.map((a) => a.kind) };
 }
 
 /** Cheap pre-check: does anything here look like a procedure (tool calls, a list of steps, a sequence, commands, an agent working through a task)? */
@@ -366,8 +387,13 @@ export function looksProcedural(messages: SkillMessage[]): boolean {
 
 /** Mines skill drafts from a conversation with rules only: fast, offline, deterministic. */
 export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): SkillDraft[] {
+  return mineSkillsTraced(messages, opts).map((t) => t.draft);
+}
+
+/** `mineSkills`, with the message and act each step was mined from. */
+export function mineSkillsTraced(messages: SkillMessage[], opts: MineOptions = {}): TracedDraft[] {
   const minSteps = Math.max(1, opts.minSteps ?? 2);
-  const out: SkillDraft[] = [];
+  const out: TracedDraft[] = [];
   const maxDrafts = Math.max(0, opts.maxDrafts ?? MINE_MAX_DRAFTS);
   for (const seg of segments(messages, minSteps)) {
     if (out.length >= maxDrafts) break;
@@ -379,7 +405,7 @@ export function mineSkills(messages: SkillMessage[], opts: MineOptions = {}): Sk
   out.splice(maxDrafts);
   // Two drafts of one conversation never share a name: the second gets a suffix.
   const seen = new Set<string>();
-  for (const d of out) {
+  for (const { draft: d } of out) {
     let name = d.name;
     for (let i = 2; seen.has(name); i++) name = kebab([d.name.slice(0, 60), String(i)]);
     d.name = name;
