@@ -53,7 +53,7 @@ export function offersMoreHelp(sentence: string): boolean {
 const FOUND_OFFER =
   /^(?:(?:how|what)\s+about\s+(?!you\b|it\b|that\b|this\b|now\b|then\b)\S|there(?:'s|\s+is|\s+are)\s+(?:also\s+)?(?:a|an|one|only|just|\d+)\b|(?:i\s+(?:can\s+)?see\s+(?:that\s+)?(?:there\s+(?:is|are)\s+)?|i\s+have\s+|found\s+|of\s+the\s+)(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b)/i;
 
-/** "For San Bruno, I recommend the Cut Right Barber shop": a recommendation anywhere in the sentence. */
+/** "For San Bruno, I recommend the Cut Right Barber shop": a recommendation wherever it stands in the sentence. */
 const RECOMMENDS = /\bi\s+(?:would\s+|'d\s+|can\s+)?(?:recommend|suggest)\b/i;
 
 /**
