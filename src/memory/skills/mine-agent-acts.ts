@@ -59,13 +59,14 @@ const RECOMMENDS = /\bi\s+(?:would\s+|'d\s+|can\s+)?(?:recommend|suggest)\b/i;
 /**
  * "Are you interested in Dc United Vs Revolution?", "Do you like Missing Link?", "Would you enjoy
  * watching Dumbo, Hellboy or Mad Max?": a named option (capitalized) put to the user as a question.
+ * Case-sensitive: the sentence's first word is lowercased before the test.
  */
 const NAMED_OFFER = /^(?:are\s+you\s+interested\s+in|would\s+you\s+(?:like|enjoy|prefer)|do\s+you\s+(?:like|want|interest\s+to)|how\s+would\s+you\s+like)\s+(?:(?:to\s+)?(?:watch|see|try|visit|attend|hear)(?:ing)?\s+)?(?:the\s+)?(?=[A-Z0-9])/;
 
 /** Whether an agent's sentence offers an option it found. */
 export function offersFoundOption(sentence: string): boolean {
   const s = lead(sentence);
-  return (FOUND_OFFER.test(s) || RECOMMENDS.test(s) || NAMED_OFFER.test(s.replace(/^[a-z]/, (c) => c.toUpperCase()).replace(/^(\w+)/, (w) => w.toLowerCase()))) && !SERVICE.test(s);
+  return (FOUND_OFFER.test(s) || RECOMMENDS.test(s) || NAMED_OFFER.test(s.replace(/^\w+/, (w) => w.toLowerCase()))) && !SERVICE.test(s);
 }
 
 /** Whether an agent's sentence asks the user for a piece of information (a value the task needs). */
