@@ -2,11 +2,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { requestId as honoRequestId } from "hono/request-id";
 import { HTTPException } from "hono/http-exception";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { AppEnv } from "./app-env";
 import { ApiError, errorBody, isTransientObjectError, retryAfterOf } from "../errors";
-import { apiKeys } from "../db/schema";
+import { apiKeys, tenants } from "../db/schema";
 import { hashApiKey, looksLikeApiKey, parseLimits, parseScopes } from "../governance/keys";
 import { ensureDevTenant } from "../governance/dev-tenant";
 import { newId } from "../lib/ids";
@@ -57,8 +57,15 @@ export const authenticateWith = (read: (c: Context) => string | null): Middlewar
   const key = read(c);
   if (!key || !looksLikeApiKey(key)) throw new ApiError("unauthorized", "missing or malformed API key");
   const { hash } = await hashApiKey(key);
-  // The lookup is by hash: the key itself is never compared, so no timing of it leaks.
-  const row = await drizzle(c.env.DB).select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+  // The lookup is by hash: the key itself is never compared, so no timing of it leaks. The join
+  // refuses the key of a tenant whose deletion has started (or whose row is gone) like an unknown key.
+  const found = await drizzle(c.env.DB)
+    .select({ key: apiKeys })
+    .from(apiKeys)
+    .innerJoin(tenants, and(eq(tenants.id, apiKeys.tenantId), isNull(tenants.deletingAt)))
+    .where(eq(apiKeys.hash, hash))
+    .get();
+  const row = found?.key;
   if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "invalid or revoked API key");
   c.set("auth", { tenant_id: row.tenantId, key_id: row.id, scopes: parseScopes(row.scopes), limits: parseLimits(row.limits), request_id: c.get("requestId") ?? null });
   c.set("deps", depsFromEnv(c.env));

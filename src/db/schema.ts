@@ -5,6 +5,8 @@ export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** When its deletion started (epoch ms): its keys stop working and admin writes for it are refused; null while it lives. */
+  deletingAt: integer("deleting_at"),
 });
 
 export const apiKeys = sqliteTable(
