@@ -22,9 +22,11 @@ const dataKeyInfo = z.object({
   retired_at: z.string().nullable(),
 });
 
-async function tenantOf(c: Context<AppEnv>, id: string): Promise<string> {
-  const tenant = await drizzle(c.env.DB).select({ id: tenants.id }).from(tenants).where(eq(tenants.id, id)).get();
+/** The tenant's id; a write (`forWrite`) to a tenant whose deletion has started is a 409. */
+async function tenantOf(c: Context<AppEnv>, id: string, forWrite = false): Promise<string> {
+  const tenant = await drizzle(c.env.DB).select({ id: tenants.id, deletingAt: tenants.deletingAt }).from(tenants).where(eq(tenants.id, id)).get();
   if (!tenant) throw new ApiError("not_found", `tenant ${id} not found`);
+  if (forWrite && tenant.deletingAt !== null) throw new ApiError("conflict", `tenant ${id} is being deleted: its data keys no longer change`);
   return tenant.id;
 }
 
@@ -49,7 +51,7 @@ const rotate = defineRoute({
   responses: { 200: jsonAnswer(z.object({ version: z.number().int(), previous_version: z.number().int().nullable() })) },
 });
 adminKeys.openapi(rotate, async (c) => {
-  const tenant = await tenantOf(c, c.req.valid("param").id);
+  const tenant = await tenantOf(c, c.req.valid("param").id, true);
   const rotated = await rotateDataKey(c.env, tenant);
   // The admin token is no key: the entry names the request only. Targets are versions, never key material.
   await recordTenantEvent(c.env.DB, tenant, { key_id: null, request_id: c.get("requestId") }, { action: "data_key.rotate", target_ids: [`data_key:${rotated.version}`] });
@@ -66,7 +68,7 @@ const rewrap = defineRoute({
   responses: { 200: jsonAnswer(z.object({ master_key_id: z.string(), rewrapped: z.number().int(), unchanged: z.number().int() })) },
 });
 adminKeys.openapi(rewrap, async (c) => {
-  const tenant = await tenantOf(c, c.req.valid("param").id);
+  const tenant = await tenantOf(c, c.req.valid("param").id, true);
   const rewrapped = await rewrapDataKeys(c.env, tenant);
   await recordTenantEvent(c.env.DB, tenant, { key_id: null, request_id: c.get("requestId") }, { action: "data_key.rewrap", target_ids: [`master_key:${rewrapped.master_key_id}`] });
   return c.json(rewrapped, 200);

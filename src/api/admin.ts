@@ -30,7 +30,9 @@ admin.use("*", adminAuth);
 // its replay carries the key's record with `key: null` (revoke it and make another if it was lost).
 admin.use("*", d1Idempotency({ scope: () => "admin", redact: redactKeySecret }));
 
-const createTenantBody = z.strictObject({ name: z.string().min(1).max(200), id: z.string().regex(/^tnt_[A-Za-z0-9_]{1,64}$/).optional() });
+/** A tenant id as tenants are made: `tnt_` and up to 64 letters, digits or underscores. */
+const tenantIdSchema = z.string().regex(/^tnt_[A-Za-z0-9_]{1,64}$/, "a tenant id: tnt_ and up to 64 letters, digits or _");
+const createTenantBody = z.strictObject({ name: z.string().min(1).max(200), id: tenantIdSchema.optional() });
 const tenantSchema = z.object({ id: z.string(), name: z.string(), created_at: z.string() });
 
 const createTenant = defineRoute({
@@ -65,6 +67,7 @@ admin.openapi(createTenantKey, async (c) => {
   const tenantId = c.req.valid("param").id;
   const tenant = await drizzle(c.env.DB).select().from(tenants).where(eq(tenants.id, tenantId)).get();
   if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
+  if (tenant.deletingAt !== null) throw new ApiError("conflict", `tenant ${tenantId} is being deleted: it gets no new keys`);
   return c.json(await createKey(c.env, tenantId, c.req.valid("json"), { key_id: null, request_id: c.get("requestId") }), 201);
 });
 
