@@ -14,6 +14,8 @@ import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./k
 import { d1Idempotency } from "./idempotency";
 import { adminKeys } from "./admin-keys";
 import { recordTenantEvent } from "../services/audit";
+import { deleteTenant, TENANT_DELETE_LIMIT } from "../services/tenant-delete";
+import { depsFromEnv } from "../services/deps";
 
 export const admin = routes();
 
@@ -69,6 +71,38 @@ admin.openapi(createTenantKey, async (c) => {
   if (!tenant) throw new ApiError("not_found", `tenant ${tenantId} not found`);
   if (tenant.deletingAt !== null) throw new ApiError("conflict", `tenant ${tenantId} is being deleted: it gets no new keys`);
   return c.json(await createKey(c.env, tenantId, c.req.valid("json"), { key_id: null, request_id: c.get("requestId") }), 201);
+});
+
+const tenantDeletion = z.object({
+  id: z.string(),
+  deleted: z.boolean().describe("true only once nothing of the tenant is left and its row is gone"),
+  cubes_deleted: z.number().int(),
+  cubes_left: z.number().int().describe("cubes still to delete: more than 0 means call again"),
+  vectors_deleted: z.number().int(),
+  rows_deleted: z.number().int(),
+});
+
+const removeTenant = defineRoute({
+  method: "delete",
+  path: "/tenants/{id}",
+  tags: ["admin"],
+  scope: "admin-token",
+  summary: "Delete a tenant and everything it holds, a part per call: call again while `deleted` is false",
+  description:
+    "The first call marks the tenant as deleting: its keys fail authentication and admin writes for it answer 409. Each call then deletes its hub listings, " +
+    "up to `limit` cubes, and once no cube is left its remaining vectors, every D1 row, its keys and the tenant row. A tenant that does not exist (or is already gone) is a 404.",
+  request: {
+    params: z.object({ id: tenantIdSchema }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(TENANT_DELETE_LIMIT.max).default(TENANT_DELETE_LIMIT.default).describe("cubes this call deletes at most") }),
+  },
+  responses: { 200: jsonAnswer(tenantDeletion) },
+});
+admin.openapi(removeTenant, async (c) => {
+  const { id } = c.req.valid("param");
+  const result = await deleteTenant(depsFromEnv(c.env), c.env.DB, id, c.req.valid("query").limit);
+  // The tenant's audit chain goes with it, so the operator's trace is this log line (ids and counts only).
+  console.log(JSON.stringify({ level: "info", message: "tenant deletion step", request_id: c.get("requestId"), ...result }));
+  return c.json(result, 200);
 });
 
 // Data keys of encryption at rest (src/api/admin-keys.ts), behind the same token and idempotency.

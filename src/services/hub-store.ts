@@ -325,9 +325,21 @@ export function hubStore(db: D1Database) {
       return out;
     },
 
-    /** Forgets every hub row of a tenant (the tenant is being deleted). */
-    async removeTenant(tenant: string): Promise<void> {
-      await db.batch(["hub_installs", "hub_listings", "hub_group_members", "hub_groups"].map((t) => db.prepare(`DELETE FROM ${t} WHERE tenant_id = ?`).bind(tenant)));
+    /** Up to `limit` listing ids of a tenant, in id order, whatever their state (the tenant is being deleted). */
+    async tenantListingIds(tenant: string, limit: number): Promise<string[]> {
+      const rows = await db.prepare("SELECT id FROM hub_listings WHERE tenant_id = ? ORDER BY id LIMIT ?").bind(tenant, limit).all<{ id: string }>();
+      return rows.results.map((r) => r.id);
+    },
+    /** Deletes these listings of a tenant (their vectors are the caller's to remove first); the rows removed. */
+    async deleteListings(tenant: string, ids: readonly string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const r = await db.prepare("DELETE FROM hub_listings WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))").bind(tenant, json(ids)).run();
+      return r.meta.changes ?? 0;
+    },
+    /** Forgets every hub row of a tenant (the tenant is being deleted); the rows removed. */
+    async removeTenant(tenant: string): Promise<number> {
+      const results = await db.batch(["hub_installs", "hub_listings", "hub_group_members", "hub_groups"].map((t) => db.prepare(`DELETE FROM ${t} WHERE tenant_id = ?`).bind(tenant)));
+      return results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
     },
   };
 }
