@@ -100,6 +100,11 @@ async function callFor(route: string, t: Tenant): Promise<Call> {
     }
     case "POST /v1/admin/tenants":
       return { path: "/v1/admin/tenants", body: { name: uniq("tenant") }, other: { name: uniq("tenant") }, admin: true };
+    case "DELETE /v1/admin/tenants/{id}": {
+      // A tenant of its own (never `t`): with nothing in it, one call deletes it; the retry replays that answer.
+      const doomed = await api<{ id: string }>(null, "POST", "/v1/admin/tenants", { name: uniq("doomed") }, { authorization: ADMIN });
+      return { path: `/v1/admin/tenants/${doomed.body.id}?limit=5`, admin: true };
+    }
     case "POST /v1/admin/tenants/{id}/data-keys/rotate":
       return { path: `/v1/admin/tenants/${t.id}/data-keys/rotate`, other: {}, admin: true };
     case "POST /v1/admin/tenants/{id}/data-keys/rewrap":
