@@ -178,6 +178,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/tenants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a tenant and everything it holds, a part per call: call again while `deleted` is false
+         * @description The first call marks the tenant as deleting: its keys fail authentication and admin writes for it answer 409. Each call then deletes its hub listings, up to `limit` cubes, and once no cube is left its remaining vectors, every D1 row, its keys and the tenant row. A tenant that does not exist (or is already gone) is a 404.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description cubes this call deletes at most */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @description true only once nothing of the tenant is left and its row is gone */
+                            deleted: boolean;
+                            cubes_deleted: number;
+                            /** @description cubes still to delete: more than 0 means call again */
+                            cubes_left: number;
+                            vectors_deleted: number;
+                            rows_deleted: number;
+                        };
+                    };
+                };
+                /** @description Client error: a stable code, nothing changed */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+                /** @description Server or upstream error */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/tenants/{id}/data-keys": {
         parameters: {
             query?: never;
