@@ -15,7 +15,7 @@ export interface JobRegistry {
   removeCube(identity: CubeIdentity): Promise<void>;
   /** Hands a job to the queue's consumers. */
   enqueue(message: JobMessage): Promise<void>;
-  /** The tenant's registered jobs newest first (by creation, then id), before `before`, in `cubes` (null: any cube); fakes of flows that never list may leave it out. */
+  /** The tenant's registered jobs newest first (by creation, then id), before `before`, in `cubes` (null: every cube); fakes of flows that never list may leave it out. */
   list?(tenantId: string, q: { cubes: string[] | null; before: JobCursor | null; limit: number }): Promise<Array<{ id: string; cube_id: string; created_at: number }>>;
 }
 

@@ -179,7 +179,7 @@ export async function rotateSecret(env: WebhooksEnv, tenantId: string, id: strin
   return { ...(await getSubscription(env, tenantId, id)), secret };
 }
 
-/** Whether the tenant has any subscription, enabled or not (and so possibly a delivery log). */
+/** Whether the tenant has a subscription, enabled or not (and so possibly a delivery log). */
 export async function hasAnySubscription(db: D1Database, tenantId: string): Promise<boolean> {
   return (await db.prepare("SELECT 1 AS one FROM webhook_subscriptions WHERE tenant_id = ? LIMIT 1").bind(tenantId).first()) !== null;
 }
@@ -223,7 +223,7 @@ export function insertDelivery(db: D1Database, tenantId: string, subscription: s
     .bind(deliveryId(now), tenantId, subscription, event.id, event.type, eventBody(event), now, now);
 }
 
-/** Sends a `webhook.test` event to this one subscription, through the same queue and log as any event. */
+/** Sends a `webhook.test` event to this one subscription, through the same queue and log as every event. */
 export async function sendTestEvent(env: WebhooksEnv, tenantId: string, id: string) {
   const sub = await findSubscription(env, tenantId, id);
   if (sub.enabled !== 1) throw new ApiError("conflict", `webhook ${id} is disabled: enable it before testing it`);
