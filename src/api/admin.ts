@@ -14,7 +14,7 @@ import { createKeyBody, createKey, keyCreatedSchema, redactKeySecret } from "./k
 import { d1Idempotency } from "./idempotency";
 import { adminKeys } from "./admin-keys";
 import { recordTenantEvent } from "../services/audit";
-import { deleteTenant, TENANT_DELETE_LIMIT } from "../services/tenant-delete";
+import { deleteTenant, TENANT_DELETE_LIMIT, tenantDeletionSchema } from "../services/tenant-delete";
 import { depsFromEnv } from "../services/deps";
 
 export const admin = routes();
@@ -73,14 +73,6 @@ admin.openapi(createTenantKey, async (c) => {
   return c.json(await createKey(c.env, tenantId, c.req.valid("json"), { key_id: null, request_id: c.get("requestId") }), 201);
 });
 
-const tenantDeletion = z.object({
-  id: z.string(),
-  deleted: z.boolean().describe("true only once nothing of the tenant is left and its row is gone"),
-  cubes_deleted: z.number().int(),
-  cubes_left: z.number().int().describe("cubes still to delete: more than 0 means call again"),
-  vectors_deleted: z.number().int(),
-  rows_deleted: z.number().int(),
-});
 
 const removeTenant = defineRoute({
   method: "delete",
@@ -95,7 +87,7 @@ const removeTenant = defineRoute({
     params: z.object({ id: tenantIdSchema }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(TENANT_DELETE_LIMIT.max).default(TENANT_DELETE_LIMIT.default).describe("cubes this call deletes at most") }),
   },
-  responses: { 200: jsonAnswer(tenantDeletion) },
+  responses: { 200: jsonAnswer(tenantDeletionSchema) },
 });
 admin.openapi(removeTenant, async (c) => {
   const { id } = c.req.valid("param");

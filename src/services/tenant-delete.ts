@@ -1,4 +1,5 @@
 // Deleting a whole tenant, a part per call: mark it, then its hub, cubes, stray vectors, D1 rows, keys and tenant row.
+import { z } from "zod";
 import { ApiError } from "../errors";
 import type { VectorIndex } from "../memory/vectors/vector-index";
 import { deleteCube } from "./cube-delete";
@@ -37,18 +38,16 @@ export const TENANT_TABLES = [
   "cubes",
 ] as const;
 
-export interface TenantDeletion {
-  id: string;
-  /** True only once every store holds nothing of the tenant and its row is gone. */
-  deleted: boolean;
-  cubes_deleted: number;
-  /** Cubes still registered: more than 0 means "call again". */
-  cubes_left: number;
-  /** Vector ids this call asked the index to delete (listings, memories of deleted cubes, the sweep). */
-  vectors_deleted: number;
-  /** D1 rows this call removed itself (hub rows, the tenant-wide tables, keys, the tenant row). */
-  rows_deleted: number;
-}
+/** One call's answer (the route's response schema). */
+export const tenantDeletionSchema = z.object({
+  id: z.string(),
+  deleted: z.boolean().describe("true only once nothing of the tenant is left and its row is gone: call again while false"),
+  cubes_deleted: z.number().int(),
+  cubes_left: z.number().int().describe("cubes still registered, to delete in the next calls"),
+  vectors_deleted: z.number().int().describe("vector ids this call asked the index to delete (listings, memories of deleted cubes, the sweep)"),
+  rows_deleted: z.number().int().describe("D1 rows this call removed itself (hub rows, the tenant-wide tables, keys, the tenant row)"),
+});
+export type TenantDeletion = z.infer<typeof tenantDeletionSchema>;
 
 interface Progress {
   vectors: number;

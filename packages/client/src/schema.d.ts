@@ -214,12 +214,14 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @description true only once nothing of the tenant is left and its row is gone */
+                            /** @description true only once nothing of the tenant is left and its row is gone: call again while false */
                             deleted: boolean;
                             cubes_deleted: number;
-                            /** @description cubes still to delete: more than 0 means call again */
+                            /** @description cubes still registered, to delete in the next calls */
                             cubes_left: number;
+                            /** @description vector ids this call asked the index to delete (listings, memories of deleted cubes, the sweep) */
                             vectors_deleted: number;
+                            /** @description D1 rows this call removed itself (hub rows, the tenant-wide tables, keys, the tenant row) */
                             rows_deleted: number;
                         };
                     };
